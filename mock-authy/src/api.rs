@@ -1,0 +1,726 @@
+//! The Authy REST API (authy-api.md part A), as one handler with its own small router: Authy's
+//! paths need slash collapsing and Authy-shaped 404/405 bodies, which a generic router cannot give.
+
+use crate::model::{
+    ApprovalRequest, ApprovalStatus, Channel, FaultKind, JournalEntry, VerifyOutcome,
+    object_or_empty,
+};
+use crate::params::{self, ParamsError};
+use crate::server::{DropConnection, Inner};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, Method, StatusCode, header};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Bodies larger than this get 413.
+pub(crate) const MAX_BODY: usize = 64 * 1024;
+
+/// The Authy endpoints the mock serves. Their names are what faults and the journal use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST /protected/json/users/new`
+    UsersNew,
+    /// `GET /protected/json/users/{id}/status`
+    UserStatus,
+    /// `POST /protected/json/users/{id}/remove` (and the two legacy paths)
+    UserDelete,
+    /// `GET /protected/json/sms/{id}`
+    Sms,
+    /// `GET /protected/json/call/{id}`
+    Call,
+    /// `GET /protected/json/verify/{token}/{id}`
+    Verify,
+    /// `POST /protected/json/users/{id}/secret`
+    Secret,
+    /// `GET /protected/json/app/details`
+    AppDetails,
+    /// `POST /onetouch/json/users/{id}/approval_requests`
+    ApprovalRequestCreate,
+    /// `GET /onetouch/json/approval_requests/{uuid}`
+    ApprovalRequestGet,
+}
+
+impl Endpoint {
+    /// The name used by faults and in the journal.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::UsersNew => "users_new",
+            Endpoint::UserStatus => "user_status",
+            Endpoint::UserDelete => "user_delete",
+            Endpoint::Sms => "sms",
+            Endpoint::Call => "call",
+            Endpoint::Verify => "verify",
+            Endpoint::Secret => "secret",
+            Endpoint::AppDetails => "app_details",
+            Endpoint::ApprovalRequestCreate => "approval_request_create",
+            Endpoint::ApprovalRequestGet => "approval_request_get",
+        }
+    }
+}
+
+enum Route {
+    Found(Endpoint, Vec<String>),
+    WrongMethod,
+    NotFound,
+}
+
+fn route(method: &Method, segs: &[String]) -> Route {
+    use Endpoint as E;
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let (endpoint, expected, args): (E, Method, Vec<&str>) = match s.as_slice() {
+        ["protected", "json", "users", "new"] => (E::UsersNew, Method::POST, vec![]),
+        ["protected", "json", "users", id, "status"] => (E::UserStatus, Method::GET, vec![id]),
+        ["protected", "json", "users", id, "remove" | "delete"]
+        | ["protected", "json", "users", "delete", id] => (E::UserDelete, Method::POST, vec![id]),
+        ["protected", "json", "users", id, "secret"] => (E::Secret, Method::POST, vec![id]),
+        ["protected", "json", "sms", id] => (E::Sms, Method::GET, vec![id]),
+        ["protected", "json", "call", id] => (E::Call, Method::GET, vec![id]),
+        ["protected", "json", "verify", token, id] => (E::Verify, Method::GET, vec![token, id]),
+        ["protected", "json", "app", "details"] => (E::AppDetails, Method::GET, vec![]),
+        ["onetouch", "json", "users", id, "approval_requests"] => {
+            (E::ApprovalRequestCreate, Method::POST, vec![id])
+        }
+        ["onetouch", "json", "approval_requests", uuid] => {
+            (E::ApprovalRequestGet, Method::GET, vec![uuid])
+        }
+        _ => return Route::NotFound,
+    };
+    if *method != expected {
+        return Route::WrongMethod;
+    }
+    Route::Found(endpoint, args.into_iter().map(str::to_owned).collect())
+}
+
+/// Splits a path into percent-decoded segments, collapsing duplicate slashes.
+fn segments(path: &str) -> Option<Vec<String>> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect()
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b.get(i + 1..i + 3)?;
+            let v = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// An Authy error body: `{"message", "success": false, "errors": {"message"}, "error_code"}`.
+pub(crate) fn error_body(message: &str, code: &str) -> Value {
+    json!({"message": message, "success": false, "errors": {"message": message}, "error_code": code})
+}
+
+fn user_not_found() -> (StatusCode, Value) {
+    (
+        StatusCode::NOT_FOUND,
+        error_body("User not found.", "60026"),
+    )
+}
+
+fn invalid_parameter(what: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::BAD_REQUEST,
+        error_body(&format!("Invalid parameter: {what}"), "60004"),
+    )
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// The one handler for every non-control path.
+pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_owned();
+    let normalized = format!(
+        "/{}",
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/")
+    );
+    let now = inner.clock.now();
+    let mut entry = JournalEntry {
+        seq: 0,
+        at: now,
+        method: method.to_string(),
+        path: normalized,
+        endpoint: "unknown".into(),
+        status: 0,
+        params: Value::Null,
+        fault: None,
+    };
+
+    let (response, status) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Err(_) => {
+            let b = error_body("Request entity too large", "60002");
+            (json_response(StatusCode::PAYLOAD_TOO_LARGE, &b), 413)
+        }
+        Ok(bytes) => {
+            dispatch(
+                &inner,
+                &parts.headers,
+                &method,
+                &path,
+                parts.uri.query(),
+                &bytes,
+                &mut entry,
+            )
+            .await
+        }
+    };
+    entry.status = status;
+    inner.with_world(|w| w.record(entry));
+    inner.notify();
+    response
+}
+
+async fn dispatch(
+    inner: &Arc<Inner>,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    body: &Bytes,
+    entry: &mut JournalEntry,
+) -> (Response, u16) {
+    let plain = |status: StatusCode, b: Value| {
+        let code = status.as_u16();
+        (json_response(status, &b), code)
+    };
+    let Some(segs) = segments(path) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            error_body("Invalid request", "60002"),
+        );
+    };
+    let (endpoint, args) = match route(method, &segs) {
+        Route::Found(e, a) => (e, a),
+        Route::WrongMethod => {
+            return plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                error_body("Method not allowed", "60002"),
+            );
+        }
+        Route::NotFound => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                error_body("Resource not found", "60000"),
+            );
+        }
+    };
+    entry.endpoint = endpoint.name().to_owned();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let parsed = params::parse(query, content_type, body);
+    if let Ok(p) = &parsed {
+        let mut shown = p.clone();
+        shown.remove("api_key");
+        entry.params = Value::Object(shown);
+    }
+
+    // Faults come first: they simulate the service failing, whoever is asking.
+    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint.name()));
+    if delay_ms > 0 {
+        entry.fault = Some(format!("latency {delay_ms} ms"));
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    }
+    if let Some(fault) = fault {
+        entry.fault = Some(format!("{fault:?}"));
+        return fault_response(fault);
+    }
+
+    let params = match parsed {
+        Ok(p) => p,
+        Err(ParamsError::MalformedJson) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                error_body("Invalid request: malformed JSON body", "60002"),
+            );
+        }
+        Err(ParamsError::MalformedForm) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                error_body("Invalid request: malformed parameters", "60002"),
+            );
+        }
+    };
+    let key = headers
+        .get("x-authy-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| params::text(&params, "api_key"));
+    if key.as_deref() != Some(inner.config.api_key.as_str()) {
+        return plain(
+            StatusCode::UNAUTHORIZED,
+            error_body("Invalid API key", "60001"),
+        );
+    }
+    let (status, b) = endpoint_response(inner, endpoint, &args, &params);
+    plain(status, b)
+}
+
+fn fault_response(fault: FaultKind) -> (Response, u16) {
+    match fault {
+        FaultKind::Status {
+            status,
+            error_code,
+            message,
+        } => {
+            let s = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (
+                json_response(s, &error_body(&message, &error_code)),
+                s.as_u16(),
+            )
+        }
+        FaultKind::MalformedJson => {
+            // Contains `"token":"is valid"`, so a client that substring-matches is caught out.
+            let body = r#"{"message":"Token is valid.","token":"is valid","success":"#;
+            (
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response(),
+                200,
+            )
+        }
+        FaultKind::TruncatedBody => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(br#"{"message":"User status.","succ"#)),
+                Err(std::io::Error::other("fault: body truncated")),
+            ];
+            let body = Body::from_stream(futures_util::stream::iter(chunks));
+            (
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+                    .into_response(),
+                200,
+            )
+        }
+        FaultKind::DropConnection => {
+            let mut r = StatusCode::OK.into_response();
+            r.extensions_mut().insert(DropConnection);
+            (r, 0)
+        }
+        FaultKind::Latency { .. } => unreachable!("latency is never terminal"),
+    }
+}
+
+fn parse_id(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `+<cc>-XXX-XXX-XX<last2>`
+fn masked_cellphone(country_code: &str, cellphone: &str) -> String {
+    let last2 = &cellphone[cellphone.len().saturating_sub(2)..];
+    format!("+{country_code}-XXX-XXX-XX{last2}")
+}
+
+fn endpoint_response(
+    inner: &Arc<Inner>,
+    endpoint: Endpoint,
+    args: &[String],
+    p: &Map<String, Value>,
+) -> (StatusCode, Value) {
+    let now = inner.clock.now();
+    let id = args.first().and_then(|a| parse_id(a));
+    match endpoint {
+        Endpoint::UsersNew => users_new(inner, p),
+        Endpoint::AppDetails => (
+            StatusCode::OK,
+            json!({"app": {"app_id": 3, "name": inner.config.app_name, "plan": "pay_as_you_go", "sms_enabled": true},
+                   "message": "Application information.", "success": true}),
+        ),
+        Endpoint::UserStatus => {
+            let Some(id) = id else {
+                return user_not_found();
+            };
+            inner.with_world(|w| match w.users.get(&id) {
+                None => user_not_found(),
+                Some(u) => {
+                    let has_app = u.onetouch.has_device();
+                    let last4 = &u.cellphone[u.cellphone.len().saturating_sub(4)..];
+                    let devices: Vec<&str> = if has_app { vec!["android"] } else { vec![] };
+                    let detailed: Vec<Value> = if has_app {
+                        vec![json!({"device_type": "authy", "os_type": "android", "registration_device_id": null,
+                                    "registration_method": "sms", "device_id": 2_000_000 + id % 1_000_000,
+                                    "last_sync_date": now, "creation_date": now})]
+                    } else {
+                        vec![]
+                    };
+                    (
+                        StatusCode::OK,
+                        json!({"status": {"authy_id": id, "confirmed": u.confirmed, "registered": has_app,
+                                          "country_code": u.country_code.parse::<u32>().unwrap_or(0),
+                                          "phone_number": format!("XXX-XXX-{last4}"),
+                                          "email": u.emails.first(), "devices": devices,
+                                          "has_hard_token": false, "account_disabled": false,
+                                          "detailed_devices": detailed, "deleted_devices": []},
+                               "message": "User status.", "success": true}),
+                    )
+                }
+            })
+        }
+        Endpoint::UserDelete => {
+            let removed = id.is_some_and(|id| inner.with_world(|w| w.remove_user(id)));
+            if removed {
+                (
+                    StatusCode::OK,
+                    json!({"message": "User was added to remove.", "success": true}),
+                )
+            } else {
+                user_not_found()
+            }
+        }
+        Endpoint::Sms | Endpoint::Call => {
+            let Some(id) = id else {
+                return user_not_found();
+            };
+            let channel = if endpoint == Endpoint::Sms {
+                Channel::Sms
+            } else {
+                Channel::Call
+            };
+            let force = params::truthy(p, "force");
+            let action = params::text(p, "action").filter(|s| !s.is_empty());
+            let action_message = params::text(p, "action_message");
+            inner.with_world(|w| {
+                let Some(u) = w.users.get(&id) else { return user_not_found() };
+                let cellphone = masked_cellphone(&u.country_code, &u.cellphone);
+                if u.onetouch.has_device() && !force {
+                    let message = match channel {
+                        Channel::Sms => "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway.",
+                        Channel::Call => "Call ignored. User is using  App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App.",
+                    };
+                    return (
+                        StatusCode::OK,
+                        json!({"message": message, "cellphone": cellphone, "device": "android", "ignored": true, "success": true}),
+                    );
+                }
+                w.send_code(id, channel, now, action, action_message);
+                let message = match channel {
+                    Channel::Sms => "SMS token was sent",
+                    Channel::Call => "Call started...",
+                };
+                (StatusCode::OK, json!({"success": true, "message": message, "cellphone": cellphone}))
+            })
+        }
+        Endpoint::Verify => {
+            let token = &args[0];
+            let Some(id) = args.get(1).and_then(|a| parse_id(a)) else {
+                return user_not_found();
+            };
+            let well_formed =
+                (6..=12).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_digit());
+            let force = params::truthy(p, "force");
+            let action = params::text(p, "action").filter(|s| !s.is_empty());
+            let outcome = inner.with_world(|w| {
+                if !w.users.contains_key(&id) {
+                    VerifyOutcome::UnknownUser
+                } else if !well_formed {
+                    VerifyOutcome::Invalid
+                } else {
+                    w.verify(id, token, force, action.as_deref(), now)
+                }
+            });
+            match outcome {
+                VerifyOutcome::Valid => (
+                    StatusCode::OK,
+                    json!({"message": "Token is valid.", "token": "is valid", "success": "true",
+                           "device": {"id": null, "os_type": "sms", "registration_date": now, "registration_method": null,
+                                      "registration_country": null, "registration_region": null, "registration_city": null,
+                                      "country": null, "region": null, "city": null, "ip": null,
+                                      "last_account_recovery_at": null, "last_sync_date": null}}),
+                ),
+                VerifyOutcome::UnknownUser => user_not_found(),
+                VerifyOutcome::Invalid | VerifyOutcome::Reused => {
+                    let code = if outcome == VerifyOutcome::Reused {
+                        "60019"
+                    } else {
+                        "60020"
+                    };
+                    let mut b = error_body("Token is invalid", code);
+                    b["token"] = json!("is invalid");
+                    (StatusCode::UNAUTHORIZED, b)
+                }
+            }
+        }
+        Endpoint::Secret => {
+            let Some(id) = id else {
+                return user_not_found();
+            };
+            if params::text(p, "qr_size")
+                .is_some_and(|s| s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return invalid_parameter("qr_size");
+            }
+            let label = params::text(p, "label").unwrap_or_default();
+            inner.with_world(|w| match w.users.get(&id) {
+                None => user_not_found(),
+                Some(u) => {
+                    let secret = crate::otp::base32(&u.secret);
+                    let account = if label.is_empty() {
+                        u.emails.first().cloned().unwrap_or_default()
+                    } else {
+                        label.clone()
+                    };
+                    let mut enc = String::new();
+                    crate::signature::form_encode(&account, &mut enc);
+                    let mut issuer = String::new();
+                    crate::signature::form_encode(&inner.config.app_name, &mut issuer);
+                    let uri = format!(
+                        "otpauth://totp/{}?secret={secret}&issuer={issuer}&digits={}&period={}",
+                        enc.replace('+', "%20"),
+                        crate::otp::TOKEN_DIGITS,
+                        crate::otp::TOTP_STEP
+                    );
+                    (
+                        StatusCode::OK,
+                        json!({"qr_code": format!("{}/__mock/users/{id}/otpauth", inner.base_url),
+                               "secret": secret, "uri": uri, "label": label,
+                               "message": "QR code.", "success": true}),
+                    )
+                }
+            })
+        }
+        Endpoint::ApprovalRequestCreate => approval_create(inner, id, p, now),
+        Endpoint::ApprovalRequestGet => {
+            let uuid = &args[0];
+            inner.with_world(|w| {
+                let Some(a) = w.approval(uuid, now).cloned() else {
+                    return (
+                        StatusCode::NOT_FOUND,
+                        json!({"message": format!("Approval request not found: {uuid}"), "success": false, "errors": {}, "error_code": "60049"}),
+                    );
+                };
+                let email = w.users.get(&a.authy_id).and_then(|u| u.emails.first().cloned());
+                let processed = a.processed_at.map(iso8601);
+                (
+                    StatusCode::OK,
+                    json!({"approval_request": {
+                        "_app_name": inner.config.app_name, "_app_serial_id": 3, "_authy_id": a.authy_id,
+                        "_id": a.uuid.replace('-', "")[..24].to_owned(), "_user_email": email,
+                        "app_id": crate::callback::app_id(&inner.config.app_name),
+                        "created_at": iso8601(a.created_at), "notified": false,
+                        "processed_at": processed, "seconds_to_expire": a.seconds_to_expire,
+                        "status": a.status.as_str(), "updated_at": a.processed_at.map_or_else(|| iso8601(a.created_at), iso8601),
+                        "user_id": format!("{:024x}", a.authy_id), "uuid": a.uuid},
+                     "success": true}),
+                )
+            })
+        }
+    }
+}
+
+fn users_new(inner: &Arc<Inner>, p: &Map<String, Value>) -> (StatusCode, Value) {
+    let user = p
+        .get("user")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let field = |k: &str| {
+        user.get(k)
+            .and_then(params::scalar_text)
+            .unwrap_or_default()
+    };
+    let email = field("email").trim().to_owned();
+    let cellphone: String = field("cellphone")
+        .chars()
+        .filter(|c| !matches!(c, '-' | '.' | ' ' | '(' | ')'))
+        .collect();
+    let country_code = field("country_code")
+        .trim()
+        .trim_start_matches('+')
+        .to_owned();
+
+    let mut errors = Map::new();
+    let email_ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if !email_ok {
+        errors.insert("email".into(), json!("is invalid"));
+    }
+    if !(5..=15).contains(&cellphone.len()) || !cellphone.bytes().all(|b| b.is_ascii_digit()) {
+        errors.insert("cellphone".into(), json!("is invalid"));
+    }
+    if !(1..=4).contains(&country_code.len()) || !country_code.bytes().all(|b| b.is_ascii_digit()) {
+        errors.insert("country_code".into(), json!("is invalid"));
+    }
+    if !errors.is_empty() {
+        let mut body = Map::new();
+        body.insert("message".into(), json!("User was not valid"));
+        body.insert("success".into(), json!(false));
+        for (k, v) in &errors {
+            body.insert(k.clone(), v.clone());
+        }
+        errors.insert("message".into(), json!("User was not valid"));
+        body.insert("errors".into(), Value::Object(errors));
+        body.insert("error_code".into(), json!("60027"));
+        return (StatusCode::BAD_REQUEST, Value::Object(body));
+    }
+    let id = inner.with_world(|w| w.register(&email, &cellphone, &country_code));
+    tracing::info!(authy_id = id, "user registered");
+    (
+        StatusCode::OK,
+        json!({"message": "User created successfully.", "user": {"id": id}, "success": true}),
+    )
+}
+
+fn approval_create(
+    inner: &Arc<Inner>,
+    id: Option<u64>,
+    p: &Map<String, Value>,
+    now: i64,
+) -> (StatusCode, Value) {
+    let Some(id) = id else {
+        return user_not_found();
+    };
+    let message = params::text(p, "message").unwrap_or_default();
+    if message.trim().is_empty() {
+        return invalid_parameter("message");
+    }
+    for key in ["details", "hidden_details"] {
+        if p.get(key)
+            .is_some_and(|v| !v.is_object() && !v.is_null() && v.as_str() != Some(""))
+        {
+            return invalid_parameter(key);
+        }
+    }
+    let logos = match p.get("logos") {
+        None | Some(Value::Null) => Value::Null,
+        Some(Value::String(s)) if s.is_empty() => Value::Null,
+        Some(Value::Array(items)) if items.iter().all(Value::is_object) => {
+            Value::Array(items.clone())
+        }
+        Some(_) => return invalid_parameter("logos"),
+    };
+    let seconds_to_expire = match p.get("seconds_to_expire") {
+        None | Some(Value::Null) => 86_400,
+        Some(v) => match params::scalar_text(v).and_then(|s| s.parse::<i64>().ok()) {
+            Some(n) if n >= 0 => n,
+            _ => return invalid_parameter("seconds_to_expire"),
+        },
+    };
+    let created = inner.with_world(|w| {
+        let behaviour = w.users.get(&id)?.onetouch;
+        if !behaviour.has_device() {
+            return Some(Err(()));
+        }
+        let uuid = w.create_approval(ApprovalRequest {
+            uuid: String::new(),
+            authy_id: id,
+            message: message.chars().take(200).collect(),
+            details: object_or_empty(p.get("details")),
+            hidden_details: object_or_empty(p.get("hidden_details")),
+            logos,
+            seconds_to_expire,
+            created_at: now,
+            status: ApprovalStatus::Pending,
+            processed_at: None,
+        });
+        Some(Ok((uuid, behaviour)))
+    });
+    match created {
+        None => user_not_found(),
+        Some(Err(())) => (
+            StatusCode::BAD_REQUEST,
+            error_body("User doesn't have a OneTouch enabled device.", "60051"),
+        ),
+        Some(Ok((uuid, behaviour))) => {
+            tracing::info!(authy_id = id, %uuid, "approval request created");
+            inner.schedule_auto_answer(uuid.clone(), behaviour);
+            (
+                StatusCode::OK,
+                json!({"approval_request": {"uuid": uuid}, "success": true}),
+            )
+        }
+    }
+}
+
+/// `2017-02-10T01:09:52Z` from Unix seconds (proleptic Gregorian, UTC).
+pub(crate) fn iso8601(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_known_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(1_486_688_992), "2017-02-10T01:09:52Z");
+        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn paths_collapse_and_decode() {
+        assert_eq!(
+            segments("//protected/json//verify/%30123456/7").unwrap(),
+            ["protected", "json", "verify", "0123456", "7"]
+        );
+        assert!(segments("/a/%zz").is_none());
+        assert!(segments("/a/%ff").is_none());
+    }
+
+    #[test]
+    fn ids_are_plain_digits() {
+        assert_eq!(parse_id("42"), Some(42));
+        for bad in ["", "tony", "-1", "+1", "1.0", "99999999999999999999"] {
+            assert_eq!(parse_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn masks_like_authy() {
+        assert_eq!(masked_cellphone("54", "3173389302"), "+54-XXX-XXX-XX02");
+    }
+}

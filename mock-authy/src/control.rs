@@ -1,0 +1,290 @@
+//! The control API under `/__mock`, and the virtual phone page. See `mock-authy/README.md`.
+
+use crate::callback::CallbackMethod;
+use crate::model::{ApprovalStatus, ControlError, Fault, OneTouchBehaviour};
+use crate::server::{CallbackTarget, Inner};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::convert::Infallible;
+use std::sync::{Arc, PoisonError};
+
+type Shared = State<Arc<Inner>>;
+
+pub(crate) fn router() -> Router<Arc<Inner>> {
+    Router::new()
+        .route("/users", get(users))
+        .route("/users/{id}", get(user))
+        .route("/users/{id}/outbox", get(outbox))
+        .route("/users/{id}/app_token", get(app_token))
+        .route("/users/{id}/otpauth", get(otpauth))
+        .route("/users/{id}/onetouch", put(set_onetouch))
+        .route("/approval_requests", get(approvals))
+        .route("/approval_requests/{uuid}/{action}", post(decide))
+        .route("/faults", get(faults).post(add_fault).delete(clear_faults))
+        .route("/journal", get(journal))
+        .route("/callbacks", get(callbacks))
+        .route("/callback", get(get_callback).put(set_callback))
+        .route("/reset", post(reset))
+        .route("/clock", get(clock))
+        .route("/clock/advance", post(advance_clock))
+        .route("/phone", get(phone_page))
+        .route("/phone/state", get(phone_state))
+        .route("/phone/events", get(phone_events))
+}
+
+fn problem(status: StatusCode, detail: impl std::fmt::Display) -> Response {
+    (status, Json(json!({"error": detail.to_string()}))).into_response()
+}
+
+fn control_error(e: &ControlError) -> Response {
+    let status = match e {
+        ControlError::UnknownApproval | ControlError::UnknownUser => StatusCode::NOT_FOUND,
+        ControlError::NotPending(_) => StatusCode::CONFLICT,
+    };
+    problem(status, e)
+}
+
+fn parse_id(raw: &str) -> Option<u64> {
+    raw.parse().ok()
+}
+
+async fn users(State(inner): Shared) -> Json<Value> {
+    Json(inner.with_world(|w| json!(w.users.values().collect::<Vec<_>>())))
+}
+
+fn with_user<R: serde::Serialize>(
+    inner: &Inner,
+    raw: &str,
+    f: impl FnOnce(&crate::User) -> R,
+) -> Response {
+    let user = parse_id(raw).and_then(|id| inner.with_world(|w| w.users.get(&id).map(|u| json!(f(u)))));
+    match user {
+        Some(v) => Json(v).into_response(),
+        None => problem(StatusCode::NOT_FOUND, ControlError::UnknownUser),
+    }
+}
+
+async fn user(State(inner): Shared, Path(id): Path<String>) -> Response {
+    with_user(&inner, &id, Clone::clone)
+}
+
+async fn outbox(State(inner): Shared, Path(id): Path<String>) -> Response {
+    with_user(&inner, &id, |u| u.outbox.clone())
+}
+
+async fn app_token(State(inner): Shared, Path(id): Path<String>) -> Response {
+    let now = inner.clock.now();
+    let step = crate::otp::TOTP_STEP;
+    with_user(
+        &inner,
+        &id,
+        |u| json!({"token": crate::otp::totp(&u.secret, now.div_euclid(step)), "valid_for": step - now.rem_euclid(step)}),
+    )
+}
+
+async fn otpauth(State(inner): Shared, Path(id): Path<String>) -> Response {
+    with_user(
+        &inner,
+        &id,
+        |u| json!({"secret": crate::otp::base32(&u.secret), "digits": crate::otp::TOKEN_DIGITS, "period": crate::otp::TOTP_STEP}),
+    )
+}
+
+async fn set_onetouch(
+    State(inner): Shared,
+    Path(id): Path<String>,
+    body: Result<Json<OneTouchBehaviour>, JsonRejection>,
+) -> Response {
+    let Json(behaviour) = match body {
+        Ok(b) => b,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let found = parse_id(&id).is_some_and(|id| {
+        inner.with_world(|w| w.users.get_mut(&id).map(|u| u.onetouch = behaviour).is_some())
+    });
+    inner.notify();
+    if found {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        problem(StatusCode::NOT_FOUND, ControlError::UnknownUser)
+    }
+}
+
+async fn approvals(State(inner): Shared) -> Json<Value> {
+    let now = inner.clock.now();
+    Json(inner.with_world(|w| {
+        w.expire_overdue(now);
+        json!(w.approvals)
+    }))
+}
+
+async fn decide(State(inner): Shared, Path((uuid, action)): Path<(String, String)>) -> Response {
+    let to = match action.as_str() {
+        "approve" => ApprovalStatus::Approved,
+        "deny" => ApprovalStatus::Denied,
+        "expire" => {
+            let now = inner.clock.now();
+            let r = inner.with_world(|w| w.transition(&uuid, ApprovalStatus::Expired, now));
+            inner.notify();
+            return match r {
+                Ok(a) => Json(json!({"approval_request": a, "callback": null})).into_response(),
+                Err(e) => control_error(&e),
+            };
+        }
+        _ => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                "action must be approve, deny or expire",
+            );
+        }
+    };
+    match inner.decide(&uuid, to).await {
+        Ok((a, delivery)) => {
+            Json(json!({"approval_request": a, "callback": delivery})).into_response()
+        }
+        Err(e) => control_error(&e),
+    }
+}
+
+async fn faults(State(inner): Shared) -> Json<Value> {
+    Json(inner.with_world(|w| json!(w.faults)))
+}
+
+async fn add_fault(State(inner): Shared, body: Result<Json<Fault>, JsonRejection>) -> Response {
+    match body {
+        Ok(Json(f)) if f.probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) => problem(
+            StatusCode::BAD_REQUEST,
+            "probability must be between 0 and 1",
+        ),
+        Ok(Json(f)) => {
+            inner.with_world(|w| w.faults.push(f));
+            StatusCode::CREATED.into_response()
+        }
+        Err(e) => problem(StatusCode::BAD_REQUEST, e.body_text()),
+    }
+}
+
+async fn clear_faults(State(inner): Shared) -> StatusCode {
+    inner.with_world(|w| w.faults.clear());
+    StatusCode::NO_CONTENT
+}
+
+async fn journal(State(inner): Shared) -> Json<Value> {
+    Json(inner.with_world(|w| json!(w.journal)))
+}
+
+async fn callbacks(State(inner): Shared) -> Json<Value> {
+    Json(inner.with_world(|w| json!(w.deliveries)))
+}
+
+#[derive(Deserialize)]
+struct CallbackConfig {
+    url: Option<String>,
+    #[serde(default)]
+    method: CallbackMethod,
+}
+
+async fn get_callback(State(inner): Shared) -> Json<Value> {
+    Json(match inner.callback_target() {
+        Some(t) => json!({"url": t.url, "method": t.method}),
+        None => json!({"url": null, "method": null}),
+    })
+}
+
+async fn set_callback(
+    State(inner): Shared,
+    body: Result<Json<CallbackConfig>, JsonRejection>,
+) -> Response {
+    let Json(cfg) = match body {
+        Ok(b) => b,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    if cfg
+        .url
+        .as_deref()
+        .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    {
+        return problem(StatusCode::BAD_REQUEST, "url must be http:// or https://");
+    }
+    *inner
+        .callback
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = cfg.url.map(|url| CallbackTarget {
+        url,
+        method: cfg.method,
+    });
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn reset(State(inner): Shared) -> StatusCode {
+    crate::server::reset(&inner);
+    StatusCode::NO_CONTENT
+}
+
+async fn clock(State(inner): Shared) -> Json<Value> {
+    Json(json!({"now": inner.clock.now()}))
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: u32,
+}
+
+async fn advance_clock(
+    State(inner): Shared,
+    body: Result<Json<Advance>, JsonRejection>,
+) -> Response {
+    match body {
+        Ok(Json(a)) => {
+            inner.clock.advance(i64::from(a.seconds));
+            inner.notify();
+            Json(json!({"now": inner.clock.now()})).into_response()
+        }
+        Err(e) => problem(StatusCode::BAD_REQUEST, e.body_text()),
+    }
+}
+
+/// Everything the phone page shows, in one document.
+async fn phone_state(State(inner): Shared) -> Json<Value> {
+    let now = inner.clock.now();
+    let step = crate::otp::TOTP_STEP;
+    Json(inner.with_world(|w| {
+        w.expire_overdue(now);
+        let users: Vec<Value> = w
+            .users
+            .values()
+            .map(|u| {
+                let pending: Vec<&crate::ApprovalRequest> =
+                    w.approvals.iter().filter(|a| a.authy_id == u.id && a.status == ApprovalStatus::Pending).collect();
+                json!({
+                    "id": u.id, "emails": u.emails, "phone": format!("+{} {}", u.country_code, u.cellphone),
+                    "onetouch": u.onetouch, "app_token": crate::otp::totp(&u.secret, now.div_euclid(step)),
+                    "inbox": u.outbox.iter().rev().take(10).collect::<Vec<_>>(), "pending": pending,
+                })
+            })
+            .collect();
+        json!({"app": inner.config.app_name, "now": now, "users": users})
+    }))
+}
+
+async fn phone_events(
+    State(inner): Shared,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let rx = inner.changes.subscribe();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        Some((Ok(Event::default().event("change").data("changed")), rx))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn phone_page() -> Html<&'static str> {
+    Html(include_str!("phone.html"))
+}

@@ -1,0 +1,52 @@
+//! An offline, controllable simulator of the Authy API.
+//!
+//! `mock-authy` speaks the Authy REST API as real clients use it (`X-Authy-API-Key` or
+//! `api_key`, Rails bracket forms or JSON bodies, Authy's exact bodies and `error_code`s) and
+//! delivers signed OneTouch callbacks, so that a two-factor integration can be tested and
+//! demonstrated with no account and no network. Tests steer it through the [`MockAuthy`] handle,
+//! other processes through the control API under `/__mock` (see the crate README), and people
+//! through the virtual phone page at `/__mock/phone`.
+//!
+//! It implements the documented Authy contract and nothing of `tower-authy`, so it cannot share
+//! that crate's mistakes.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use mock_authy::{MockAuthy, Fault, FaultKind};
+//!
+//! let mock = MockAuthy::builder().seed(42).start().await?;
+//! // Point an Authy client at `mock.base_url()` with `mock.api_key()`, then steer:
+//! mock.inject_fault(Fault::new("verify", FaultKind::Status {
+//!     status: 503, error_code: "60000".into(), message: "Service unavailable".into(),
+//! }).times(1));
+//! assert!(mock.journal().is_empty());
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod callback;
+mod control;
+mod model;
+mod otp;
+mod params;
+mod server;
+pub mod signature;
+
+pub use api::Endpoint;
+pub use callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
+pub use model::{
+    ApprovalRequest, ApprovalStatus, Channel, ControlError, Fault, FaultKind, JournalEntry,
+    OneTouchBehaviour, OutboxMessage, User,
+};
+pub use server::{DEFAULT_API_KEY, MockAuthy, MockAuthyBuilder};
+
+use std::sync::Arc;
+
+/// The whole HTTP surface: control API and phone page under `/__mock`, Authy everywhere else.
+fn router(inner: Arc<server::Inner>) -> axum::Router {
+    axum::Router::new()
+        .nest("/__mock", control::router())
+        .fallback(api::handle)
+        .with_state(inner)
+}
