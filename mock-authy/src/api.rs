@@ -310,11 +310,21 @@ fn fault_response(fault: FaultKind) -> (Response, u16) {
             )
         }
         FaultKind::TruncatedBody => {
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(br#"{"message":"User status.","succ"#)),
-                Err(std::io::Error::other("fault: body truncated")),
-            ];
-            let body = Body::from_stream(futures_util::stream::iter(chunks));
+            // Headers and a first chunk go out; the stream then fails, which makes hyper cut
+            // the connection mid-body. The pause lets the first chunk reach the socket first.
+            let body = Body::from_stream(futures_util::stream::unfold(0u8, |step| async move {
+                match step {
+                    0 => Some((
+                        Ok(Bytes::from_static(br#"{"message":"User status.","succ"#)),
+                        1,
+                    )),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Some((Err(std::io::Error::other("fault: body truncated")), 2))
+                    }
+                    _ => None,
+                }
+            }));
             (
                 (
                     StatusCode::OK,

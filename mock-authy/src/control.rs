@@ -64,7 +64,8 @@ fn with_user<R: serde::Serialize>(
     raw: &str,
     f: impl FnOnce(&crate::User) -> R,
 ) -> Response {
-    let user = parse_id(raw).and_then(|id| inner.with_world(|w| w.users.get(&id).map(|u| json!(f(u)))));
+    let user =
+        parse_id(raw).and_then(|id| inner.with_world(|w| w.users.get(&id).map(|u| json!(f(u)))));
     match user {
         Some(v) => Json(v).into_response(),
         None => problem(StatusCode::NOT_FOUND, ControlError::UnknownUser),
@@ -107,7 +108,12 @@ async fn set_onetouch(
         Err(e) => return problem(StatusCode::BAD_REQUEST, e.body_text()),
     };
     let found = parse_id(&id).is_some_and(|id| {
-        inner.with_world(|w| w.users.get_mut(&id).map(|u| u.onetouch = behaviour).is_some())
+        inner.with_world(|w| {
+            w.users
+                .get_mut(&id)
+                .map(|u| u.onetouch = behaviour)
+                .is_some()
+        })
     });
     inner.notify();
     if found {

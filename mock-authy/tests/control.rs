@@ -1,0 +1,598 @@
+//! The control API, OneTouch callbacks, faults and the phone page.
+
+mod support;
+
+use mock_authy::signature::{canonical_json, canonical_query, sign};
+use mock_authy::{
+    ApprovalStatus, CallbackMethod, ControlError, Fault, FaultKind, MockAuthy, OneTouchBehaviour,
+};
+use serde_json::{Value, json};
+use std::time::Duration;
+use support::{Client, Receiver, WAIT, decode, mock};
+
+/// Checks a received callback the way an application must: HMAC over nonce|method|url|params.
+fn assert_signed(mock: &MockAuthy, r: &support::Received, configured_url: &str) {
+    let canonical = match r.method.as_str() {
+        "POST" => canonical_json(&serde_json::from_slice::<Value>(&r.body).unwrap()),
+        _ => canonical_query(r.uri.split_once('?').unwrap().1),
+    };
+    let expected = sign(
+        mock.api_key(),
+        r.nonce.as_deref().unwrap(),
+        &r.method,
+        configured_url,
+        &canonical,
+    );
+    assert_eq!(r.signature.as_deref(), Some(expected.as_str()));
+}
+
+#[tokio::test]
+async fn approve_delivers_a_signed_json_callback_shaped_like_authys() {
+    let rx = Receiver::start(vec![]).await;
+    let mock = MockAuthy::builder()
+        .seed(5)
+        .callback(&rx.url, CallbackMethod::Post)
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let uuid = c.push(id, "").await;
+
+    let delivery = mock.approve(&uuid).await.unwrap().unwrap();
+    assert!(delivery.delivered);
+    assert_eq!(delivery.attempts.len(), 1);
+    assert_eq!(delivery.last_status(), Some(200));
+
+    let got = rx.received();
+    assert_eq!(got.len(), 1);
+    let r = &got[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
+    assert_eq!(r.nonce.as_deref(), Some(mock.now().to_string().as_str()));
+    assert_signed(&mock, r, &rx.url);
+    let body: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(body["authy_id"], id);
+    assert_eq!(body["uuid"], uuid.as_str());
+    assert_eq!(body["status"], "approved");
+    assert_eq!(body["callback_action"], "approval_request_status");
+    assert_eq!(
+        body["approval_request"]["transaction"]["status"],
+        "approved"
+    );
+    assert_eq!(
+        body["approval_request"]["transaction"]["details"],
+        json!({"Email Address": "a@x.io"})
+    );
+    assert_eq!(body["signature"].as_str().unwrap().len(), 344);
+
+    // The API agrees, and a second decision is refused without a second callback.
+    let (_, status) = c
+        .get(&format!("/onetouch/json/approval_requests/{uuid}"))
+        .await;
+    assert_eq!(status["approval_request"]["status"], "approved");
+    assert!(status["approval_request"]["processed_at"].is_string());
+    assert_eq!(
+        mock.deny(&uuid).await.unwrap_err(),
+        ControlError::NotPending(ApprovalStatus::Approved)
+    );
+    assert_eq!(rx.received().len(), 1);
+    assert_eq!(mock.deliveries().len(), 1);
+}
+
+#[tokio::test]
+async fn get_callbacks_carry_the_fields_in_a_signed_query_string() {
+    let rx = Receiver::start(vec![]).await;
+    let mock = MockAuthy::builder()
+        .callback(&rx.url, CallbackMethod::Get)
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let uuid = c.push(id, "&logos[][res]=default&logos[][url]=https%3A%2F%2Fx%2Fa.png&logos[][res]=low&logos[][url]=https%3A%2F%2Fx%2Fb.png").await;
+    let d = mock.deny(&uuid).await.unwrap().unwrap();
+    assert!(d.delivered);
+    let r = &rx.received()[0];
+    assert_eq!(r.method, "GET");
+    assert!(r.body.is_empty());
+    assert!(r.uri.contains("status=denied"), "{}", r.uri);
+    assert!(
+        r.uri
+            .contains("approval_request%5Blogos%5D%5B%5D%5Bres%5D=low")
+    );
+    assert_signed(&mock, r, &rx.url);
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_a_bounded_number_of_times_and_recorded() {
+    let rx = Receiver::start(vec![500, 503]).await;
+    let mock = MockAuthy::builder()
+        .callback(&rx.url, CallbackMethod::Post)
+        .callback_retries(3, Duration::from_millis(1), Duration::from_secs(2))
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let uuid = c.push(id, "").await;
+    let d = mock.approve(&uuid).await.unwrap().unwrap();
+    assert!(d.delivered);
+    assert_eq!(
+        d.attempts.iter().map(|a| a.status).collect::<Vec<_>>(),
+        [Some(500), Some(503), Some(200)]
+    );
+    assert_eq!(rx.received().len(), 3);
+    // Every attempt sends the same signed bytes.
+    assert!(
+        rx.received()
+            .windows(2)
+            .all(|w| w[0].body == w[1].body && w[0].signature == w[1].signature)
+    );
+
+    // A 4xx is an answer: not retried.
+    let rx = Receiver::start(vec![401]).await;
+    mock.set_callback(Some((rx.url.clone(), CallbackMethod::Post)));
+    let uuid = c.push(id, "").await;
+    let d = mock.approve(&uuid).await.unwrap().unwrap();
+    assert!(!d.delivered);
+    assert_eq!(d.attempts.len(), 1);
+
+    // Nobody listening: every attempt fails, and the count is bounded.
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_url = format!("http://{}/cb", dead.local_addr().unwrap());
+    drop(dead);
+    mock.set_callback(Some((dead_url, CallbackMethod::Post)));
+    let uuid = c.push(id, "").await;
+    let d = mock.approve(&uuid).await.unwrap().unwrap();
+    assert!(!d.delivered);
+    assert_eq!(d.attempts.len(), 3);
+    assert!(
+        d.attempts
+            .iter()
+            .all(|a| a.status.is_none() && a.error.is_some())
+    );
+    assert_eq!(mock.deliveries().len(), 3);
+}
+
+#[tokio::test]
+async fn no_callback_url_means_no_delivery_and_expiry_sends_none() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let uuid = c.push(id, "").await;
+    assert!(mock.approve(&uuid).await.unwrap().is_none());
+
+    let rx = Receiver::start(vec![]).await;
+    mock.set_callback(Some((rx.url.clone(), CallbackMethod::Post)));
+    let uuid = c.push(id, "").await;
+    assert_eq!(mock.expire(&uuid).unwrap().status, ApprovalStatus::Expired);
+    assert!(rx.received().is_empty());
+    assert_eq!(
+        mock.expire("missing").unwrap_err(),
+        ControlError::UnknownApproval
+    );
+}
+
+#[tokio::test]
+async fn auto_approve_and_auto_deny_answer_without_anyone_clicking() {
+    let rx = Receiver::start(vec![]).await;
+    let mock = MockAuthy::builder()
+        .callback(&rx.url, CallbackMethod::Post)
+        .default_onetouch(OneTouchBehaviour::AutoApprove { after_ms: 10 })
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let uuid = c.push(id, "").await;
+    let decided = mock
+        .wait_for(WAIT, |m| {
+            m.deliveries().into_iter().find(|d| d.uuid == uuid)
+        })
+        .await
+        .expect("auto-approve delivered a callback");
+    assert_eq!(decided.status, ApprovalStatus::Approved);
+
+    mock.set_onetouch(id, OneTouchBehaviour::AutoDeny { after_ms: 0 })
+        .unwrap();
+    let uuid = c.push(id, "").await;
+    let status = mock
+        .wait_for(WAIT, |m| {
+            m.approval_requests()
+                .into_iter()
+                .find(|a| a.uuid == uuid && a.status != ApprovalStatus::Pending)
+                .map(|a| a.status)
+        })
+        .await;
+    assert_eq!(status, Some(ApprovalStatus::Denied));
+    assert_eq!(
+        mock.set_onetouch(1, OneTouchBehaviour::Manual).unwrap_err(),
+        ControlError::UnknownUser
+    );
+}
+
+#[tokio::test]
+async fn status_faults_answer_with_authy_error_bodies_then_run_out() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    mock.inject_fault(
+        Fault::new(
+            "app_details",
+            FaultKind::Status {
+                status: 429,
+                error_code: "60003".into(),
+                message: "DoS protection".into(),
+            },
+        )
+        .times(2),
+    );
+    for _ in 0..2 {
+        let (s, body) = c.get("/protected/json/app/details").await;
+        assert_eq!(
+            (s, body["error_code"].as_str(), body["success"].as_bool()),
+            (429, Some("60003"), Some(false))
+        );
+    }
+    let (s, _) = c.get("/protected/json/app/details").await;
+    assert_eq!(s, 200);
+    let faults: Vec<Option<String>> = mock.journal().into_iter().map(|e| e.fault).collect();
+    assert!(faults[0].is_some() && faults[1].is_some() && faults[2].is_none());
+}
+
+#[tokio::test]
+async fn faults_hit_before_anything_changes() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    mock.inject_fault(Fault::new(
+        "users_new",
+        FaultKind::Status {
+            status: 500,
+            error_code: "60000".into(),
+            message: "boom".into(),
+        },
+    ));
+    let (s, _) = c
+        .post_form(
+            "/protected/json/users/new",
+            "user[email]=a@x.io&user[cellphone]=5551234567&user[country_code]=1",
+        )
+        .await;
+    assert_eq!(s, 500);
+    assert!(mock.users().is_empty());
+    mock.clear_faults();
+    c.register("a@x.io", "5551234567").await;
+}
+
+#[tokio::test]
+async fn malformed_truncated_dropped_and_slow_responses() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let url = format!("{}/protected/json/users/{id}/status", c.base);
+    let get = || c.http.get(&url).header("X-Authy-API-Key", &c.key).send();
+
+    mock.inject_fault(Fault::new("user_status", FaultKind::MalformedJson).times(1));
+    let text = get().await.unwrap().text().await.unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+
+    mock.inject_fault(Fault::new("user_status", FaultKind::TruncatedBody).times(1));
+    let r = get().await.unwrap();
+    assert!(r.bytes().await.is_err());
+
+    mock.inject_fault(Fault::new("*", FaultKind::DropConnection).times(1));
+    assert!(get().await.is_err());
+
+    mock.inject_fault(Fault::new("user_status", FaultKind::Latency { ms: 2_000 }).times(1));
+    let impatient = c
+        .http
+        .get(&url)
+        .header("X-Authy-API-Key", &c.key)
+        .timeout(Duration::from_millis(100))
+        .send()
+        .await;
+    assert!(impatient.unwrap_err().is_timeout());
+
+    let (s, _) = c.get(&format!("/protected/json/users/{id}/status")).await;
+    assert_eq!(s, 200);
+    let journal = mock.journal();
+    let drop_entry = journal
+        .iter()
+        .find(|e| e.fault.as_deref() == Some("DropConnection"))
+        .unwrap();
+    assert_eq!(drop_entry.status, 0);
+}
+
+#[tokio::test]
+async fn control_api_over_http() {
+    let rx = Receiver::start(vec![]).await;
+    let mock = MockAuthy::builder()
+        .seed(8)
+        .frozen_clock(1_700_000_000)
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&mock);
+    let ctl = |p: &str| format!("{}/__mock{p}", c.base);
+    let http = &c.http;
+
+    let (s, _) = decode(
+        http.put(ctl("/callback"))
+            .json(&json!({"url": rx.url, "method": "POST"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, cb) = decode(http.get(ctl("/callback")).send().await.unwrap()).await;
+    assert_eq!(cb, json!({"url": rx.url, "method": "POST"}));
+    let (s, _) = decode(
+        http.put(ctl("/callback"))
+            .json(&json!({"url": "ftp://x"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    let id = c.register("a@x.io", "5551234567").await;
+    let (_, users) = decode(http.get(ctl("/users")).send().await.unwrap()).await;
+    assert_eq!(users[0]["id"], id);
+    assert!(
+        users[0].get("secret").is_none(),
+        "the TOTP secret is not listed"
+    );
+    let (s, _) = decode(http.get(ctl("/users/12")).send().await.unwrap()).await;
+    assert_eq!(s, 404);
+
+    c.get(&format!("/protected/json/sms/{id}?force=true")).await;
+    let (_, outbox) = decode(
+        http.get(ctl(&format!("/users/{id}/outbox")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(outbox[0]["channel"], "sms");
+    let (_, token) = decode(
+        http.get(ctl(&format!("/users/{id}/app_token")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(token["token"], mock.app_token(id).unwrap());
+    let (_, otp) = decode(
+        http.get(ctl(&format!("/users/{id}/otpauth")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(otp["digits"], 7);
+
+    let (s, _) = decode(
+        http.put(ctl(&format!("/users/{id}/onetouch")))
+            .json(&json!({"mode": "no_device"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 204);
+    assert_eq!(mock.user(id).unwrap().onetouch, OneTouchBehaviour::NoDevice);
+    let (s, _) = decode(
+        http.put(ctl(&format!("/users/{id}/onetouch")))
+            .json(&json!({"mode": "sideways"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, _) = decode(
+        http.put(ctl(&format!("/users/{id}/onetouch")))
+            .json(&json!({"mode": "auto_deny", "after_ms": 0}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 204);
+    decode(
+        http.put(ctl(&format!("/users/{id}/onetouch")))
+            .json(&json!({"mode": "manual"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    let uuid = c.push(id, "").await;
+    let (_, list) = decode(http.get(ctl("/approval_requests")).send().await.unwrap()).await;
+    assert_eq!(list[0]["uuid"], uuid.as_str());
+    let (s, approved) = decode(
+        http.post(ctl(&format!("/approval_requests/{uuid}/approve")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(approved["approval_request"]["status"], "approved");
+    assert_eq!(approved["callback"]["delivered"], true);
+    let (s, _) = decode(
+        http.post(ctl(&format!("/approval_requests/{uuid}/deny")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, _) = decode(
+        http.post(ctl("/approval_requests/nope/approve"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, _) = decode(
+        http.post(ctl(&format!("/approval_requests/{uuid}/explode")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let uuid2 = c.push(id, "").await;
+    let (s, expired) = decode(
+        http.post(ctl(&format!("/approval_requests/{uuid2}/expire")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, &expired["approval_request"]["status"]),
+        (200, &json!("expired"))
+    );
+    let (_, callbacks) = decode(http.get(ctl("/callbacks")).send().await.unwrap()).await;
+    assert_eq!(callbacks.as_array().unwrap().len(), 1);
+
+    let (s, _) = decode(
+        http.post(ctl("/faults"))
+            .json(&json!({"endpoint": "sms", "kind": "status", "status": 503, "times": 1}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = decode(
+        http.post(ctl("/faults"))
+            .json(&json!({"endpoint": "sms", "kind": "drop_connection", "probability": 2.0}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, _) = decode(
+        http.post(ctl("/faults"))
+            .json(&json!({"endpoint": "sms", "kind": "nonsense"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (_, faults) = decode(http.get(ctl("/faults")).send().await.unwrap()).await;
+    assert_eq!(faults.as_array().unwrap().len(), 1);
+    let (s, body) = c.get(&format!("/protected/json/sms/{id}")).await;
+    assert_eq!((s, body["error_code"].as_str()), (503, Some("60000")));
+    decode(
+        http.post(ctl("/faults"))
+            .json(&json!({"endpoint": "*", "kind": "latency", "ms": 1}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let (s, _) = decode(http.delete(ctl("/faults")).send().await.unwrap()).await;
+    assert_eq!(s, 204);
+    assert!(
+        mock.journal()
+            .iter()
+            .all(|e| !e.path.starts_with("/__mock")),
+        "control calls are not journaled"
+    );
+
+    let (_, journal) = decode(http.get(ctl("/journal")).send().await.unwrap()).await;
+    assert!(
+        journal
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["endpoint"] == "sms" && e["status"] == 503)
+    );
+
+    let (_, now) = decode(http.get(ctl("/clock")).send().await.unwrap()).await;
+    assert_eq!(now["now"], 1_700_000_000);
+    let (_, now) = decode(
+        http.post(ctl("/clock/advance"))
+            .json(&json!({"seconds": 90}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(now["now"], 1_700_000_090);
+    let (s, _) = decode(
+        http.post(ctl("/clock/advance"))
+            .json(&json!({"seconds": -5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    let (s, _) = decode(http.post(ctl("/reset")).send().await.unwrap()).await;
+    assert_eq!(s, 204);
+    assert!(
+        mock.users().is_empty() && mock.journal().is_empty() && mock.approval_requests().is_empty()
+    );
+    assert_eq!(mock.now(), 1_700_000_000);
+}
+
+#[tokio::test]
+async fn phone_page_state_and_live_events() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    let page = c
+        .http
+        .get(format!("{}/__mock/phone", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text().await.unwrap().contains("Virtual phone"));
+
+    let mut events = c
+        .http
+        .get(format!("{}/__mock/phone/events", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let id = c.register("a@x.io", "5551234567").await;
+    let uuid = c.push(id, "").await;
+    let chunk = tokio::time::timeout(WAIT, events.chunk())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&chunk).contains("event: change"));
+
+    let (_, state) = decode(
+        c.http
+            .get(format!("{}/__mock/phone/state", c.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let user = &state["users"][0];
+    assert_eq!(user["id"], id);
+    assert_eq!(user["pending"][0]["uuid"], uuid.as_str());
+    assert_eq!(user["pending"][0]["details"]["Email Address"], "a@x.io");
+    assert_eq!(user["app_token"], mock.app_token(id).unwrap());
+}

@@ -1,0 +1,181 @@
+//! Shared helpers for mock-authy's HTTP tests.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use mock_authy::{MockAuthy, OneTouchBehaviour};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A client pointed at a mock, sending the key in the header.
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub key: String,
+}
+
+impl Client {
+    pub fn new(mock: &MockAuthy) -> Self {
+        Client {
+            http: reqwest::Client::new(),
+            base: mock.base_url().to_owned(),
+            key: mock.api_key().to_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("X-Authy-API-Key", &self.key)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-Authy-API-Key", &self.key)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned())
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-Authy-API-Key", &self.key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    /// Registers a user and returns the authy_id.
+    pub async fn register(&self, email: &str, phone: &str) -> u64 {
+        let form =
+            format!("user%5Bemail%5D={email}&user%5Bcellphone%5D={phone}&user%5Bcountry_code%5D=1");
+        let (status, body) = self.post_form("/protected/json/users/new", &form).await;
+        assert_eq!(status, 200, "{body}");
+        body["user"]["id"].as_u64().unwrap()
+    }
+
+    /// Creates an approval request and returns its uuid.
+    pub async fn push(&self, authy_id: u64, extra: &str) -> String {
+        let form = format!("message=Log+in%3F&details%5BEmail+Address%5D=a%40x.io{extra}");
+        let (status, body) = self
+            .post_form(
+                &format!("/onetouch/json/users/{authy_id}/approval_requests"),
+                &form,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["approval_request"]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+pub async fn decode(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+pub async fn mock() -> MockAuthy {
+    MockAuthy::builder().seed(1).start().await.unwrap()
+}
+
+pub async fn mock_without_device() -> MockAuthy {
+    MockAuthy::builder()
+        .seed(1)
+        .default_onetouch(OneTouchBehaviour::NoDevice)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    pub uri: String,
+    pub signature: Option<String>,
+    pub nonce: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Bytes,
+}
+
+/// A callback receiver on a free loopback port that answers with the scripted statuses (then 200).
+pub struct Receiver {
+    pub url: String,
+    pub got: Arc<Mutex<Vec<Received>>>,
+}
+
+#[derive(Clone)]
+struct RxState {
+    got: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<Vec<u16>>>,
+}
+
+async fn receive(State(s): State<RxState>, req: Request) -> impl IntoResponse {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    let h = |n: &str| parts.headers.get(n).map(|v| v.to_str().unwrap().to_owned());
+    s.got.lock().unwrap().push(Received {
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        signature: h("x-authy-signature"),
+        nonce: h("x-authy-signature-nonce"),
+        content_type: h("content-type"),
+        body,
+    });
+    let mut script = s.script.lock().unwrap();
+    let status = if script.is_empty() {
+        200
+    } else {
+        script.remove(0)
+    };
+    StatusCode::from_u16(status).unwrap()
+}
+
+impl Receiver {
+    pub async fn start(script: Vec<u16>) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let state = RxState {
+            got: Arc::clone(&got),
+            script: Arc::new(Mutex::new(script)),
+        };
+        let app = Router::new().fallback(receive).with_state(state);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver {
+            url: format!("http://{addr}/authy/callback"),
+            got,
+        }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+}
