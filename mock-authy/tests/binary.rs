@@ -1,5 +1,7 @@
 //! The `mock-authy` binary as a CI pipeline starts it.
 
+#![allow(clippy::unwrap_used)]
+
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;

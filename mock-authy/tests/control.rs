@@ -1,5 +1,7 @@
 //! The control API, OneTouch callbacks, faults and the phone page.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use mock_authy::signature::{canonical_json, canonical_query, sign};
