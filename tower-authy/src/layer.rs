@@ -1,0 +1,189 @@
+//! [`RequireTwoFactorLayer`]: lets a request through only when its session completed both
+//! factors. Every protected request passes here, so it does one session read and nothing else.
+
+use crate::config::{Shared, TwoFactor};
+use crate::routes::{Reply, wants_json};
+use crate::session;
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{Request, StatusCode, header};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
+use tower_sessions::Session;
+
+impl TwoFactor {
+    /// The layer that guards routes. Put it on `route_layer` so unknown paths stay 404, and
+    /// put the session layer outside it.
+    pub fn layer(&self) -> RequireTwoFactorLayer {
+        RequireTwoFactorLayer {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// The login, callback, status, token, SMS, confirm and logout routes, under the prefix.
+    /// Merge it into your router, inside the session layer.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        crate::routes::router(Arc::clone(&self.shared))
+    }
+}
+
+/// Applies [`RequireTwoFactor`]. Made by [`TwoFactor::layer`].
+#[derive(Clone)]
+pub struct RequireTwoFactorLayer {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for RequireTwoFactorLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireTwoFactorLayer")
+            .field("prefix", &self.shared.prefix)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for RequireTwoFactorLayer {
+    type Service = RequireTwoFactor<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireTwoFactor {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The middleware. Browsers without a verified session get `303 See Other` to the login page
+/// with a `return_to`; clients that ask for JSON get `401` with an `application/problem+json`
+/// body. A session whose second factor is pending counts as logged out. If the session store
+/// fails, the answer is `503` with `Retry-After`, and nobody gets through.
+#[derive(Clone)]
+pub struct RequireTwoFactor<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> std::fmt::Debug for RequireTwoFactor<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireTwoFactor").finish_non_exhaustive()
+    }
+}
+
+impl<S> Service<Request<Body>> for RequireTwoFactor<S>
+where
+    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        // Use the service that was polled ready; leave a fresh clone for the next call.
+        let fresh = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, fresh);
+        let shared = Arc::clone(&self.shared);
+        // Only what the check needs, so the request itself is not held across an await.
+        let session = request.extensions().get::<Session>().cloned();
+        let json = wants_json(request.headers());
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        ResponseFuture {
+            inner: Box::pin(async move {
+                match check(&shared, session, json, &target).await {
+                    Ok(user) => {
+                        request.extensions_mut().insert(user);
+                        inner.call(request).await
+                    }
+                    Err(denied) => Ok(denied),
+                }
+            }),
+        }
+    }
+}
+
+/// The future returned by [`RequireTwoFactor`].
+pub struct ResponseFuture<E> {
+    inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
+}
+
+impl<E> std::fmt::Debug for ResponseFuture<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResponseFuture")
+    }
+}
+
+impl<E> Future for ResponseFuture<E> {
+    type Output = Result<Response, E>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+async fn check(
+    shared: &Shared,
+    session: Option<Session>,
+    json: bool,
+    target: &str,
+) -> Result<VerifiedUser, Response> {
+    let reply = Reply { shared, json };
+    let Some(session) = session else {
+        tracing::error!(
+            "RequireTwoFactor needs tower-sessions' SessionManagerLayer outside it; refusing"
+        );
+        return Err(reply.problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Misconfigured",
+            "Sign-in is not set up correctly.",
+        ));
+    };
+    match session::verified(&session).await {
+        Ok(Some(v)) => Ok(VerifiedUser { user_id: v.user_id }),
+        Ok(None) if reply.json => Err(reply.problem(
+            StatusCode::UNAUTHORIZED,
+            "Authentication required",
+            "Log in with both factors first.",
+        )),
+        Ok(None) => {
+            let encoded: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+            let location = format!("{}?return_to={encoded}", shared.path("/login"));
+            Err((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "session store unavailable; failing closed");
+            Err(reply.unavailable())
+        }
+    }
+}
+
+/// The user who completed both factors in this session. Available to handlers behind
+/// [`RequireTwoFactorLayer`]; elsewhere extracting it fails with `401`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedUser {
+    /// The [`UserRecord::id`](crate::UserRecord::id).
+    pub user_id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for VerifiedUser {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<VerifiedUser>()
+            .cloned()
+            .ok_or(StatusCode::UNAUTHORIZED)
+    }
+}

@@ -1,0 +1,28 @@
+//! Unpredictable values from the operating system.
+
+use base64::Engine as _;
+
+/// `N` random bytes. Panics only if the OS has no randomness, where nothing secure can run.
+pub(crate) fn bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    getrandom::getrandom(&mut out).expect("the operating system provides randomness");
+    out
+}
+
+/// 128 random bits as URL-safe base64 (22 characters).
+pub(crate) fn id() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes::<16>())
+}
+
+/// A code of `n` decimal digits, uniformly drawn.
+pub(crate) fn digits(n: usize) -> String {
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        // Rejection sampling: 250 is the largest multiple of 10 that fits in a byte.
+        let [b] = bytes::<1>();
+        if b < 250 {
+            out.push(char::from(b'0' + b % 10));
+        }
+    }
+    out
+}

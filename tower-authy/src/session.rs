@@ -1,0 +1,120 @@
+//! What tower-authy keeps in the session: never a password or a token, only ids.
+
+use crate::secret::ct_eq;
+use crate::store::StoreError;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+const PENDING: &str = "tower_authy.pending";
+const VERIFIED: &str = "tower_authy.verified";
+const CSRF: &str = "tower_authy.csrf";
+
+/// Password accepted, second factor outstanding. Counts as logged out everywhere.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Pending {
+    pub(crate) challenge_id: String,
+    pub(crate) user_id: String,
+    pub(crate) return_to: String,
+}
+
+/// Both factors done in this session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Verified {
+    pub(crate) user_id: String,
+    pub(crate) at: i64,
+}
+
+fn unavailable(e: tower_sessions::session::Error) -> StoreError {
+    StoreError::unavailable(e)
+}
+
+pub(crate) async fn pending(session: &Session) -> Result<Option<Pending>, StoreError> {
+    session.get(PENDING).await.map_err(unavailable)
+}
+
+pub(crate) async fn verified(session: &Session) -> Result<Option<Verified>, StoreError> {
+    session.get(VERIFIED).await.map_err(unavailable)
+}
+
+/// Starts a second factor: a fresh session id (against fixation), any earlier login dropped.
+pub(crate) async fn begin(session: &Session, pending: &Pending) -> Result<(), StoreError> {
+    session.remove_value(VERIFIED).await.map_err(unavailable)?;
+    session.cycle_id().await.map_err(unavailable)?;
+    session.insert(PENDING, pending).await.map_err(unavailable)
+}
+
+/// Completes the login: a fresh session id again, pending state gone, user verified.
+pub(crate) async fn complete(session: &Session, verified: &Verified) -> Result<(), StoreError> {
+    session.remove_value(PENDING).await.map_err(unavailable)?;
+    session.cycle_id().await.map_err(unavailable)?;
+    session
+        .insert(VERIFIED, verified)
+        .await
+        .map_err(unavailable)
+}
+
+pub(crate) async fn end(session: &Session) -> Result<(), StoreError> {
+    session.flush().await.map_err(unavailable)
+}
+
+/// The session's CSRF token, created on first use.
+pub(crate) async fn csrf_token(session: &Session) -> Result<String, StoreError> {
+    if let Some(t) = session.get::<String>(CSRF).await.map_err(unavailable)? {
+        return Ok(t);
+    }
+    let t = crate::random::id();
+    session.insert(CSRF, &t).await.map_err(unavailable)?;
+    Ok(t)
+}
+
+/// Whether `given` is this session's CSRF token (constant-time).
+pub(crate) async fn csrf_ok(session: &Session, given: Option<&str>) -> Result<bool, StoreError> {
+    let expected: Option<String> = session.get(CSRF).await.map_err(unavailable)?;
+    Ok(match (expected, given) {
+        (Some(e), Some(g)) => ct_eq(e.as_bytes(), g.as_bytes()),
+        _ => false,
+    })
+}
+
+/// `return_to` if it is a same-origin relative path, else `None`.
+///
+/// Refused: absolute and scheme-relative URLs (`//evil`, `/\evil`), anything with a scheme,
+/// control characters or backslashes, and paths over 2 KiB.
+#[doc(hidden)]
+pub fn safe_return_to(raw: &str) -> Option<&str> {
+    let ok = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && raw.len() <= 2048
+        && !raw.bytes().any(|b| b == b'\\' || b.is_ascii_control())
+        // An encoded slash or backslash right after the first one decodes to `//` somewhere.
+        && !["%2f", "%5c"].iter().any(|p| raw.get(1..4).is_some_and(|s| s.eq_ignore_ascii_case(p)));
+    ok.then_some(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return_to;
+
+    #[test]
+    fn only_same_origin_paths() {
+        for good in ["/", "/account", "/a/b?c=d#e", "/search?q=%2F"] {
+            assert_eq!(safe_return_to(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "account",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/%2F%2Fevil.example",
+            "/%5Cevil",
+            "/\t/evil",
+            "\n/x",
+            "http:/x",
+        ] {
+            assert_eq!(safe_return_to(bad), None, "{bad:?}");
+        }
+        assert_eq!(safe_return_to(&format!("/{}", "a".repeat(3000))), None);
+    }
+}
