@@ -173,28 +173,39 @@ pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Res
         fault: None,
     };
 
-    let (response, status) = match axum::body::to_bytes(body, MAX_BODY).await {
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
         Err(_) => {
             let b = error_body("Request entity too large", "60002");
-            (json_response(StatusCode::PAYLOAD_TOO_LARGE, &b), 413)
-        }
-        Ok(bytes) => {
-            dispatch(
-                &inner,
-                &parts.headers,
-                &method,
-                &path,
-                parts.uri.query(),
-                &bytes,
-                &mut entry,
-            )
-            .await
+            entry.status = 413;
+            inner.with_world(|w| w.record(entry));
+            inner.notify();
+            return json_response(StatusCode::PAYLOAD_TOO_LARGE, &b);
         }
     };
-    entry.status = status;
-    inner.with_world(|w| w.record(entry));
-    inner.notify();
-    response
+    // Once received, a request runs to the end in its own task, as on a real server: a client
+    // that times out and hangs up does not undo the push or the SMS it asked for.
+    let task_inner = Arc::clone(&inner);
+    let task = tokio::spawn(async move {
+        let (response, status) = dispatch(
+            &task_inner,
+            &parts.headers,
+            &method,
+            &path,
+            parts.uri.query(),
+            &bytes,
+            &mut entry,
+        )
+        .await;
+        entry.status = status;
+        task_inner.with_world(|w| w.record(entry));
+        task_inner.notify();
+        response
+    });
+    match task.await {
+        Ok(response) => response,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 async fn dispatch(

@@ -1,0 +1,309 @@
+//! The second-factor flows end to end: a browser, an app on tower-authy, and mock Authy.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use support::{PASSWORD, WAIT, World};
+
+#[tokio::test]
+async fn onetouch_approve_logs_in_and_rotates_the_session() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+
+    let before = b.get("/account").await;
+    assert_eq!(
+        (before.status, before.location.as_deref()),
+        (303, Some("/authy/login?return_to=%2Faccount"))
+    );
+    b.csrf_token().await;
+    let anonymous_cookie = b.cookie.clone();
+
+    let login = b.login("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        (login.status, login.location.as_deref()),
+        (303, Some("/authy/verify"))
+    );
+    let pending_cookie = b.cookie.clone();
+    assert_ne!(
+        anonymous_cookie, pending_cookie,
+        "session id rotates when the password is accepted"
+    );
+
+    let page = b.get("/authy/verify").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Waiting for your approval"));
+    let push = w.mock.approval_requests().pop().unwrap();
+    assert_eq!(push.authy_id, authy_id);
+    assert_eq!(push.seconds_to_expire, 300);
+    let code = push.details["Code"].as_str().unwrap();
+    assert!(
+        page.body.contains(code),
+        "the page shows the matching code sent in the push"
+    );
+    assert_eq!(push.details["Login"], "ada@example.com");
+    assert!(push.hidden_details["challenge"].is_string());
+
+    // Force-browsing while the factor is pending is refused.
+    assert_eq!(b.get("/account").await.status, 303);
+    assert_eq!(b.status().await, "pending");
+
+    let delivery = w.mock.approve(&push.uuid).await.unwrap().unwrap();
+    assert!(delivery.delivered, "{delivery:?}");
+    assert_eq!(b.status().await, "approved");
+    assert_eq!(
+        b.get("/account").await.status,
+        303,
+        "approved is not yet logged in: the browser confirms"
+    );
+
+    let confirm = b.post("/authy/confirm", &[]).await;
+    assert_eq!(
+        (confirm.status, confirm.location.as_deref()),
+        (303, Some("/account"))
+    );
+    assert_ne!(
+        b.cookie, pending_cookie,
+        "session id rotates when the second factor completes"
+    );
+    let account = b.get("/account").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.starts_with("account of "));
+
+    // The same approval cannot be used twice.
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 401);
+}
+
+#[tokio::test]
+async fn onetouch_deny_ends_the_login() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let uuid = w.latest_push(authy_id).await;
+    w.mock.deny(&uuid).await.unwrap();
+    assert_eq!(b.status().await, "denied");
+    let confirm = b.post("/authy/confirm", &[]).await;
+    assert_eq!(confirm.status, 403);
+    assert!(confirm.body.contains("denied"));
+    let verify = b.get("/authy/verify").await;
+    assert_eq!(verify.status, 403);
+    assert!(
+        verify.body.contains("Back to log in"),
+        "the way back is offered"
+    );
+    // Denied cannot be overridden with a token either.
+    let token = w.mock.app_token(authy_id).unwrap();
+    assert_eq!(
+        b.post("/authy/token", &[("token", &token)]).await.status,
+        403
+    );
+    assert_eq!(b.get("/account").await.status, 303);
+}
+
+#[tokio::test]
+async fn pending_login_expires_on_the_server_whatever_authy_says() {
+    let w = World::start_with(support::Options {
+        configure: Box::new(|b| b.challenge_ttl(std::time::Duration::from_secs(60))),
+        ..Default::default()
+    })
+    .await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let uuid = w.latest_push(authy_id).await;
+    assert_eq!(w.mock.approval_requests()[0].seconds_to_expire, 60);
+
+    // Only the app's clock moves: Authy still thinks the request is pending.
+    w.clock.advance(61);
+    assert_eq!(b.status().await, "expired");
+    let late = w.mock.approve(&uuid).await.unwrap().unwrap();
+    assert_eq!(late.last_status(), Some(409), "a late approval is refused");
+    assert_eq!(b.status().await, "expired");
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 403);
+    assert_eq!(b.get("/account").await.status, 303);
+}
+
+#[tokio::test]
+async fn app_token_logs_in_without_the_push() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.post(
+        "/authy/login",
+        &[
+            ("login", "ada@example.com"),
+            ("password", PASSWORD),
+            ("return_to", "/account?tab=2"),
+        ],
+    )
+    .await;
+    let token = w.mock.app_token(authy_id).unwrap();
+    let done = b.post("/authy/token", &[("token", &token)]).await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/account?tab=2"))
+    );
+    assert_eq!(b.get("/account").await.status, 200);
+    let verify = w
+        .mock
+        .journal()
+        .into_iter()
+        .find(|e| e.endpoint == "verify")
+        .unwrap();
+    assert_eq!(verify.params["force"], "true", "verify always forces");
+}
+
+#[tokio::test]
+async fn no_device_falls_back_to_sms_and_the_sms_code_works() {
+    let w = World::start().await;
+    let authy_id = w.user_without_device("bob@example.com", "5551230002").await;
+    let mut b = w.browser();
+    assert_eq!(
+        b.login("bob@example.com", PASSWORD)
+            .await
+            .location
+            .as_deref(),
+        Some("/authy/verify")
+    );
+    let page = b.get("/authy/verify").await;
+    assert!(
+        !page.body.contains("Waiting for your approval"),
+        "no push to wait for"
+    );
+    assert!(page.body.contains("Send me an SMS"));
+    assert_eq!(b.get_json("/authy/status").await.json()["method"], "token");
+
+    let sent = b.post("/authy/sms", &[]).await;
+    assert_eq!(
+        (sent.status, sent.location.as_deref()),
+        (303, Some("/authy/verify?sent=sms"))
+    );
+    assert!(
+        b.get("/authy/verify?sent=sms")
+            .await
+            .body
+            .contains("We sent a code by SMS.")
+    );
+    let code = w.mock.outbox(authy_id).unwrap().pop().unwrap().token;
+    let done = b.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/account"))
+    );
+    assert_eq!(b.get("/account").await.status, 200);
+}
+
+#[tokio::test]
+async fn voice_call_sends_a_code() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let called = b.post("/authy/call", &[]).await;
+    assert_eq!(called.location.as_deref(), Some("/authy/verify?sent=call"));
+    let outbox = w.mock.outbox(authy_id).unwrap();
+    assert_eq!(
+        outbox.len(),
+        1,
+        "forced, so Authy does not skip it for an app user"
+    );
+    assert_eq!(outbox[0].channel, mock_authy::Channel::Call);
+}
+
+#[tokio::test]
+async fn sends_are_rate_limited_per_login() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    for _ in 0..3 {
+        assert_eq!(b.post("/authy/sms", &[]).await.status, 303);
+    }
+    let limited = b.post("/authy/call", &[]).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(
+        w.mock.outbox(authy_id).unwrap().len(),
+        3,
+        "the refused send never reached Authy"
+    );
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let token = w.mock.app_token(authy_id).unwrap();
+    b.post("/authy/token", &[("token", &token)]).await;
+    assert_eq!(b.get("/account").await.status, 200);
+    assert_eq!(
+        b.post_without_csrf("/authy/logout", &[]).await.status,
+        403,
+        "logout needs the CSRF token too"
+    );
+    let out = b.post("/authy/logout", &[]).await;
+    assert_eq!((out.status, out.location.as_deref()), (303, Some("/")));
+    assert_eq!(b.get("/account").await.status, 303);
+}
+
+#[tokio::test]
+async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let uuid = w.latest_push(authy_id).await;
+
+    let mut events = b
+        .http
+        .get(format!("{}/authy/events", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let first = tokio::time::timeout(WAIT, events.chunk())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&first).contains(r#""status":"pending""#));
+
+    w.mock.approve(&uuid).await.unwrap();
+    let mut seen = String::new();
+    while !seen.contains(r#""status":"approved""#) {
+        let chunk = tokio::time::timeout(WAIT, events.chunk())
+            .await
+            .expect("an event arrives")
+            .unwrap()
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    // Approved is final: the stream ends.
+    let end = tokio::time::timeout(WAIT, async {
+        loop {
+            match events.chunk().await {
+                Ok(Some(c)) if String::from_utf8_lossy(&c).starts_with(':') => continue,
+                other => return other.map(|c| c.is_none()).unwrap_or(true),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(end);
+}
+
+#[tokio::test]
+async fn events_and_status_need_a_pending_login() {
+    let w = World::start().await;
+    let mut b = w.browser();
+    assert_eq!(b.get_json("/authy/status").await.status, 401);
+    assert_eq!(b.get("/authy/events").await.status, 401);
+    assert_eq!(
+        b.get("/authy/verify").await.location.as_deref(),
+        Some("/authy/login")
+    );
+}

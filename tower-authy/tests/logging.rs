@@ -1,0 +1,61 @@
+//! Nothing secret reaches the logs: a whole login is traced at TRACE level and searched.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use support::{PASSWORD, World};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_key_token_password_or_signature_in_the_logs() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    b.post("/authy/token", &[("token", "0000000")]).await;
+    let uuid = w.latest_push(authy_id).await;
+    let delivery = w.mock.approve(&uuid).await.unwrap().unwrap();
+    b.post("/authy/confirm", &[]).await;
+    assert_eq!(b.get("/account").await.status, 200);
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("challenge_created")
+            && text.contains("challenge_approved")
+            && text.contains("token_rejected"),
+        "{text}"
+    );
+    for secret in [
+        w.mock.api_key(),
+        PASSWORD,
+        "0000000",
+        &delivery.request.signature,
+        b.cookie.as_deref().unwrap().split('=').nth(1).unwrap(),
+    ] {
+        assert!(!text.contains(secret), "{secret:?} appears in the logs");
+    }
+}

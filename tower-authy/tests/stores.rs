@@ -1,0 +1,29 @@
+//! The in-memory stores pass the conformance suites that other implementations can run.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use tower_authy::conformance::{self, KnownUser};
+use tower_authy::{MemoryChallengeStore, MemoryUserStore};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_challenge_store_conforms() {
+    conformance::challenge_store(Arc::new(MemoryChallengeStore::new())).await;
+}
+
+#[tokio::test]
+async fn memory_user_store_conforms() {
+    let users = MemoryUserStore::new();
+    users.insert("other@example.com", "pw-0", Some(1));
+    let id = users.insert("ada@example.com", "pw-1", Some(42));
+    conformance::user_store(
+        &users,
+        &KnownUser {
+            id,
+            login: "ada@example.com".into(),
+            password: "pw-1".into(),
+            authy_id: Some(42),
+        },
+    )
+    .await;
+}

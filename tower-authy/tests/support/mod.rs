@@ -1,0 +1,316 @@
+//! A real app on tower-authy, a real mock Authy, and a cookie-keeping browser, all on loopback.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use axum::Router;
+use axum::routing::get;
+use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_authy::{
+    ApiKey, AuthyClient, ManualClock, MemoryChallengeStore, MemoryUserStore, TwoFactor,
+    TwoFactorBuilder, UserStore, VerifiedUser,
+};
+use tower_sessions::MemoryStore;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+pub const WAIT: Duration = Duration::from_secs(10);
+pub const T0: i64 = 1_750_000_000;
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A session store that keeps a copy of everything saved, so tests can read what is stored.
+#[derive(Debug, Clone, Default)]
+pub struct RecordingStore {
+    inner: MemoryStore,
+    pub saved: Arc<Mutex<Vec<String>>>,
+}
+
+#[async_trait::async_trait]
+impl SessionStore for RecordingStore {
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.saved
+            .lock()
+            .unwrap()
+            .push(serde_json::to_string(&record.data).unwrap());
+        self.inner.save(record).await
+    }
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        self.inner.load(id).await
+    }
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.inner.delete(id).await
+    }
+}
+
+pub struct World {
+    pub sessions: RecordingStore,
+    pub mock: MockAuthy,
+    pub base: String,
+    pub users: MemoryUserStore,
+    pub clock: ManualClock,
+    pub callback_url: String,
+}
+
+async fn account(user: VerifiedUser) -> String {
+    format!("account of {}", user.user_id)
+}
+
+pub struct Options {
+    pub configure: Box<dyn FnOnce(TwoFactorBuilder) -> TwoFactorBuilder + Send>,
+    pub users: Option<Arc<dyn UserStore>>,
+    pub client_timeout: Duration,
+    pub callback_method: CallbackMethod,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            configure: Box::new(|b| b),
+            users: None,
+            client_timeout: Duration::from_secs(2),
+            callback_method: CallbackMethod::Post,
+        }
+    }
+}
+
+impl World {
+    pub async fn start() -> World {
+        World::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(opts: Options) -> World {
+        let mock = MockAuthy::builder()
+            .seed(21)
+            .frozen_clock(T0)
+            .start()
+            .await
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let callback_url = format!("{base}/authy/callback");
+        mock.set_callback(Some((callback_url.clone(), opts.callback_method)));
+
+        let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
+            .base_url(mock.base_url())
+            .timeouts(Duration::from_secs(1), opts.client_timeout)
+            .build()
+            .unwrap();
+        let users = MemoryUserStore::new();
+        let clock = ManualClock::new(T0);
+        let builder = match opts.users {
+            Some(custom) => TwoFactor::builder(client, ArcUsers(custom)),
+            None => TwoFactor::builder(client, users.clone()),
+        };
+        let two_factor = (opts.configure)(
+            builder
+                .callback_url(&callback_url)
+                .clock(clock.clone())
+                .challenge_store(MemoryChallengeStore::new())
+                .default_return_to("/account")
+                .with_insecure_http_for_local_demo(),
+        )
+        .build()
+        .unwrap();
+        let sessions = RecordingStore::default();
+        let app = Router::new()
+            .route("/account", get(account))
+            .route_layer(two_factor.layer())
+            .route("/", get(|| async { "home" }))
+            .merge(two_factor.router())
+            .layer(two_factor.session_layer(sessions.clone()));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        World {
+            sessions,
+            mock,
+            base,
+            users,
+            clock,
+            callback_url,
+        }
+    }
+
+    /// Registers a user with the mock Authy and the app.
+    pub async fn user(&self, email: &str, phone: &str) -> u64 {
+        let client = AuthyClient::builder(ApiKey::new(self.mock.api_key()))
+            .base_url(self.mock.base_url())
+            .build()
+            .unwrap();
+        let authy_id = client.register_user(email, phone, "1").await.unwrap();
+        self.users.insert(email, PASSWORD, Some(authy_id));
+        authy_id
+    }
+
+    pub async fn user_without_device(&self, email: &str, phone: &str) -> u64 {
+        let id = self.user(email, phone).await;
+        self.mock
+            .set_onetouch(id, OneTouchBehaviour::NoDevice)
+            .unwrap();
+        id
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+            cookie: None,
+            csrf: None,
+        }
+    }
+
+    /// Advances the app's and the mock's clocks together.
+    pub fn advance(&self, secs: i64) {
+        self.clock.advance(secs);
+        self.mock.advance_clock(Duration::from_secs(secs as u64));
+    }
+
+    /// The uuid of the newest approval request for a user, waiting for it to exist.
+    pub async fn latest_push(&self, authy_id: u64) -> String {
+        self.mock
+            .wait_for(WAIT, |m| {
+                m.approval_requests()
+                    .into_iter()
+                    .rev()
+                    .find(|a| a.authy_id == authy_id)
+                    .map(|a| a.uuid)
+            })
+            .await
+            .expect("a push was sent")
+    }
+
+    pub fn verify_calls(&self) -> usize {
+        self.mock
+            .journal()
+            .iter()
+            .filter(|e| e.endpoint == "verify")
+            .count()
+    }
+}
+
+/// Lets an `Arc<dyn UserStore>` be handed to the builder.
+struct ArcUsers(Arc<dyn UserStore>);
+
+#[async_trait::async_trait]
+impl UserStore for ArcUsers {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &tower_authy::Password,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.0.verify_password(login, password).await
+    }
+    async fn load(
+        &self,
+        id: &str,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.0.load(id).await
+    }
+}
+
+/// A browser: keeps the session cookie, does not follow redirects.
+#[derive(Clone)]
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+impl Browser {
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = match &self.cookie {
+            Some(c) => req.header("cookie", c),
+            None => req,
+        };
+        let r = req.send().await.unwrap();
+        if let Some(set) = r.headers().get("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            self.cookie = Some(pair);
+        }
+        let h = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
+        let (status, location, content_type, retry_after) = (
+            r.status().as_u16(),
+            h("location"),
+            h("content-type").unwrap_or_default(),
+            h("retry-after"),
+        );
+        Page {
+            status,
+            location,
+            content_type,
+            retry_after,
+            body: r.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    pub async fn get_json(&mut self, path: &str) -> Page {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept", "application/json");
+        self.send(req).await
+    }
+
+    /// Posts a form with this session's CSRF token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf_token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &csrf));
+        let req = self.http.post(format!("{}{path}", self.base)).form(&form);
+        self.send(req).await
+    }
+
+    pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let req = self.http.post(format!("{}{path}", self.base)).form(fields);
+        self.send(req).await
+    }
+
+    pub async fn csrf_token(&mut self) -> String {
+        if let Some(t) = &self.csrf {
+            return t.clone();
+        }
+        let page = self.get_json("/authy/login").await;
+        let t = page.json()["csrf_token"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        self.csrf = Some(t.clone());
+        t
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.post("/authy/login", &[("login", email), ("password", password)])
+            .await
+    }
+
+    pub async fn status(&mut self) -> String {
+        self.get_json("/authy/status").await.json()["status"]
+            .as_str()
+            .unwrap_or("none")
+            .to_owned()
+    }
+}
