@@ -352,3 +352,98 @@ impl TwoFactor {
             .with_secure(self.shared.secure_cookies)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ApiKey, MemoryUserStore};
+
+    fn builder() -> TwoFactorBuilder {
+        let client = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
+        TwoFactor::builder(client, MemoryUserStore::new())
+            .callback_url("https://app.example/authy/callback")
+    }
+
+    #[test]
+    fn secure_defaults_build() {
+        let tf = builder().build().unwrap();
+        assert!(tf.shared.secure_cookies);
+        assert_eq!(tf.shared.challenge_ttl, 300);
+        assert!(tf.shared.limits.per_account <= 100);
+    }
+
+    #[test]
+    fn mistakes_are_reported_when_building() {
+        let err = |b: TwoFactorBuilder| b.build().unwrap_err();
+        for bad in ["authy", "/", "/authy/", "/a?b", "/a b"] {
+            assert_eq!(
+                err(builder().prefix(bad)),
+                ConfigError::Prefix(bad.into()),
+                "{bad}"
+            );
+        }
+        let client = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
+        assert_eq!(
+            err(TwoFactor::builder(client, MemoryUserStore::new())),
+            ConfigError::MissingCallbackUrl
+        );
+        for url in [
+            "http://app.example/authy/callback",
+            "https://app.example/other/callback",
+            "https://app.example/authy/callback/",
+            "app.example/authy/callback",
+        ] {
+            assert!(
+                matches!(
+                    err(builder().callback_url(url)),
+                    ConfigError::CallbackUrl { .. }
+                ),
+                "{url}"
+            );
+        }
+        assert!(
+            builder()
+                .callback_url("http://127.0.0.1:3000/authy/callback")
+                .with_insecure_http_for_local_demo()
+                .build()
+                .is_ok()
+        );
+        assert_eq!(
+            err(builder().challenge_ttl(Duration::from_secs(601))),
+            ConfigError::ChallengeTtl
+        );
+        assert_eq!(
+            err(builder().challenge_ttl(Duration::from_secs(5))),
+            ConfigError::ChallengeTtl
+        );
+        assert_eq!(
+            err(builder().attempt_limits(5, 101, Duration::from_secs(60))),
+            ConfigError::AttemptLimits
+        );
+        assert_eq!(
+            err(builder().attempt_limits(0, 10, Duration::from_secs(60))),
+            ConfigError::AttemptLimits
+        );
+        assert_eq!(
+            err(builder().send_limits(0, 3, 10)),
+            ConfigError::AttemptLimits
+        );
+        assert_eq!(
+            err(builder().push("", Map::new(), vec![])),
+            ConfigError::PushMessage
+        );
+        assert_eq!(
+            err(builder().push("x".repeat(201), Map::new(), vec![])),
+            ConfigError::PushMessage
+        );
+    }
+
+    #[test]
+    fn insecure_opt_out_drops_secure_cookies_only_when_asked() {
+        let tf = builder()
+            .with_insecure_http_for_local_demo()
+            .build()
+            .unwrap();
+        assert!(!tf.shared.secure_cookies);
+    }
+}

@@ -1,0 +1,153 @@
+//! tower-authy and axum-login 0.18 in one app, over one tower-sessions `Session`: an axum-login
+//! login alone does not open a route that tower-authy guards; completing tower-authy does, and
+//! axum-login's user is still there afterwards.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use axum::Router;
+use axum::routing::{get, post};
+use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
+use mock_authy::{CallbackMethod, MockAuthy};
+use std::time::Duration;
+use support::{Browser, PASSWORD};
+use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, TwoFactor, VerifiedUser};
+use tower_sessions::MemoryStore;
+
+#[derive(Clone, Debug)]
+struct PlainUser {
+    id: i64,
+    hash: Vec<u8>,
+}
+
+impl AuthUser for PlainUser {
+    type Id = i64;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn session_auth_hash(&self) -> &[u8] {
+        &self.hash
+    }
+}
+
+#[derive(Clone)]
+struct Backend;
+
+impl AuthnBackend for Backend {
+    type User = PlainUser;
+    type Credentials = ();
+    type Error = std::convert::Infallible;
+
+    async fn authenticate(&self, (): ()) -> Result<Option<PlainUser>, Self::Error> {
+        Ok(Some(PlainUser {
+            id: 7,
+            hash: b"v1".to_vec(),
+        }))
+    }
+
+    async fn get_user(&self, id: &UserId<Self>) -> Result<Option<PlainUser>, Self::Error> {
+        Ok((*id == 7).then(|| PlainUser {
+            id: 7,
+            hash: b"v1".to_vec(),
+        }))
+    }
+}
+
+async fn plain_login(mut auth: AuthSession<Backend>) -> &'static str {
+    let user = auth.authenticate(()).await.unwrap().unwrap();
+    auth.login(&user).await.unwrap();
+    "logged in with axum-login"
+}
+
+async fn both(user: VerifiedUser, auth: AuthSession<Backend>) -> String {
+    format!(
+        "tower-authy user {} / axum-login user {:?}",
+        user.user_id,
+        auth.user.map(|u| u.id)
+    )
+}
+
+#[tokio::test]
+async fn shares_one_session_with_axum_login_and_still_demands_the_second_factor() {
+    let mock = MockAuthy::builder().seed(3).start().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    mock.set_callback(Some((
+        format!("{base}/authy/callback"),
+        CallbackMethod::Post,
+    )));
+    let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
+        .base_url(mock.base_url())
+        .timeouts(Duration::from_secs(1), Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let authy_id = client
+        .register_user("ada@example.com", "5551230001", "1")
+        .await
+        .unwrap();
+    let users = MemoryUserStore::new();
+    users.insert("ada@example.com", PASSWORD, Some(authy_id));
+    let two_factor = TwoFactor::builder(client, users)
+        .callback_url(format!("{base}/authy/callback"))
+        .with_insecure_http_for_local_demo()
+        .build()
+        .unwrap();
+
+    // One SessionManagerLayer, from tower-authy's cookie policy, under axum-login's manager.
+    let auth_layer =
+        AuthManagerLayerBuilder::new(Backend, two_factor.session_layer(MemoryStore::default()))
+            .build();
+    let app = Router::new()
+        .route("/both", get(both))
+        .route_layer(two_factor.layer())
+        .route("/plain-login", post(plain_login))
+        .merge(two_factor.router())
+        .layer(auth_layer);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let mut b = Browser {
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base,
+        cookie: None,
+        csrf: None,
+    };
+    let plain = b
+        .http
+        .post(format!("{}/plain-login", b.base))
+        .send()
+        .await
+        .unwrap();
+    b.cookie = Some(
+        plain.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned(),
+    );
+    assert_eq!(plain.status(), 200);
+    assert_eq!(
+        b.get("/both").await.status,
+        303,
+        "an axum-login session is not a second factor"
+    );
+
+    b.login("ada@example.com", PASSWORD).await;
+    let token = mock.app_token(authy_id).unwrap();
+    assert_eq!(
+        b.post("/authy/token", &[("token", &token)]).await.status,
+        303
+    );
+    let page = b.get("/both").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.ends_with("axum-login user Some(7)"),
+        "{}",
+        page.body
+    );
+}
