@@ -338,6 +338,30 @@ impl TwoFactor {
         &self.shared.prefix
     }
 
+    /// This session's CSRF token, for the application's own forms (a logout button, a sign-up
+    /// form): submit it as the `csrf_token` field.
+    ///
+    /// # Errors
+    /// [`StoreError`](crate::StoreError) when the session store fails.
+    pub async fn csrf_token(
+        &self,
+        session: &tower_sessions::Session,
+    ) -> Result<String, crate::StoreError> {
+        crate::session::csrf_token(session).await
+    }
+
+    /// Whether `given` is this session's CSRF token (compared in constant time).
+    ///
+    /// # Errors
+    /// [`StoreError`](crate::StoreError) when the session store fails.
+    pub async fn csrf_matches(
+        &self,
+        session: &tower_sessions::Session,
+        given: Option<&str>,
+    ) -> Result<bool, crate::StoreError> {
+        crate::session::csrf_ok(session, given).await
+    }
+
     /// A session layer over `store` with this crate's cookie policy: `HttpOnly`,
     /// `SameSite=Lax` (the login redirect must carry the cookie), `Secure` unless the insecure
     /// local-demo opt-out was chosen, and sessions that end with the browser.

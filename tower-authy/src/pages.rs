@@ -87,9 +87,11 @@ pub(crate) fn verify(
             body,
             "<section id=\"onetouch\" aria-live=\"polite\"><p id=\"onetouch-status\">Waiting for your approval. \
              We sent a request to the Authy app on your phone; check that it shows this code:</p>\
-             <p class=\"code\" data-testid=\"match-code\">{code}</p></section>\
+             <p class=\"code\" data-testid=\"match-code\">{code}</p>\
+             <p><a id=\"restart\" href=\"{login}\" hidden>Log in again</a></p></section>\
              <form id=\"confirm\" method=\"post\" action=\"{confirm}\">{csrf}<noscript><button type=\"submit\">I approved it</button></noscript></form><hr>",
             code = esc(&c.match_code),
+            login = esc(&shared.path("/login")),
             confirm = esc(&shared.path("/confirm")),
             csrf = csrf_field(csrf),
         );
@@ -126,10 +128,11 @@ fn waiting_script(prefix: &str) -> String {
         .replace('<', "\\u003c");
     format!(
         r#""use strict";(function(){{const P={prefix};const status=document.getElementById("onetouch-status");let done=false;
+function restart(){{document.getElementById("restart").hidden=false;}}
 function show(s){{if(done)return;if(s==="approved"){{done=true;status.textContent="Approved. Logging you in...";document.getElementById("confirm").submit();}}
-else if(s==="denied"){{done=true;status.textContent="The request was denied on your phone. Log in again to start over.";}}
-else if(s==="expired"){{done=true;status.textContent="The request expired. Log in again to start over, or use a code below.";}}
-else if(s==="locked"||s==="completed"){{done=true;status.textContent="This login can no longer be used. Log in again.";}}}}
+else if(s==="denied"){{done=true;status.textContent="The request was denied on your phone. Log in again to start over.";restart();}}
+else if(s==="expired"){{done=true;status.textContent="The request expired. Log in again to start over.";restart();}}
+else if(s==="locked"||s==="completed"){{done=true;status.textContent="This login can no longer be used. Log in again.";restart();}}}}
 if(window.EventSource){{const es=new EventSource(P+"/events");es.addEventListener("status",function(e){{show(JSON.parse(e.data).status);if(done)es.close();}});}}
 else{{let n=0;(function poll(){{if(done||n++>300)return;fetch(P+"/status",{{headers:{{Accept:"application/json"}}}}).then(function(r){{return r.json();}})
 .then(function(b){{show(b.status);}}).finally(function(){{if(!done)setTimeout(poll,2000);}});}})();}}}})();"#

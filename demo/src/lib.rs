@@ -1,0 +1,382 @@
+//! Twilio's "Two-Factor Authentication with Authy" tutorial app, rebuilt on tower-authy.
+//!
+//! With no configuration it runs fully offline: an embedded mock-authy plays Authy, and its
+//! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
+
+pub mod pages;
+pub mod users;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use mock_authy::{CallbackMethod, MockAuthy};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_authy::{ApiKey, AuthyClient, Password, TwoFactor, VerifiedUser};
+use tower_sessions::{MemoryStore, Session};
+use users::{NewUser, SignupError, SqliteUsers};
+
+/// Where Authy is.
+#[derive(Debug, Clone)]
+pub enum AuthyMode {
+    /// An embedded mock-authy on a free loopback port (the default).
+    Embedded,
+    /// A real (or separately running) Authy.
+    Remote {
+        /// API key.
+        api_key: String,
+        /// Base URL, `https://api.authy.com` by default.
+        api_url: String,
+        /// The app's public `https://` URL, which Authy's callbacks reach.
+        public_url: String,
+    },
+}
+
+/// How to run the demo.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the app listens.
+    pub listen: SocketAddr,
+    /// The SQLite file (`:memory:` for none).
+    pub database: PathBuf,
+    /// Where Authy is.
+    pub authy: AuthyMode,
+    /// Small Argon2 parameters, for tests and benchmarks only.
+    pub cheap_hashing: bool,
+}
+
+/// A running demo.
+#[derive(Debug)]
+pub struct Demo {
+    /// The app's URL.
+    pub url: String,
+    /// The embedded mock, when there is one.
+    pub mock: Option<MockAuthy>,
+    /// The users database.
+    pub users: SqliteUsers,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Demo {
+    /// The virtual phone's URL, with the embedded mock.
+    pub fn phone_url(&self) -> Option<String> {
+        self.mock
+            .as_ref()
+            .map(|m| format!("{}/__mock/phone", m.base_url()))
+    }
+
+    /// Stops serving.
+    pub fn stop(self) {
+        self.server.abort();
+    }
+}
+
+/// Why the demo could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Binding an address failed.
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+    /// The database could not be opened.
+    #[error("cannot open the database: {0}")]
+    Database(#[from] tower_authy::StoreError),
+    /// The Authy client could not be built.
+    #[error("cannot build the Authy client: {0}")]
+    Authy(#[from] tower_authy::AuthyError),
+    /// tower-authy rejected the configuration.
+    #[error("configuration: {0}")]
+    Config(#[from] tower_authy::ConfigError),
+}
+
+#[derive(Clone)]
+struct AppState {
+    two_factor: TwoFactor,
+    users: SqliteUsers,
+    authy: AuthyClient,
+}
+
+/// Starts the demo: database, Authy (embedded or remote), and the app.
+///
+/// # Errors
+/// [`StartError`] when something cannot be set up.
+pub async fn start(config: Config) -> Result<Demo, StartError> {
+    let users = SqliteUsers::open(&config.database, config.cheap_hashing)?;
+    let listener = TcpListener::bind(config.listen).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (mock, api_key, api_url, callback_url) = match config.authy {
+        AuthyMode::Embedded => {
+            let callback_url = format!("{url}/authy/callback");
+            let mock = MockAuthy::builder()
+                .app_name("Authy demo")
+                .callback(&callback_url, CallbackMethod::Post)
+                .start()
+                .await?;
+            let (key, base) = (mock.api_key().to_owned(), mock.base_url().to_owned());
+            (Some(mock), key, base, callback_url)
+        }
+        AuthyMode::Remote {
+            api_key,
+            api_url,
+            public_url,
+        } => (
+            None,
+            api_key,
+            api_url,
+            format!("{}/authy/callback", public_url.trim_end_matches('/')),
+        ),
+    };
+    let authy = AuthyClient::builder(ApiKey::new(api_key))
+        .base_url(api_url)
+        .timeouts(Duration::from_secs(2), Duration::from_secs(5))
+        .build()?;
+    if mock.is_some() {
+        // The embedded mock forgets everything on restart; the database does not.
+        let n = users.reregister_all(&authy).await?;
+        if n > 0 {
+            tracing::info!("registered {n} existing user(s) with the embedded mock Authy");
+        }
+    }
+    let mut builder = TwoFactor::builder(authy.clone(), users.clone())
+        .callback_url(callback_url)
+        .push(
+            "Request to log in to the Twilio demo app",
+            serde_json::Map::new(),
+            vec![],
+        )
+        .default_return_to("/account")
+        .stylesheet("/static/app.css");
+    if mock.is_some() {
+        builder = builder.with_insecure_http_for_local_demo();
+    }
+    let two_factor = builder.build()?;
+    let app = app(AppState {
+        two_factor,
+        users: users.clone(),
+        authy,
+    });
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Demo {
+        url,
+        mock,
+        users,
+        server,
+    })
+}
+
+fn app(state: AppState) -> Router {
+    let two_factor = state.two_factor.clone();
+    Router::new()
+        .route("/account", get(account))
+        .route_layer(two_factor.layer())
+        .route("/", get(home))
+        .route("/signup", get(signup_form).post(signup))
+        .route("/static/app.css", get(stylesheet))
+        .merge(two_factor.router())
+        .with_state(state)
+        .layer(two_factor.session_layer(MemoryStore::default()))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn home() -> Html<String> {
+    Html(pages::home())
+}
+
+async fn signup_form(State(s): State<AppState>, session: Session) -> Response {
+    match s.two_factor.csrf_token(&session).await {
+        Ok(csrf) => Html(pages::signup(&csrf, &SignupForm::default(), None)).into_response(),
+        Err(_) => unavailable(),
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "30")],
+        Html(pages::message(
+            "Sign-up is unavailable",
+            "We cannot reach our user database or Authy right now. Please try again in a minute.",
+        )),
+    )
+        .into_response()
+}
+
+/// The sign-up form, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    country_code: String,
+    #[serde(default)]
+    phone: String,
+    csrf_token: Option<String>,
+}
+
+impl SignupForm {
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+    pub(crate) fn email(&self) -> &str {
+        &self.email
+    }
+    pub(crate) fn country_code(&self) -> &str {
+        &self.country_code
+    }
+    pub(crate) fn phone(&self) -> &str {
+        &self.phone
+    }
+}
+
+/// Checks the form; returns the normalised (country code, phone) or what is wrong.
+fn validate(f: &SignupForm) -> Result<(String, String), &'static str> {
+    let digits = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+'))
+            .collect::<String>()
+    };
+    let (cc, phone) = (digits(&f.country_code), digits(&f.phone));
+    if f.name.trim().is_empty() || f.name.len() > 100 {
+        return Err("Please enter your name.");
+    }
+    if !f.email.contains('@') || f.email.len() > 254 || f.email.trim() != f.email {
+        return Err("Please enter a valid email address.");
+    }
+    if f.password.chars().count() < 8 || f.password.len() > 1024 {
+        return Err("Please choose a password of at least 8 characters.");
+    }
+    if !(1..=4).contains(&cc.len()) || !cc.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("Please enter a country calling code, such as 1 or 44.");
+    }
+    if !(5..=15).contains(&phone.len()) || !phone.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("Please enter a phone number of 5 to 15 digits.");
+    }
+    Ok((cc, phone))
+}
+
+/// Registers the user with Authy and stores them. Does **not** log them in: the first login
+/// goes through both factors, unlike the original tutorial.
+async fn signup(
+    State(s): State<AppState>,
+    session: Session,
+    Form(form): Form<SignupForm>,
+) -> Response {
+    let csrf = match s
+        .two_factor
+        .csrf_matches(&session, form.csrf_token.as_deref())
+        .await
+    {
+        Ok(true) => form.csrf_token.clone().unwrap_or_default(),
+        Ok(false) => {
+            return (
+                StatusCode::FORBIDDEN,
+                Html(pages::message(
+                    "Form expired",
+                    "Please reload the sign-up page and try again.",
+                )),
+            )
+                .into_response();
+        }
+        Err(_) => return unavailable(),
+    };
+    let again = |status: StatusCode, error: &str| {
+        (status, Html(pages::signup(&csrf, &form, Some(error)))).into_response()
+    };
+    let (cc, phone) = match validate(&form) {
+        Ok(v) => v,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e),
+    };
+    match s.users.email_taken(&form.email).await {
+        Ok(false) => {}
+        Ok(true) => {
+            return again(
+                StatusCode::CONFLICT,
+                "An account with this email already exists. Log in instead.",
+            );
+        }
+        Err(_) => return unavailable(),
+    }
+    let authy_id = match s.authy.register_user(&form.email, &phone, &cc).await {
+        Ok(id) => id,
+        Err(e) if e.is_unavailable() => {
+            tracing::error!(error = %e, "Authy registration failed");
+            return unavailable();
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "Authy refused the registration");
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Authy did not accept this phone number. Please check it.",
+            );
+        }
+    };
+    let new = NewUser {
+        name: form.name.trim().to_owned(),
+        email: form.email.clone(),
+        country_code: cc,
+        phone,
+        authy_id,
+    };
+    match s
+        .users
+        .create(new, &Password::new(form.password.clone()))
+        .await
+    {
+        Ok(id) => {
+            tracing::info!(user_id = %id, "user signed up");
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/authy/login?return_to=%2Faccount")],
+            )
+                .into_response()
+        }
+        Err(SignupError::EmailTaken) => again(
+            StatusCode::CONFLICT,
+            "An account with this email already exists. Log in instead.",
+        ),
+        Err(SignupError::Store(_)) => unavailable(),
+    }
+}
+
+async fn account(State(s): State<AppState>, user: VerifiedUser, session: Session) -> Response {
+    let (name, csrf) = match (
+        s.users.name(&user.user_id).await,
+        s.two_factor.csrf_token(&session).await,
+    ) {
+        (Ok(name), Ok(csrf)) => (name.unwrap_or_default(), csrf),
+        _ => return unavailable(),
+    };
+    Html(pages::account(&name, &csrf)).into_response()
+}
+
+/// Shared so `main` and the tests build the demo the same way.
+pub fn embedded_config(listen: SocketAddr, database: PathBuf) -> Config {
+    Config {
+        listen,
+        database,
+        authy: AuthyMode::Embedded,
+        cheap_hashing: false,
+    }
+}

@@ -1,0 +1,264 @@
+//! The demo's users, in SQLite, with Argon2id password hashes. Implements tower-authy's
+//! `UserStore`, and passes its conformance suite.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use tower_authy::{Password, StoreError, UserRecord, UserStore};
+
+/// Why signing up failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    /// Someone already uses this email.
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    /// The database failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// A new user's details, as typed on the sign-up form.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Shown on the account page.
+    pub name: String,
+    /// The login.
+    pub email: String,
+    /// Digits only.
+    pub country_code: String,
+    /// Digits only.
+    pub phone: String,
+    /// From Authy's registration.
+    pub authy_id: u64,
+}
+
+/// Users in an SQLite file (or in memory), behind a mutex; queries run on the blocking pool.
+#[derive(Clone)]
+pub struct SqliteUsers {
+    db: Arc<Mutex<Connection>>,
+    argon2: Argon2<'static>,
+    /// Verified against for unknown logins, so they cost as much as a wrong password.
+    dummy_hash: Arc<str>,
+}
+
+impl std::fmt::Debug for SqliteUsers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteUsers").finish_non_exhaustive()
+    }
+}
+
+fn store_err(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::unavailable(e)
+}
+
+impl SqliteUsers {
+    /// Opens (creating and migrating) the database at `path`; `:memory:` for a throwaway one.
+    /// `cheap_hashing` uses small Argon2 parameters, for tests and benchmarks only.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or migrated.
+    pub fn open(path: &Path, cheap_hashing: bool) -> Result<SqliteUsers, StoreError> {
+        let conn = Connection::open(path).map_err(store_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS users (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 name TEXT NOT NULL,
+                 email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                 password_hash TEXT NOT NULL,
+                 country_code TEXT NOT NULL,
+                 phone TEXT NOT NULL,
+                 authy_id INTEGER,
+                 created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+             );",
+        )
+        .map_err(store_err)?;
+        let params = if cheap_hashing {
+            Params::new(1024, 1, 1, None)
+        } else {
+            Ok(Params::default())
+        }
+        .map_err(|e| StoreError::unavailable(e.to_string()))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy_hash = hash(&argon2, "no user has this password")?;
+        Ok(SqliteUsers {
+            db: Arc::new(Mutex::new(conn)),
+            argon2,
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || f(&db.lock().unwrap_or_else(PoisonError::into_inner)))
+            .await
+            .map_err(store_err)?
+            .map_err(store_err)
+    }
+
+    /// Adds a user with a freshly hashed password.
+    ///
+    /// # Errors
+    /// [`SignupError::EmailTaken`], or the store failing.
+    pub async fn create(&self, user: NewUser, password: &Password) -> Result<String, SignupError> {
+        let argon2 = self.argon2.clone();
+        let password = password.expose().to_owned();
+        let hashed = tokio::task::spawn_blocking(move || hash(&argon2, &password))
+            .await
+            .map_err(|e| SignupError::Store(store_err(e)))?
+            .map_err(SignupError::Store)?;
+        let result = self
+            .blocking(move |c| {
+                c.execute(
+                    "INSERT INTO users (name, email, password_hash, country_code, phone, authy_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![user.name, user.email, hashed, user.country_code, user.phone, user.authy_id as i64],
+                )
+                .map(|_| c.last_insert_rowid())
+            })
+            .await;
+        match result {
+            Ok(id) => Ok(id.to_string()),
+            Err(StoreError::Unavailable(e)) if e.to_string().contains("UNIQUE") => {
+                Err(SignupError::EmailTaken)
+            }
+            Err(e) => Err(SignupError::Store(e)),
+        }
+    }
+
+    /// Whether an email is already registered.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn email_taken(&self, email: &str) -> Result<bool, StoreError> {
+        let email = email.to_owned();
+        self.blocking(move |c| {
+            c.query_row("SELECT 1 FROM users WHERE email = ?1", [email], |_| Ok(()))
+                .optional()
+                .map(|r| r.is_some())
+        })
+        .await
+    }
+
+    /// Registers every stored user with `authy` again and stores the new ids: an embedded mock
+    /// starts empty on every run, while the database persists.
+    ///
+    /// # Errors
+    /// When the store fails or Authy refuses.
+    pub async fn reregister_all(
+        &self,
+        authy: &tower_authy::AuthyClient,
+    ) -> Result<usize, StoreError> {
+        let rows: Vec<(i64, String, String, String)> = self
+            .blocking(|c| {
+                let mut st = c.prepare("SELECT id, email, phone, country_code FROM users")?;
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect()
+            })
+            .await?;
+        for (id, email, phone, cc) in &rows {
+            let authy_id = authy
+                .register_user(email, phone, cc)
+                .await
+                .map_err(StoreError::unavailable)?;
+            let id = *id;
+            self.blocking(move |c| {
+                c.execute(
+                    "UPDATE users SET authy_id = ?1 WHERE id = ?2",
+                    params![authy_id as i64, id],
+                )
+            })
+            .await?;
+        }
+        Ok(rows.len())
+    }
+
+    /// The display name of a user.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn name(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        self.blocking(move |c| {
+            c.query_row("SELECT name FROM users WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+        })
+        .await
+    }
+}
+
+fn hash(argon2: &Argon2<'_>, password: &str) -> Result<String, StoreError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::unavailable(e.to_string()))
+}
+
+type Row = (i64, String, String, Option<i64>);
+
+fn record((id, email, _, authy_id): Row) -> UserRecord {
+    UserRecord {
+        id: id.to_string(),
+        login: email,
+        authy_id: authy_id.and_then(|a| u64::try_from(a).ok()),
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteUsers {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &Password,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let email = login.to_owned();
+        let row: Option<Row> = self
+            .blocking(move |c| {
+                c.query_row(
+                    "SELECT id, email, password_hash, authy_id FROM users WHERE email = ?1",
+                    [email],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+            })
+            .await?;
+        let argon2 = self.argon2.clone();
+        let stored = row
+            .as_ref()
+            .map_or_else(|| self.dummy_hash.to_string(), |r| r.2.clone());
+        let password = password.expose().to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored)
+                .is_ok_and(|h| argon2.verify_password(password.as_bytes(), &h).is_ok())
+        })
+        .await
+        .map_err(store_err)?;
+        Ok(row.filter(|_| matches).map(record))
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let row: Option<Row> = self
+            .blocking(move |c| {
+                c.query_row(
+                    "SELECT id, email, password_hash, authy_id FROM users WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+            })
+            .await?;
+        Ok(row.map(record))
+    }
+}

@@ -1,0 +1,144 @@
+//! The demo in headless Chromium, as a person uses it: sign up, log in, approve on the virtual
+//! phone, account page; deny and the way back; SMS for a user without the app; wrong codes
+//! until the account locks. Screenshots go to `target/screenshots/`.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use demo::{AuthyMode, Config};
+use mock_authy::OneTouchBehaviour;
+use std::path::PathBuf;
+use webdriver::Driver;
+
+fn screenshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots")
+}
+
+async fn sign_up(d: &Driver, base: &str, name: &str, email: &str, phone: &str) {
+    d.goto(&format!("{base}/signup")).await;
+    d.type_into("#name", name).await;
+    d.type_into("#email", email).await;
+    d.type_into("#password", "a long enough password").await;
+    d.type_into("#country_code", "1").await;
+    d.type_into("#phone", phone).await;
+    d.click("form button[type=submit]").await;
+    d.wait_path("/authy/login").await;
+}
+
+async fn log_in(d: &Driver, email: &str, password: &str) {
+    d.type_into("#login", email).await;
+    d.type_into("#password", password).await;
+    d.click("form button[type=submit]").await;
+}
+
+/// Opens the virtual phone in a second tab, presses a button on the newest request, comes back.
+async fn answer_on_phone(d: &Driver, phone_url: &str, button: &str) {
+    let app_tab = d.window().await;
+    let phone_tab = d.new_tab().await;
+    d.switch_to(&phone_tab).await;
+    d.goto(phone_url).await;
+    d.click(&format!(".request button.{button}")).await;
+    d.wait_text("Nothing waiting.").await;
+    d.switch_to(&app_tab).await;
+}
+
+#[tokio::test]
+async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
+    let Some(d) = webdriver::start().await else {
+        return;
+    };
+    let demo = demo::start(Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: ":memory:".into(),
+        authy: AuthyMode::Embedded,
+        cheap_hashing: true,
+    })
+    .await
+    .unwrap();
+    let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
+    let mock = demo.mock.as_ref().unwrap();
+
+    // Sign up does not log in: the account page still asks for a login.
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+    d.goto(&format!("{base}/account")).await;
+    d.wait_path("/authy/login").await;
+
+    // Log in, see the matching code, approve on the phone: the page moves on by itself.
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_path("/authy/verify").await;
+    d.wait_text("Waiting for your approval").await;
+    let code = d.text("[data-testid=match-code]").await;
+    assert_eq!(
+        code,
+        mock.approval_requests().last().unwrap().details["Code"]
+            .as_str()
+            .unwrap()
+    );
+    d.screenshot(&screenshots().join("waiting.png")).await;
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_path("/account").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    d.screenshot(&screenshots().join("account.png")).await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // Deny: a clear message, and the way back to the login page.
+    d.goto(&format!("{base}/authy/login")).await;
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    answer_on_phone(&d, &phone, "deny").await;
+    d.wait_text("denied on your phone").await;
+    d.click("#restart").await;
+    d.wait_path("/authy/login").await;
+
+    // Bob has no Authy app: the SMS fallback.
+    sign_up(&d, &base, "Bob", "bob@example.com", "555-987-6543").await;
+    let bob = mock
+        .users()
+        .into_iter()
+        .find(|u| u.emails == ["bob@example.com"])
+        .unwrap()
+        .id;
+    mock.set_onetouch(bob, OneTouchBehaviour::NoDevice).unwrap();
+    log_in(&d, "bob@example.com", "a long enough password").await;
+    d.wait_path("/authy/verify").await;
+    assert!(!d.text("body").await.contains("Waiting for your approval"));
+    d.click("form[action='/authy/sms'] button").await;
+    d.wait_text("We sent a code by SMS.").await;
+    let sms = mock.outbox(bob).unwrap().pop().unwrap().token;
+    d.type_into("#token", &sms).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Bob").await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // Wrong codes: five per login, ten per account, then the account is locked.
+    d.goto(&format!("{base}/authy/login")).await;
+    log_in(&d, "bob@example.com", "a long enough password").await;
+    for _ in 0..5 {
+        d.type_into("#token", "0000000").await;
+        d.click("form[action='/authy/token'] button").await;
+        d.wait_text("That code is not valid").await;
+    }
+    d.type_into("#token", "0000000").await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Too many wrong codes for this login").await;
+    d.goto(&format!("{base}/authy/login")).await;
+    log_in(&d, "bob@example.com", "a long enough password").await;
+    for _ in 0..4 {
+        d.type_into("#token", "0000000").await;
+        d.click("form[action='/authy/token'] button").await;
+        d.wait_text("That code is not valid").await;
+    }
+    d.type_into("#token", "0000000").await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Account locked").await;
+    d.goto(&format!("{base}/authy/login")).await;
+    log_in(&d, "bob@example.com", "a long enough password").await;
+    d.wait_text("Wrong email or password.").await;
+
+    d.quit().await;
+    demo.stop();
+}
