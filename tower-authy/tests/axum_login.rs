@@ -106,15 +106,7 @@ async fn shares_one_session_with_axum_login_and_still_demands_the_second_factor(
         .layer(auth_layer);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let mut b = Browser {
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base,
-        cookie: None,
-        csrf: None,
-    };
+    let mut b = Browser::new(&base);
     let plain = b
         .http
         .post(format!("{}/plain-login", b.base))

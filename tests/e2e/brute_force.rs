@@ -1,0 +1,92 @@
+//! An attacker who knows the password makes 10,000 random token guesses against one account,
+//! spreading them over fresh logins, new sessions and forged `X-Forwarded-For` values. Only the
+//! per-account limit of guesses may ever reach Authy.
+
+#![allow(clippy::unwrap_used)]
+
+use e2e::{App, Browser, MockProcess, PASSWORD};
+use std::time::Duration;
+
+const GUESSES: usize = 10_000;
+const PER_LOGIN: u32 = 5;
+const PER_ACCOUNT: u32 = 10;
+
+/// xorshift64*: reproducible guesses without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+fn attacker(app: &App, n: u64) -> Browser {
+    let mut b = app.browser();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        format!("198.51.{}.{}", n / 250 % 250, n % 250)
+            .parse()
+            .unwrap(),
+    );
+    b.http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    b
+}
+
+#[tokio::test]
+async fn ten_thousand_guesses_reach_authy_at_most_the_account_limit() {
+    let mock = MockProcess::spawn().await;
+    let app = App::start(
+        &mock.base,
+        Duration::from_secs(2),
+        Box::new(|b| {
+            b.attempt_limits(PER_LOGIN, PER_ACCOUNT, Duration::from_secs(900))
+                .send_limits(100, 3, 10)
+        }),
+    )
+    .await;
+    mock.set_callback(&app.callback_url).await;
+    app.user("victim@example.com", "5551230001").await;
+
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let (mut logins, mut refused_logins, mut wrong, mut successes) = (0u32, 0u32, 0u32, 0u32);
+    let mut b = attacker(&app, 0);
+    let mut logged_in = false;
+    for n in 0..GUESSES as u64 {
+        // A new session and a new address every few guesses, and a fresh password login.
+        if !logged_in || rng.next() % 4 == 0 {
+            b = attacker(&app, n);
+            logins += 1;
+            logged_in = b.login("victim@example.com", PASSWORD).await.status == 303;
+            refused_logins += u32::from(!logged_in);
+        }
+        let guess = format!("{:07}", rng.next() % 10_000_000);
+        let page = b.post("/authy/token", &[("token", &guess)]).await;
+        match page.status {
+            303 => successes += 1,
+            401 if page.body.contains("That code is not valid") => wrong += 1,
+            // 403 locked, 429 this login's attempts used up: nothing reached Authy.
+            _ => {}
+        }
+    }
+    let reached = mock.calls("verify").await;
+    println!(
+        "brute force: {GUESSES} guesses, {logins} password logins ({refused_logins} refused while locked), \
+         {reached} reached Authy, {wrong} answered 'wrong code', {successes} succeeded"
+    );
+    assert!(
+        reached <= PER_ACCOUNT as usize,
+        "{reached} guesses reached Authy; the limit is {PER_ACCOUNT}"
+    );
+    assert!(refused_logins > 0, "the account locked");
+    // Each guess that reaches Authy wins with probability about 3 / 10^7 (three valid app
+    // tokens with one step of skew); at most PER_ACCOUNT do per lockout window.
+    assert!(successes <= 1);
+}
