@@ -1,1 +1,457 @@
+//! A model-based property test of the challenge lifecycle. Random interleavings of logins
+//! (two users, four sessions), callbacks (valid, forged, replayed, stale, for the wrong user),
+//! status reads, confirms, token guesses, SMS requests, logouts and clock advances run against
+//! the real stack, and after every step these invariants are checked:
+//!
+//! 1. a session reaches the protected route only if its own challenge was approved by a valid,
+//!    fresh callback and confirmed, or a correct token was entered for it;
+//! 2. a session that completed both factors stays logged in until it logs out;
+//! 3. a challenge's final state (denied, expired, locked) never changes;
+//! 4. "approved" is only ever reported after a valid callback for that challenge;
+//! 5. bad callbacks get a 4xx and change nothing;
+//! 6. per login at most 5, per account at most 10 consecutive failed codes reach Authy;
+//! 7. nothing answers 5xx, and nothing panics.
 
+#![allow(clippy::unwrap_used)]
+
+use e2e::{App, Browser, PASSWORD};
+use mock_authy::signature::{canonical_json, sign};
+use mock_authy::{CallbackMethod, MockAuthy, SentCallback};
+use proptest::prelude::*;
+use serde_json::json;
+use std::time::Duration;
+use tower_authy::ManualClock;
+
+const T0: i64 = 1_760_000_000;
+const SESSIONS: usize = 4;
+const PER_LOGIN: usize = 5;
+const PER_ACCOUNT: usize = 10;
+const LOCKOUT: i64 = 900;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Login {
+        s: usize,
+        user: usize,
+        right_password: bool,
+    },
+    Approve {
+        s: usize,
+    },
+    Deny {
+        s: usize,
+    },
+    Forged {
+        s: usize,
+    },
+    Stale {
+        s: usize,
+    },
+    WrongUser {
+        s: usize,
+    },
+    Replay,
+    Status {
+        s: usize,
+    },
+    Confirm {
+        s: usize,
+    },
+    Token {
+        s: usize,
+        correct: bool,
+    },
+    Sms {
+        s: usize,
+    },
+    Protected {
+        s: usize,
+    },
+    Logout {
+        s: usize,
+    },
+    Advance {
+        secs: u32,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let s = 0..SESSIONS;
+    prop_oneof![
+        3 => (s.clone(), 0..2usize, prop::bool::weighted(0.9)).prop_map(|(s, user, right_password)| Op::Login { s, user, right_password }),
+        2 => s.clone().prop_map(|s| Op::Approve { s }),
+        1 => s.clone().prop_map(|s| Op::Deny { s }),
+        1 => s.clone().prop_map(|s| Op::Forged { s }),
+        1 => s.clone().prop_map(|s| Op::Stale { s }),
+        1 => s.clone().prop_map(|s| Op::WrongUser { s }),
+        1 => Just(Op::Replay),
+        2 => s.clone().prop_map(|s| Op::Status { s }),
+        2 => s.clone().prop_map(|s| Op::Confirm { s }),
+        3 => (s.clone(), prop::bool::weighted(0.3)).prop_map(|(s, correct)| Op::Token { s, correct }),
+        1 => s.clone().prop_map(|s| Op::Sms { s }),
+        2 => s.clone().prop_map(|s| Op::Protected { s }),
+        1 => s.clone().prop_map(|s| Op::Logout { s }),
+        1 => prop_oneof![Just(10u32), Just(31), Just(301), Just(901)].prop_map(|secs| Op::Advance { secs }),
+    ]
+}
+
+/// What the model knows about one session's current login.
+#[derive(Debug, Default, Clone)]
+struct Challenge {
+    user: usize,
+    uuid: Option<String>,
+    /// A valid, fresh callback approving this challenge was sent.
+    legit_approval: bool,
+    /// A final state the app reported for it.
+    final_seen: Option<String>,
+    codes_reaching_authy: usize,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Session {
+    challenge: Option<Challenge>,
+    verified: Option<usize>,
+}
+
+struct World {
+    mock: MockAuthy,
+    app: App,
+    clock: ManualClock,
+    browsers: Vec<Browser>,
+    sessions: Vec<Session>,
+    authy_ids: [u64; 2],
+    emails: [&'static str; 2],
+    last_callback: Option<SentCallback>,
+    /// Consecutive failed codes that reached Authy, and the time of the last one, per user.
+    failures: [(usize, i64); 2],
+}
+
+impl World {
+    async fn new() -> World {
+        let mock = MockAuthy::builder()
+            .seed(9)
+            .api_key(e2e::API_KEY)
+            .frozen_clock(T0)
+            .start()
+            .await
+            .unwrap();
+        let clock = ManualClock::new(T0);
+        let app_clock = clock.clone();
+        let app = App::start(
+            mock.base_url(),
+            Duration::from_secs(2),
+            Box::new(move |b| {
+                b.clock(app_clock)
+                    .challenge_ttl(Duration::from_secs(300))
+                    .attempt_limits(
+                        PER_LOGIN as u32,
+                        PER_ACCOUNT as u32,
+                        Duration::from_secs(LOCKOUT as u64),
+                    )
+            }),
+        )
+        .await;
+        mock.set_callback(Some((app.callback_url.clone(), CallbackMethod::Post)));
+        let emails = ["ada@example.com", "bob@example.com"];
+        let authy_ids = [
+            app.user(emails[0], "5551230001").await,
+            app.user(emails[1], "5551230002").await,
+        ];
+        let browsers = (0..SESSIONS).map(|_| app.browser()).collect();
+        World {
+            mock,
+            app,
+            clock,
+            browsers,
+            sessions: vec![Session::default(); SESSIONS],
+            authy_ids,
+            emails,
+            last_callback: None,
+            failures: [(0, 0); 2],
+        }
+    }
+
+    fn verify_calls(&self) -> usize {
+        self.mock
+            .journal()
+            .iter()
+            .filter(|e| e.endpoint == "verify")
+            .count()
+    }
+
+    async fn post_callback(&self, body: &serde_json::Value, nonce: i64, key: &str) -> u16 {
+        let nonce = nonce.to_string();
+        let sig = sign(
+            key,
+            &nonce,
+            "POST",
+            &self.app.callback_url,
+            &canonical_json(body),
+        );
+        let r = reqwest::Client::new()
+            .post(&self.app.callback_url)
+            .header("content-type", "application/json")
+            .header("x-authy-signature", sig)
+            .header("x-authy-signature-nonce", nonce)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        r.status().as_u16()
+    }
+
+    async fn status(&mut self, s: usize) -> String {
+        let page = self.browsers[s].get_json("/authy/status").await;
+        assert!(page.status < 500, "status answered {}", page.status);
+        page.json()["status"].as_str().unwrap_or("none").to_owned()
+    }
+
+    /// Invariants 3 and 4 on one status read.
+    fn check_status(&mut self, s: usize, status: &str) {
+        let Some(c) = self.sessions[s].challenge.as_mut() else {
+            assert_eq!(status, "none", "a session without a login has no status");
+            return;
+        };
+        if status == "approved" {
+            assert!(c.legit_approval, "approved without a valid callback");
+        }
+        if let Some(seen) = &c.final_seen {
+            assert_eq!(status, seen, "a final state changed");
+        }
+        if ["denied", "expired", "locked"].contains(&status) {
+            c.final_seen = Some(status.to_owned());
+        }
+    }
+
+    async fn apply(&mut self, op: &Op) {
+        let cb_body = |uuid: &str, authy_id: u64| json!({"authy_id": authy_id, "uuid": uuid, "status": "approved", "callback_action": "approval_request_status"});
+        match *op {
+            Op::Login {
+                s,
+                user,
+                right_password,
+            } => {
+                let pushes = self.mock.approval_requests().len();
+                self.browsers[s] = self.app.browser();
+                let pw = if right_password {
+                    PASSWORD
+                } else {
+                    "wrong password"
+                };
+                let page = self.browsers[s].login(self.emails[user], pw).await;
+                assert!(page.status < 500, "login answered {}", page.status);
+                self.sessions[s] = Session::default();
+                if page.status == 303 {
+                    assert!(right_password, "a wrong password was accepted");
+                    let uuid = self
+                        .mock
+                        .approval_requests()
+                        .get(pushes)
+                        .map(|a| a.uuid.clone());
+                    self.sessions[s].challenge = Some(Challenge {
+                        user,
+                        uuid,
+                        ..Challenge::default()
+                    });
+                }
+            }
+            Op::Approve { s } | Op::Deny { s } => {
+                let Some(uuid) = self.sessions[s]
+                    .challenge
+                    .as_ref()
+                    .and_then(|c| c.uuid.clone())
+                else {
+                    return;
+                };
+                let approve = matches!(op, Op::Approve { .. });
+                // The real phone answering: a valid, fresh, signed callback.
+                if approve {
+                    self.sessions[s].challenge.as_mut().unwrap().legit_approval = true;
+                }
+                let decided = if approve {
+                    self.mock.approve(&uuid).await
+                } else {
+                    self.mock.deny(&uuid).await
+                };
+                if let Ok(Some(d)) = decided {
+                    assert!(
+                        d.last_status().is_some_and(|c| c < 500),
+                        "callback answered {:?}",
+                        d.last_status()
+                    );
+                    self.last_callback = Some(d.request);
+                }
+            }
+            Op::Forged { s } | Op::Stale { s } | Op::WrongUser { s } => {
+                let Some(c) = self.sessions[s].challenge.clone() else {
+                    return;
+                };
+                let Some(uuid) = c.uuid else { return };
+                let before = self.status(s).await;
+                let now = self.clock_now();
+                let code = match op {
+                    Op::Forged { .. } => {
+                        self.post_callback(
+                            &cb_body(&uuid, self.authy_ids[c.user]),
+                            now,
+                            "not-the-key",
+                        )
+                        .await
+                    }
+                    Op::Stale { .. } => {
+                        self.post_callback(
+                            &cb_body(&uuid, self.authy_ids[c.user]),
+                            now - 1_000,
+                            self.mock.api_key(),
+                        )
+                        .await
+                    }
+                    _ => {
+                        self.post_callback(
+                            &cb_body(&uuid, self.authy_ids[1 - c.user]),
+                            now,
+                            self.mock.api_key(),
+                        )
+                        .await
+                    }
+                };
+                assert!((400..500).contains(&code), "{op:?} answered {code}");
+                let after = self.status(s).await;
+                // The only change allowed is the deadline passing.
+                assert!(
+                    after == before || after == "expired",
+                    "{op:?} changed {before} to {after}"
+                );
+            }
+            Op::Replay => {
+                let Some(sent) = self.last_callback.clone() else {
+                    return;
+                };
+                let r = reqwest::Client::new()
+                    .post(&sent.url)
+                    .header("content-type", "application/json")
+                    .header("x-authy-signature", &sent.signature)
+                    .header("x-authy-signature-nonce", &sent.nonce)
+                    .body(sent.body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    r.status().is_client_error(),
+                    "a replay answered {}",
+                    r.status()
+                );
+            }
+            Op::Status { s } => {
+                let st = self.status(s).await;
+                self.check_status(s, &st);
+            }
+            Op::Confirm { s } => {
+                let page = self.browsers[s].post("/authy/confirm", &[]).await;
+                assert!(page.status < 500);
+                if page.status == 303 {
+                    let c = self.sessions[s].challenge.take().unwrap();
+                    assert!(c.legit_approval, "confirmed without a valid approval");
+                    self.sessions[s].verified = Some(c.user);
+                }
+            }
+            Op::Token { s, correct } => {
+                let user = self.sessions[s].challenge.as_ref().map_or(0, |c| c.user);
+                let token = if correct {
+                    self.mock.app_token(self.authy_ids[user]).unwrap()
+                } else {
+                    "000000".to_owned()
+                };
+                let before = self.verify_calls();
+                let page = self.browsers[s]
+                    .post("/authy/token", &[("token", &token)])
+                    .await;
+                assert!(page.status < 500, "token answered {}", page.status);
+                let reached = self.verify_calls() - before;
+                assert!(reached <= 1, "a code was verified twice");
+                let now = self.clock_now();
+                if let Some(c) = self.sessions[s].challenge.as_mut() {
+                    c.codes_reaching_authy += reached;
+                    assert!(
+                        c.codes_reaching_authy <= PER_LOGIN,
+                        "more than {PER_LOGIN} codes for one login"
+                    );
+                }
+                if page.status == 303 {
+                    assert!(correct, "a wrong code logged in");
+                    let c = self.sessions[s].challenge.take().unwrap();
+                    self.sessions[s].verified = Some(c.user);
+                    self.failures[c.user] = (0, now);
+                } else if reached == 1 {
+                    let f = &mut self.failures[user];
+                    if now - f.1 >= LOCKOUT {
+                        f.0 = 0;
+                    }
+                    *f = (f.0 + 1, now);
+                    assert!(
+                        f.0 <= PER_ACCOUNT,
+                        "{} consecutive failures reached Authy",
+                        f.0
+                    );
+                }
+            }
+            Op::Sms { s } => {
+                let page = self.browsers[s].post("/authy/sms", &[]).await;
+                assert!(page.status < 500);
+            }
+            Op::Protected { s } => {
+                let page = self.browsers[s].get("/account").await;
+                match self.sessions[s].verified {
+                    Some(_) => assert_eq!(page.status, 200, "a verified session was refused"),
+                    None => assert_eq!(page.status, 303, "an unverified session got in"),
+                }
+            }
+            Op::Logout { s } => {
+                let page = self.browsers[s].post("/authy/logout", &[]).await;
+                assert!(page.status < 500);
+                if page.status == 303 {
+                    self.sessions[s] = Session::default();
+                }
+            }
+            Op::Advance { secs } => {
+                self.clock.advance(i64::from(secs));
+                self.mock
+                    .advance_clock(Duration::from_secs(u64::from(secs)));
+            }
+        }
+    }
+
+    fn clock_now(&self) -> i64 {
+        tower_authy::Clock::now(&self.clock)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, max_shrink_iters: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..45)) {
+        runtime().block_on(async {
+            let mut w = World::new().await;
+            for op in &ops {
+                w.apply(op).await;
+            }
+            // Every session's final word agrees with the model.
+            for s in 0..SESSIONS {
+                w.apply(&Op::Protected { s }).await;
+                let st = w.status(s).await;
+                if w.sessions[s].challenge.is_some() {
+                    w.check_status(s, &st);
+                }
+            }
+        });
+    }
+}
