@@ -121,6 +121,15 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Splits and routes a path for every method; true when some endpoint matched.
+pub(crate) fn fuzz_route(path: &str) -> bool {
+    segments(path).is_some_and(|segs| {
+        [Method::GET, Method::POST]
+            .iter()
+            .any(|m| matches!(route(m, &segs), Route::Found(..)))
+    })
+}
+
 /// An Authy error body: `{"message", "success": false, "errors": {"message"}, "error_code"}`.
 pub(crate) fn error_body(message: &str, code: &str) -> Value {
     json!({"message": message, "success": false, "errors": {"message": message}, "error_code": code})

@@ -50,3 +50,17 @@ fn router(inner: Arc<server::Inner>) -> axum::Router {
         .fallback(api::handle)
         .with_state(inner)
 }
+
+/// Internal parsers, exposed for the fuzz targets only. Not part of the API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Merges query, form or JSON parameters the way every Authy request is read.
+    pub fn parse_params(query: &str, content_type: &str, body: &[u8]) -> bool {
+        crate::params::parse(Some(query), Some(content_type), body).is_ok()
+    }
+
+    /// Splits and percent-decodes a request path the way the router does.
+    pub fn route_path(path: &str) -> bool {
+        crate::api::fuzz_route(path)
+    }
+}

@@ -1,0 +1,84 @@
+//! What each fuzz target checks, shared with `tests/e2e/fuzz_regressions.rs`, which replays
+//! the seeds and every saved crash input through the same code under `cargo test`.
+#![allow(dead_code)]
+
+/// The callback canonicaliser and verifier, on JSON bodies and GET query strings. The first
+/// line is the signature header, the rest the body (or query).
+pub fn callback_verify(data: &[u8]) {
+    let (sig, rest) = data.split_at(data.iter().position(|&b| b == b'\n').unwrap_or(data.len()));
+    let sig = String::from_utf8_lossy(sig);
+    let _ = tower_authy::fuzzing::verify_json_callback(rest, &sig);
+    let _ = tower_authy::fuzzing::verify_query_callback(&String::from_utf8_lossy(rest), &sig);
+}
+
+/// Reading the uuid, authy_id and status out of callback bodies and query strings.
+pub fn callback_parse(data: &[u8]) {
+    let _ = tower_authy::fuzzing::parse_callback(data, &String::from_utf8_lossy(data));
+}
+
+/// Token validation: whatever is accepted is 6 to 12 ASCII digits.
+pub fn token_parse(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    if tower_authy::Token::parse(s).is_ok() {
+        let digits: String = s.chars().filter(|c| *c != ' ').collect();
+        let digits = digits.trim();
+        assert!(
+            (6..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+            "{s:?}"
+        );
+    }
+}
+
+/// The return_to validator: whatever it accepts stays on this origin.
+pub fn return_to(data: &[u8]) {
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(ok) = tower_authy::fuzzing::safe_return_to(s) {
+        assert!(
+            ok.starts_with('/') && !ok.starts_with("//") && !ok.contains('\\'),
+            "{ok:?}"
+        );
+        assert!(!ok.bytes().any(|b| b.is_ascii_control()), "{ok:?}");
+    }
+}
+
+/// The client's decoding of Authy answers: any status, any bytes; only a 200 JSON object passes.
+pub fn authy_response(data: &[u8]) {
+    let (status, body) = match data {
+        [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]) % 600, rest),
+        _ => (200, data),
+    };
+    if let Ok(v) = tower_authy::fuzzing::decode_authy_response(status, body) {
+        assert_eq!(status, 200);
+        assert!(v.is_object());
+    }
+}
+
+/// mock-authy's request reading: paths, query strings, form (Rails brackets) and JSON bodies.
+pub fn mock_request(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = mock_authy::fuzzing::route_path(&text);
+    let (query, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let _ = mock_authy::fuzzing::parse_params(
+        query,
+        "application/x-www-form-urlencoded",
+        body.as_bytes(),
+    );
+    let _ = mock_authy::fuzzing::parse_params(query, "application/json", body.as_bytes());
+}
+
+/// A target's check.
+pub type Check = fn(&[u8]);
+
+/// Every target by name, for the replay test.
+pub const TARGETS: [(&str, Check); 6] = [
+    ("callback_verify", callback_verify),
+    ("callback_parse", callback_parse),
+    ("token_parse", token_parse),
+    ("return_to", return_to),
+    ("authy_response", authy_response),
+    ("mock_request", mock_request),
+];
