@@ -5,7 +5,7 @@
 use crate::otp::{self, Rng, TOTP_STEP};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// How long an SMS or voice code stays valid, in seconds.
 pub(crate) const CODE_TTL: i64 = 600;
@@ -289,7 +289,7 @@ pub(crate) struct World {
     pub(crate) approvals: Vec<ApprovalRequest>,
     approval_index: HashMap<String, usize>,
     used_totp: HashSet<(u64, i64)>,
-    pub(crate) journal: Vec<JournalEntry>,
+    pub(crate) journal: VecDeque<JournalEntry>,
     journal_seq: u64,
     pub(crate) deliveries: Vec<crate::CallbackDelivery>,
     pub(crate) faults: Vec<Fault>,
@@ -308,7 +308,7 @@ impl World {
             approvals: Vec::new(),
             approval_index: HashMap::new(),
             used_totp: HashSet::new(),
-            journal: Vec::new(),
+            journal: VecDeque::new(),
             journal_seq: 0,
             deliveries: Vec::new(),
             faults: Vec::new(),
@@ -489,9 +489,9 @@ impl World {
         self.journal_seq += 1;
         entry.seq = self.journal_seq;
         if self.journal.len() >= JOURNAL_CAP {
-            self.journal.remove(0);
+            self.journal.pop_front();
         }
-        self.journal.push(entry);
+        self.journal.push_back(entry);
     }
 
     /// Picks the faults that apply to this request: latencies to sum, and at most one terminal fault.

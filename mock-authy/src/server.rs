@@ -430,7 +430,8 @@ impl MockAuthy {
 
     /// Every Authy API request received (not control requests), oldest first.
     pub fn journal(&self) -> Vec<JournalEntry> {
-        self.inner.with_world(|w| w.journal.clone())
+        self.inner
+            .with_world(|w| w.journal.iter().cloned().collect())
     }
 
     /// Every callback delivery, oldest first.

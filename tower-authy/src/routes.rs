@@ -107,6 +107,32 @@ impl Reply<'_> {
         }
     }
 
+    /// Refuses a form whose CSRF token is missing or not this session's.
+    async fn require_csrf(
+        &self,
+        session: &Session,
+        headers: &HeaderMap,
+        form_token: Option<&str>,
+    ) -> Result<(), Response> {
+        match session::csrf_ok(session, csrf_given(headers, form_token)).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(self.csrf_refused()),
+            Err(e) => Err(store_down(self, &e)),
+        }
+    }
+
+    /// The common start of every form on the second-factor page: a valid CSRF token, then the
+    /// session's own pending challenge.
+    async fn form_with_challenge(
+        &self,
+        session: &Session,
+        headers: &HeaderMap,
+        form_token: Option<&str>,
+    ) -> Result<(Pending, Challenge), Response> {
+        self.require_csrf(session, headers, form_token).await?;
+        pending_challenge(self.shared, session, self).await
+    }
+
     fn csrf_refused(&self) -> Response {
         self.problem(
             StatusCode::FORBIDDEN,
@@ -218,10 +244,11 @@ async fn login(
         shared: &shared,
         json: wants_json(&headers),
     };
-    match session::csrf_ok(&session, csrf_given(&headers, form.csrf_token.as_deref())).await {
-        Ok(true) => {}
-        Ok(false) => return reply.csrf_refused(),
-        Err(e) => return store_down(&reply, &e),
+    if let Err(r) = reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        return r;
     }
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
     let refuse = |csrf: &str| {
@@ -537,12 +564,10 @@ async fn token(
         shared: &shared,
         json: wants_json(&headers),
     };
-    match session::csrf_ok(&session, csrf_given(&headers, form.csrf_token.as_deref())).await {
-        Ok(true) => {}
-        Ok(false) => return reply.csrf_refused(),
-        Err(e) => return store_down(&reply, &e),
-    }
-    let (pending, c) = match pending_challenge(&shared, &session, &reply).await {
+    let (pending, c) = match reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -708,12 +733,10 @@ async fn confirm(
         shared: &shared,
         json: wants_json(&headers),
     };
-    match session::csrf_ok(&session, csrf_given(&headers, form.csrf_token.as_deref())).await {
-        Ok(true) => {}
-        Ok(false) => return reply.csrf_refused(),
-        Err(e) => return store_down(&reply, &e),
-    }
-    let (pending, c) = match pending_challenge(&shared, &session, &reply).await {
+    let (pending, c) = match reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -763,12 +786,10 @@ async fn send_code(
         shared: &shared,
         json: wants_json(&headers),
     };
-    match session::csrf_ok(&session, csrf_given(&headers, form.csrf_token.as_deref())).await {
-        Ok(true) => {}
-        Ok(false) => return reply.csrf_refused(),
-        Err(e) => return store_down(&reply, &e),
-    }
-    let (_, c) = match pending_challenge(&shared, &session, &reply).await {
+    let (_, c) = match reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -851,10 +872,11 @@ async fn logout(
         shared: &shared,
         json: wants_json(&headers),
     };
-    match session::csrf_ok(&session, csrf_given(&headers, form.csrf_token.as_deref())).await {
-        Ok(true) => {}
-        Ok(false) => return reply.csrf_refused(),
-        Err(e) => return store_down(&reply, &e),
+    if let Err(r) = reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        return r;
     }
     if let Err(e) = session::end(&session).await {
         return store_down(&reply, &e);
