@@ -94,13 +94,10 @@ where
         // Only what the check needs, so the request itself is not held across an await.
         let session = request.extensions().get::<Session>().cloned();
         let json = wants_json(request.headers());
-        let target = request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+        let uri = request.uri().clone();
         ResponseFuture {
             inner: Box::pin(async move {
-                match check(&shared, session, json, &target).await {
+                match check(&shared, session, json, &uri).await {
                     Ok(user) => {
                         request.extensions_mut().insert(user);
                         inner.call(request).await
@@ -135,7 +132,7 @@ async fn check(
     shared: &Shared,
     session: Option<Session>,
     json: bool,
-    target: &str,
+    uri: &http::Uri,
 ) -> Result<VerifiedUser, Response> {
     let reply = Reply { shared, json };
     let Some(session) = session else {
@@ -149,13 +146,14 @@ async fn check(
         ));
     };
     match session::verified(&session).await {
-        Ok(Some(v)) => Ok(VerifiedUser { user_id: v.user_id }),
+        Ok(Some(user_id)) => Ok(VerifiedUser { user_id }),
         Ok(None) if reply.json => Err(reply.problem(
             StatusCode::UNAUTHORIZED,
             "Authentication required",
             "Log in with both factors first.",
         )),
         Ok(None) => {
+            let target = uri.path_and_query().map_or("/", |p| p.as_str());
             let encoded: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
             let location = format!("{}?return_to={encoded}", shared.path("/login"));
             Err((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())

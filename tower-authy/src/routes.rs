@@ -12,7 +12,7 @@ use crate::client::{ApprovalRequest, AuthyError};
 use crate::config::Shared;
 use crate::pages;
 use crate::secret::{Password, Token};
-use crate::session::{self, Pending, Verified};
+use crate::session::{self, Pending};
 use crate::store::{AttemptDecision, Challenge, ChallengeState, StoreError};
 use axum::extract::{DefaultBodyLimit, Query};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -205,19 +205,20 @@ async fn login_form(
         json: wants_json(&headers),
     };
     let return_to = return_to_or_default(&shared, q.return_to.as_deref()).to_owned();
-    match session::verified(&session).await {
-        Ok(Some(_)) => return reply.redirect(&return_to),
-        Ok(None) => {}
-        Err(e) => return store_down(&reply, &e),
-    }
-    let csrf = match session::csrf_token(&session).await {
-        Ok(t) => t,
-        Err(e) => return store_down(&reply, &e),
+    let (verified, csrf) = match (
+        session::verified(&session).await,
+        session::csrf_token(&session).await,
+    ) {
+        (Ok(v), Ok(csrf)) => (v.is_some(), csrf),
+        (Err(e), _) | (_, Err(e)) => return store_down(&reply, &e),
     };
-    if reply.json {
-        return Json(json!({"csrf_token": csrf})).into_response();
+    match (verified, reply.json) {
+        // API clients get the token either way: a verified one needs it to log out.
+        (true, true) => Json(json!({"redirect": return_to, "csrf_token": csrf})).into_response(),
+        (true, false) => reply.redirect(&return_to),
+        (false, true) => Json(json!({"csrf_token": csrf})).into_response(),
+        (false, false) => Html(pages::login(&shared, &csrf, &return_to, None)).into_response(),
     }
-    Html(pages::login(&shared, &csrf, &return_to, None)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -707,11 +708,7 @@ async fn complete(
         }
         Err(e) => return store_down(reply, &e),
     }
-    let verified = Verified {
-        user_id: pending.user_id.clone(),
-        at: shared.clock.now(),
-    };
-    if let Err(e) = session::complete(session, &verified).await {
+    if let Err(e) = session::complete(session, &pending.user_id).await {
         return store_down(reply, &e);
     }
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");

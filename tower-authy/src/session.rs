@@ -17,13 +17,6 @@ pub(crate) struct Pending {
     pub(crate) return_to: String,
 }
 
-/// Both factors done in this session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Verified {
-    pub(crate) user_id: String,
-    pub(crate) at: i64,
-}
-
 fn unavailable(e: tower_sessions::session::Error) -> StoreError {
     StoreError::unavailable(e)
 }
@@ -32,7 +25,9 @@ pub(crate) async fn pending(session: &Session) -> Result<Option<Pending>, StoreE
     session.get(PENDING).await.map_err(unavailable)
 }
 
-pub(crate) async fn verified(session: &Session) -> Result<Option<Verified>, StoreError> {
+/// The user who completed both factors in this session. Stored as a bare string: every
+/// protected request reads it, and a string is the cheapest thing to load.
+pub(crate) async fn verified(session: &Session) -> Result<Option<String>, StoreError> {
     session.get(VERIFIED).await.map_err(unavailable)
 }
 
@@ -43,14 +38,13 @@ pub(crate) async fn begin(session: &Session, pending: &Pending) -> Result<(), St
     session.insert(PENDING, pending).await.map_err(unavailable)
 }
 
-/// Completes the login: a fresh session id again, pending state gone, user verified.
-pub(crate) async fn complete(session: &Session, verified: &Verified) -> Result<(), StoreError> {
+/// Completes the login: a fresh session id again, pending state gone, the CSRF token rotated
+/// (a new one is made on first use), user verified.
+pub(crate) async fn complete(session: &Session, user_id: &str) -> Result<(), StoreError> {
     session.remove_value(PENDING).await.map_err(unavailable)?;
+    session.remove_value(CSRF).await.map_err(unavailable)?;
     session.cycle_id().await.map_err(unavailable)?;
-    session
-        .insert(VERIFIED, verified)
-        .await
-        .map_err(unavailable)
+    session.insert(VERIFIED, user_id).await.map_err(unavailable)
 }
 
 pub(crate) async fn end(session: &Session) -> Result<(), StoreError> {

@@ -58,6 +58,7 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
         "approved is not yet logged in: the browser confirms"
     );
 
+    let csrf_before = b.csrf_token().await;
     let confirm = b.post("/authy/confirm", &[]).await;
     assert_eq!(
         (confirm.status, confirm.location.as_deref()),
@@ -70,6 +71,11 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
     let account = b.get("/account").await;
     assert_eq!(account.status, 200);
     assert!(account.body.starts_with("account of "));
+
+    // The CSRF token rotates with the login: the old one no longer works.
+    let stale = b.post_without_csrf("/authy/logout", &[("csrf_token", &csrf_before)]).await;
+    assert_eq!(stale.status, 403);
+    assert_ne!(b.csrf_token().await, csrf_before);
 
     // The same approval cannot be used twice.
     assert_eq!(b.post("/authy/confirm", &[]).await.status, 401);

@@ -50,6 +50,10 @@ impl Browser {
         let r = req.send().await.unwrap();
         if let Some(set) = r.headers().get("set-cookie") {
             let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+            // A new session id may come with a rotated CSRF token: fetch it again when needed.
+            if self.cookie.as_ref() != Some(&pair) {
+                self.csrf = None;
+            }
             self.cookie = Some(pair);
         }
         let h = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
