@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use axum::{Form, Router};
 use mock_authy::{CallbackMethod, MockAuthy};
 use serde::Deserialize;
@@ -160,7 +161,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         authy,
     });
     let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = axum::serve(listener.tap_io(|tcp| drop(tcp.set_nodelay(true))), app).await {
             tracing::error!(error = %e, "server stopped");
         }
     });

@@ -246,6 +246,8 @@ async fn serve(listener: TcpListener, app: axum::Router, mut stop: watch::Receiv
             _ = stop.changed() => break,
         };
         let Ok((stream, _)) = accepted else { continue };
+        // Small answers must not wait for the peer's delayed ACK (Nagle's algorithm).
+        let _ = stream.set_nodelay(true);
         let app = app.clone();
         connections.spawn(async move {
             let service =

@@ -271,7 +271,14 @@ impl App {
             .route_layer(two_factor.layer())
             .merge(two_factor.router())
             .layer(two_factor.session_layer(MemoryStore::default()));
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(
+                axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
+                app,
+            )
+            .await
+            .unwrap()
+        });
         App {
             base,
             users,

@@ -66,7 +66,14 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, store: MemoryChallenge
         .route_layer(two_factor.layer())
         .merge(two_factor.router())
         .layer(two_factor.session_layer(MemoryStore::default()));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
+            app,
+        )
+        .await
+        .unwrap()
+    });
     Stack { mock, base }
 }
 
@@ -126,14 +133,13 @@ impl Login<'_> {
             .send()
             .await
             .unwrap();
+        let status = events.status();
         let mut seen = String::new();
         while !seen.contains("\"approved\"") {
-            let chunk = events
-                .chunk()
-                .await
-                .unwrap()
-                .expect("stream open until approved");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
+            match events.chunk().await.unwrap() {
+                Some(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                None => panic!("events ended early ({status}): {seen}"),
+            }
         }
         drop(events);
         let t2 = Instant::now();
@@ -165,7 +171,7 @@ fn pct(v: &mut [Duration], p: f64) -> f64 {
 
 async fn throughput() {
     let s = stack(
-        OneTouchBehaviour::AutoApprove { after_ms: 0 },
+        OneTouchBehaviour::AutoApprove { after_ms: 5 },
         USERS,
         MemoryChallengeStore::new(),
     )
@@ -211,7 +217,7 @@ async fn throughput() {
     );
     let names = [
         "password + push",
-        "push -> approve -> callback -> SSE",
+        "phone (5 ms) -> callback -> SSE",
         "confirm (session rotated)",
         "protected page",
     ];
@@ -229,13 +235,13 @@ async fn throughput() {
 /// From the moment the phone answers (the mock starts sending the signed callback) to the
 /// waiting browser's SSE stream reporting it.
 async fn approval_latency() {
-    let s = stack(OneTouchBehaviour::Manual, 1, MemoryChallengeStore::new()).await;
+    let s = stack(OneTouchBehaviour::Manual, 10, MemoryChallengeStore::new()).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let mut lat = Vec::new();
-    for _ in 0..200 {
+    for n in 0..200 {
         let mut l = Login {
             http: &http,
             base: &s.base,
@@ -255,7 +261,7 @@ async fn approval_latency() {
         let r = l
             .req(reqwest::Method::POST, "/authy/login")
             .form(&[
-                ("login", "u0@example.com"),
+                ("login", format!("u{}@example.com", n % 10).as_str()),
                 ("password", "pw"),
                 ("csrf_token", csrf.as_str()),
             ])

@@ -500,52 +500,93 @@ async fn events(Extension(shared): Shared_, session: Session) -> Response {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let rx = shared.changes.subscribe();
-    let state = (
-        Arc::clone(&shared),
-        first.id.clone(),
-        rx,
-        None::<ChallengeState>,
-        false,
-    );
-    let stream =
-        futures_util::stream::unfold(state, |(shared, id, mut rx, last, done)| async move {
-            if done {
-                return None;
+    let watch = Watch {
+        rx: shared.changes.subscribe(),
+        shared: Arc::clone(&shared),
+        id: first.id.clone(),
+        last: None,
+        done: false,
+        asked_authy: tokio::time::Instant::now(),
+    };
+    let stream = futures_util::stream::unfold(watch, |mut w| async move {
+        if w.done {
+            return None;
+        }
+        loop {
+            let c = match current(&w.shared, &w.id).await {
+                Ok(Some(c)) => c,
+                // Store down or challenge gone: end the stream; the page falls back to a reload.
+                _ => return None,
+            };
+            if w.last != Some(c.state) {
+                w.done = c.state != ChallengeState::Pending;
+                w.last = Some(c.state);
+                let event = Event::default()
+                    .event("status")
+                    .data(status_body(&w.shared, &c).to_string());
+                return Some((Ok::<_, Infallible>(event), w));
             }
-            loop {
-                let c = match current(&shared, &id).await {
-                    Ok(Some(c)) => c,
-                    // Store down or challenge gone: end the stream; the page falls back to a reload.
-                    _ => return None,
-                };
-                if last != Some(c.state) {
-                    let terminal = c.state != ChallengeState::Pending;
-                    let event = Event::default()
-                        .event("status")
-                        .data(status_body(&shared, &c).to_string());
-                    return Some((
-                        Ok::<_, Infallible>(event),
-                        (shared, id, rx, Some(c.state), terminal),
-                    ));
-                }
-                let until_deadline = u64::try_from(c.expires_at - shared.clock.now()).unwrap_or(0);
-                let wait = shared
-                    .status_poll_every
-                    .min(std::time::Duration::from_secs(until_deadline.max(1)));
-                tokio::select! {
-                    changed = rx.recv() => match changed {
-                        Ok(changed) if changed != id => continue,
-                        // Ours, or missed messages: re-read either way.
-                        _ => {}
-                    },
-                    () = tokio::time::sleep(wait) => {}
-                }
+            // A callback can be lost (the app was down, or it beat the challenge into the
+            // store): every few seconds, ask Authy itself. Reading is idempotent.
+            if w.asked_authy.elapsed() >= AUTHY_POLL_EVERY {
+                w.asked_authy = tokio::time::Instant::now();
+                ask_authy(&w.shared, &c).await;
+                continue;
             }
-        });
+            let until_deadline = u64::try_from(c.expires_at - w.shared.clock.now()).unwrap_or(0);
+            let wait = w
+                .shared
+                .status_poll_every
+                .min(std::time::Duration::from_secs(until_deadline.max(1)));
+            tokio::select! {
+                changed = w.rx.recv() => match changed {
+                    Ok(changed) if changed != w.id => continue,
+                    // Ours, or missed messages: re-read either way.
+                    _ => {}
+                },
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+/// How often a waiting browser's event stream asks Authy for the approval's status.
+const AUTHY_POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// One waiting browser's event stream.
+struct Watch {
+    shared: Arc<Shared>,
+    id: String,
+    rx: tokio::sync::broadcast::Receiver<String>,
+    last: Option<ChallengeState>,
+    done: bool,
+    asked_authy: tokio::time::Instant,
+}
+
+/// Settles a pending challenge from Authy's own record of its approval request.
+async fn ask_authy(shared: &Shared, c: &Challenge) {
+    let Some(uuid) = &c.approval_uuid else { return };
+    let to = match shared.client.approval_request_status(uuid).await {
+        Ok(crate::client::ApprovalStatus::Approved) => ChallengeState::Approved,
+        Ok(crate::client::ApprovalStatus::Denied) => ChallengeState::Denied,
+        Ok(crate::client::ApprovalStatus::Expired) => ChallengeState::Expired,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the approval request from Authy");
+            return;
+        }
+    };
+    if let Ok(true) = shared
+        .challenges
+        .transition(&c.id, ChallengeState::Pending, to)
+        .await
+    {
+        tracing::info!(event = "challenge_settled_by_poll", user_id = %c.user_id, status = to.as_str(), "no callback arrived; Authy's record settled the challenge");
+        notify(shared, &c.id);
+    }
 }
 
 #[derive(Deserialize)]

@@ -73,7 +73,9 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
     assert!(account.body.starts_with("account of "));
 
     // The CSRF token rotates with the login: the old one no longer works.
-    let stale = b.post_without_csrf("/authy/logout", &[("csrf_token", &csrf_before)]).await;
+    let stale = b
+        .post_without_csrf("/authy/logout", &[("csrf_token", &csrf_before)])
+        .await;
     assert_eq!(stale.status, 403);
     assert_ne!(b.csrf_token().await, csrf_before);
 
@@ -311,5 +313,45 @@ async fn events_and_status_need_a_pending_login() {
     assert_eq!(
         b.get("/authy/verify").await.location.as_deref(),
         Some("/authy/login")
+    );
+}
+
+#[tokio::test]
+async fn a_lost_callback_is_recovered_from_authys_record() {
+    let w = World::start().await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let uuid = w.latest_push(authy_id).await;
+    let mut events = b
+        .http
+        .get(format!("{}/authy/events", b.base))
+        .header("cookie", b.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    // The callback never arrives: no URL configured at Authy's side.
+    w.mock.set_callback(None);
+    assert!(w.mock.approve(&uuid).await.unwrap().is_none());
+    let mut seen = String::new();
+    while !seen.contains(r#""status":"approved""#) {
+        let chunk = tokio::time::timeout(WAIT, events.chunk())
+            .await
+            .expect("the waiting page learns within seconds")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        w.mock
+            .journal()
+            .iter()
+            .any(|e| e.endpoint == "approval_request_get"),
+        "it asked Authy"
+    );
+    assert_eq!(
+        b.post("/authy/confirm", &[]).await.location.as_deref(),
+        Some("/account")
     );
 }

@@ -123,7 +123,14 @@ impl World {
             .route("/", get(|| async { "home" }))
             .merge(two_factor.router())
             .layer(two_factor.session_layer(sessions.clone()));
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(
+                axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
+                app,
+            )
+            .await
+            .unwrap()
+        });
         World {
             sessions,
             mock,
