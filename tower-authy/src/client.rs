@@ -426,11 +426,12 @@ fn is_transient(e: &AuthyError) -> bool {
     }
 }
 
+/// Drops the URL from transport errors: the verify URL carries the token.
 fn classify(e: reqwest::Error) -> AuthyError {
     if e.is_timeout() {
         AuthyError::Timeout
     } else {
-        AuthyError::Transport(e)
+        AuthyError::Transport(e.without_url())
     }
 }
 
@@ -522,6 +523,27 @@ mod tests {
                 .unwrap_err()
                 .is_unavailable()
         );
+    }
+
+    #[tokio::test]
+    async fn transport_errors_never_show_the_token_in_the_url() {
+        // Nothing listens on a port we just released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = AuthyClient::builder(ApiKey::new("k"))
+            .base_url(format!("http://127.0.0.1:{port}"))
+            .build()
+            .unwrap();
+        let e = client
+            .verify_token(42, &Token::parse("7654321").unwrap())
+            .await
+            .unwrap_err();
+        assert!(e.is_unavailable());
+        let shown = format!("{e:?} {e}");
+        assert!(!shown.contains("7654321"), "{shown}");
     }
 
     #[test]

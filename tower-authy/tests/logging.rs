@@ -37,6 +37,14 @@ async fn no_key_token_password_or_signature_in_the_logs() {
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     b.post("/authy/token", &[("token", "0000000")]).await;
+    // A transport error on verify: the URL (which carries the token) must not be logged.
+    w.mock.inject_fault(
+        mock_authy::Fault::new("verify", mock_authy::FaultKind::DropConnection).times(1),
+    );
+    assert_eq!(
+        b.post("/authy/token", &[("token", "7654321")]).await.status,
+        503
+    );
     let uuid = w.latest_push(authy_id).await;
     let delivery = w.mock.approve(&uuid).await.unwrap().unwrap();
     b.post("/authy/confirm", &[]).await;
