@@ -84,7 +84,7 @@ struct Login<'a> {
     cookie: String,
 }
 
-impl Login<'_> {
+impl<'a> Login<'a> {
     fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let r = self.http.request(m, format!("{}{path}", self.base));
         if self.cookie.is_empty() {
@@ -100,14 +100,13 @@ impl Login<'_> {
         }
     }
 
-    /// Password (and push), then the approval through SSE, confirm, protected page.
-    async fn run(http: &reqwest::Client, base: &str, email: &str) -> [Duration; 4] {
+    /// A fresh browser on the login form: its cookie and CSRF token.
+    async fn begin(http: &'a reqwest::Client, base: &'a str) -> (Self, String) {
         let mut l = Login {
             http,
             base,
             cookie: String::new(),
         };
-        let t0 = Instant::now();
         let r = l
             .req(reqwest::Method::GET, "/authy/login")
             .header("accept", "application/json")
@@ -119,28 +118,33 @@ impl Login<'_> {
             .as_str()
             .unwrap()
             .to_owned();
-        let r = l
+        (l, csrf)
+    }
+
+    /// Submits the password; the push goes out and the browser is sent to the waiting page.
+    async fn password(&mut self, email: &str, csrf: &str) {
+        let r = self
             .req(reqwest::Method::POST, "/authy/login")
-            .form(&[("login", email), ("password", "pw"), ("csrf_token", &csrf)])
+            .form(&[("login", email), ("password", "pw"), ("csrf_token", csrf)])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        l.keep_cookie(&r);
+        self.keep_cookie(&r);
+    }
+
+    /// Password (and push), then the approval through SSE, confirm, protected page.
+    async fn run(http: &'a reqwest::Client, base: &'a str, email: &str) -> [Duration; 4] {
+        let t0 = Instant::now();
+        let (mut l, csrf) = Login::begin(http, base).await;
+        l.password(email, &csrf).await;
         let t1 = Instant::now();
         let mut events = l
             .req(reqwest::Method::GET, "/authy/events")
             .send()
             .await
             .unwrap();
-        let status = events.status();
-        let mut seen = String::new();
-        while !seen.contains("\"approved\"") {
-            match events.chunk().await.unwrap() {
-                Some(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
-                None => panic!("events ended early ({status}): {seen}"),
-            }
-        }
+        until_approved(&mut events).await;
         drop(events);
         let t2 = Instant::now();
         let r = l
@@ -160,6 +164,18 @@ impl Login<'_> {
         assert_eq!(r.status(), 200);
         let t4 = Instant::now();
         [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
+    }
+}
+
+/// Reads a waiting page's event stream until it reports the approval.
+async fn until_approved(events: &mut reqwest::Response) {
+    let status = events.status();
+    let mut seen = String::new();
+    while !seen.contains("\"approved\"") {
+        match events.chunk().await.unwrap() {
+            Some(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+            None => panic!("events ended early ({status}): {seen}"),
+        }
     }
 }
 
@@ -242,33 +258,8 @@ async fn approval_latency() {
         .unwrap();
     let mut lat = Vec::new();
     for n in 0..200 {
-        let mut l = Login {
-            http: &http,
-            base: &s.base,
-            cookie: String::new(),
-        };
-        let r = l
-            .req(reqwest::Method::GET, "/authy/login")
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        l.keep_cookie(&r);
-        let csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let r = l
-            .req(reqwest::Method::POST, "/authy/login")
-            .form(&[
-                ("login", format!("u{}@example.com", n % 10).as_str()),
-                ("password", "pw"),
-                ("csrf_token", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        l.keep_cookie(&r);
+        let (mut l, csrf) = Login::begin(&http, &s.base).await;
+        l.password(&format!("u{}@example.com", n % 10), &csrf).await;
         let mut events = l
             .req(reqwest::Method::GET, "/authy/events")
             .send()
@@ -280,12 +271,7 @@ async fn approval_latency() {
         let t0 = Instant::now();
         // The phone answers while the browser waits on its stream; both run in this task.
         let read = async {
-            let mut seen = String::new();
-            while !seen.contains("\"approved\"") {
-                seen.push_str(&String::from_utf8_lossy(
-                    &events.chunk().await.unwrap().unwrap(),
-                ));
-            }
+            until_approved(&mut events).await;
             t0.elapsed()
         };
         let (latency, approved) = tokio::join!(read, s.mock.approve(&uuid));
@@ -374,34 +360,9 @@ async fn scale() {
             .unwrap();
         let mut lat = Vec::new();
         for i in 0..400 {
-            let mut l = Login {
-                http: &http,
-                base: &s.base,
-                cookie: String::new(),
-            };
-            let r = l
-                .req(reqwest::Method::GET, "/authy/login")
-                .header("accept", "application/json")
-                .send()
-                .await
-                .unwrap();
-            l.keep_cookie(&r);
-            let csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let (mut l, csrf) = Login::begin(&http, &s.base).await;
             let t0 = Instant::now();
-            let r = l
-                .req(reqwest::Method::POST, "/authy/login")
-                .form(&[
-                    ("login", format!("u{}@example.com", i % 50)),
-                    ("password", "pw".into()),
-                    ("csrf_token", csrf),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 303);
+            l.password(&format!("u{}@example.com", i % 50), &csrf).await;
             lat.push(t0.elapsed());
         }
         println!(

@@ -281,15 +281,7 @@ async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
     assert!(String::from_utf8_lossy(&first).contains(r#""status":"pending""#));
 
     w.mock.approve(&uuid).await.unwrap();
-    let mut seen = String::new();
-    while !seen.contains(r#""status":"approved""#) {
-        let chunk = tokio::time::timeout(WAIT, events.chunk())
-            .await
-            .expect("an event arrives")
-            .unwrap()
-            .expect("stream open");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    support::read_events_until(&mut events, r#""status":"approved""#).await;
     // Approved is final: the stream ends.
     let end = tokio::time::timeout(WAIT, async {
         loop {
@@ -334,15 +326,7 @@ async fn a_lost_callback_is_recovered_from_authys_record() {
     // The callback never arrives: no URL configured at Authy's side.
     w.mock.set_callback(None);
     assert!(w.mock.approve(&uuid).await.unwrap().is_none());
-    let mut seen = String::new();
-    while !seen.contains(r#""status":"approved""#) {
-        let chunk = tokio::time::timeout(WAIT, events.chunk())
-            .await
-            .expect("the waiting page learns within seconds")
-            .unwrap()
-            .unwrap();
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    support::read_events_until(&mut events, r#""status":"approved""#).await;
     assert!(
         w.mock
             .journal()

@@ -212,3 +212,16 @@ impl UserStore for ArcUsers {
         self.0.load(id).await
     }
 }
+
+/// Reads a server-sent event stream until `needle` shows up; fails after [`WAIT`].
+pub async fn read_events_until(events: &mut reqwest::Response, needle: &str) {
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout(WAIT, events.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} within {WAIT:?}; saw {seen:?}"))
+            .unwrap()
+            .expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
