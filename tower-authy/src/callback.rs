@@ -17,8 +17,7 @@ use http::{Method, StatusCode, header};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Largest callback body accepted (real ones are about 2 KiB).
-pub(crate) const MAX_BODY: usize = 64 * 1024;
+use crate::hardening::MAX_BODY;
 
 /// Why a callback was refused; logged, and mapped to a 4xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,9 @@ use crate::store::{
     AttemptLimits, ChallengeStore, Clock, MemoryChallengeStore, SystemClock, UserStore,
 };
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
 
@@ -38,6 +40,72 @@ pub enum ConfigError {
     /// The push message must be 1 to 200 characters.
     #[error("the push message must be 1 to 200 characters")]
     PushMessage,
+    /// The password throttle allows 1 to 100 failures per account, 1 to 10,000 per address,
+    /// and locks for 1 s to 1 day.
+    #[error(
+        "the login throttle must allow 1-100 failures per account, 1-10000 per address, and lock for 1 s to 1 day"
+    )]
+    LoginThrottle,
+    /// Event streams are capped at 1 to 100 per session and per login.
+    #[error("event stream limits must be between 1 and 100")]
+    StreamLimits,
+    /// Authy is asked about a pending push every 1 s to 60 s.
+    #[error("the Authy status poll interval must be between 1 s and 60 s")]
+    AuthyPollInterval,
+    /// Request bodies must arrive within 1 s to 60 s.
+    #[error("the request body timeout must be between 1 s and 60 s")]
+    BodyTimeout,
+}
+
+/// The first-factor throttle: how many wrong passwords are answered before a login name, or a
+/// client address, is throttled, and for how long.
+///
+/// Attempts are counted in the [`ChallengeStore`] before the password is checked (so a shared
+/// store throttles across instances, and parallel guesses cannot overshoot); a right password
+/// is handed back, so only failures add up. A throttled attempt is never checked, never sends a
+/// push, and gets the wrong-password answer after about as long as a password check takes.
+///
+/// With the defaults, a guesser gets at most 5 passwords per account per 15 minutes: 20 per
+/// hour, 480 per day, whatever the number of addresses; from one address, at most 30 per 15
+/// minutes across all accounts (120 per hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    /// Wrong passwords per login name before it is throttled. Default 5.
+    pub per_account: u32,
+    /// Wrong passwords per client address (IPv6 by /64) before it is throttled. Default 30.
+    pub per_address: u32,
+    /// How long a throttled key stays throttled after its last counted attempt; a key idle for
+    /// this long starts over. Default 15 minutes.
+    pub lockout: Duration,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle {
+            per_account: 5,
+            per_address: 30,
+            lockout: Duration::from_secs(900),
+        }
+    }
+}
+
+/// Caps on the waiting page's server-sent event streams open at once on this instance.
+/// A stream past a cap gets `429 Too Many Requests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// Streams per session. Default 4.
+    pub per_session: u32,
+    /// Streams per pending login. Default 4.
+    pub per_challenge: u32,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            per_session: 4,
+            per_challenge: 4,
+        }
+    }
 }
 
 /// Everything the routes and the layer share.
@@ -62,6 +130,17 @@ pub(crate) struct Shared {
     pub(crate) stylesheet: Option<String>,
     pub(crate) secure_cookies: bool,
     pub(crate) status_poll_every: Duration,
+    pub(crate) authy_poll_secs: i64,
+    pub(crate) login_throttle: LoginThrottle,
+    pub(crate) forwarded_hops: usize,
+    pub(crate) stream_limits: StreamLimits,
+    pub(crate) security_headers: bool,
+    pub(crate) body_timeout: Duration,
+    /// How long a password check takes (moving average, nanoseconds): throttled attempts wait
+    /// this long, so timing does not tell them from wrong passwords.
+    pub(crate) password_cost_ns: AtomicU64,
+    /// Event streams open now, per `s:<session>` and `c:<challenge>`.
+    pub(crate) open_streams: Mutex<HashMap<String, u32>>,
     /// Challenge ids whose state just changed, for the server-sent events.
     pub(crate) changes: broadcast::Sender<String>,
 }
@@ -94,6 +173,12 @@ pub struct TwoFactorBuilder {
     stylesheet: Option<String>,
     insecure_http: bool,
     status_poll_every: Duration,
+    authy_poll_every: Duration,
+    login_throttle: LoginThrottle,
+    forwarded_hops: usize,
+    stream_limits: StreamLimits,
+    security_headers: bool,
+    body_timeout: Duration,
 }
 
 impl std::fmt::Debug for TwoFactorBuilder {
@@ -131,6 +216,12 @@ impl TwoFactorBuilder {
             stylesheet: None,
             insecure_http: false,
             status_poll_every: Duration::from_secs(1),
+            authy_poll_every: Duration::from_secs(3),
+            login_throttle: LoginThrottle::default(),
+            forwarded_hops: 0,
+            stream_limits: StreamLimits::default(),
+            security_headers: true,
+            body_timeout: Duration::from_secs(10),
         }
     }
 
@@ -236,6 +327,63 @@ impl TwoFactorBuilder {
         self
     }
 
+    /// The first-factor throttle (on by default; see [`LoginThrottle`] for the figures).
+    ///
+    /// ```
+    /// # use tower_authy::{ApiKey, AuthyClient, LoginThrottle, MemoryUserStore, TwoFactor};
+    /// # use std::time::Duration;
+    /// # let authy = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
+    /// let two_factor = TwoFactor::builder(authy, MemoryUserStore::new())
+    ///     .callback_url("https://app.example/authy/callback")
+    ///     .login_throttle(LoginThrottle { per_account: 3, lockout: Duration::from_secs(3600), ..LoginThrottle::default() })
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn login_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.login_throttle = throttle;
+        self
+    }
+
+    /// Takes the client address for the per-address throttle from `X-Forwarded-For`, behind
+    /// exactly `trusted_proxies` proxies that each append the address they saw (the usual load
+    /// balancer is 1). Default 0: the connection's peer address (`axum::extract::ConnectInfo`),
+    /// and `X-Forwarded-For` is ignored, since anyone can send it. Without `ConnectInfo` and
+    /// without this setting there is no address, and only the per-account throttle applies.
+    pub fn client_address_from_forwarded_for(mut self, trusted_proxies: usize) -> Self {
+        self.forwarded_hops = trusted_proxies;
+        self
+    }
+
+    /// How often a pending push's status is read from Authy when no callback has settled it
+    /// (a lost callback). One read per login per interval, shared by every event stream of that
+    /// login, on every instance that shares the challenge store. Default 3 s; 1 s to 60 s.
+    pub fn authy_poll_every(mut self, every: Duration) -> Self {
+        self.authy_poll_every = every;
+        self
+    }
+
+    /// Caps on concurrent event streams (see [`StreamLimits`]).
+    pub fn event_streams(mut self, limits: StreamLimits) -> Self {
+        self.stream_limits = limits;
+        self
+    }
+
+    /// How long a request body may take to arrive (whole body, not per read). Slower requests
+    /// get `408`; a declared body over 64 KiB gets `413` before it is read. Default 10 s.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Leaves out the security headers tower-authy adds to its own responses
+    /// (`Cache-Control: no-store`, `X-Frame-Options: DENY`,
+    /// `Content-Security-Policy: frame-ancestors 'none'`, `X-Content-Type-Options: nosniff`,
+    /// `Referrer-Policy: no-referrer`), for applications that set their own on every response.
+    pub fn without_security_headers(mut self) -> Self {
+        self.security_headers = false;
+        self
+    }
+
     /// **For plain-http local demos only**: accepts an `http://` callback URL and makes
     /// [`TwoFactor::session_layer`] issue cookies without `Secure`.
     pub fn with_insecure_http_for_local_demo(mut self) -> Self {
@@ -282,6 +430,23 @@ impl TwoFactorBuilder {
         if self.push_message.trim().is_empty() || self.push_message.chars().count() > 200 {
             return Err(ConfigError::PushMessage);
         }
+        let t = &self.login_throttle;
+        if !(1..=100).contains(&t.per_account)
+            || !(1..=10_000).contains(&t.per_address)
+            || !(1..=86_400).contains(&t.lockout.as_secs())
+        {
+            return Err(ConfigError::LoginThrottle);
+        }
+        let st = &self.stream_limits;
+        if !(1..=100).contains(&st.per_session) || !(1..=100).contains(&st.per_challenge) {
+            return Err(ConfigError::StreamLimits);
+        }
+        if !(1..=60).contains(&self.authy_poll_every.as_secs()) {
+            return Err(ConfigError::AuthyPollInterval);
+        }
+        if !(1..=60).contains(&self.body_timeout.as_secs()) {
+            return Err(ConfigError::BodyTimeout);
+        }
         let (changes, _) = broadcast::channel(1024);
         Ok(TwoFactor {
             shared: Arc::new(Shared {
@@ -305,6 +470,14 @@ impl TwoFactorBuilder {
                 stylesheet: self.stylesheet,
                 secure_cookies: !self.insecure_http,
                 status_poll_every: self.status_poll_every,
+                authy_poll_secs: i64::try_from(self.authy_poll_every.as_secs()).unwrap_or(3),
+                login_throttle: self.login_throttle,
+                forwarded_hops: self.forwarded_hops,
+                stream_limits: self.stream_limits,
+                security_headers: self.security_headers,
+                body_timeout: self.body_timeout,
+                password_cost_ns: AtomicU64::new(0),
+                open_streams: Mutex::new(HashMap::new()),
                 changes,
             }),
         })
@@ -459,6 +632,65 @@ mod tests {
         assert_eq!(
             err(builder().push("x".repeat(201), Map::new(), vec![])),
             ConfigError::PushMessage
+        );
+    }
+
+    #[test]
+    fn new_limits_are_checked_when_building() {
+        let err = |b: TwoFactorBuilder| b.build().unwrap_err();
+        let throttle = LoginThrottle::default();
+        for bad in [
+            LoginThrottle {
+                per_account: 0,
+                ..throttle
+            },
+            LoginThrottle {
+                per_account: 101,
+                ..throttle
+            },
+            LoginThrottle {
+                per_address: 0,
+                ..throttle
+            },
+            LoginThrottle {
+                lockout: Duration::ZERO,
+                ..throttle
+            },
+            LoginThrottle {
+                lockout: Duration::from_secs(86_401),
+                ..throttle
+            },
+        ] {
+            assert_eq!(
+                err(builder().login_throttle(bad)),
+                ConfigError::LoginThrottle,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            err(builder().event_streams(StreamLimits {
+                per_session: 0,
+                per_challenge: 4
+            })),
+            ConfigError::StreamLimits
+        );
+        assert_eq!(
+            err(builder().authy_poll_every(Duration::from_millis(500))),
+            ConfigError::AuthyPollInterval
+        );
+        assert_eq!(
+            err(builder().body_timeout(Duration::from_secs(61))),
+            ConfigError::BodyTimeout
+        );
+        let tf = builder().build().unwrap();
+        assert_eq!(tf.shared.login_throttle, LoginThrottle::default());
+        assert!(
+            tf.shared.security_headers,
+            "security headers are on by default"
+        );
+        assert_eq!(
+            tf.shared.forwarded_hops, 0,
+            "X-Forwarded-For is not trusted by default"
         );
     }
 

@@ -258,4 +258,77 @@ pub async fn challenge_store<S: ChallengeStore>(store: Arc<S>) {
         !store.consume_nonce("n", 1_100, 1_050).await.expect("nonce"),
         "a replay is refused"
     );
+
+    // Password throttling: counted before the check, exact under concurrency, refunds only
+    // undo a count, and an idle key starts over.
+    let tries: Vec<_> = (0..50)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .take_attempt("pw", 5, 900, 2_000)
+                    .await
+                    .expect("attempt")
+            })
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tries {
+        allowed += usize::from(t.await.expect("task"));
+    }
+    assert_eq!(allowed, 5, "the throttle holds under concurrency");
+    assert!(
+        !store
+            .take_attempt("pw", 5, 900, 2_899)
+            .await
+            .expect("attempt"),
+        "throttled until the lockout has passed since the newest attempt"
+    );
+    assert!(
+        store
+            .take_attempt("pw-other", 5, 900, 2_000)
+            .await
+            .expect("attempt"),
+        "keys are independent"
+    );
+    store.refund_attempt("pw").await.expect("refund");
+    assert!(
+        store
+            .take_attempt("pw", 5, 900, 2_001)
+            .await
+            .expect("attempt"),
+        "a refund gives one attempt back"
+    );
+    assert!(
+        !store
+            .take_attempt("pw", 5, 900, 2_002)
+            .await
+            .expect("attempt")
+    );
+    assert!(
+        store
+            .take_attempt("pw", 5, 900, 2_001 + 900)
+            .await
+            .expect("attempt"),
+        "an idle key starts over"
+    );
+    for _ in 0..3 {
+        store.refund_attempt("pw").await.expect("refund");
+    }
+    store.refund_attempt("never-counted").await.expect("refund");
+    for _ in 0..5 {
+        assert!(
+            store
+                .take_attempt("pw", 5, 900, 2_902)
+                .await
+                .expect("attempt")
+        );
+    }
+    assert!(
+        !store
+            .take_attempt("pw", 5, 900, 2_903)
+            .await
+            .expect("attempt"),
+        "refunds never go below zero"
+    );
 }

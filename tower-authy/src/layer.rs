@@ -102,7 +102,10 @@ where
                         request.extensions_mut().insert(user);
                         inner.call(request).await
                     }
-                    Err(denied) => Ok(denied),
+                    Err(mut denied) => {
+                        crate::hardening::add_security_headers(&shared, denied.headers_mut());
+                        Ok(denied)
+                    }
                 }
             }),
         }

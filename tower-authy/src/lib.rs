@@ -67,6 +67,8 @@
 mod callback;
 mod client;
 mod config;
+mod events;
+mod hardening;
 mod layer;
 mod pages;
 mod random;
@@ -75,6 +77,7 @@ mod secret;
 mod session;
 mod signature;
 mod store;
+mod throttle;
 
 pub mod conformance;
 
@@ -82,7 +85,7 @@ pub use client::{
     ApprovalRequest, ApprovalStatus, AuthyClient, AuthyClientBuilder, AuthyError, SendOutcome,
     UserStatus,
 };
-pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
+pub use config::{ConfigError, LoginThrottle, StreamLimits, TwoFactor, TwoFactorBuilder};
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
 pub use secret::{ApiKey, Password, Token, TokenError};
 pub use store::{

@@ -14,27 +14,27 @@ use crate::pages;
 use crate::secret::{Password, Token};
 use crate::session::{self, Pending};
 use crate::store::{AttemptDecision, Challenge, ChallengeState, StoreError};
-use axum::extract::{DefaultBodyLimit, Query};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use crate::throttle;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_sessions::Session;
 
-type Shared_ = Extension<Arc<Shared>>;
+pub(crate) type Shared_ = Extension<Arc<Shared>>;
 
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S> {
     let p = |tail: &str| shared.path(tail);
-    Router::new()
+    let router = Router::new()
         .route(&p("/login"), get(login_form).post(login))
         .route(&p("/verify"), get(verify_page))
         .route(&p("/status"), get(status))
-        .route(&p("/events"), get(events))
+        .route(&p("/events"), get(crate::events::events))
         .route(&p("/token"), post(token))
         .route(&p("/sms"), post(send_sms))
         .route(&p("/call"), post(send_call))
@@ -44,8 +44,9 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
             &p("/callback"),
             get(crate::callback::handle).post(crate::callback::handle),
         )
-        .layer(DefaultBodyLimit::max(crate::callback::MAX_BODY))
-        .layer(Extension(shared))
+        .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
+        .layer(Extension(Arc::clone(&shared)));
+    crate::hardening::harden(router, &shared)
 }
 
 /// Whether the client asked for JSON rather than a page.
@@ -239,6 +240,7 @@ async fn login(
     Extension(shared): Shared_,
     session: Session,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let reply = Reply {
@@ -269,6 +271,22 @@ async fn login(
     if form.login.is_empty() || form.login.len() > 320 || form.password.len() > 1024 {
         return refuse(&csrf);
     }
+    let now = shared.clock.now();
+    let address = throttle::client_address(&headers, peer.map(|p| p.0.0), shared.forwarded_hops);
+    let attempt = match throttle::admit(&shared, &form.login, address.as_deref(), now).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => {
+            // Same answer, about the same time, no password check and no push.
+            tracing::warn!(
+                event = "login_throttled",
+                "too many wrong passwords; attempt not checked"
+            );
+            throttle::as_long_as_a_password_check(&shared).await;
+            return refuse(&csrf);
+        }
+        Err(e) => return store_down(&reply, &e),
+    };
+    let started = tokio::time::Instant::now();
     let user = match shared
         .users
         .verify_password(&form.login, &Password::new(form.password))
@@ -277,7 +295,12 @@ async fn login(
         Ok(u) => u,
         Err(e) => return store_down(&reply, &e),
     };
-    let now = shared.clock.now();
+    throttle::record_password_cost(&shared, started);
+    if user.is_some() {
+        if let Err(e) = throttle::refund(&shared, &attempt).await {
+            return store_down(&reply, &e);
+        }
+    }
     let Some((user, authy_id)) = user.and_then(|u| u.authy_id.map(|a| (u, a))) else {
         return refuse(&csrf);
     };
@@ -296,19 +319,24 @@ async fn login(
 
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
-    let push_allowed = match shared
-        .challenges
-        .take_quota(
-            &format!("push:{}", user.id),
-            shared.pushes_per_window,
-            shared.push_window_secs,
-            now,
-        )
-        .await
-    {
-        Ok(ok) => ok,
-        Err(e) => return store_down(&reply, &e),
-    };
+    // Per account and per phone: several accounts may share one phone (one Authy id).
+    let mut push_allowed = true;
+    for key in [
+        format!("push:{}", user.id),
+        format!("push-authy:{authy_id}"),
+    ] {
+        match shared
+            .challenges
+            .take_quota(&key, shared.pushes_per_window, shared.push_window_secs, now)
+            .await
+        {
+            Ok(ok) => push_allowed &= ok,
+            Err(e) => return store_down(&reply, &e),
+        }
+        if !push_allowed {
+            break;
+        }
+    }
     let approval_uuid = if push_allowed {
         let mut details = shared.push_details.clone();
         details.insert("Login".into(), json!(user.login));
@@ -383,7 +411,7 @@ fn challenge_digest(id: &str) -> String {
 }
 
 /// The session's pending challenge, or the response to give when there is none.
-async fn pending_challenge(
+pub(crate) async fn pending_challenge(
     shared: &Shared,
     session: &Session,
     reply: &Reply<'_>,
@@ -480,113 +508,12 @@ async fn status(Extension(shared): Shared_, session: Session) -> Response {
     }
 }
 
-fn status_body(shared: &Shared, c: &Challenge) -> Value {
+pub(crate) fn status_body(shared: &Shared, c: &Challenge) -> Value {
     json!({
         "status": c.state.as_str(),
         "method": if c.approval_uuid.is_some() { "onetouch" } else { "token" },
         "expires_in": (c.expires_at - shared.clock.now()).max(0),
     })
-}
-
-/// Pushes the challenge's status as it changes: the callback's arrival reaches the browser at
-/// once. Also re-reads the store every `status_poll_every`, for callbacks that land on another
-/// instance, and at the deadline, for expiry.
-async fn events(Extension(shared): Shared_, session: Session) -> Response {
-    let reply = Reply {
-        shared: &shared,
-        json: true,
-    };
-    let (_, first) = match pending_challenge(&shared, &session, &reply).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let watch = Watch {
-        rx: shared.changes.subscribe(),
-        shared: Arc::clone(&shared),
-        id: first.id.clone(),
-        last: None,
-        done: false,
-        asked_authy: tokio::time::Instant::now(),
-    };
-    let stream = futures_util::stream::unfold(watch, |mut w| async move {
-        if w.done {
-            return None;
-        }
-        loop {
-            let c = match current(&w.shared, &w.id).await {
-                Ok(Some(c)) => c,
-                // Store down or challenge gone: end the stream; the page falls back to a reload.
-                _ => return None,
-            };
-            if w.last != Some(c.state) {
-                w.done = c.state != ChallengeState::Pending;
-                w.last = Some(c.state);
-                let event = Event::default()
-                    .event("status")
-                    .data(status_body(&w.shared, &c).to_string());
-                return Some((Ok::<_, Infallible>(event), w));
-            }
-            // A callback can be lost (the app was down, or it beat the challenge into the
-            // store): every few seconds, ask Authy itself. Reading is idempotent.
-            if w.asked_authy.elapsed() >= AUTHY_POLL_EVERY {
-                w.asked_authy = tokio::time::Instant::now();
-                ask_authy(&w.shared, &c).await;
-                continue;
-            }
-            let until_deadline = u64::try_from(c.expires_at - w.shared.clock.now()).unwrap_or(0);
-            let wait = w
-                .shared
-                .status_poll_every
-                .min(std::time::Duration::from_secs(until_deadline.max(1)));
-            tokio::select! {
-                changed = w.rx.recv() => match changed {
-                    Ok(changed) if changed != w.id => continue,
-                    // Ours, or missed messages: re-read either way.
-                    _ => {}
-                },
-                () = tokio::time::sleep(wait) => {}
-            }
-        }
-    });
-    Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response()
-}
-
-/// How often a waiting browser's event stream asks Authy for the approval's status.
-const AUTHY_POLL_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// One waiting browser's event stream.
-struct Watch {
-    shared: Arc<Shared>,
-    id: String,
-    rx: tokio::sync::broadcast::Receiver<String>,
-    last: Option<ChallengeState>,
-    done: bool,
-    asked_authy: tokio::time::Instant,
-}
-
-/// Settles a pending challenge from Authy's own record of its approval request.
-async fn ask_authy(shared: &Shared, c: &Challenge) {
-    let Some(uuid) = &c.approval_uuid else { return };
-    let to = match shared.client.approval_request_status(uuid).await {
-        Ok(crate::client::ApprovalStatus::Approved) => ChallengeState::Approved,
-        Ok(crate::client::ApprovalStatus::Denied) => ChallengeState::Denied,
-        Ok(crate::client::ApprovalStatus::Expired) => ChallengeState::Expired,
-        Ok(_) => return,
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read the approval request from Authy");
-            return;
-        }
-    };
-    if let Ok(true) = shared
-        .challenges
-        .transition(&c.id, ChallengeState::Pending, to)
-        .await
-    {
-        tracing::info!(event = "challenge_settled_by_poll", user_id = %c.user_id, status = to.as_str(), "no callback arrived; Authy's record settled the challenge");
-        notify(shared, &c.id);
-    }
 }
 
 #[derive(Deserialize)]
@@ -849,6 +776,12 @@ async fn send_code(
         ),
         (
             format!("send-account:{}", c.user_id),
+            shared.sends_per_hour,
+            3600,
+        ),
+        // Several accounts may share one phone: the phone has its own hourly limit.
+        (
+            format!("send-authy:{}", c.authy_id),
             shared.sends_per_hour,
             3600,
         ),

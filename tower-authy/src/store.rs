@@ -339,6 +339,30 @@ pub trait ChallengeStore: Send + Sync + 'static {
     /// [`StoreError`] when the store cannot answer.
     async fn consume_nonce(&self, key: &str, expires_at: i64, now: i64)
     -> Result<bool, StoreError>;
+
+    /// Counts one attempt against a throttled key (a password guess, per account or per client
+    /// address) unless the key is throttled. `Ok(false)`, and nothing counted, when `max`
+    /// attempts are counted and the newest is less than `lockout_secs` old. A key idle for
+    /// `lockout_secs` starts over from zero. Counting happens before the password is checked,
+    /// so parallel guesses cannot overshoot `max`; a correct password is handed back with
+    /// [`refund_attempt`](Self::refund_attempt).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn take_attempt(
+        &self,
+        key: &str,
+        max: u32,
+        lockout_secs: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Hands back one attempt counted by [`take_attempt`](Self::take_attempt) (the password
+    /// was right), so only failures add up. Never goes below zero.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn refund_attempt(&self, key: &str) -> Result<(), StoreError>;
 }
 
 /// An in-memory [`ChallengeStore`] for one instance. State is lost on restart, which fails
@@ -356,6 +380,8 @@ struct MemoryChallenges {
     accounts: HashMap<String, (u32, i64)>,
     quotas: HashMap<String, VecDeque<i64>>,
     nonces: HashMap<String, i64>,
+    /// Throttled keys: attempts counted and the time of the newest.
+    throttles: HashMap<String, (u32, i64)>,
     creates: u64,
 }
 
@@ -391,6 +417,8 @@ impl MemoryChallenges {
             self.attempts.remove(&id);
         }
         self.nonces.retain(|_, exp| *exp >= now);
+        // No lockout is configured longer than a day.
+        self.throttles.retain(|_, (_, last)| now - *last < 86_400);
     }
 
     fn account_locked(&mut self, user_id: &str, limits: &AttemptLimits, now: i64) -> bool {
@@ -523,6 +551,33 @@ impl ChallengeStore for MemoryChallengeStore {
                 Ok(true)
             }
         }
+    }
+
+    async fn take_attempt(
+        &self,
+        key: &str,
+        max: u32,
+        lockout_secs: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        let (count, last) = s.throttles.entry(key.to_owned()).or_insert((0, now));
+        if now - *last >= lockout_secs {
+            *count = 0;
+        }
+        if *count >= max {
+            return Ok(false);
+        }
+        *count += 1;
+        *last = now;
+        Ok(true)
+    }
+
+    async fn refund_attempt(&self, key: &str) -> Result<(), StoreError> {
+        if let Some((count, _)) = self.lock().throttles.get_mut(key) {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,114 @@
+//! What every tower-authy response carries, and how request bodies are read: security headers,
+//! an early `413` for a declared body over the limit, and a deadline for the whole body.
+
+use crate::config::Shared;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{self, HeaderName};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Largest request body any tower-authy route accepts (a real callback is about 2 KiB).
+pub(crate) const MAX_BODY: usize = 64 * 1024;
+
+/// Second-factor pages and answers are never cached, framed or sniffed.
+fn security_headers() -> [(HeaderName, HeaderValue); 5] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+    ]
+}
+
+/// Adds the security headers the response does not already have (the guard's denials).
+pub(crate) fn add_security_headers(shared: &Shared, headers: &mut HeaderMap) {
+    if shared.security_headers {
+        for (name, value) in security_headers() {
+            headers.entry(name).or_insert(value);
+        }
+    }
+}
+
+/// Wraps the subroutes: headers outermost (so refusals carry them too), then the early size
+/// check, then the body deadline.
+pub(crate) fn harden<S: Clone + Send + Sync + 'static>(
+    router: axum::Router<S>,
+    shared: &Arc<Shared>,
+) -> axum::Router<S> {
+    let mut router = router
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(shared),
+            read_body_by_deadline,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+    if shared.security_headers {
+        for (name, value) in security_headers() {
+            router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+        }
+    }
+    router
+}
+
+/// Reads the whole body within `body_timeout` (a slow sender gets `408` and the connection is
+/// closed), so no handler ever waits on a client.
+async fn read_body_by_deadline(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(shared.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Ok(Err(e)) if is_length_limit(&e) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large.",
+        )
+            .into_response(),
+        Ok(Err(_)) => (
+            StatusCode::BAD_REQUEST,
+            "The request body could not be read.",
+        )
+            .into_response(),
+        Err(_) => {
+            tracing::warn!(
+                event = "slow_body_refused",
+                "request body not received in time"
+            );
+            (
+                StatusCode::REQUEST_TIMEOUT,
+                [(header::CONNECTION, "close")],
+                "The request body took too long to arrive.",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
