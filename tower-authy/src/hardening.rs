@@ -35,11 +35,11 @@ fn security_headers() -> [(HeaderName, HeaderValue); 5] {
     ]
 }
 
-/// Adds the security headers the response does not already have (the guard's denials).
+/// Sets the security headers on a response of tower-authy's own (the guard's denials).
 pub(crate) fn add_security_headers(shared: &Shared, headers: &mut HeaderMap) {
     if shared.security_headers {
         for (name, value) in security_headers() {
-            headers.entry(name).or_insert(value);
+            headers.insert(name, value);
         }
     }
 }
@@ -58,7 +58,8 @@ pub(crate) fn harden<S: Clone + Send + Sync + 'static>(
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     if shared.security_headers {
         for (name, value) in security_headers() {
-            router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+            // Overriding: the event stream's own `Cache-Control: no-cache` becomes `no-store`.
+            router = router.layer(SetResponseHeaderLayer::overriding(name, value));
         }
     }
     router

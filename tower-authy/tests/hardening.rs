@@ -1,0 +1,620 @@
+//! The hardening from the outside attack run (issue 9): the password throttle, per-phone send
+//! limits, one Authy poll per waiting login, capped event streams, body deadlines and security
+//! headers. Each test fails on the code before it.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use support::{Browser, Options, PASSWORD, World};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tower_authy::{
+    LoginThrottle, MemoryChallengeStore, MemoryUserStore, StreamLimits, SystemClock, UserStore,
+};
+
+fn pushes(w: &World) -> usize {
+    w.mock.approval_requests().len()
+}
+
+/// A browser whose requests all carry this `X-Forwarded-For`.
+fn behind(w: &World, forwarded_for: &str) -> Browser {
+    let mut b = w.browser();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", forwarded_for.parse().unwrap());
+    b.http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    b
+}
+
+#[tokio::test]
+async fn wrong_passwords_throttle_the_account_and_then_the_right_one_looks_wrong_and_sends_no_push()
+{
+    let w = World::start().await;
+    w.user("ada@example.com", "5551230001").await;
+    let limit = LoginThrottle::default().per_account;
+    for _ in 0..limit {
+        let mut b = w.browser();
+        assert_eq!(b.login("ada@example.com", "guess").await.status, 401);
+    }
+    let wrong = w.browser().login("ada@example.com", "guess").await;
+    let mut b = w.browser();
+    let right = b.login("ada@example.com", PASSWORD).await;
+    assert_eq!(right.status, 401, "the right password is not told apart");
+    assert_eq!(right.status, wrong.status);
+    assert!(right.body.contains("Wrong email or password."));
+    assert_eq!(pushes(&w), 0, "a throttled attempt sends no push");
+
+    // Case does not make a new account key.
+    let mut b = w.browser();
+    assert_eq!(b.login("ADA@example.com", PASSWORD).await.status, 401);
+
+    // The lockout runs out; then the user gets in, and the push goes out.
+    w.advance(LoginThrottle::default().lockout.as_secs() as i64);
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    assert_eq!(pushes(&w), 1);
+}
+
+#[tokio::test]
+async fn right_passwords_do_not_count_toward_the_throttle() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.login_throttle(LoginThrottle {
+                per_account: 2,
+                ..LoginThrottle::default()
+            })
+            .send_limits(100, 3, 10)
+        }),
+        ..Default::default()
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    assert_eq!(
+        w.browser().login("ada@example.com", "typo").await.status,
+        401
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            w.browser().login("ada@example.com", PASSWORD).await.status,
+            303
+        );
+    }
+}
+
+#[tokio::test]
+async fn throttled_and_wrong_password_answers_are_identical() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.login_throttle(LoginThrottle {
+                per_account: 1,
+                ..LoginThrottle::default()
+            })
+        }),
+        ..Default::default()
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    let mut answers = Vec::new();
+    for password in ["wrong", PASSWORD] {
+        let mut b = w.browser();
+        let csrf = b.csrf_token().await;
+        let r = b
+            .http
+            .post(format!("{}/authy/login", b.base))
+            .header("cookie", b.cookie.clone().unwrap())
+            .header("accept", "application/json")
+            .form(&[
+                ("login", "ada@example.com"),
+                ("password", password),
+                ("csrf_token", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+    }
+    assert_eq!(answers[0].0, 401);
+    assert_eq!(answers[0], answers[1]);
+}
+
+/// A user store whose password check takes 300 ms (on tokio's clock) and counts its calls.
+#[derive(Clone)]
+struct SlowUsers {
+    inner: MemoryUserStore,
+    checks: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl UserStore for SlowUsers {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &tower_authy::Password,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.inner.verify_password(login, password).await
+    }
+    async fn load(
+        &self,
+        id: &str,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.inner.load(id).await
+    }
+}
+
+/// In-process, on a paused tokio clock: a throttled attempt skips the password check (no hash
+/// for the attacker to burn) yet takes as long as one, so timing does not tell it apart.
+#[tokio::test(start_paused = true)]
+async fn throttled_attempts_skip_the_password_check_but_take_as_long() {
+    use axum::body::Body;
+    use http::Request;
+    use tower::ServiceExt as _;
+
+    let users = SlowUsers {
+        inner: MemoryUserStore::new(),
+        checks: Arc::new(AtomicUsize::new(0)),
+    };
+    users.inner.insert("ada@example.com", PASSWORD, Some(1));
+    let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let tf = tower_authy::TwoFactor::builder(client, users.clone())
+        .callback_url("https://app.example/authy/callback")
+        .login_throttle(LoginThrottle {
+            per_account: 2,
+            ..LoginThrottle::default()
+        })
+        .build()
+        .unwrap();
+    let app = axum::Router::new()
+        .merge(tf.router())
+        .layer(tf.session_layer(tower_sessions::MemoryStore::default()));
+
+    // The form's CSRF token and session cookie.
+    let r = app
+        .clone()
+        .oneshot(
+            Request::get("/authy/login")
+                .header("accept", "application/json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+    let csrf = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let attempt = |password: &'static str| {
+        let (app, cookie, csrf) = (app.clone(), cookie.clone(), csrf.clone());
+        async move {
+            let started = tokio::time::Instant::now();
+            let r = app
+                .oneshot(
+                    Request::post("/authy/login")
+                        .header("cookie", cookie)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(Body::from(format!(
+                            "login=ada%40example.com&password={password}&csrf_token={csrf}"
+                        )))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            (r.status().as_u16(), started.elapsed())
+        }
+    };
+    let (s1, wrong) = attempt("wrong").await;
+    attempt("wrong").await;
+    assert_eq!(users.checks.load(Ordering::SeqCst), 2);
+    let (s3, throttled) = attempt("correct%20horse%20battery%20staple").await;
+    assert_eq!((s1, s3), (401, 401));
+    assert_eq!(
+        users.checks.load(Ordering::SeqCst),
+        2,
+        "the throttled attempt never reached the user store"
+    );
+    let ms = |d: Duration| d.as_millis() as i64;
+    assert!(
+        (ms(throttled) - ms(wrong)).abs() <= 30,
+        "throttled {throttled:?} vs wrong password {wrong:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_address_throttle_spans_accounts_and_ignores_forwarded_for_by_default() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.login_throttle(LoginThrottle {
+                per_address: 3,
+                ..LoginThrottle::default()
+            })
+        }),
+        ..Default::default()
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    for (n, victim) in ["a@x.example", "b@x.example", "c@x.example"]
+        .iter()
+        .enumerate()
+    {
+        let mut b = behind(&w, &format!("203.0.113.{n}"));
+        assert_eq!(b.login(victim, "guess").await.status, 401);
+    }
+    // A spoofed X-Forwarded-For does not buy another address.
+    let mut b = behind(&w, "198.51.100.77");
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 401);
+    assert_eq!(pushes(&w), 0);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.login_throttle(LoginThrottle {
+                per_address: 2,
+                ..LoginThrottle::default()
+            })
+            .client_address_from_forwarded_for(1)
+        }),
+        ..Default::default()
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    for victim in ["a@x.example", "b@x.example"] {
+        let mut b = behind(&w, "203.0.113.1");
+        assert_eq!(b.login(victim, "guess").await.status, 401);
+    }
+    // The client cannot choose the entry the proxy wrote: a forged left part changes nothing.
+    let mut b = behind(&w, "10.9.9.9, 203.0.113.1");
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 401);
+    let mut b = behind(&w, "203.0.113.2");
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+}
+
+#[tokio::test]
+async fn the_throttle_holds_across_two_instances_sharing_a_store() {
+    let store = MemoryChallengeStore::new();
+    let users = MemoryUserStore::new();
+    let start = |store: MemoryChallengeStore, users: MemoryUserStore| {
+        World::start_with(Options {
+            configure: Box::new(move |b| b.challenge_store(store)),
+            users: Some(Arc::new(users)),
+            ..Default::default()
+        })
+    };
+    let a = start(store.clone(), users.clone()).await;
+    let b = start(store.clone(), users.clone()).await;
+    let authy_id = a.user("ada@example.com", "5551230001").await;
+    users.insert("ada@example.com", PASSWORD, Some(authy_id));
+    for n in 0..LoginThrottle::default().per_account {
+        let instance = if n % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            instance
+                .browser()
+                .login("ada@example.com", "guess")
+                .await
+                .status,
+            401
+        );
+    }
+    assert_eq!(
+        a.browser().login("ada@example.com", PASSWORD).await.status,
+        401,
+        "guesses on B count on A"
+    );
+    assert_eq!(pushes(&a), 0);
+}
+
+#[tokio::test]
+async fn sms_and_push_limits_hold_per_phone_across_accounts() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| b.send_limits(3, 3, 4)),
+        ..Default::default()
+    })
+    .await;
+    // Two app accounts, one phone: Authy gives both the same authy_id.
+    let id_a = w.user("a@example.com", "5551230001").await;
+    let id_b = w.user("b@example.com", "5551230001").await;
+    assert_eq!(id_a, id_b);
+
+    let mut sent = 0;
+    for (email, sms) in [
+        ("a@example.com", 2),
+        ("a@example.com", 2),
+        ("b@example.com", 2),
+    ] {
+        let mut b = w.browser();
+        assert_eq!(b.login(email, PASSWORD).await.status, 303);
+        for _ in 0..sms {
+            let page = b.post("/authy/sms", &[]).await;
+            if page.status == 303 {
+                sent += 1;
+            } else {
+                assert_eq!(page.status, 429);
+            }
+        }
+    }
+    assert_eq!(sent, 4, "the phone's hourly limit spans accounts");
+    assert_eq!(w.mock.outbox(id_a).unwrap().len(), 4);
+    assert_eq!(
+        pushes(&w),
+        3,
+        "the phone's push limit spans accounts as well"
+    );
+}
+
+#[tokio::test]
+async fn many_streams_on_one_login_share_one_authy_poll() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.clock(SystemClock)
+                .authy_poll_every(Duration::from_secs(1))
+                .event_streams(StreamLimits {
+                    per_session: 8,
+                    per_challenge: 8,
+                })
+        }),
+        ..Default::default()
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let polls = |w: &World| {
+        w.mock
+            .journal()
+            .iter()
+            .filter(|e| e.endpoint == "approval_request_get")
+            .count()
+    };
+    let opened = Instant::now();
+    let mut streams = Vec::new();
+    for _ in 0..8 {
+        let r = b
+            .http
+            .get(format!("{}/authy/events", b.base))
+            .header("cookie", b.cookie.clone().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        streams.push(r);
+    }
+    w.mock
+        .wait_for(Duration::from_secs(20), |m| {
+            (m.journal()
+                .iter()
+                .filter(|e| e.endpoint == "approval_request_get")
+                .count()
+                >= 3)
+                .then_some(())
+        })
+        .await
+        .expect("the waiting streams asked Authy");
+    drop(streams);
+    let elapsed = opened.elapsed().as_secs_f64();
+    let n = polls(&w);
+    // One poll per whole second at most (the store's clock counts seconds), so at most
+    // elapsed + 1 of them; eight independent streams would have made eight at once.
+    assert!(
+        n as f64 <= elapsed.ceil() + 1.0,
+        "{n} polls in {elapsed:.1} s from 8 streams"
+    );
+}
+
+#[tokio::test]
+async fn event_streams_are_capped_per_login() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.event_streams(StreamLimits {
+                per_session: 10,
+                per_challenge: 2,
+            })
+        }),
+        ..Default::default()
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let open = |b: &Browser| {
+        b.http
+            .get(format!("{}/authy/events", b.base))
+            .header("cookie", b.cookie.clone().unwrap())
+            .send()
+    };
+    let first = open(&b).await.unwrap();
+    let _second = open(&b).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let third = open(&b).await.unwrap();
+    assert_eq!(third.status(), 429);
+    assert!(third.headers().contains_key("retry-after"));
+
+    // A closed page gives its place back.
+    drop(first);
+    let deadline = Instant::now() + support::WAIT;
+    loop {
+        let again = open(&b).await.unwrap();
+        if again.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the closed stream's place came back"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Sends raw bytes and reads the answer's status line, giving up after `deadline`.
+async fn raw_status(base: &str, request: &str, deadline: Duration) -> Option<String> {
+    let addr = base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(deadline, tcp.read(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_slow_body_is_refused_within_the_timeout() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| b.body_timeout(Duration::from_secs(1))),
+        ..Default::default()
+    })
+    .await;
+    // Declares 200 bytes, sends 7, then nothing.
+    let request = "POST /authy/login HTTP/1.1\r\nHost: app\r\n\
+                   Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nlogin=a";
+    let status = raw_status(&w.base, request, support::WAIT).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 408 Request Timeout"));
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_sent() {
+    let w = World::start().await;
+    for path in ["/authy/login", "/authy/callback", "/authy/token"] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: app\r\nContent-Type: application/json\r\n\
+             Content-Length: 10000000\r\n\r\n"
+        );
+        let status = raw_status(&w.base, &request, support::WAIT).await;
+        assert_eq!(
+            status.as_deref(),
+            Some("HTTP/1.1 413 Payload Too Large"),
+            "{path}"
+        );
+    }
+}
+
+const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("cache-control", "no-store"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", "frame-ancestors 'none'"),
+    ("x-content-type-options", "nosniff"),
+];
+
+#[tokio::test]
+async fn every_tower_authy_response_carries_the_security_headers() {
+    let w = World::start().await;
+    w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let csrf = b.csrf_token().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = b.cookie.clone().unwrap();
+    let url = |p: &str| format!("{}{p}", w.base);
+    let form = [("csrf_token", csrf.as_str()), ("token", "12")];
+    let requests = vec![
+        ("guard", http.get(url("/account"))),
+        (
+            "guard json",
+            http.get(url("/account"))
+                .header("accept", "application/json"),
+        ),
+        ("login page", http.get(url("/authy/login"))),
+        (
+            "verify page",
+            http.get(url("/authy/verify")).header("cookie", &cookie),
+        ),
+        (
+            "status",
+            http.get(url("/authy/status")).header("cookie", &cookie),
+        ),
+        (
+            "events",
+            http.get(url("/authy/events")).header("cookie", &cookie),
+        ),
+        ("status without login", http.get(url("/authy/status"))),
+        (
+            "token",
+            http.post(url("/authy/token"))
+                .header("cookie", &cookie)
+                .form(&form),
+        ),
+        (
+            "sms without csrf",
+            http.post(url("/authy/sms")).header("cookie", &cookie),
+        ),
+        (
+            "call",
+            http.post(url("/authy/call"))
+                .header("cookie", &cookie)
+                .form(&form),
+        ),
+        (
+            "confirm",
+            http.post(url("/authy/confirm"))
+                .header("cookie", &cookie)
+                .form(&form),
+        ),
+        (
+            "login",
+            http.post(url("/authy/login")).form(&[("login", "x")]),
+        ),
+        ("logout", http.post(url("/authy/logout")).form(&form)),
+        ("callback", http.post(url("/authy/callback")).body("{}")),
+        ("callback get", http.get(url("/authy/callback"))),
+        (
+            "too large",
+            http.post(url("/authy/login")).body(vec![b'a'; 100_000]),
+        ),
+    ];
+    for (name, req) in requests {
+        let r = req.send().await.unwrap();
+        for (header, value) in SECURITY_HEADERS {
+            assert_eq!(
+                r.headers().get(header).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{name} ({}) lacks {header}",
+                r.status()
+            );
+        }
+    }
+    // The application's own routes are its business.
+    let home = http.get(url("/")).send().await.unwrap();
+    assert!(home.headers().get("x-frame-options").is_none());
+}
+
+#[tokio::test]
+async fn apps_that_set_their_own_headers_can_turn_them_off() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| b.without_security_headers()),
+        ..Default::default()
+    })
+    .await;
+    let r = reqwest::get(format!("{}/authy/login", w.base))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for (header, _) in SECURITY_HEADERS {
+        assert!(r.headers().get(header).is_none(), "{header}");
+    }
+}
