@@ -17,7 +17,7 @@ use std::sync::{Arc, PoisonError};
 
 type Shared = State<Arc<Inner>>;
 
-pub(crate) fn router() -> Router<Arc<Inner>> {
+pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
     Router::new()
         .route("/users", get(users))
         .route("/users/{id}", get(user))
@@ -37,6 +37,67 @@ pub(crate) fn router() -> Router<Arc<Inner>> {
         .route("/phone", get(phone_page))
         .route("/phone/state", get(phone_state))
         .route("/phone/events", get(phone_events))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(inner),
+            only_from_loopback_names,
+        ))
+}
+
+/// Refuses control requests addressed to a host name that is not loopback (or explicitly
+/// allowed), and, when a control token is configured, those without it. A page on another
+/// site that rebinds its name to 127.0.0.1 still sends its own name as `Host`.
+async fn only_from_loopback_names(
+    State(inner): Shared,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    if !host_allowed(host, &inner.config.control_hosts) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "the control API answers only loopback host names (see --allow-host)",
+        );
+    }
+    if let Some(expected) = &inner.config.control_token {
+        let given = request
+            .headers()
+            .get("x-mock-control-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| {
+                form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+                    .find(|(k, _)| k == "control_token")
+                    .map(|(_, v)| v.into_owned())
+            });
+        let ok = given.is_some_and(|g| {
+            use subtle::ConstantTimeEq as _;
+            bool::from(g.as_bytes().ct_eq(expected.as_bytes()))
+        });
+        if !ok {
+            return problem(StatusCode::UNAUTHORIZED, "a control token is required");
+        }
+    }
+    next.run(request).await
+}
+
+/// Whether `host` (a `Host` header, with or without port) names loopback or an allowed host.
+pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(n, _)| n)
+    }
+    .to_ascii_lowercase();
+    let loopback = name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !name.is_empty() && (loopback || allowed.iter().any(|a| *a == name))
 }
 
 fn problem(status: StatusCode, detail: impl std::fmt::Display) -> Response {
@@ -293,4 +354,35 @@ async fn phone_events(
 
 async fn phone_page() -> Html<&'static str> {
     Html(include_str!("phone.html"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_allowed;
+
+    #[test]
+    fn only_loopback_names_unless_allowed() {
+        for ok in [
+            "localhost",
+            "localhost:3031",
+            "LOCALHOST:1",
+            "127.0.0.1:3031",
+            "127.9.9.9",
+            "[::1]:3031",
+            "[::1]",
+        ] {
+            assert!(host_allowed(ok, &[]), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "evil.example:3031",
+            "localhost.evil.example",
+            "10.0.0.1:3031",
+            "[2001:db8::1]:3031",
+        ] {
+            assert!(!host_allowed(bad, &[]), "{bad}");
+        }
+        assert!(host_allowed("mock.ci:80", &["mock.ci".to_owned()]));
+    }
 }

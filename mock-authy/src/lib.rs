@@ -46,7 +46,7 @@ use std::sync::Arc;
 /// The whole HTTP surface: control API and phone page under `/__mock`, Authy everywhere else.
 fn router(inner: Arc<server::Inner>) -> axum::Router {
     axum::Router::new()
-        .nest("/__mock", control::router())
+        .nest("/__mock", control::router(&inner))
         .fallback(api::handle)
         .with_state(inner)
 }

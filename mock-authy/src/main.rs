@@ -13,6 +13,10 @@ Options (each falls back to the environment variable shown):
   --callback-url URL        where OneTouch callbacks go [MOCK_AUTHY_CALLBACK_URL]
   --callback-method METHOD  POST or GET [MOCK_AUTHY_CALLBACK_METHOD] (default POST)
   --seed N                  reproducible ids, uuids and codes [MOCK_AUTHY_SEED]
+  --allow-host NAMES        comma-separated host names the control API and phone page also
+                            answer, besides loopback ones [MOCK_AUTHY_ALLOW_HOSTS]
+  --control-token TOKEN     require this token on the control API and phone page, as the
+                            X-Mock-Control-Token header or ?control_token= [MOCK_AUTHY_CONTROL_TOKEN]
   -h, --help                this text
 ";
 
@@ -22,6 +26,8 @@ struct Options {
     callback_url: Option<String>,
     callback_method: CallbackMethod,
     seed: Option<u64>,
+    allow_hosts: Vec<String>,
+    control_token: Option<String>,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -32,6 +38,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         env("MOCK_AUTHY_CALLBACK_URL"),
         env("MOCK_AUTHY_CALLBACK_METHOD"),
         env("MOCK_AUTHY_SEED"),
+    );
+    let (mut allow_hosts, mut control_token) = (
+        env("MOCK_AUTHY_ALLOW_HOSTS"),
+        env("MOCK_AUTHY_CONTROL_TOKEN"),
     );
     while let Some(flag) = args.next() {
         let (name, inline) = match flag.split_once('=') {
@@ -47,6 +57,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
             "--callback-url" => &mut callback_url,
             "--callback-method" => &mut method,
             "--seed" => &mut seed,
+            "--allow-host" => &mut allow_hosts,
+            "--control-token" => &mut control_token,
             other => return Err(format!("unknown option {other}")),
         };
         let value = inline
@@ -66,6 +78,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
         seed: seed
             .map(|s| s.parse().map_err(|e| format!("--seed: {e}")))
             .transpose()?,
+        allow_hosts: allow_hosts
+            .iter()
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        control_token,
     }))
 }
 
@@ -92,6 +112,12 @@ async fn main() -> ExitCode {
     }
     if let Some(seed) = opts.seed {
         builder = builder.seed(seed);
+    }
+    for host in &opts.allow_hosts {
+        builder = builder.allow_control_host(host);
+    }
+    if let Some(token) = &opts.control_token {
+        builder = builder.control_token(token);
     }
     let mock = match builder.start().await {
         Ok(m) => m,
@@ -141,6 +167,11 @@ mod tests {
         assert_eq!(o.listen.port(), 0);
         assert_eq!(o.seed, Some(7));
         assert_eq!(o.callback_method, CallbackMethod::Get);
+        let o = parse(&["--allow-host", "mock.ci, other.ci", "--control-token=t"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.allow_hosts, ["mock.ci", "other.ci"]);
+        assert_eq!(o.control_token.as_deref(), Some("t"));
     }
 
     #[test]

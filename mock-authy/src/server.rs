@@ -36,6 +36,8 @@ pub(crate) struct Config {
     pub(crate) callback_attempts: u32,
     pub(crate) callback_backoff: Duration,
     pub(crate) callback_timeout: Duration,
+    pub(crate) control_hosts: Vec<String>,
+    pub(crate) control_token: Option<String>,
 }
 
 /// State shared by every request handler and the handle.
@@ -120,6 +122,8 @@ pub struct MockAuthyBuilder {
     callback_attempts: u32,
     callback_backoff: Duration,
     callback_timeout: Duration,
+    control_hosts: Vec<String>,
+    control_token: Option<String>,
 }
 
 impl Default for MockAuthyBuilder {
@@ -135,6 +139,8 @@ impl Default for MockAuthyBuilder {
             callback_attempts: 3,
             callback_backoff: Duration::from_millis(100),
             callback_timeout: Duration::from_secs(5),
+            control_hosts: Vec::new(),
+            control_token: None,
         }
     }
 }
@@ -194,6 +200,22 @@ impl MockAuthyBuilder {
         self
     }
 
+    /// Also accepts this `Host` name (without port) on the control API and the phone page.
+    /// By default they answer only requests addressed to a loopback name (`localhost`,
+    /// `127.0.0.1`, `[::1]`), so a web page cannot reach them through DNS rebinding.
+    pub fn allow_control_host(mut self, host: impl Into<String>) -> Self {
+        self.control_hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Requires this token on the control API and the phone page, as the
+    /// `X-Mock-Control-Token` header or the `control_token` query parameter (the phone page
+    /// passes on the one it was opened with). Default: no token.
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.control_token = Some(token.into());
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -216,6 +238,8 @@ impl MockAuthyBuilder {
                 callback_attempts: self.callback_attempts,
                 callback_backoff: self.callback_backoff,
                 callback_timeout: self.callback_timeout,
+                control_hosts: self.control_hosts,
+                control_token: self.control_token,
             },
             clock: Clock::new(self.frozen_at),
             world: Mutex::new(World::new(self.seed, self.default_onetouch)),
@@ -267,7 +291,10 @@ async fn serve(listener: TcpListener, app: axum::Router, mut stop: watch::Receiv
                 });
             let io = hyper_util::rt::TokioIo::new(stream);
             // Errors here are client disconnects and injected faults; nothing to report.
+            // A client that never finishes its headers is cut off.
             let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
                 .keep_alive(true)
                 .serve_connection(io, service)
                 .await;

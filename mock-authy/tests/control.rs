@@ -598,3 +598,100 @@ async fn phone_page_state_and_live_events() {
     assert_eq!(user["pending"][0]["details"]["Email Address"], "a@x.io");
     assert_eq!(user["app_token"], mock.app_token(id).unwrap());
 }
+
+#[tokio::test]
+async fn control_api_and_phone_page_refuse_a_foreign_host() {
+    let mock = MockAuthy::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: &str, host: &str| {
+        http.get(format!("{}/__mock{path}", mock.base_url()))
+            .header("host", host)
+            .send()
+    };
+    // What a DNS-rebinding page sends: its own name, resolved to 127.0.0.1.
+    for path in ["/users", "/phone", "/phone/state", "/journal"] {
+        let r = get(path, "evil.example:3031").await.unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    let approve = http
+        .post(format!(
+            "{}/__mock/approval_requests/x/approve",
+            mock.base_url()
+        ))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), 403);
+    assert_eq!(get("/users", "localhost:1").await.unwrap().status(), 200);
+    assert_eq!(get("/phone", "127.0.0.1").await.unwrap().status(), 200);
+
+    // The Authy API itself is not behind the check: clients use whatever name they like.
+    let app = http
+        .get(format!("{}/protected/json/app/details", mock.base_url()))
+        .header("host", "api.authy.example")
+        .header("x-authy-api-key", mock.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.status(), 200);
+
+    let allowed = MockAuthy::builder()
+        .allow_control_host("mock.ci")
+        .start()
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("{}/__mock/users", allowed.base_url()))
+        .header("host", "mock.ci:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_control_token_when_configured_is_required() {
+    let mock = MockAuthy::builder()
+        .control_token("s3cret")
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("{}/__mock{p}", mock.base_url());
+    assert_eq!(http.get(url("/users")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        http.get(url("/users"))
+            .header("x-mock-control-token", "wrong")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        http.get(url("/users"))
+            .header("x-mock-control-token", "s3cret")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // The phone page is opened with the token in its URL, and passes it on.
+    let page = http
+        .get(url("/phone?control_token=s3cret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("control_token"));
+    assert_eq!(
+        http.get(url("/phone/state?control_token=s3cret"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
