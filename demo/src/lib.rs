@@ -4,21 +4,29 @@
 //! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
 
 pub mod pages;
+mod serve;
 pub mod users;
 
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::HeaderName;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::serve::ListenerExt as _;
-use axum::{Form, Router};
+use axum::{Extension, Form, Router};
 use mock_authy::{CallbackMethod, MockAuthy};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower_authy::{ApiKey, AuthyClient, Password, TwoFactor, VerifiedUser};
+use tower_authy::{
+    ApiKey, AuthyClient, ChallengeStore as _, Clock as _, MemoryChallengeStore, Password,
+    SystemClock, TwoFactor, VerifiedUser,
+};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::{MemoryStore, Session};
 use users::{NewUser, SignupError, SqliteUsers};
 
@@ -49,6 +57,9 @@ pub struct Config {
     pub authy: AuthyMode,
     /// Small Argon2 parameters, for tests and benchmarks only.
     pub cheap_hashing: bool,
+    /// How long a client may take to send its request headers, and a request to the demo's own
+    /// pages (body included) to be answered. Default 10 s.
+    pub request_timeout: Duration,
 }
 
 /// A running demo.
@@ -99,7 +110,17 @@ struct AppState {
     two_factor: TwoFactor,
     users: SqliteUsers,
     authy: AuthyClient,
+    /// tower-authy's store, also counting sign-ups per phone and per address.
+    limits: MemoryChallengeStore,
+    /// The `Host` values this app answers to.
+    hosts: Arc<Vec<String>>,
+    request_timeout: Duration,
 }
+
+/// Sign-ups per phone number per hour (each one texts or calls that phone).
+const SIGNUPS_PER_PHONE: u32 = 3;
+/// Sign-ups per client address per hour.
+const SIGNUPS_PER_ADDRESS: u32 = 10;
 
 /// Starts the demo: database, Authy (embedded or remote), and the app.
 ///
@@ -109,10 +130,20 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
     let users = SqliteUsers::open(&config.database, config.cheap_hashing)?;
     let listener = TcpListener::bind(config.listen).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let mut hosts = vec![authority(&url)];
+    if listener.local_addr()?.ip().is_loopback() {
+        hosts.push(format!("localhost:{}", listener.local_addr()?.port()));
+    }
+    if let AuthyMode::Remote { public_url, .. } = &config.authy {
+        hosts.push(authority(public_url));
+    }
     let (mock, api_key, api_url, callback_url) = match config.authy {
         AuthyMode::Embedded => {
             let callback_url = format!("{url}/authy/callback");
+            // A fresh key each run: the published default would let anyone who can reach the
+            // port act as this app.
             let mock = MockAuthy::builder()
+                .api_key(random_key())
                 .app_name("Authy demo")
                 .callback(&callback_url, CallbackMethod::Post)
                 .start()
@@ -142,7 +173,9 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
             tracing::info!("registered {n} existing user(s) with the embedded mock Authy");
         }
     }
+    let limits = MemoryChallengeStore::new();
     let mut builder = TwoFactor::builder(authy.clone(), users.clone())
+        .challenge_store(limits.clone())
         .callback_url(callback_url)
         .push(
             "Request to log in to the Twilio demo app",
@@ -159,12 +192,11 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         two_factor,
         users: users.clone(),
         authy,
+        limits,
+        hosts: Arc::new(hosts),
+        request_timeout: config.request_timeout,
     });
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener.tap_io(|tcp| drop(tcp.set_nodelay(true))), app).await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let server = tokio::spawn(serve::serve(listener, app, config.request_timeout));
     Ok(Demo {
         url,
         mock,
@@ -175,15 +207,62 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
 
 fn app(state: AppState) -> Router {
     let two_factor = state.two_factor.clone();
-    Router::new()
+    let hosts = Arc::clone(&state.hosts);
+    // The demo's own pages answer within the timeout, slow bodies included (tower-authy's
+    // routes have their own body deadline, and the event stream must stay open).
+    let own_pages = Router::new()
         .route("/account", get(account))
         .route_layer(two_factor.layer())
         .route("/", get(home))
         .route("/signup", get(signup_form).post(signup))
         .route("/static/app.css", get(stylesheet))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(16 * 1024));
+    let mut router = own_pages
         .merge(two_factor.router())
         .with_state(state)
-        .layer(two_factor.session_layer(MemoryStore::default()))
+        .layer(two_factor.session_layer(MemoryStore::default()));
+    for (name, value) in security_headers() {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    router.layer(axum::middleware::from_fn(move |req, next| {
+        serve::only_our_host(Arc::clone(&hosts), req, next)
+    }))
+}
+
+/// The same headers tower-authy puts on its own responses, on every page of the demo.
+fn security_headers() -> [(HeaderName, HeaderValue); 5] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
+    ]
+}
+
+/// `host:port` of a URL such as `http://127.0.0.1:3000/...`, lower-cased.
+fn authority(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split('/').next().unwrap_or("").to_ascii_lowercase()
+}
+
+fn random_key() -> String {
+    let mut bytes = [0u8; 24];
+    getrandom::getrandom(&mut bytes).expect("the OS random source works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn stylesheet() -> Response {
@@ -282,6 +361,7 @@ fn validate(f: &SignupForm) -> Result<(String, String), &'static str> {
 async fn signup(
     State(s): State<AppState>,
     session: Session,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<SignupForm>,
 ) -> Response {
     let csrf = match s
@@ -309,6 +389,25 @@ async fn signup(
         Ok(v) => v,
         Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
+    // Each sign-up makes Authy text or call a phone: limit them per phone and per address.
+    let now = SystemClock.now();
+    let mut quotas = vec![(format!("signup-phone:{cc}:{phone}"), SIGNUPS_PER_PHONE)];
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        quotas.push((format!("signup-addr:{}", peer.ip()), SIGNUPS_PER_ADDRESS));
+    }
+    for (key, max) in quotas {
+        match s.limits.take_quota(&key, max, 3600, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(event = "signup_rate_limited", "too many sign-ups");
+                return again(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many sign-ups from here or for this phone. Please try again later.",
+                );
+            }
+            Err(_) => return unavailable(),
+        }
+    }
     match s.users.email_taken(&form.email).await {
         Ok(false) => {}
         Ok(true) => {
@@ -379,5 +478,6 @@ pub fn embedded_config(listen: SocketAddr, database: PathBuf) -> Config {
         database,
         authy: AuthyMode::Embedded,
         cheap_hashing: false,
+        request_timeout: Duration::from_secs(10),
     }
 }

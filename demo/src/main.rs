@@ -59,6 +59,7 @@ fn options() -> Result<Option<Config>, String> {
         database: database.unwrap_or_else(|| "demo.sqlite3".to_owned()).into(),
         authy,
         cheap_hashing: false,
+        request_timeout: std::time::Duration::from_secs(10),
     }))
 }
 

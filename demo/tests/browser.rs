@@ -54,6 +54,7 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
         database: ":memory:".into(),
         authy: AuthyMode::Embedded,
         cheap_hashing: true,
+        request_timeout: std::time::Duration::from_secs(10),
     })
     .await
     .unwrap();

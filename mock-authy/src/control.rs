@@ -97,7 +97,7 @@ pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
         || name
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    !name.is_empty() && (loopback || allowed.iter().any(|a| *a == name))
+    !name.is_empty() && (loopback || allowed.contains(&name))
 }
 
 fn problem(status: StatusCode, detail: impl std::fmt::Display) -> Response {

@@ -43,7 +43,7 @@ pub(crate) fn client_address(
         }
         // The entry written by the outermost trusted proxy; a shorter chain means the request
         // did not come through all of them, and its leftmost entry is the best we have.
-        let i = chain.len().checked_sub(trusted_proxies + 1).unwrap_or(0);
+        let i = chain.len().saturating_sub(trusted_proxies + 1);
         chain.get(i)?.parse::<IpAddr>().ok()?
     };
     Some(match ip {
