@@ -10,7 +10,15 @@
 //! 4. "approved" is only ever reported after a valid callback for that challenge;
 //! 5. bad callbacks get a 4xx and change nothing;
 //! 6. per login at most 5, per account at most 10 consecutive failed codes reach Authy;
-//! 7. nothing answers 5xx, and nothing panics.
+//! 7. nothing answers 5xx, and nothing panics;
+//! 8. password guesses are throttled per login name and per client address: once the model
+//!    counts the limit of failures within the lockout, even the right password is refused with
+//!    the wrong-password answer and sends no push;
+//! 9. per phone (Authy id), at most the hourly limit of SMS and at most the 10-minute limit of
+//!    pushes are ever sent, in any window.
+//!
+//! `LIFECYCLE_CASES` sets the number of cases (default 1,000):
+//! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test lifecycle_model` for a long run.
 
 #![allow(clippy::unwrap_used)]
 
@@ -27,6 +35,38 @@ const SESSIONS: usize = 4;
 const PER_LOGIN: usize = 5;
 const PER_ACCOUNT: usize = 10;
 const LOCKOUT: i64 = 900;
+/// Small on purpose, so that random runs reach the throttle.
+const PW_PER_ACCOUNT: u32 = 3;
+const PW_PER_ADDRESS: u32 = 5;
+const PW_LOCKOUT: i64 = 300;
+const PUSHES_PER_10_MIN: usize = 5;
+const SMS_PER_HOUR: usize = 10;
+
+/// The model of one throttled key: attempts counted and the newest one's time.
+#[derive(Debug, Default, Clone, Copy)]
+struct Throttle {
+    count: u32,
+    last: i64,
+}
+
+impl Throttle {
+    /// Mirrors `ChallengeStore::take_attempt`.
+    fn take(&mut self, max: u32, now: i64) -> bool {
+        if now - self.last >= PW_LOCKOUT {
+            self.count = 0;
+        }
+        if self.count >= max {
+            return false;
+        }
+        self.count += 1;
+        self.last = now;
+        true
+    }
+
+    fn refund(&mut self) {
+        self.count = self.count.saturating_sub(1);
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -78,7 +118,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let s = 0..SESSIONS;
     prop_oneof![
-        3 => (s.clone(), 0..2usize, prop::bool::weighted(0.9)).prop_map(|(s, user, right_password)| Op::Login { s, user, right_password }),
+        4 => (s.clone(), 0..2usize, prop::bool::weighted(0.6)).prop_map(|(s, user, right_password)| Op::Login { s, user, right_password }),
         2 => s.clone().prop_map(|s| Op::Approve { s }),
         1 => s.clone().prop_map(|s| Op::Deny { s }),
         1 => s.clone().prop_map(|s| Op::Forged { s }),
@@ -124,6 +164,9 @@ struct World {
     last_callback: Option<SentCallback>,
     /// Consecutive failed codes that reached Authy, and the time of the last one, per user.
     failures: [(usize, i64); 2],
+    /// The password throttle per user's login name, and for the one client address.
+    pw_accounts: [Throttle; 2],
+    pw_address: Throttle,
 }
 
 impl World {
@@ -148,6 +191,12 @@ impl World {
                         PER_ACCOUNT as u32,
                         Duration::from_secs(LOCKOUT as u64),
                     )
+                    .send_limits(PUSHES_PER_10_MIN as u32, 3, SMS_PER_HOUR as u32)
+                    .login_throttle(tower_authy::LoginThrottle {
+                        per_account: PW_PER_ACCOUNT,
+                        per_address: PW_PER_ADDRESS,
+                        lockout: Duration::from_secs(PW_LOCKOUT as u64),
+                    })
             }),
         )
         .await;
@@ -168,6 +217,8 @@ impl World {
             emails,
             last_callback: None,
             failures: [(0, 0); 2],
+            pw_accounts: [Throttle::default(); 2],
+            pw_address: Throttle::default(),
         }
     }
 
@@ -238,8 +289,23 @@ impl World {
                 } else {
                     "wrong password"
                 };
+                let now = self.clock_now();
+                let throttled = self.pw_admit(user, now);
+                if !throttled && right_password {
+                    self.pw_accounts[user].refund();
+                    self.pw_address.refund();
+                }
                 let page = self.browsers[s].login(self.emails[user], pw).await;
                 assert!(page.status < 500, "login answered {}", page.status);
+                if throttled {
+                    assert_eq!(page.status, 401, "a throttled login was let through");
+                    assert!(page.body.contains("Wrong email or password."));
+                    assert_eq!(
+                        self.mock.approval_requests().len(),
+                        pushes,
+                        "a throttled login sent a push"
+                    );
+                }
                 self.sessions[s] = Session::default();
                 if page.status == 303 {
                     assert!(right_password, "a wrong password was accepted");
@@ -421,6 +487,52 @@ impl World {
         }
     }
 
+    /// Mirrors the login's throttle check (account, then address); true when throttled.
+    fn pw_admit(&mut self, user: usize, now: i64) -> bool {
+        if !self.pw_accounts[user].take(PW_PER_ACCOUNT, now) {
+            return true;
+        }
+        if !self.pw_address.take(PW_PER_ADDRESS, now) {
+            self.pw_accounts[user].refund();
+            return true;
+        }
+        false
+    }
+
+    /// Invariant 9: per Authy id, sends never exceed their limits in any window.
+    fn check_per_phone_limits(&self) {
+        for &authy_id in &self.authy_ids {
+            let sms: Vec<i64> = self
+                .mock
+                .outbox(authy_id)
+                .unwrap()
+                .iter()
+                .map(|m| m.sent_at)
+                .collect();
+            for &t in &sms {
+                let in_hour = sms.iter().filter(|&&u| u >= t && u < t + 3600).count();
+                assert!(
+                    in_hour <= SMS_PER_HOUR,
+                    "{in_hour} SMS to one phone in an hour"
+                );
+            }
+            let pushes: Vec<i64> = self
+                .mock
+                .approval_requests()
+                .iter()
+                .filter(|a| a.authy_id == authy_id)
+                .map(|a| a.created_at)
+                .collect();
+            for &t in &pushes {
+                let in_window = pushes.iter().filter(|&&u| u >= t && u < t + 600).count();
+                assert!(
+                    in_window <= PUSHES_PER_10_MIN,
+                    "{in_window} pushes to one phone in 10 minutes"
+                );
+            }
+        }
+    }
+
     fn clock_now(&self) -> i64 {
         tower_authy::Clock::now(&self.clock)
     }
@@ -434,8 +546,15 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+fn cases() -> u32 {
+    std::env::var("LIFECYCLE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, max_shrink_iters: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
     fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..45)) {
@@ -443,6 +562,7 @@ proptest! {
             let mut w = World::new().await;
             for op in &ops {
                 w.apply(op).await;
+                w.check_per_phone_limits();
             }
             // Every session's final word agrees with the model.
             for s in 0..SESSIONS {

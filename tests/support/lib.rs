@@ -274,7 +274,7 @@ impl App {
         tokio::spawn(async move {
             axum::serve(
                 axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
-                app,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
             )
             .await
             .unwrap()
