@@ -618,3 +618,96 @@ async fn apps_that_set_their_own_headers_can_turn_them_off() {
         assert!(r.headers().get(header).is_none(), "{header}");
     }
 }
+
+/// Counts password checks, so the test sees how many guesses were really tried.
+#[derive(Clone)]
+struct CountingUsers {
+    inner: MemoryUserStore,
+    checks: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl UserStore for CountingUsers {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &tower_authy::Password,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify_password(login, password).await
+    }
+    async fn load(
+        &self,
+        id: &str,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.inner.load(id).await
+    }
+}
+
+/// The figures in BENCHMARKS.md: an attacker guessing passwords with the default throttle, on a
+/// virtual clock, from a new session and a new forged `X-Forwarded-For` for every guess.
+/// `cargo test -p tower-authy --test hardening password_guesses -- --nocapture` prints them.
+#[tokio::test]
+async fn password_guesses_per_hour_and_per_day_are_bounded() {
+    let users = CountingUsers {
+        inner: MemoryUserStore::new(),
+        checks: Arc::new(AtomicUsize::new(0)),
+    };
+    let w = World::start_with(Options {
+        users: Some(Arc::new(users.clone())),
+        ..Default::default()
+    })
+    .await;
+    let authy_id = w.user("victim@example.com", "5551230001").await;
+    users
+        .inner
+        .insert("victim@example.com", PASSWORD, Some(authy_id));
+    let t = LoginThrottle::default();
+    let checks = || users.checks.load(Ordering::SeqCst);
+
+    // One account, a guess every 2 s for an hour (faster gains nothing: the throttle counts
+    // time, not requests).
+    for n in 0..1800u32 {
+        let mut b = behind(&w, &format!("198.51.{}.{}", n / 250 % 250, n % 250));
+        assert_eq!(b.login("victim@example.com", "guess").await.status, 401);
+        w.clock.advance(2);
+    }
+    let per_hour = checks();
+    // Then a guess a minute for the other 23 hours.
+    for n in 0..(23 * 60u32) {
+        let mut b = behind(&w, &format!("203.0.{}.{}", n / 250 % 250, n % 250));
+        assert_eq!(b.login("victim@example.com", "guess").await.status, 401);
+        w.clock.advance(60);
+    }
+    let per_day = checks();
+
+    // One address, a different account every 5 s, for an hour.
+    w.clock.advance(86_400);
+    let before = checks();
+    for n in 0..720u32 {
+        let mut b = w.browser();
+        assert_eq!(
+            b.login(&format!("user{n}@example.com"), "guess")
+                .await
+                .status,
+            401
+        );
+        w.clock.advance(5);
+    }
+    let per_address_hour = checks() - before;
+    println!(
+        "password guessing, default throttle ({} per account, {} per address, {} s lockout): \
+         {per_hour} guesses checked in the first hour and {per_day} in a day against one account \
+         (of 1,800 and 3,180 sent); {per_address_hour} in an hour from one address across \
+         720 accounts; pushes sent: {}",
+        t.per_account,
+        t.per_address,
+        t.lockout.as_secs(),
+        pushes(&w)
+    );
+    let windows_per_hour = 3600 / t.lockout.as_secs() as usize;
+    assert!(per_hour <= t.per_account as usize * windows_per_hour);
+    assert!(per_day <= t.per_account as usize * windows_per_hour * 24);
+    assert!(per_address_hour <= t.per_address as usize * windows_per_hour);
+    assert_eq!(pushes(&w), 0);
+}
