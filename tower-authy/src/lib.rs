@@ -41,9 +41,15 @@
 //!
 //! # Serving
 //! Serve with `TCP_NODELAY` on accepted sockets, so that the waiting page's server-sent event
-//! leaves at once instead of waiting out the browser's delayed ACK (about 40 ms on Linux):
-//! `axum::serve(listener.tap_io(|tcp| drop(tcp.set_nodelay(true))), app)` with
-//! `axum::serve::ListenerExt` in scope.
+//! leaves at once instead of waiting out the browser's delayed ACK (about 40 ms on Linux), and
+//! with the peer address, which the per-address password throttle reads:
+//! `axum::serve(listener.tap_io(|tcp| drop(tcp.set_nodelay(true))),
+//! app.into_make_service_with_connect_info::<SocketAddr>())` with `axum::serve::ListenerExt` in
+//! scope. Behind a load balancer, use
+//! [`client_address_from_forwarded_for`](TwoFactorBuilder::client_address_from_forwarded_for)
+//! instead. Give the server a deadline for request headers (hyper's `header_read_timeout`, as
+//! the demo does); tower-authy's own routes refuse a declared body over 64 KiB at once (`413`)
+//! and give a body 10 s to arrive ([`body_timeout`](TwoFactorBuilder::body_timeout), `408`).
 //!
 //! # Routes
 //! Under the prefix (default `/authy`): `GET/POST /login`, `GET /verify` (the waiting page),
@@ -59,6 +65,16 @@
 //!   `force=true`; attempts are counted per login and per account before Authy is asked.
 //! - The session id changes when the password is accepted and again when the second factor
 //!   completes. Forms carry a CSRF token. `return_to` only goes to same-origin paths.
+//! - Wrong passwords are throttled per login name and per client address, counted in the
+//!   challenge store before the password is checked ([`LoginThrottle`]: by default 20 guesses
+//!   per account per hour). A throttled attempt gets the wrong-password answer after as long as
+//!   a check takes, costs no hash and sends no push.
+//! - Pushes, SMS and calls are limited per account **and per phone** (Authy id), since several
+//!   accounts can share a phone. Authy is asked about a pending push at most once per interval,
+//!   however many pages wait on it, and event streams are capped per session and per login.
+//! - Every response of tower-authy's carries `Cache-Control: no-store`, `X-Frame-Options: DENY`,
+//!   `Content-Security-Policy: frame-ancestors 'none'`, `X-Content-Type-Options: nosniff` and
+//!   `Referrer-Policy: no-referrer`.
 //! - If Authy or a store fails, nobody gets in: the person sees a 503 page with `Retry-After`.
 //! - Keys, tokens and passwords print as `[redacted]` and never reach the logs.
 

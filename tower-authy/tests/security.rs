@@ -731,3 +731,30 @@ async fn pushes_are_rate_limited_per_account() {
     b.login("ada@example.com", PASSWORD).await;
     assert_eq!(w.mock.approval_requests().len(), 6);
 }
+
+/// SECURITY.md, reliability: a restart never turns a pending login into an approved one.
+#[tokio::test]
+async fn a_restart_that_loses_the_challenges_fails_closed() {
+    let before = World::start().await;
+    let (mut b, authy_id, uuid) = logged_in_pending(&before, "ada@example.com", "5551230001").await;
+    // The app restarts: its in-memory challenges are gone, its sessions are kept.
+    let after = World::start_with(Options {
+        sessions: Some(before.sessions.clone()),
+        ..Default::default()
+    })
+    .await;
+    b.base = after.base.clone();
+    assert_eq!(b.get_json("/authy/status").await.status, 401);
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 401);
+    // Even a valid, signed approval of the old push changes nothing.
+    let body = callback_body(&uuid, authy_id, "approved");
+    let code = send_callback(
+        &after,
+        &body,
+        tower_authy::Clock::now(&after.clock),
+        &after.callback_url,
+    )
+    .await;
+    assert_eq!(code, 404);
+    assert_eq!(b.get("/account").await.status, 303);
+}

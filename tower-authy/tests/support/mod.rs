@@ -65,6 +65,8 @@ pub struct Options {
     pub users: Option<Arc<dyn UserStore>>,
     pub client_timeout: Duration,
     pub callback_method: CallbackMethod,
+    /// Sessions that outlive this app (a restart keeps them in a shared store).
+    pub sessions: Option<RecordingStore>,
 }
 
 impl Default for Options {
@@ -74,6 +76,7 @@ impl Default for Options {
             users: None,
             client_timeout: Duration::from_secs(2),
             callback_method: CallbackMethod::Post,
+            sessions: None,
         }
     }
 }
@@ -116,7 +119,7 @@ impl World {
         )
         .build()
         .unwrap();
-        let sessions = RecordingStore::default();
+        let sessions = opts.sessions.unwrap_or_default();
         let app = Router::new()
             .route("/account", get(account))
             .route_layer(two_factor.layer())
