@@ -8,8 +8,7 @@ mod serve;
 pub mod users;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::HeaderName;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
@@ -225,32 +224,13 @@ fn app(state: AppState) -> Router {
         .merge(two_factor.router())
         .with_state(state)
         .layer(two_factor.session_layer(MemoryStore::default()));
-    for (name, value) in security_headers() {
+    // The same headers as tower-authy's own pages, on every page of the demo.
+    for (name, value) in tower_authy::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router.layer(axum::middleware::from_fn(move |req, next| {
         serve::only_our_host(Arc::clone(&hosts), req, next)
     }))
-}
-
-/// The same headers tower-authy puts on its own responses, on every page of the demo.
-fn security_headers() -> [(HeaderName, HeaderValue); 5] {
-    [
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ),
-    ]
 }
 
 /// `host:port` of a URL such as `http://127.0.0.1:3000/...`, lower-cased.

@@ -15,8 +15,19 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Largest request body any tower-authy route accepts (a real callback is about 2 KiB).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
-/// Second-factor pages and answers are never cached, framed or sniffed.
-fn security_headers() -> [(HeaderName, HeaderValue); 5] {
+/// The headers tower-authy sets on every response of its own, for an application that wants
+/// the same on its pages: `Cache-Control: no-store`, `X-Frame-Options: DENY`,
+/// `Content-Security-Policy: frame-ancestors 'none'`, `X-Content-Type-Options: nosniff` and
+/// `Referrer-Policy: no-referrer`. Second-factor pages are never cached, framed or sniffed.
+///
+/// ```
+/// use tower_http::set_header::SetResponseHeaderLayer;
+/// let mut app = axum::Router::<()>::new();
+/// for (name, value) in tower_authy::security_headers() {
+///     app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
+/// }
+/// ```
+pub fn security_headers() -> [(HeaderName, HeaderValue); 5] {
     [
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),

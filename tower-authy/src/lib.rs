@@ -102,6 +102,7 @@ pub use client::{
     UserStatus,
 };
 pub use config::{ConfigError, LoginThrottle, StreamLimits, TwoFactor, TwoFactorBuilder};
+pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
 pub use secret::{ApiKey, Password, Token, TokenError};
 pub use store::{

@@ -123,22 +123,33 @@ async fn throttled_and_wrong_password_answers_are_identical() {
     assert_eq!(answers[0], answers[1]);
 }
 
-/// A user store whose password check takes 300 ms (on tokio's clock) and counts its calls.
+/// A user store that counts its password checks and takes `delay` (on tokio's clock) for each.
 #[derive(Clone)]
-struct SlowUsers {
+struct CountingUsers {
     inner: MemoryUserStore,
     checks: Arc<AtomicUsize>,
+    delay: Duration,
+}
+
+impl CountingUsers {
+    fn new(delay: Duration) -> Self {
+        CountingUsers {
+            inner: MemoryUserStore::new(),
+            checks: Arc::new(AtomicUsize::new(0)),
+            delay,
+        }
+    }
 }
 
 #[async_trait::async_trait]
-impl UserStore for SlowUsers {
+impl UserStore for CountingUsers {
     async fn verify_password(
         &self,
         login: &str,
         password: &tower_authy::Password,
     ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(self.delay).await;
         self.inner.verify_password(login, password).await
     }
     async fn load(
@@ -157,10 +168,7 @@ async fn throttled_attempts_skip_the_password_check_but_take_as_long() {
     use http::Request;
     use tower::ServiceExt as _;
 
-    let users = SlowUsers {
-        inner: MemoryUserStore::new(),
-        checks: Arc::new(AtomicUsize::new(0)),
-    };
+    let users = CountingUsers::new(Duration::from_millis(300));
     users.inner.insert("ada@example.com", PASSWORD, Some(1));
     let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
         .base_url("http://127.0.0.1:9")
@@ -619,40 +627,12 @@ async fn apps_that_set_their_own_headers_can_turn_them_off() {
     }
 }
 
-/// Counts password checks, so the test sees how many guesses were really tried.
-#[derive(Clone)]
-struct CountingUsers {
-    inner: MemoryUserStore,
-    checks: Arc<AtomicUsize>,
-}
-
-#[async_trait::async_trait]
-impl UserStore for CountingUsers {
-    async fn verify_password(
-        &self,
-        login: &str,
-        password: &tower_authy::Password,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
-        self.checks.fetch_add(1, Ordering::SeqCst);
-        self.inner.verify_password(login, password).await
-    }
-    async fn load(
-        &self,
-        id: &str,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
-        self.inner.load(id).await
-    }
-}
-
 /// The figures in BENCHMARKS.md: an attacker guessing passwords with the default throttle, on a
 /// virtual clock, from a new session and a new forged `X-Forwarded-For` for every guess.
 /// `cargo test -p tower-authy --test hardening password_guesses -- --nocapture` prints them.
 #[tokio::test]
 async fn password_guesses_per_hour_and_per_day_are_bounded() {
-    let users = CountingUsers {
-        inner: MemoryUserStore::new(),
-        checks: Arc::new(AtomicUsize::new(0)),
-    };
+    let users = CountingUsers::new(Duration::ZERO);
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
         ..Default::default()
