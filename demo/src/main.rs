@@ -1,79 +1,66 @@
 //! `cargo run -p demo`: the tutorial app, offline on an embedded mock Authy unless told otherwise.
+//! A thin clap wrapper over [`demo::start`].
 
+use clap::Parser;
 use demo::{AuthyMode, Config};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-const USAGE: &str = "\
-Usage: demo [OPTIONS]
+/// Twilio's "Two-Factor Authentication with Authy" tutorial app, on tower-authy.
+///
+/// With no AUTHY_API_KEY, an embedded mock-authy plays Authy and prints a virtual phone URL.
+/// Set AUTHY_API_KEY (and optionally AUTHY_API_URL) and --public-url to use a real Authy.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Options {
+    /// Where the app listens.
+    #[arg(long, env = "DEMO_LISTEN", default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// SQLite file for users.
+    #[arg(long, env = "DEMO_DATABASE", default_value = "demo.sqlite3")]
+    database: PathBuf,
+    /// The app's public https:// URL, which a real Authy's callbacks reach.
+    #[arg(long, env = "DEMO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// A real Authy's API key; without it, the embedded mock plays Authy.
+    #[arg(long, env = "AUTHY_API_KEY", hide_env_values = true)]
+    authy_api_key: Option<String>,
+    /// The Authy API's base URL.
+    #[arg(long, env = "AUTHY_API_URL", default_value = "https://api.authy.com")]
+    authy_api_url: String,
+}
 
-Options (each falls back to the environment variable shown):
-  --listen ADDR        where the app listens [DEMO_LISTEN] (default 127.0.0.1:3000)
-  --database PATH      SQLite file for users [DEMO_DATABASE] (default demo.sqlite3)
-  --public-url URL     the app's public https:// URL, for a real Authy's callbacks [DEMO_PUBLIC_URL]
-  -h, --help           this text
-
-Authy: with no AUTHY_API_KEY, an embedded mock-authy plays Authy and prints a virtual phone URL.
-Set AUTHY_API_KEY (and optionally AUTHY_API_URL) and --public-url to use a real Authy.
-";
-
-fn options() -> Result<Option<Config>, String> {
-    let env = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-    let (mut listen, mut database, mut public_url) = (
-        env("DEMO_LISTEN"),
-        env("DEMO_DATABASE"),
-        env("DEMO_PUBLIC_URL"),
-    );
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (flag, None),
+impl Options {
+    fn config(self) -> Result<Config, &'static str> {
+        let authy = match self.authy_api_key {
+            None => AuthyMode::Embedded,
+            Some(api_key) => AuthyMode::Remote {
+                api_key,
+                api_url: self.authy_api_url,
+                public_url: self.public_url.ok_or(
+                    "with AUTHY_API_KEY, --public-url (or DEMO_PUBLIC_URL) must give the https:// URL Authy's callbacks reach",
+                )?,
+            },
         };
-        let slot = match name.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--listen" => &mut listen,
-            "--database" => &mut database,
-            "--public-url" => &mut public_url,
-            other => return Err(format!("unknown option {other}")),
-        };
-        *slot = Some(
-            inline
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))?,
-        );
+        Ok(Config {
+            listen: self.listen,
+            database: self.database,
+            authy,
+            cheap_hashing: false,
+            request_timeout: Duration::from_secs(10),
+        })
     }
-    let authy = match env("AUTHY_API_KEY") {
-        None => AuthyMode::Embedded,
-        Some(api_key) => AuthyMode::Remote {
-            api_key,
-            api_url: env("AUTHY_API_URL").unwrap_or_else(|| "https://api.authy.com".to_owned()),
-            public_url: public_url.ok_or("with AUTHY_API_KEY, --public-url (or DEMO_PUBLIC_URL) must give the https:// URL Authy's callbacks reach")?,
-        },
-    };
-    Ok(Some(Config {
-        listen: listen
-            .as_deref()
-            .unwrap_or("127.0.0.1:3000")
-            .parse()
-            .map_err(|e| format!("--listen: {e}"))?,
-        database: database.unwrap_or_else(|| "demo.sqlite3".to_owned()).into(),
-        authy,
-        cheap_hashing: false,
-        request_timeout: std::time::Duration::from_secs(10),
-    }))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
-    let config = match options() {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
+    let config = match Options::parse().config() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("demo: {e}\n\n{USAGE}");
+            eprintln!("demo: {e}");
             return ExitCode::from(2);
         }
     };
@@ -103,4 +90,37 @@ async fn main() -> ExitCode {
     println!("demo: shutting down");
     demo.stop();
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("demo").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Options::command().debug_assert();
+    }
+
+    #[test]
+    fn a_real_authy_needs_a_public_url() {
+        let o = parse(&["--listen=127.0.0.1:0", "--authy-api-key", "k"]).unwrap();
+        assert!(o.config().is_err());
+        let o = parse(&[
+            "--authy-api-key",
+            "k",
+            "--public-url",
+            "https://app.example",
+        ])
+        .unwrap();
+        assert!(matches!(
+            o.config().unwrap().authy,
+            AuthyMode::Remote { .. }
+        ));
+        assert!(parse(&["--bogus"]).is_err());
+    }
 }

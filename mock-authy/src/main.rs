@@ -1,110 +1,121 @@
-//! `mock-authy`: the simulator as a process, for CI pipelines and demos.
+//! `mock-authy`: the simulator as a process, for CI pipelines and demos. A thin clap wrapper
+//! over the library's builder.
 
-use mock_authy::{CallbackMethod, MockAuthy};
+use clap::{Parser, ValueEnum};
+use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
-const USAGE: &str = "\
-Usage: mock-authy [OPTIONS]
-
-Options (each falls back to the environment variable shown):
-  --listen ADDR             address to bind [MOCK_AUTHY_LISTEN] (default 127.0.0.1:3031; port 0 picks one)
-  --api-key KEY             API key clients must send [MOCK_AUTHY_API_KEY] (default mock-authy-api-key)
-  --callback-url URL        where OneTouch callbacks go [MOCK_AUTHY_CALLBACK_URL]
-  --callback-method METHOD  POST or GET [MOCK_AUTHY_CALLBACK_METHOD] (default POST)
-  --seed N                  reproducible ids, uuids and codes [MOCK_AUTHY_SEED]
-  --allow-host NAMES        comma-separated host names the control API and phone page also
-                            answer, besides loopback ones [MOCK_AUTHY_ALLOW_HOSTS]
-  --control-token TOKEN     require this token on the control API and phone page, as the
-                            X-Mock-Control-Token header or ?control_token= [MOCK_AUTHY_CONTROL_TOKEN]
-  -h, --help                this text
-";
-
+/// An offline, controllable simulator of the Authy API, OneTouch callbacks included.
+#[derive(Debug, Parser)]
+#[command(version, about)]
 struct Options {
+    /// Address to bind (port 0 picks a free one).
+    #[arg(long, env = "MOCK_AUTHY_LISTEN", default_value = "127.0.0.1:3031")]
     listen: SocketAddr,
+    /// API key clients must send [default: mock-authy-api-key].
+    #[arg(long, env = "MOCK_AUTHY_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// Where OneTouch callbacks go (or set later with PUT /__mock/callback).
+    #[arg(long, env = "MOCK_AUTHY_CALLBACK_URL")]
     callback_url: Option<String>,
+    /// The callback's HTTP method: POST or GET.
+    #[arg(long, env = "MOCK_AUTHY_CALLBACK_METHOD", default_value = "POST")]
     callback_method: CallbackMethod,
+    /// Reproducible ids, uuids and codes.
+    #[arg(long, env = "MOCK_AUTHY_SEED")]
     seed: Option<u64>,
+    /// Freeze the clock at this Unix time; it then moves only through POST /__mock/clock/advance.
+    #[arg(long, env = "MOCK_AUTHY_FROZEN_CLOCK", value_name = "UNIX_SECONDS")]
+    frozen_clock: Option<i64>,
+    /// How new users' phones answer OneTouch requests.
+    #[arg(
+        long,
+        env = "MOCK_AUTHY_DEFAULT_ONETOUCH",
+        value_enum,
+        default_value = "manual"
+    )]
+    default_onetouch: OneTouch,
+    /// With auto-approve or auto-deny: how long the phone takes to answer.
+    #[arg(
+        long,
+        env = "MOCK_AUTHY_ONETOUCH_AFTER_MS",
+        default_value_t = 0,
+        value_name = "MS"
+    )]
+    onetouch_after_ms: u64,
+    /// Delivery attempts per callback (at least 1).
+    #[arg(long, env = "MOCK_AUTHY_CALLBACK_ATTEMPTS", default_value_t = 3)]
+    callback_attempts: u32,
+    /// The first retry's backoff (doubling after each attempt).
+    #[arg(
+        long,
+        env = "MOCK_AUTHY_CALLBACK_BACKOFF_MS",
+        default_value_t = 100,
+        value_name = "MS"
+    )]
+    callback_backoff_ms: u64,
+    /// The timeout of each delivery attempt.
+    #[arg(
+        long,
+        env = "MOCK_AUTHY_CALLBACK_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_name = "MS"
+    )]
+    callback_timeout_ms: u64,
+    /// Host names the control API and phone page also answer, besides loopback ones.
+    #[arg(
+        long = "allow-host",
+        env = "MOCK_AUTHY_ALLOW_HOSTS",
+        value_delimiter = ',',
+        value_name = "NAMES"
+    )]
     allow_hosts: Vec<String>,
+    /// Require this token on the control API and phone page, as the X-Mock-Control-Token
+    /// header or ?control_token=.
+    #[arg(long, env = "MOCK_AUTHY_CONTROL_TOKEN", hide_env_values = true)]
     control_token: Option<String>,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let (mut listen, mut api_key, mut callback_url, mut method, mut seed) = (
-        env("MOCK_AUTHY_LISTEN"),
-        env("MOCK_AUTHY_API_KEY"),
-        env("MOCK_AUTHY_CALLBACK_URL"),
-        env("MOCK_AUTHY_CALLBACK_METHOD"),
-        env("MOCK_AUTHY_SEED"),
-    );
-    let (mut allow_hosts, mut control_token) = (
-        env("MOCK_AUTHY_ALLOW_HOSTS"),
-        env("MOCK_AUTHY_CONTROL_TOKEN"),
-    );
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (flag, None),
-        };
-        if name == "-h" || name == "--help" {
-            return Ok(None);
+/// `--default-onetouch` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OneTouch {
+    /// Requests wait for the control API or the phone page.
+    Manual,
+    /// The phone approves every request.
+    AutoApprove,
+    /// The phone denies every request.
+    AutoDeny,
+    /// No Authy app: pushes are refused.
+    NoDevice,
+}
+
+impl Options {
+    fn onetouch(&self) -> OneTouchBehaviour {
+        let after_ms = self.onetouch_after_ms;
+        match self.default_onetouch {
+            OneTouch::Manual => OneTouchBehaviour::Manual,
+            OneTouch::AutoApprove => OneTouchBehaviour::AutoApprove { after_ms },
+            OneTouch::AutoDeny => OneTouchBehaviour::AutoDeny { after_ms },
+            OneTouch::NoDevice => OneTouchBehaviour::NoDevice,
         }
-        let slot = match name.as_str() {
-            "--listen" => &mut listen,
-            "--api-key" => &mut api_key,
-            "--callback-url" => &mut callback_url,
-            "--callback-method" => &mut method,
-            "--seed" => &mut seed,
-            "--allow-host" => &mut allow_hosts,
-            "--control-token" => &mut control_token,
-            other => return Err(format!("unknown option {other}")),
-        };
-        let value = inline
-            .or_else(|| args.next())
-            .ok_or_else(|| format!("{name} needs a value"))?;
-        *slot = Some(value);
     }
-    Ok(Some(Options {
-        listen: listen
-            .as_deref()
-            .unwrap_or("127.0.0.1:3031")
-            .parse()
-            .map_err(|e| format!("--listen: {e}"))?,
-        api_key,
-        callback_url,
-        callback_method: method.as_deref().unwrap_or("POST").parse()?,
-        seed: seed
-            .map(|s| s.parse().map_err(|e| format!("--seed: {e}")))
-            .transpose()?,
-        allow_hosts: allow_hosts
-            .iter()
-            .flat_map(|h| h.split(','))
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        control_token,
-    }))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
-    let opts = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("mock-authy: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut builder = MockAuthy::builder().listen(opts.listen);
-    if let Some(key) = opts.api_key {
+    let opts = Options::parse();
+    let mut builder = MockAuthy::builder()
+        .listen(opts.listen)
+        .default_onetouch(opts.onetouch())
+        .callback_retries(
+            opts.callback_attempts,
+            Duration::from_millis(opts.callback_backoff_ms),
+            Duration::from_millis(opts.callback_timeout_ms),
+        );
+    if let Some(key) = &opts.api_key {
         builder = builder.api_key(key);
     }
     if let Some(url) = &opts.callback_url {
@@ -112,6 +123,9 @@ async fn main() -> ExitCode {
     }
     if let Some(seed) = opts.seed {
         builder = builder.seed(seed);
+    }
+    if let Some(at) = opts.frozen_clock {
+        builder = builder.frozen_clock(at);
     }
     for host in &opts.allow_hosts {
         builder = builder.allow_control_host(host);
@@ -148,9 +162,15 @@ async fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory as _;
 
-    fn parse(args: &[&str]) -> Result<Option<Options>, String> {
-        parse_args(args.iter().map(|s| (*s).to_owned()))
+    fn parse(args: &[&str]) -> Result<Options, clap::Error> {
+        Options::try_parse_from(std::iter::once("mock-authy").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Options::command().debug_assert();
     }
 
     #[test]
@@ -161,15 +181,22 @@ mod tests {
             "--seed=7",
             "--callback-method",
             "get",
+            "--default-onetouch",
+            "auto-approve",
+            "--onetouch-after-ms=50",
+            "--frozen-clock",
+            "1700000000",
         ])
-        .unwrap()
         .unwrap();
         assert_eq!(o.listen.port(), 0);
         assert_eq!(o.seed, Some(7));
         assert_eq!(o.callback_method, CallbackMethod::Get);
-        let o = parse(&["--allow-host", "mock.ci, other.ci", "--control-token=t"])
-            .unwrap()
-            .unwrap();
+        assert_eq!(
+            o.onetouch(),
+            OneTouchBehaviour::AutoApprove { after_ms: 50 }
+        );
+        assert_eq!(o.frozen_clock, Some(1_700_000_000));
+        let o = parse(&["--allow-host", "mock.ci,other.ci", "--control-token=t"]).unwrap();
         assert_eq!(o.allow_hosts, ["mock.ci", "other.ci"]);
         assert_eq!(o.control_token.as_deref(), Some("t"));
     }
@@ -180,6 +207,10 @@ mod tests {
         assert!(parse(&["--listen"]).is_err());
         assert!(parse(&["--callback-method", "PUT"]).is_err());
         assert!(parse(&["--seed", "x"]).is_err());
-        assert!(parse(&["--help"]).unwrap().is_none());
+        assert!(parse(&["--default-onetouch", "sometimes"]).is_err());
+        assert_eq!(
+            parse(&["--help"]).unwrap_err().kind(),
+            clap::error::ErrorKind::DisplayHelp
+        );
     }
 }
