@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
 # Every test in the workspace: Rust unit, integration and doc tests, then the third-party npm
-# Authy client against the mock-authy binary. Offline apart from the npm registry on first run.
+# Authy client against the mock-authy binary. Installs what the tests need first (Node.js with
+# npm, Debian's chromium and chromium-driver), exactly as CI does, so that this one command is
+# the whole set-up on a fresh Debian machine with the stable Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+# The demo's browser test drives Debian's headless Chromium.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]} (apt)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}"
+fi
+# With everything installed, a missing browser is a failure, not a skip.
+export REQUIRE_BROWSER=1
 
 cargo test --workspace --all-targets
 cargo test --workspace --doc
