@@ -96,10 +96,7 @@ pub enum StartError {
     /// The database could not be opened.
     #[error("cannot open the database: {0}")]
     Database(#[from] tower_authy::StoreError),
-    /// The Authy client could not be built.
-    #[error("cannot build the Authy client: {0}")]
-    Authy(#[from] tower_authy::AuthyError),
-    /// tower-authy rejected the configuration.
+    /// tower-authy rejected the configuration (the Authy client's or the second factor's).
     #[error("configuration: {0}")]
     Config(#[from] tower_authy::ConfigError),
 }

@@ -47,8 +47,16 @@ async fn ten_thousand_guesses_reach_authy_at_most_the_account_limit() {
         &mock.base,
         Duration::from_secs(2),
         Box::new(|b| {
-            b.attempt_limits(PER_LOGIN, PER_ACCOUNT, Duration::from_secs(900))
-                .send_limits(100, 3, 10)
+            b.attempt_limits(tower_authy::AttemptLimits {
+                per_challenge: PER_LOGIN,
+                per_account: PER_ACCOUNT,
+                lockout_secs: 900,
+            })
+            .send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 100,
+                per_login: 3,
+                per_hour: 10,
+            })
         }),
     )
     .await;

@@ -59,7 +59,13 @@ async fn every_fault_on_every_step_fails_closed_without_retries() {
     let app = App::start(
         &mock.base,
         Duration::from_millis(500),
-        Box::new(|b| b.send_limits(100, 100, 100)),
+        Box::new(|b| {
+            b.send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 100,
+                per_login: 100,
+                per_hour: 100,
+            })
+        }),
     )
     .await;
     mock.set_callback(&app.callback_url).await;

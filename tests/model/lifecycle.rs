@@ -186,12 +186,16 @@ impl World {
             Box::new(move |b| {
                 b.clock(app_clock)
                     .challenge_ttl(Duration::from_secs(300))
-                    .attempt_limits(
-                        PER_LOGIN as u32,
-                        PER_ACCOUNT as u32,
-                        Duration::from_secs(LOCKOUT as u64),
-                    )
-                    .send_limits(PUSHES_PER_10_MIN as u32, 3, SMS_PER_HOUR as u32)
+                    .attempt_limits(tower_authy::AttemptLimits {
+                        per_challenge: PER_LOGIN as u32,
+                        per_account: PER_ACCOUNT as u32,
+                        lockout_secs: LOCKOUT,
+                    })
+                    .send_limits(tower_authy::SendLimits {
+                        pushes_per_10_minutes: PUSHES_PER_10_MIN as u32,
+                        per_login: 3,
+                        per_hour: SMS_PER_HOUR as u32,
+                    })
                     .login_throttle(tower_authy::LoginThrottle {
                         per_account: PW_PER_ACCOUNT,
                         per_address: PW_PER_ADDRESS,

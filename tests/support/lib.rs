@@ -256,7 +256,7 @@ impl App {
         let callback_url = format!("{base}/authy/callback");
         let authy = AuthyClient::builder(ApiKey::new(API_KEY))
             .base_url(mock_base)
-            .timeouts(Duration::from_secs(1), client_timeout)
+            .timeouts(client_timeout.min(Duration::from_secs(1)), client_timeout)
             .build()
             .unwrap();
         let users = MemoryUserStore::new();

@@ -58,7 +58,11 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, store: MemoryChallenge
         .callback_url(format!("{base}/authy/callback"))
         .with_insecure_http_for_local_demo()
         .challenge_store(store)
-        .send_limits(100, 3, 10)
+        .send_limits(tower_authy::SendLimits {
+            pushes_per_10_minutes: 100,
+            per_login: 3,
+            per_hour: 10,
+        })
         .build()
         .unwrap();
     let app = Router::new()

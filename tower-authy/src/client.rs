@@ -4,6 +4,7 @@
 //! retried; sending a push, an SMS or a call, and verifying a token, are never retried, so that
 //! a slow Authy cannot make a user receive two codes or burn two attempts.
 
+use crate::config::ConfigError;
 use crate::secret::{ApiKey, Token};
 use serde::Serialize;
 use serde_json::Value;
@@ -137,23 +138,58 @@ impl AuthyClientBuilder {
         self
     }
 
-    /// Extra attempts for idempotent reads after a timeout, transport error or 5xx (default 1).
+    /// Extra attempts for idempotent reads after a timeout, transport error or 5xx (default 1,
+    /// at most 3).
     pub fn read_retries(mut self, n: u32) -> Self {
-        self.read_retries = n;
+        self.read_retries = n.min(3);
         self
     }
 
-    /// Builds the client.
+    /// Checks the settings and builds the client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tower_authy::{ApiKey, AuthyClient, ConfigError};
+    /// let client = AuthyClient::builder(ApiKey::new("key"))
+    ///     .base_url("http://127.0.0.1:3031")
+    ///     .timeouts(Duration::from_secs(1), Duration::from_secs(3))
+    ///     .build()?;
+    /// assert!(matches!(
+    ///     AuthyClient::builder(ApiKey::new("key")).base_url("api.authy.com").build(),
+    ///     Err(ConfigError::BaseUrl(_))
+    /// ));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     ///
     /// # Errors
-    /// [`AuthyError::Transport`] when the HTTP client cannot be built (TLS set-up).
-    pub fn build(self) -> Result<AuthyClient, AuthyError> {
+    /// [`ConfigError::BaseUrl`], [`ConfigError::ClientTimeouts`], or
+    /// [`ConfigError::HttpClient`] when the HTTP client cannot be built (TLS set-up).
+    pub fn build(self) -> Result<AuthyClient, ConfigError> {
+        let base_ok = url::Url::parse(&self.base_url).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.query().is_none()
+                && u.fragment().is_none()
+        });
+        if !base_ok {
+            return Err(ConfigError::BaseUrl(self.base_url));
+        }
+        let sane = |d: Duration| d >= Duration::from_millis(100) && d <= Duration::from_secs(60);
+        if !sane(self.connect_timeout) || !sane(self.timeout) || self.connect_timeout > self.timeout
+        {
+            return Err(ConfigError::ClientTimeouts);
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .user_agent(concat!("tower-authy/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(AuthyError::Transport)?;
+            .map_err(|e| {
+                tracing::error!(error = %e, "the HTTP client could not be built");
+                ConfigError::HttpClient
+            })?;
         Ok(AuthyClient {
             http,
             api_key: self.api_key,
@@ -544,6 +580,32 @@ mod tests {
         assert!(e.is_unavailable());
         let shown = format!("{e:?} {e}");
         assert!(!shown.contains("7654321"), "{shown}");
+    }
+
+    #[test]
+    fn bad_base_urls_and_timeouts_are_config_errors() {
+        let b = || AuthyClient::builder(ApiKey::new("k"));
+        for url in [
+            "api.authy.com",
+            "ftp://api.authy.com",
+            "https://",
+            "https://k@api.authy.com",
+            "https://api.authy.com/?x=1",
+            "",
+        ] {
+            assert!(
+                matches!(b().base_url(url).build(), Err(ConfigError::BaseUrl(_))),
+                "{url}"
+            );
+        }
+        for (connect, total) in [(0, 5_000), (2_000, 0), (5_000, 1_000), (1_000, 61_000)] {
+            assert!(matches!(
+                b().timeouts(Duration::from_millis(connect), Duration::from_millis(total))
+                    .build(),
+                Err(ConfigError::ClientTimeouts)
+            ));
+        }
+        assert!(b().base_url("http://127.0.0.1:3031/").build().is_ok());
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! built, never at request time.
 
 use crate::client::AuthyClient;
-use crate::store::{
-    AttemptLimits, ChallengeStore, Clock, MemoryChallengeStore, SystemClock, UserStore,
-};
+use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+use crate::store::{ChallengeStore, Clock, MemoryChallengeStore, SystemClock, UserStore};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -34,9 +33,33 @@ pub enum ConfigError {
     /// Pending approvals expire within 30 s to 10 minutes.
     #[error("the challenge lifetime must be between 30 s and 600 s")]
     ChallengeTtl,
-    /// Attempt limits must be at least 1, and at most 100 per account (NIST SP 800-63B).
-    #[error("attempt limits must be between 1 and 100")]
+    /// Attempt limits must be 1 to 100 (at most 100 per account, NIST SP 800-63B), with a
+    /// lockout of 1 s to 1 day.
+    #[error("attempt limits must be between 1 and 100, and the lockout between 1 s and 1 day")]
     AttemptLimits,
+    /// Send limits must be 1 to 100.
+    #[error("push, SMS and call limits must be between 1 and 100")]
+    SendLimits,
+    /// `default_return_to` must be a same-origin path such as `/account`.
+    #[error("the default return path {0:?} must be a same-origin path such as /account")]
+    DefaultReturnTo(String),
+    /// A callback's nonce may be 1 s to 1 hour from now.
+    #[error("the callback freshness window must be between 1 s and 3600 s")]
+    CallbackFreshness,
+    /// The event stream re-reads the store every 100 ms to 60 s.
+    #[error("the status poll interval must be between 100 ms and 60 s")]
+    StatusPollInterval,
+    /// The Authy base URL must be an absolute `http(s)://host[:port][/path]` URL without query
+    /// or fragment.
+    #[error("the Authy base URL {0:?} must be an absolute http(s) URL without query or fragment")]
+    BaseUrl(String),
+    /// The Authy client's timeouts must be 100 ms to 60 s, the connect one no longer than the
+    /// total.
+    #[error("the Authy client's timeouts must be 100 ms to 60 s, connect no longer than total")]
+    ClientTimeouts,
+    /// The HTTP client could not be built (TLS set-up failed).
+    #[error("the HTTP client could not be built")]
+    HttpClient,
     /// The push message must be 1 to 200 characters.
     #[error("the push message must be 1 to 200 characters")]
     PushMessage,
@@ -57,57 +80,6 @@ pub enum ConfigError {
     BodyTimeout,
 }
 
-/// The first-factor throttle: how many wrong passwords are answered before a login name, or a
-/// client address, is throttled, and for how long.
-///
-/// Attempts are counted in the [`ChallengeStore`] before the password is checked (so a shared
-/// store throttles across instances, and parallel guesses cannot overshoot); a right password
-/// is handed back, so only failures add up. A throttled attempt is never checked, never sends a
-/// push, and gets the wrong-password answer after about as long as a password check takes.
-///
-/// With the defaults, a guesser gets at most 5 passwords per account per 15 minutes: 20 per
-/// hour, 480 per day, whatever the number of addresses; from one address, at most 30 per 15
-/// minutes across all accounts (120 per hour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LoginThrottle {
-    /// Wrong passwords per login name before it is throttled. Default 5.
-    pub per_account: u32,
-    /// Wrong passwords per client address (IPv6 by /64) before it is throttled. Default 30.
-    pub per_address: u32,
-    /// How long a throttled key stays throttled after its last counted attempt; a key idle for
-    /// this long starts over. Default 15 minutes.
-    pub lockout: Duration,
-}
-
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        LoginThrottle {
-            per_account: 5,
-            per_address: 30,
-            lockout: Duration::from_secs(900),
-        }
-    }
-}
-
-/// Caps on the waiting page's server-sent event streams open at once on this instance.
-/// A stream past a cap gets `429 Too Many Requests`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StreamLimits {
-    /// Streams per session. Default 4.
-    pub per_session: u32,
-    /// Streams per pending login. Default 4.
-    pub per_challenge: u32,
-}
-
-impl Default for StreamLimits {
-    fn default() -> Self {
-        StreamLimits {
-            per_session: 4,
-            per_challenge: 4,
-        }
-    }
-}
-
 /// Everything the routes and the layer share.
 pub(crate) struct Shared {
     pub(crate) client: AuthyClient,
@@ -118,9 +90,7 @@ pub(crate) struct Shared {
     pub(crate) callback_url: String,
     pub(crate) challenge_ttl: i64,
     pub(crate) limits: AttemptLimits,
-    pub(crate) pushes_per_window: u32,
-    pub(crate) sends_per_challenge: u32,
-    pub(crate) sends_per_hour: u32,
+    pub(crate) sends: SendLimits,
     pub(crate) push_window_secs: i64,
     pub(crate) nonce_window_secs: i64,
     pub(crate) push_message: String,
@@ -162,9 +132,7 @@ pub struct TwoFactorBuilder {
     callback_url: Option<String>,
     challenge_ttl: Duration,
     limits: AttemptLimits,
-    pushes_per_window: u32,
-    sends_per_challenge: u32,
-    sends_per_hour: u32,
+    sends: SendLimits,
     nonce_window: Duration,
     push_message: String,
     push_details: Map<String, Value>,
@@ -200,14 +168,8 @@ impl TwoFactorBuilder {
             prefix: "/authy".to_owned(),
             callback_url: None,
             challenge_ttl: Duration::from_secs(300),
-            limits: AttemptLimits {
-                per_challenge: 5,
-                per_account: 10,
-                lockout_secs: 900,
-            },
-            pushes_per_window: 5,
-            sends_per_challenge: 3,
-            sends_per_hour: 10,
+            limits: AttemptLimits::default(),
+            sends: SendLimits::default(),
             nonce_window: Duration::from_secs(300),
             push_message: "Log in request".to_owned(),
             push_details: Map::new(),
@@ -258,33 +220,34 @@ impl TwoFactorBuilder {
         self
     }
 
-    /// Token attempts per login (default 5), consecutive failures per account before it locks
-    /// (default 10, at most 100), and how long the lock lasts (default 15 minutes).
-    pub fn attempt_limits(
-        mut self,
-        per_challenge: u32,
-        per_account: u32,
-        lockout: Duration,
-    ) -> Self {
-        self.limits = AttemptLimits {
-            per_challenge,
-            per_account,
-            lockout_secs: i64::try_from(lockout.as_secs()).unwrap_or(i64::MAX),
-        };
+    /// Limits on wrong codes: per login, per account before it locks, and how long the lock
+    /// lasts (see [`AttemptLimits`] for the defaults).
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// use tower_authy::AttemptLimits;
+    /// let builder = builder.attempt_limits(AttemptLimits { per_account: 5, ..AttemptLimits::default() });
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn attempt_limits(mut self, limits: AttemptLimits) -> Self {
+        self.limits = limits;
         self
     }
 
-    /// Pushes per account per 10 minutes (default 5; past it, logins fall back to a token),
-    /// SMS or calls per login (default 3) and per account per hour (default 10).
-    pub fn send_limits(
-        mut self,
-        pushes_per_10_minutes: u32,
-        sends_per_login: u32,
-        sends_per_hour: u32,
-    ) -> Self {
-        self.pushes_per_window = pushes_per_10_minutes;
-        self.sends_per_challenge = sends_per_login;
-        self.sends_per_hour = sends_per_hour;
+    /// Limits on pushes, SMS and calls (see [`SendLimits`]).
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// use tower_authy::SendLimits;
+    /// let builder = builder.send_limits(SendLimits { per_hour: 5, ..SendLimits::default() });
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn send_limits(mut self, limits: SendLimits) -> Self {
+        self.sends = limits;
         self
     }
 
@@ -402,33 +365,50 @@ impl TwoFactorBuilder {
         }
         let url = self.callback_url.ok_or(ConfigError::MissingCallbackUrl)?;
         let expected_path = format!("{p}/callback");
-        let scheme_ok =
-            url.starts_with("https://") || (self.insecure_http && url.starts_with("http://"));
-        let path = url
-            .split_once("://")
-            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
-        if !scheme_ok || path != Some(expected_path.as_str()) {
+        let callback_ok = url::Url::parse(&url).is_ok_and(|u| {
+            let scheme_ok = u.scheme() == "https" || (self.insecure_http && u.scheme() == "http");
+            scheme_ok
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.path() == expected_path
+                // The URL is signed as written: it must already be in canonical form.
+                && u.as_str().trim_end_matches('/') == url.trim_end_matches('/')
+        });
+        if !callback_ok {
             return Err(ConfigError::CallbackUrl { url, expected_path });
         }
         if !(30..=600).contains(&self.challenge_ttl.as_secs()) {
             return Err(ConfigError::ChallengeTtl);
         }
         let l = &self.limits;
-        let limits_ok = [
-            l.per_challenge,
-            l.per_account,
-            self.pushes_per_window,
-            self.sends_per_challenge,
-            self.sends_per_hour,
-        ]
-        .iter()
-        .all(|n| (1..=100).contains(n))
-            && l.lockout_secs > 0;
-        if !limits_ok {
+        if !(1..=100).contains(&l.per_challenge)
+            || !(1..=100).contains(&l.per_account)
+            || !(1..=86_400).contains(&l.lockout_secs)
+        {
             return Err(ConfigError::AttemptLimits);
+        }
+        let sl = &self.sends;
+        if ![sl.pushes_per_10_minutes, sl.per_login, sl.per_hour]
+            .iter()
+            .all(|n| (1..=100).contains(n))
+        {
+            return Err(ConfigError::SendLimits);
         }
         if self.push_message.trim().is_empty() || self.push_message.chars().count() > 200 {
             return Err(ConfigError::PushMessage);
+        }
+        if crate::session::safe_return_to(&self.default_return_to).is_none() {
+            return Err(ConfigError::DefaultReturnTo(self.default_return_to));
+        }
+        if !(1..=3600).contains(&self.nonce_window.as_secs()) {
+            return Err(ConfigError::CallbackFreshness);
+        }
+        let poll = self.status_poll_every;
+        if poll < Duration::from_millis(100) || poll > Duration::from_secs(60) {
+            return Err(ConfigError::StatusPollInterval);
         }
         let t = &self.login_throttle;
         if !(1..=100).contains(&t.per_account)
@@ -458,9 +438,7 @@ impl TwoFactorBuilder {
                 prefix: self.prefix,
                 challenge_ttl: i64::try_from(self.challenge_ttl.as_secs()).unwrap_or(600),
                 limits: self.limits,
-                pushes_per_window: self.pushes_per_window,
-                sends_per_challenge: self.sends_per_challenge,
-                sends_per_hour: self.sends_per_hour,
+                sends: self.sends,
                 push_window_secs: 600,
                 nonce_window_secs: i64::try_from(self.nonce_window.as_secs()).unwrap_or(300),
                 push_message: self.push_message,
@@ -589,6 +567,10 @@ mod tests {
             "https://app.example/other/callback",
             "https://app.example/authy/callback/",
             "app.example/authy/callback",
+            "https://app.example/authy/callback?x=1",
+            "https://user:pw@app.example/authy/callback",
+            "https:///authy/callback",
+            "https://app.example/authy/../authy/callback",
         ] {
             assert!(
                 matches!(
@@ -614,16 +596,25 @@ mod tests {
             ConfigError::ChallengeTtl
         );
         assert_eq!(
-            err(builder().attempt_limits(5, 101, Duration::from_secs(60))),
+            err(builder().attempt_limits(AttemptLimits {
+                per_account: 101,
+                ..AttemptLimits::default()
+            })),
             ConfigError::AttemptLimits
         );
         assert_eq!(
-            err(builder().attempt_limits(0, 10, Duration::from_secs(60))),
+            err(builder().attempt_limits(AttemptLimits {
+                per_challenge: 0,
+                ..AttemptLimits::default()
+            })),
             ConfigError::AttemptLimits
         );
         assert_eq!(
-            err(builder().send_limits(0, 3, 10)),
-            ConfigError::AttemptLimits
+            err(builder().send_limits(SendLimits {
+                pushes_per_10_minutes: 0,
+                ..SendLimits::default()
+            })),
+            ConfigError::SendLimits
         );
         assert_eq!(
             err(builder().push("", Map::new(), vec![])),
@@ -682,6 +673,31 @@ mod tests {
             err(builder().body_timeout(Duration::from_secs(61))),
             ConfigError::BodyTimeout
         );
+        assert_eq!(
+            err(builder().attempt_limits(AttemptLimits {
+                lockout_secs: 0,
+                ..AttemptLimits::default()
+            })),
+            ConfigError::AttemptLimits
+        );
+        for unsafe_path in ["https://evil.example/", "//evil.example", "account", ""] {
+            assert_eq!(
+                err(builder().default_return_to(unsafe_path)),
+                ConfigError::DefaultReturnTo(unsafe_path.into())
+            );
+        }
+        for window in [Duration::ZERO, Duration::from_secs(3601)] {
+            assert_eq!(
+                err(builder().callback_freshness(window)),
+                ConfigError::CallbackFreshness
+            );
+        }
+        for every in [Duration::ZERO, Duration::from_secs(61)] {
+            assert_eq!(
+                err(builder().status_poll_every(every)),
+                ConfigError::StatusPollInterval
+            );
+        }
         let tf = builder().build().unwrap();
         assert_eq!(tf.shared.login_throttle, LoginThrottle::default());
         assert!(

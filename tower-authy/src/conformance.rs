@@ -14,9 +14,8 @@
 //! ```
 
 use crate::Password;
-use crate::store::{
-    AttemptDecision, AttemptLimits, Challenge, ChallengeState, ChallengeStore, UserStore,
-};
+use crate::limits::AttemptLimits;
+use crate::store::{AttemptDecision, Challenge, ChallengeState, ChallengeStore, UserStore};
 use std::sync::Arc;
 
 /// A user that exists in the store under test.

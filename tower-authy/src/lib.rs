@@ -86,6 +86,7 @@ mod config;
 mod events;
 mod hardening;
 mod layer;
+mod limits;
 mod pages;
 mod random;
 mod routes;
@@ -101,12 +102,13 @@ pub use client::{
     ApprovalRequest, ApprovalStatus, AuthyClient, AuthyClientBuilder, AuthyError, SendOutcome,
     UserStatus,
 };
-pub use config::{ConfigError, LoginThrottle, StreamLimits, TwoFactor, TwoFactorBuilder};
+pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
 pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
+pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 pub use secret::{ApiKey, Password, Token, TokenError};
 pub use store::{
-    AttemptDecision, AttemptLimits, Challenge, ChallengeState, ChallengeStore, Clock, ManualClock,
+    AttemptDecision, Challenge, ChallengeState, ChallengeStore, Clock, ManualClock,
     MemoryChallengeStore, MemoryUserStore, StoreError, SystemClock, UserRecord, UserStore,
 };
 

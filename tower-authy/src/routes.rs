@@ -327,7 +327,12 @@ async fn login(
     ] {
         match shared
             .challenges
-            .take_quota(&key, shared.pushes_per_window, shared.push_window_secs, now)
+            .take_quota(
+                &key,
+                shared.sends.pushes_per_10_minutes,
+                shared.push_window_secs,
+                now,
+            )
             .await
         {
             Ok(ok) => push_allowed &= ok,
@@ -771,18 +776,18 @@ async fn send_code(
     let quotas = [
         (
             format!("send:{}", c.id),
-            shared.sends_per_challenge,
+            shared.sends.per_login,
             shared.challenge_ttl,
         ),
         (
             format!("send-account:{}", c.user_id),
-            shared.sends_per_hour,
+            shared.sends.per_hour,
             3600,
         ),
         // Several accounts may share one phone: the phone has its own hourly limit.
         (
             format!("send-authy:{}", c.authy_id),
-            shared.sends_per_hour,
+            shared.sends.per_hour,
             3600,
         ),
     ];

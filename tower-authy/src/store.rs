@@ -2,6 +2,7 @@
 //! counters and nonces ([`ChallengeStore`]). Both are traits so that a shared store can serve
 //! several instances: the callback may land on instance B while the browser waits on instance A.
 
+use crate::limits::AttemptLimits;
 use crate::secret::{Password, ct_eq};
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
@@ -231,17 +232,6 @@ pub struct Challenge {
     pub created_at: i64,
     /// Unix seconds; a pending challenge past this is expired, whatever Authy says.
     pub expires_at: i64,
-}
-
-/// Limits on wrong tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AttemptLimits {
-    /// Token attempts per challenge.
-    pub per_challenge: u32,
-    /// Consecutive failed attempts per account before it locks.
-    pub per_account: u32,
-    /// How long a locked account stays locked after its last failure, in seconds.
-    pub lockout_secs: i64,
 }
 
 /// Whether a token attempt may go ahead.

@@ -18,7 +18,7 @@ async fn server() -> MockServer {
 fn client(server: &MockServer) -> AuthyClient {
     AuthyClient::builder(ApiKey::new(KEY))
         .base_url(server.uri())
-        .timeouts(Duration::from_secs(1), Duration::from_millis(500))
+        .timeouts(Duration::from_millis(300), Duration::from_millis(500))
         .build()
         .unwrap()
 }

@@ -69,7 +69,11 @@ async fn right_passwords_do_not_count_toward_the_throttle() {
                 per_account: 2,
                 ..LoginThrottle::default()
             })
-            .send_limits(100, 3, 10)
+            .send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 100,
+                per_login: 3,
+                per_hour: 10,
+            })
         }),
         ..Default::default()
     })
@@ -334,7 +338,13 @@ async fn the_throttle_holds_across_two_instances_sharing_a_store() {
 #[tokio::test]
 async fn sms_and_push_limits_hold_per_phone_across_accounts() {
     let w = World::start_with(Options {
-        configure: Box::new(|b| b.send_limits(3, 3, 4)),
+        configure: Box::new(|b| {
+            b.send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 3,
+                per_login: 3,
+                per_hour: 4,
+            })
+        }),
         ..Default::default()
     })
     .await;

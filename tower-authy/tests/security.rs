@@ -316,7 +316,13 @@ async fn oversized_and_malformed_callbacks_get_4xx() {
 #[tokio::test]
 async fn lockout_survives_a_fresh_login_new_session_and_forwarded_for() {
     let w = World::start_with(Options {
-        configure: Box::new(|b| b.attempt_limits(3, 4, Duration::from_secs(900))),
+        configure: Box::new(|b| {
+            b.attempt_limits(tower_authy::AttemptLimits {
+                per_challenge: 3,
+                per_account: 4,
+                lockout_secs: 900,
+            })
+        }),
         ..Default::default()
     })
     .await;
@@ -584,7 +590,13 @@ async fn upstream_failures_fail_closed_and_nothing_is_retried() {
     let w = World::start_with(Options {
         client_timeout: Duration::from_millis(500),
         // Two logins per fault: more than the default push limit allows in ten minutes.
-        configure: Box::new(|b| b.send_limits(100, 3, 10)),
+        configure: Box::new(|b| {
+            b.send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 100,
+                per_login: 3,
+                per_hour: 10,
+            })
+        }),
         ..Default::default()
     })
     .await;

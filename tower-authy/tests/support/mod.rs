@@ -100,7 +100,10 @@ impl World {
 
         let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
             .base_url(mock.base_url())
-            .timeouts(Duration::from_secs(1), opts.client_timeout)
+            .timeouts(
+                opts.client_timeout.min(Duration::from_secs(1)),
+                opts.client_timeout,
+            )
             .build()
             .unwrap();
         let users = MemoryUserStore::new();
