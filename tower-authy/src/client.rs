@@ -126,12 +126,28 @@ pub struct AuthyClientBuilder {
 
 impl AuthyClientBuilder {
     /// The API base URL. Default `https://api.authy.com`; point it at a mock-authy in tests.
+    ///
+    /// ```
+    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+    ///     .base_url("http://127.0.0.1:3031")
+    ///     .build()
+    ///     .unwrap();
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into().trim_end_matches('/').to_owned();
         self
     }
 
-    /// Connect timeout (default 2 s) and total timeout per call (default 5 s).
+    /// Connect timeout (default 2 s) and total timeout per call (default 5 s); each 100 ms to
+    /// 60 s, connect no longer than total.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+    ///     .timeouts(Duration::from_secs(1), Duration::from_secs(3))
+    ///     .build()
+    ///     .unwrap();
+    /// ```
     pub fn timeouts(mut self, connect: Duration, total: Duration) -> Self {
         self.connect_timeout = connect;
         self.timeout = total;
@@ -140,6 +156,13 @@ impl AuthyClientBuilder {
 
     /// Extra attempts for idempotent reads after a timeout, transport error or 5xx (default 1,
     /// at most 3).
+    ///
+    /// ```
+    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+    ///     .read_retries(2)
+    ///     .build()
+    ///     .unwrap();
+    /// ```
     pub fn read_retries(mut self, n: u32) -> Self {
         self.read_retries = n.min(3);
         self
