@@ -2,7 +2,7 @@
 //! factors. Every protected request passes here, so it does one session read and nothing else.
 
 use crate::config::{Shared, TwoFactor};
-use crate::routes::{Reply, wants_json};
+use crate::routes::reply::{Reply, wants_json};
 use crate::session;
 use axum::body::Body;
 use axum::extract::FromRequestParts;

@@ -80,10 +80,8 @@
 
 #![deny(missing_docs)]
 
-mod callback;
 mod client;
 mod config;
-mod events;
 mod hardening;
 mod layer;
 mod limits;
@@ -115,8 +113,8 @@ pub use store::{
 /// Internal parsers, exposed for the fuzz targets only. Not part of the API.
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::callback::parse_for_fuzzing as parse_callback;
     pub use crate::client::decode as decode_authy_response;
+    pub use crate::routes::callback::parse_for_fuzzing as parse_callback;
     pub use crate::session::safe_return_to;
 
     /// Canonicalises and verifies a JSON callback body under a fixed key.

@@ -8,8 +8,10 @@
 //!   however many streams wait on it and on however many instances (the right to ask is a quota
 //!   in the shared challenge store); nobody asks once the challenge has settled or expired.
 
+use super::Shared_;
+use super::lifecycle::{current, notify, pending_challenge, status_body};
+use super::reply::Reply;
 use crate::config::Shared;
-use crate::routes::{Reply, Shared_, current, notify, pending_challenge, status_body};
 use crate::store::{Challenge, ChallengeState};
 use axum::Extension;
 use axum::response::sse::{Event, KeepAlive, Sse};

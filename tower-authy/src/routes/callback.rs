@@ -5,8 +5,9 @@
 //! replay (the nonce is consumed only for a valid signature, so forgeries cannot burn nonces)
 //! → fields → challenge by uuid → authy_id matches → compare-and-set from pending.
 
+use super::lifecycle::{current, notify};
+use super::reply::Reply;
 use crate::config::Shared;
-use crate::routes::{Reply, current, notify};
 use crate::signature::{self, Signed};
 use crate::store::ChallengeState;
 use axum::Extension;

@@ -1,0 +1,253 @@
+//! The code flows: a code from the Authy app (or one sent by SMS or call) entered on the
+//! waiting page, and sending codes by SMS or voice call.
+
+use super::lifecycle::{complete, finished_page, lock, notify};
+use super::reply::{Reply, store_down, upstream_down, wants_json};
+use super::{CsrfForm, Shared_};
+use crate::pages;
+use crate::secret::Token;
+use crate::store::{AttemptDecision, ChallengeState};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    token: String,
+    csrf_token: Option<String>,
+}
+
+pub(crate) async fn token(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    let (pending, c) = match reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Some(r) = finished_page(&reply, c.state) {
+        return r;
+    }
+    // Checked before anything is counted or sent: a malformed code never reaches Authy.
+    let token = match Token::parse(&form.token) {
+        Ok(t) => t,
+        Err(e) => {
+            return reply.problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That is not a code",
+                &format!("Please check the code: {e}."),
+            );
+        }
+    };
+    if c.state != ChallengeState::Pending {
+        return reply.problem(
+            StatusCode::CONFLICT,
+            "Already approved",
+            "This login was approved; finishing it.",
+        );
+    }
+    let now = shared.clock.now();
+    match shared
+        .challenges
+        .begin_attempt(&c.id, &pending.user_id, &shared.limits, now)
+        .await
+    {
+        Ok(AttemptDecision::Allowed) => {}
+        Ok(AttemptDecision::ChallengeExhausted) => {
+            return reply.problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "Too many wrong codes for this login. Log in again to start over.",
+            );
+        }
+        Ok(AttemptDecision::AccountLocked) => return lock(&shared, &reply, &c).await,
+        Err(e) => return store_down(&reply, &e),
+    }
+    match shared.client.verify_token(c.authy_id, &token).await {
+        Ok(()) => {}
+        Err(e) if e.is_token_rejection() => {
+            tracing::info!(event = "token_rejected", user_id = %c.user_id, "wrong or reused code");
+            match shared
+                .challenges
+                .account_locked(&c.user_id, &shared.limits, now)
+                .await
+            {
+                Ok(true) => return lock(&shared, &reply, &c).await,
+                Ok(false) => {}
+                Err(e) => return store_down(&reply, &e),
+            }
+            if reply.json {
+                return reply.problem(
+                    StatusCode::UNAUTHORIZED,
+                    "Wrong code",
+                    "That code is not valid.",
+                );
+            }
+            let csrf = form.csrf_token.unwrap_or_default();
+            return (
+                StatusCode::UNAUTHORIZED,
+                Html(pages::verify(
+                    &shared,
+                    &csrf,
+                    &c,
+                    None,
+                    Some("That code is not valid. Please try again."),
+                )),
+            )
+                .into_response();
+        }
+        Err(e) => return upstream_down(&reply, &e, "verify token"),
+    }
+    match shared
+        .challenges
+        .transition(&c.id, ChallengeState::Pending, ChallengeState::Approved)
+        .await
+    {
+        Ok(true) => {
+            tracing::info!(event = "challenge_approved", user_id = %c.user_id, via = "token", "second factor approved");
+            notify(&shared, &c.id);
+        }
+        Ok(false) => {
+            return reply.problem(
+                StatusCode::CONFLICT,
+                "Already used",
+                "This login has already ended. Log in again if needed.",
+            );
+        }
+        Err(e) => return store_down(&reply, &e),
+    }
+    if let Err(e) = shared.challenges.clear_failures(&c.user_id).await {
+        return store_down(&reply, &e);
+    }
+    complete(&shared, &session, &reply, &pending, &c).await
+}
+
+pub(crate) async fn send_sms(
+    ext: Shared_,
+    session: Session,
+    headers: HeaderMap,
+    form: Form<CsrfForm>,
+) -> Response {
+    send_code(ext, session, headers, form, Channel::Sms).await
+}
+
+pub(crate) async fn send_call(
+    ext: Shared_,
+    session: Session,
+    headers: HeaderMap,
+    form: Form<CsrfForm>,
+) -> Response {
+    send_code(ext, session, headers, form, Channel::Call).await
+}
+
+#[derive(Clone, Copy)]
+enum Channel {
+    Sms,
+    Call,
+}
+
+async fn send_code(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+    channel: Channel,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    let (_, c) = match reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if c.state != ChallengeState::Pending {
+        return finished_page(&reply, c.state).unwrap_or_else(|| {
+            reply.problem(
+                StatusCode::CONFLICT,
+                "Already approved",
+                "No code is needed.",
+            )
+        });
+    }
+    let now = shared.clock.now();
+    let quotas = [
+        (
+            format!("send:{}", c.id),
+            shared.sends.per_login,
+            shared.challenge_ttl,
+        ),
+        (
+            format!("send-account:{}", c.user_id),
+            shared.sends.per_hour,
+            3600,
+        ),
+        // Several accounts may share one phone: the phone has its own hourly limit.
+        (
+            format!("send-authy:{}", c.authy_id),
+            shared.sends.per_hour,
+            3600,
+        ),
+    ];
+    for (key, max, window) in quotas {
+        match shared.challenges.take_quota(&key, max, window, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(event = "send_rate_limited", user_id = %c.user_id, "SMS/call limit reached");
+                return reply.problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many codes sent",
+                    "We have sent enough codes for now. Use the last one, or try again later.",
+                );
+            }
+            Err(e) => return store_down(&reply, &e),
+        }
+    }
+    // Sent once, never retried: a slow Authy must not make the phone ring twice.
+    let (result, name) = match channel {
+        Channel::Sms => (shared.client.request_sms(c.authy_id, true).await, "sms"),
+        Channel::Call => (shared.client.request_call(c.authy_id, true).await, "call"),
+    };
+    match result {
+        Ok(_) => {
+            tracing::info!(event = "code_sent", user_id = %c.user_id, channel = name, "code sent");
+            if reply.json {
+                Json(json!({"sent": name})).into_response()
+            } else {
+                (
+                    StatusCode::SEE_OTHER,
+                    [(
+                        header::LOCATION,
+                        format!("{}?sent={name}", shared.path("/verify")),
+                    )],
+                )
+                    .into_response()
+            }
+        }
+        Err(e) if e.is_unavailable() => upstream_down(&reply, &e, "send code"),
+        Err(e) => {
+            tracing::warn!(error = %e, user_id = %c.user_id, "Authy refused to send a code");
+            reply.problem(
+                StatusCode::BAD_GATEWAY,
+                "Could not send a code",
+                "Authy could not send a code to this phone. Use the Authy app instead.",
+            )
+        }
+    }
+}

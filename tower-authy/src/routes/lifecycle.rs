@@ -1,0 +1,136 @@
+//! Moving a challenge through its life: expiry at the deadline, the session's own pending
+//! challenge, the final pages, locking, and completion (approved → completed, exactly once).
+
+use super::reply::{Reply, store_down};
+use crate::config::Shared;
+use crate::session::{self, Pending};
+use crate::store::{Challenge, ChallengeState, StoreError};
+use axum::response::Response;
+use http::StatusCode;
+use serde_json::{Value, json};
+use tower_sessions::Session;
+
+/// The challenge as it stands now: a pending one past its deadline becomes expired (once).
+pub(crate) async fn current(shared: &Shared, id: &str) -> Result<Option<Challenge>, StoreError> {
+    let Some(mut c) = shared.challenges.get(id).await? else {
+        return Ok(None);
+    };
+    if c.state == ChallengeState::Pending && shared.clock.now() >= c.expires_at {
+        if shared
+            .challenges
+            .transition(id, ChallengeState::Pending, ChallengeState::Expired)
+            .await?
+        {
+            tracing::info!(event = "challenge_expired", user_id = %c.user_id, "challenge expired");
+            notify(shared, id);
+        }
+        c = shared.challenges.get(id).await?.unwrap_or(c);
+    }
+    Ok(Some(c))
+}
+
+pub(crate) fn notify(shared: &Shared, challenge_id: &str) {
+    // No receivers is fine: nobody is waiting.
+    let _ = shared.changes.send(challenge_id.to_owned());
+}
+
+/// The session's pending challenge, or the response to give when there is none.
+pub(crate) async fn pending_challenge(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+) -> Result<(Pending, Challenge), Response> {
+    let pending = match session::pending(session).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(reply.no_login()),
+        Err(e) => return Err(store_down(reply, &e)),
+    };
+    match current(shared, &pending.challenge_id).await {
+        Ok(Some(c)) => Ok((pending, c)),
+        // Lost (a restart of an in-memory store): start over, never let in.
+        Ok(None) => Err(reply.no_login()),
+        Err(e) => Err(store_down(reply, &e)),
+    }
+}
+
+/// The page for a challenge that can no longer be completed.
+pub(crate) fn finished_page(reply: &Reply<'_>, state: ChallengeState) -> Option<Response> {
+    let (status, title, detail) = match state {
+        ChallengeState::Pending | ChallengeState::Approved => return None,
+        ChallengeState::Denied => (
+            StatusCode::FORBIDDEN,
+            "Login denied",
+            "The request was denied on your phone. If that was not you, change your password. Log in again to start over.",
+        ),
+        ChallengeState::Expired => (
+            StatusCode::FORBIDDEN,
+            "Login expired",
+            "The request was not answered in time. Log in again to start over.",
+        ),
+        ChallengeState::Locked => (
+            StatusCode::FORBIDDEN,
+            "Account locked",
+            "Too many wrong codes. Your account is locked for a while; try again later.",
+        ),
+        ChallengeState::Completed => (
+            StatusCode::CONFLICT,
+            "Already used",
+            "This login was already completed. Log in again if needed.",
+        ),
+    };
+    Some(reply.problem(status, title, detail))
+}
+
+pub(crate) fn status_body(shared: &Shared, c: &Challenge) -> Value {
+    json!({
+        "status": c.state.as_str(),
+        "method": if c.approval_uuid.is_some() { "onetouch" } else { "token" },
+        "expires_in": (c.expires_at - shared.clock.now()).max(0),
+    })
+}
+
+pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> Response {
+    match shared
+        .challenges
+        .transition(&c.id, ChallengeState::Pending, ChallengeState::Locked)
+        .await
+    {
+        Ok(true) => {
+            tracing::warn!(event = "challenge_locked", user_id = %c.user_id, "account locked after repeated wrong codes");
+            notify(shared, &c.id);
+        }
+        Ok(false) => {}
+        Err(e) => return store_down(reply, &e),
+    }
+    finished_page(reply, ChallengeState::Locked).unwrap_or_else(|| reply.unavailable())
+}
+
+/// Approved → completed, exactly once; then the session is upgraded under a new id.
+pub(crate) async fn complete(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    pending: &Pending,
+    c: &Challenge,
+) -> Response {
+    match shared
+        .challenges
+        .transition(&c.id, ChallengeState::Approved, ChallengeState::Completed)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            return reply.problem(
+                StatusCode::CONFLICT,
+                "Already used",
+                "This login has already ended. Log in again if needed.",
+            );
+        }
+        Err(e) => return store_down(reply, &e),
+    }
+    if let Err(e) = session::complete(session, &pending.user_id).await {
+        return store_down(reply, &e);
+    }
+    tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
+    reply.redirect(&pending.return_to)
+}

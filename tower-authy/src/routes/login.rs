@@ -1,0 +1,246 @@
+//! The first factor: the login form and the password step, which starts a challenge and
+//! sends the push.
+
+use super::Shared_;
+use super::reply::{Reply, store_down, upstream_down, wants_json};
+use crate::client::ApprovalRequest;
+use crate::config::Shared;
+use crate::pages;
+use crate::secret::Password;
+use crate::session::{self, Pending};
+use crate::store::{Challenge, ChallengeState};
+use crate::throttle;
+use axum::extract::{ConnectInfo, Query};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub(crate) struct ReturnTo {
+    return_to: Option<String>,
+}
+
+fn return_to_or_default<'a>(shared: &'a Shared, raw: Option<&'a str>) -> &'a str {
+    raw.and_then(session::safe_return_to)
+        .unwrap_or(&shared.default_return_to)
+}
+
+pub(crate) async fn login_form(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<ReturnTo>,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    let return_to = return_to_or_default(&shared, q.return_to.as_deref()).to_owned();
+    let (verified, csrf) = match (
+        session::verified(&session).await,
+        session::csrf_token(&session).await,
+    ) {
+        (Ok(v), Ok(csrf)) => (v.is_some(), csrf),
+        (Err(e), _) | (_, Err(e)) => return store_down(&reply, &e),
+    };
+    match (verified, reply.json) {
+        // API clients get the token either way: a verified one needs it to log out.
+        (true, true) => Json(json!({"redirect": return_to, "csrf_token": csrf})).into_response(),
+        (true, false) => reply.redirect(&return_to),
+        (false, true) => Json(json!({"csrf_token": csrf})).into_response(),
+        (false, false) => Html(pages::login(&shared, &csrf, &return_to, None)).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    return_to: Option<String>,
+    csrf_token: Option<String>,
+}
+
+pub(crate) async fn login(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    if let Err(r) = reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        return r;
+    }
+    let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
+    let refuse = |csrf: &str| {
+        // Unknown user, wrong password, locked account, no second factor: one answer for all.
+        let detail = "Wrong email or password.";
+        if reply.json {
+            reply.problem(StatusCode::UNAUTHORIZED, "Login failed", detail)
+        } else {
+            (
+                StatusCode::UNAUTHORIZED,
+                Html(pages::login(&shared, csrf, &return_to, Some(detail))),
+            )
+                .into_response()
+        }
+    };
+    let csrf = form.csrf_token.clone().unwrap_or_default();
+    if form.login.is_empty() || form.login.len() > 320 || form.password.len() > 1024 {
+        return refuse(&csrf);
+    }
+    let now = shared.clock.now();
+    let address = throttle::client_address(&headers, peer.map(|p| p.0.0), shared.forwarded_hops);
+    let attempt = match throttle::admit(&shared, &form.login, address.as_deref(), now).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => {
+            // Same answer, about the same time, no password check and no push.
+            tracing::warn!(
+                event = "login_throttled",
+                "too many wrong passwords; attempt not checked"
+            );
+            throttle::as_long_as_a_password_check(&shared).await;
+            return refuse(&csrf);
+        }
+        Err(e) => return store_down(&reply, &e),
+    };
+    let started = tokio::time::Instant::now();
+    let user = match shared
+        .users
+        .verify_password(&form.login, &Password::new(form.password))
+        .await
+    {
+        Ok(u) => u,
+        Err(e) => return store_down(&reply, &e),
+    };
+    throttle::record_password_cost(&shared, started);
+    if user.is_some() {
+        if let Err(e) = throttle::refund(&shared, &attempt).await {
+            return store_down(&reply, &e);
+        }
+    }
+    let Some((user, authy_id)) = user.and_then(|u| u.authy_id.map(|a| (u, a))) else {
+        return refuse(&csrf);
+    };
+    match shared
+        .challenges
+        .account_locked(&user.id, &shared.limits, now)
+        .await
+    {
+        Ok(false) => {}
+        Ok(true) => {
+            tracing::warn!(event = "login_refused_locked", user_id = %user.id, "password accepted for a locked account");
+            return refuse(&csrf);
+        }
+        Err(e) => return store_down(&reply, &e),
+    }
+
+    let id = crate::random::id();
+    let match_code = crate::random::digits(3);
+    // Per account and per phone: several accounts may share one phone (one Authy id).
+    let mut push_allowed = true;
+    for key in [
+        format!("push:{}", user.id),
+        format!("push-authy:{authy_id}"),
+    ] {
+        match shared
+            .challenges
+            .take_quota(
+                &key,
+                shared.sends.pushes_per_10_minutes,
+                shared.push_window_secs,
+                now,
+            )
+            .await
+        {
+            Ok(ok) => push_allowed &= ok,
+            Err(e) => return store_down(&reply, &e),
+        }
+        if !push_allowed {
+            break;
+        }
+    }
+    let approval_uuid = if push_allowed {
+        let mut details = shared.push_details.clone();
+        details.insert("Login".into(), json!(user.login));
+        details.insert("Code".into(), json!(match_code));
+        let mut hidden = serde_json::Map::new();
+        hidden.insert("challenge".into(), json!(challenge_digest(&id)));
+        let request = ApprovalRequest {
+            message: shared.push_message.clone(),
+            details,
+            hidden_details: hidden,
+            logos: shared.push_logos.clone(),
+            seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
+        };
+        match shared
+            .client
+            .create_approval_request(authy_id, &request)
+            .await
+        {
+            Ok(uuid) => Some(uuid),
+            Err(e) if e.is_unavailable() => {
+                return upstream_down(&reply, &e, "create approval request");
+            }
+            Err(e) => {
+                // The user cannot receive pushes (no device, unknown to Authy...): use a token.
+                tracing::info!(error = %e, user_id = %user.id, "OneTouch not available for user; token only");
+                None
+            }
+        }
+    } else {
+        tracing::warn!(event = "push_rate_limited", user_id = %user.id, "push limit reached; token only");
+        None
+    };
+    let challenge = Challenge {
+        id: id.clone(),
+        user_id: user.id.clone(),
+        authy_id,
+        approval_uuid,
+        match_code,
+        state: ChallengeState::Pending,
+        created_at: now,
+        expires_at: now + shared.challenge_ttl,
+    };
+    let onetouch = challenge.approval_uuid.is_some();
+    if let Err(e) = shared.challenges.create(challenge).await {
+        return store_down(&reply, &e);
+    }
+    if let Err(e) = session::begin(
+        &session,
+        &Pending {
+            challenge_id: id,
+            user_id: user.id.clone(),
+            return_to,
+        },
+    )
+    .await
+    {
+        return store_down(&reply, &e);
+    }
+    tracing::info!(event = "challenge_created", user_id = %user.id, onetouch, "password accepted; second factor pending");
+    reply.redirect(&shared.path("/verify"))
+}
+
+/// A digest of the challenge id for `hidden_details`: ties Authy's record to this login
+/// without revealing the id itself.
+fn challenge_digest(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

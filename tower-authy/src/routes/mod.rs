@@ -1,0 +1,164 @@
+//! The subroutes: login, the waiting page, status and events, codes by app, SMS and call,
+//! confirm, logout, and Authy's callback.
+//!
+//! Invariants kept here:
+//! - the browser never names a challenge or an approval uuid; both come from the server-side
+//!   session, so one session cannot read or complete another's challenge;
+//! - a challenge changes state only through the store's compare-and-set, so each outcome
+//!   happens once;
+//! - every failure ends in a clear response and none lets anyone in.
+//!
+//! `reply` shapes answers (page or problem+json) and holds the CSRF gate, `lifecycle` moves
+//! challenges, `login` and `code` are the two flows' handlers, `events` the waiting page's
+//! stream, `callback` Authy's.
+
+pub(crate) mod callback;
+mod code;
+mod events;
+pub(crate) mod lifecycle;
+mod login;
+pub(crate) mod reply;
+
+use self::lifecycle::{complete, finished_page, pending_challenge, status_body};
+use self::reply::{Reply, store_down, wants_json};
+use crate::config::Shared;
+use crate::pages;
+use crate::session::{self};
+use crate::store::ChallengeState;
+use axum::extract::{DefaultBodyLimit, Query};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Json, Router};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+pub(crate) type Shared_ = Extension<Arc<Shared>>;
+
+pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S> {
+    let p = |tail: &str| shared.path(tail);
+    let router = Router::new()
+        .route(&p("/login"), get(login::login_form).post(login::login))
+        .route(&p("/verify"), get(verify_page))
+        .route(&p("/status"), get(status))
+        .route(&p("/events"), get(events::events))
+        .route(&p("/token"), post(code::token))
+        .route(&p("/sms"), post(code::send_sms))
+        .route(&p("/call"), post(code::send_call))
+        .route(&p("/confirm"), post(confirm))
+        .route(&p("/logout"), post(logout))
+        .route(
+            &p("/callback"),
+            get(callback::handle).post(callback::handle),
+        )
+        .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
+        .layer(Extension(Arc::clone(&shared)));
+    crate::hardening::harden(router, &shared)
+}
+
+#[derive(Deserialize)]
+struct Notice {
+    sent: Option<String>,
+}
+
+async fn verify_page(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    let (_, c) = match pending_challenge(&shared, &session, &reply).await {
+        Ok(x) => x,
+        Err(_) => {
+            return (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, shared.path("/login"))],
+            )
+                .into_response();
+        }
+    };
+    if let Some(r) = finished_page(&reply, c.state) {
+        return r;
+    }
+    let csrf = match session::csrf_token(&session).await {
+        Ok(t) => t,
+        Err(e) => return store_down(&reply, &e),
+    };
+    let notice = match q.sent.as_deref() {
+        Some("sms") => Some("We sent a code by SMS."),
+        Some("call") => Some("We are calling you with a code."),
+        _ => None,
+    };
+    Html(pages::verify(&shared, &csrf, &c, notice, None)).into_response()
+}
+
+async fn status(Extension(shared): Shared_, session: Session) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: true,
+    };
+    match pending_challenge(&shared, &session, &reply).await {
+        Ok((_, c)) => Json(status_body(&shared, &c)).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    pub(crate) csrf_token: Option<String>,
+}
+
+async fn confirm(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    let (pending, c) = match reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match c.state {
+        ChallengeState::Approved => complete(&shared, &session, &reply, &pending, &c).await,
+        ChallengeState::Pending => reply.problem(
+            StatusCode::CONFLICT,
+            "Still waiting",
+            "The request has not been approved yet.",
+        ),
+        other => finished_page(&reply, other).unwrap_or_else(|| reply.unavailable()),
+    }
+}
+
+async fn logout(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let reply = Reply {
+        shared: &shared,
+        json: wants_json(&headers),
+    };
+    if let Err(r) = reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await
+    {
+        return r;
+    }
+    if let Err(e) = session::end(&session).await {
+        return store_down(&reply, &e);
+    }
+    reply.redirect("/")
+}
