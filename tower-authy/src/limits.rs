@@ -53,7 +53,7 @@ impl Default for SendLimits {
 /// The first-factor throttle: how many wrong passwords are answered before a login name, or a
 /// client address, is throttled, and for how long.
 ///
-/// Attempts are counted in the [`ChallengeStore`] before the password is checked (so a shared
+/// Attempts are counted in the [`ChallengeStore`](crate::ChallengeStore) before the password is checked (so a shared
 /// store throttles across instances, and parallel guesses cannot overshoot); a right password
 /// is handed back, so only failures add up. A throttled attempt is never checked, never sends a
 /// push, and gets the wrong-password answer after about as long as a password check takes.

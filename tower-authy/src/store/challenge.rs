@@ -1,0 +1,184 @@
+//! The challenge store's contract: challenges, their states, and the atomic operations the
+//! flows need.
+
+use super::StoreError;
+use crate::limits::AttemptLimits;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Where a challenge is in its life. Only `Pending` can change; every other state is final
+/// except `Approved`, which becomes `Completed` once the session is upgraded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeState {
+    /// Waiting for the push to be answered or a token to be entered.
+    Pending,
+    /// Approved by a valid callback; the browser still has to confirm.
+    Approved,
+    /// Denied on the phone.
+    Denied,
+    /// Not answered before its deadline.
+    Expired,
+    /// Too many wrong tokens.
+    Locked,
+    /// The session was upgraded. Nothing can use this challenge again.
+    Completed,
+}
+
+impl ChallengeState {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeState::Pending => "pending",
+            ChallengeState::Approved => "approved",
+            ChallengeState::Denied => "denied",
+            ChallengeState::Expired => "expired",
+            ChallengeState::Locked => "locked",
+            ChallengeState::Completed => "completed",
+        }
+    }
+}
+
+/// One login attempt's second factor. Created after the password is accepted, bound to the
+/// session that created it, to the user, and to the Authy approval request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// Random id, kept only in the server-side session.
+    pub id: String,
+    /// The application user.
+    pub user_id: String,
+    /// The user's Authy id.
+    pub authy_id: u64,
+    /// The OneTouch approval request, when a push was sent.
+    pub approval_uuid: Option<String>,
+    /// A short code shown on the login page and in the push, so that the user can tell their
+    /// own request from someone else's.
+    pub match_code: String,
+    /// Current state.
+    pub state: ChallengeState,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; a pending challenge past this is expired, whatever Authy says.
+    pub expires_at: i64,
+}
+
+/// Whether a token attempt may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptDecision {
+    /// Counted; go ahead.
+    Allowed,
+    /// This challenge has used all its attempts.
+    ChallengeExhausted,
+    /// The account is locked.
+    AccountLocked,
+}
+
+/// Per-login state with the atomic operations the flow needs. Every method must be atomic with
+/// respect to the others on the same key, across every instance that shares the store.
+#[async_trait]
+pub trait ChallengeStore: Send + Sync + 'static {
+    /// Stores a new challenge.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn create(&self, challenge: Challenge) -> Result<(), StoreError>;
+
+    /// The challenge with this id.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn get(&self, id: &str) -> Result<Option<Challenge>, StoreError>;
+
+    /// The challenge that sent this approval request.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn find_by_approval(&self, uuid: &str) -> Result<Option<Challenge>, StoreError>;
+
+    /// Compare-and-set: moves the challenge from `from` to `to`. `Ok(false)` when it was not in
+    /// `from` (or does not exist); then nothing changed.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn transition(
+        &self,
+        id: &str,
+        from: ChallengeState,
+        to: ChallengeState,
+    ) -> Result<bool, StoreError>;
+
+    /// Counts a token attempt against the challenge and the account, unless either is at its
+    /// limit. Counting happens before Authy is asked, so parallel guesses cannot overshoot.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn begin_attempt(
+        &self,
+        id: &str,
+        user_id: &str,
+        limits: &AttemptLimits,
+        now: i64,
+    ) -> Result<AttemptDecision, StoreError>;
+
+    /// Whether the account is locked now.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn account_locked(
+        &self,
+        user_id: &str,
+        limits: &AttemptLimits,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Forgets the account's failures (after a completed second factor).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn clear_failures(&self, user_id: &str) -> Result<(), StoreError>;
+
+    /// Takes one use of a rate-limited action (`key` names action and subject): `Ok(false)` when
+    /// `max` uses already happened in the last `window_secs`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn take_quota(
+        &self,
+        key: &str,
+        max: u32,
+        window_secs: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Records a callback nonce: `Ok(true)` the first time, `Ok(false)` for a replay. The record
+    /// may be forgotten after `expires_at`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn consume_nonce(&self, key: &str, expires_at: i64, now: i64)
+    -> Result<bool, StoreError>;
+
+    /// Counts one attempt against a throttled key (a password guess, per account or per client
+    /// address) unless the key is throttled. `Ok(false)`, and nothing counted, when `max`
+    /// attempts are counted and the newest is less than `lockout_secs` old. A key idle for
+    /// `lockout_secs` starts over from zero. Counting happens before the password is checked,
+    /// so parallel guesses cannot overshoot `max`; a correct password is handed back with
+    /// [`refund_attempt`](Self::refund_attempt).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn take_attempt(
+        &self,
+        key: &str,
+        max: u32,
+        lockout_secs: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Hands back one attempt counted by [`take_attempt`](Self::take_attempt) (the password
+    /// was right), so only failures add up. Never goes below zero.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn refund_attempt(&self, key: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,32 @@
+//! Where state lives: the application's users ([`UserStore`]), and the per-login challenges,
+//! counters and nonces ([`ChallengeStore`]). Both are traits so that a shared store can serve
+//! several instances: the callback may land on instance B while the browser waits on instance A.
+//!
+//! `user` holds the user store and its in-memory implementation, `challenge` the challenge
+//! store's contract, `memory` its in-memory implementation, `clock` the time.
+
+mod challenge;
+mod clock;
+mod memory;
+mod user;
+
+pub use challenge::{AttemptDecision, Challenge, ChallengeState, ChallengeStore};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use memory::MemoryChallengeStore;
+pub use user::{MemoryUserStore, UserRecord, UserStore};
+
+/// A store could not answer. Nobody gets in while this happens.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backing service failed or could not be reached.
+    #[error("the store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// Wraps the backing service's error.
+    pub fn unavailable(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        StoreError::Unavailable(e.into())
+    }
+}
