@@ -1,0 +1,377 @@
+//! [`TwoFactorBuilder`]: the settings, each with a safe default and a doc example.
+
+use crate::client::AuthyClient;
+use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+use crate::store::{ChallengeStore, Clock, MemoryChallengeStore, SystemClock, UserStore};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds a [`TwoFactor`]. See the crate docs for a complete example.
+#[must_use]
+pub struct TwoFactorBuilder {
+    pub(super) client: AuthyClient,
+    pub(super) users: Arc<dyn UserStore>,
+    pub(super) challenges: Arc<dyn ChallengeStore>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) prefix: String,
+    pub(super) callback_url: Option<String>,
+    pub(super) challenge_ttl: Duration,
+    pub(super) limits: AttemptLimits,
+    pub(super) sends: SendLimits,
+    pub(super) nonce_window: Duration,
+    pub(super) push_message: String,
+    pub(super) push_details: Map<String, Value>,
+    pub(super) push_logos: Vec<Value>,
+    pub(super) default_return_to: String,
+    pub(super) stylesheet: Option<String>,
+    pub(super) insecure_http: bool,
+    pub(super) status_poll_every: Duration,
+    pub(super) authy_poll_every: Duration,
+    pub(super) login_throttle: LoginThrottle,
+    pub(super) forwarded_hops: usize,
+    pub(super) stream_limits: StreamLimits,
+    pub(super) security_headers: bool,
+    pub(super) body_timeout: Duration,
+}
+
+impl std::fmt::Debug for TwoFactorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorBuilder")
+            .field("prefix", &self.prefix)
+            .field("callback_url", &self.callback_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TwoFactorBuilder {
+    pub(crate) fn new(client: AuthyClient, users: Arc<dyn UserStore>) -> Self {
+        TwoFactorBuilder {
+            client,
+            users,
+            challenges: Arc::new(MemoryChallengeStore::new()),
+            clock: Arc::new(SystemClock),
+            prefix: "/authy".to_owned(),
+            callback_url: None,
+            challenge_ttl: Duration::from_secs(300),
+            limits: AttemptLimits::default(),
+            sends: SendLimits::default(),
+            nonce_window: Duration::from_secs(300),
+            push_message: "Log in request".to_owned(),
+            push_details: Map::new(),
+            push_logos: Vec::new(),
+            default_return_to: "/".to_owned(),
+            stylesheet: None,
+            insecure_http: false,
+            status_poll_every: Duration::from_secs(1),
+            authy_poll_every: Duration::from_secs(3),
+            login_throttle: LoginThrottle::default(),
+            forwarded_hops: 0,
+            stream_limits: StreamLimits::default(),
+            security_headers: true,
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Where the routes are mounted. Default `/authy`.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.prefix("/2fa").callback_url("https://app.example/2fa/callback");
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The public URL Authy posts callbacks to, exactly as configured in the Authy console
+    /// (its path must be the prefix followed by `/callback`). Signatures are checked against
+    /// this URL, never against the request's `Host` or `X-Forwarded-*` headers.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.callback_url("https://app.example/authy/callback");
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
+    }
+
+    /// Shares challenges, counters and nonces between instances. Default: in memory.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.challenge_store(tower_authy::MemoryChallengeStore::new());
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn challenge_store(mut self, store: impl ChallengeStore) -> Self {
+        self.challenges = Arc::new(store);
+        self
+    }
+
+    /// The clock (tests use a [`ManualClock`](crate::ManualClock)). Default: the system clock.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let clock = tower_authy::ManualClock::new(1_700_000_000);
+    /// let builder = builder.clock(clock.clone());
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// How long a login may wait for its second factor; also sent as `seconds_to_expire`.
+    /// Default 5 minutes; 30 s to 10 minutes.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.challenge_ttl(std::time::Duration::from_secs(120));
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn challenge_ttl(mut self, ttl: Duration) -> Self {
+        self.challenge_ttl = ttl;
+        self
+    }
+
+    /// Limits on wrong codes: per login, per account before it locks, and how long the lock
+    /// lasts (see [`AttemptLimits`] for the defaults).
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// use tower_authy::AttemptLimits;
+    /// let builder = builder.attempt_limits(AttemptLimits { per_account: 5, ..AttemptLimits::default() });
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn attempt_limits(mut self, limits: AttemptLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Limits on pushes, SMS and calls (see [`SendLimits`]).
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// use tower_authy::SendLimits;
+    /// let builder = builder.send_limits(SendLimits { per_hour: 5, ..SendLimits::default() });
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn send_limits(mut self, limits: SendLimits) -> Self {
+        self.sends = limits;
+        self
+    }
+
+    /// How far a callback's nonce (a Unix time) may be from now. Default 300 s.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.callback_freshness(std::time::Duration::from_secs(120));
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn callback_freshness(mut self, window: Duration) -> Self {
+        self.nonce_window = window;
+        self
+    }
+
+    /// The push: message, extra details shown on the phone, and logos (`{"res", "url"}`).
+    /// The login and a matching code are always added to the details.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let mut details = serde_json::Map::new();
+    /// details.insert("Site".into(), "app.example".into());
+    /// let builder = builder.push("Log in to app.example?", details, vec![]);
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn push(
+        mut self,
+        message: impl Into<String>,
+        details: Map<String, Value>,
+        logos: Vec<Value>,
+    ) -> Self {
+        self.push_message = message.into();
+        self.push_details = details;
+        self.push_logos = logos;
+        self
+    }
+
+    /// Where to go after login when no (safe) `return_to` was given. Default `/`.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.default_return_to("/account");
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn default_return_to(mut self, path: impl Into<String>) -> Self {
+        self.default_return_to = path.into();
+        self
+    }
+
+    /// A stylesheet URL for the built-in pages.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.stylesheet("/static/app.css");
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn stylesheet(mut self, href: impl Into<String>) -> Self {
+        self.stylesheet = Some(href.into());
+        self
+    }
+
+    /// How often a waiting browser's event stream re-reads the challenge store, for callbacks
+    /// that land on another instance. Default 1 s.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.status_poll_every(std::time::Duration::from_millis(500));
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn status_poll_every(mut self, every: Duration) -> Self {
+        self.status_poll_every = every;
+        self
+    }
+
+    /// The first-factor throttle (on by default; see [`LoginThrottle`] for the figures).
+    ///
+    /// ```
+    /// # use tower_authy::{ApiKey, AuthyClient, LoginThrottle, MemoryUserStore, TwoFactor};
+    /// # use std::time::Duration;
+    /// # let authy = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
+    /// let two_factor = TwoFactor::builder(authy, MemoryUserStore::new())
+    ///     .callback_url("https://app.example/authy/callback")
+    ///     .login_throttle(LoginThrottle { per_account: 3, lockout: Duration::from_secs(3600), ..LoginThrottle::default() })
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn login_throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.login_throttle = throttle;
+        self
+    }
+
+    /// Takes the client address for the per-address throttle from `X-Forwarded-For`, behind
+    /// exactly `trusted_proxies` proxies that each append the address they saw (the usual load
+    /// balancer is 1). Default 0: the connection's peer address (`axum::extract::ConnectInfo`),
+    /// and `X-Forwarded-For` is ignored, since anyone can send it. Without `ConnectInfo` and
+    /// without this setting there is no address, and only the per-account throttle applies.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// // One load balancer in front, which appends the address it saw.
+    /// let builder = builder.client_address_from_forwarded_for(1);
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn client_address_from_forwarded_for(mut self, trusted_proxies: usize) -> Self {
+        self.forwarded_hops = trusted_proxies;
+        self
+    }
+
+    /// How often a pending push's status is read from Authy when no callback has settled it
+    /// (a lost callback). One read per login per interval, shared by every event stream of that
+    /// login, on every instance that shares the challenge store. Default 3 s; 1 s to 60 s.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.authy_poll_every(std::time::Duration::from_secs(5));
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn authy_poll_every(mut self, every: Duration) -> Self {
+        self.authy_poll_every = every;
+        self
+    }
+
+    /// Caps on concurrent event streams (see [`StreamLimits`]).
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.event_streams(tower_authy::StreamLimits { per_session: 2, per_challenge: 2 });
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn event_streams(mut self, limits: StreamLimits) -> Self {
+        self.stream_limits = limits;
+        self
+    }
+
+    /// How long a request body may take to arrive (whole body, not per read). Slower requests
+    /// get `408`; a declared body over 64 KiB gets `413` before it is read. Default 10 s.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.body_timeout(std::time::Duration::from_secs(5));
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// Leaves out the security headers tower-authy adds to its own responses
+    /// (`Cache-Control: no-store`, `X-Frame-Options: DENY`,
+    /// `Content-Security-Policy: frame-ancestors 'none'`, `X-Content-Type-Options: nosniff`,
+    /// `Referrer-Policy: no-referrer`), for applications that set their own on every response.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// // The application sets its own headers on every response.
+    /// let builder = builder.without_security_headers();
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn without_security_headers(mut self) -> Self {
+        self.security_headers = false;
+        self
+    }
+
+    /// **For plain-http local demos only**: accepts an `http://` callback URL and makes
+    /// [`TwoFactor::session_layer`] issue cookies without `Secure`.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder
+    ///     .callback_url("http://127.0.0.1:3000/authy/callback")
+    ///     .with_insecure_http_for_local_demo();
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn with_insecure_http_for_local_demo(mut self) -> Self {
+        self.insecure_http = true;
+        self
+    }
+}

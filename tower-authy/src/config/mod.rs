@@ -1,0 +1,127 @@
+//! [`TwoFactor`]: the configured component, built once with secure defaults and checked when
+//! built, never at request time. `builder` holds the settings, `build` checks them, `error`
+//! names each mistake.
+
+mod build;
+mod builder;
+mod error;
+
+pub use builder::TwoFactorBuilder;
+pub use error::ConfigError;
+
+use crate::client::AuthyClient;
+use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+use crate::store::{ChallengeStore, Clock, UserStore};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Everything the routes and the layer share.
+pub(crate) struct Shared {
+    pub(crate) client: AuthyClient,
+    pub(crate) users: Arc<dyn UserStore>,
+    pub(crate) challenges: Arc<dyn ChallengeStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) prefix: String,
+    pub(crate) callback_url: String,
+    pub(crate) challenge_ttl: i64,
+    pub(crate) limits: AttemptLimits,
+    pub(crate) sends: SendLimits,
+    pub(crate) push_window_secs: i64,
+    pub(crate) nonce_window_secs: i64,
+    pub(crate) push_message: String,
+    pub(crate) push_details: Map<String, Value>,
+    pub(crate) push_logos: Vec<Value>,
+    pub(crate) default_return_to: String,
+    pub(crate) stylesheet: Option<String>,
+    pub(crate) secure_cookies: bool,
+    pub(crate) status_poll_every: Duration,
+    pub(crate) authy_poll_secs: i64,
+    pub(crate) login_throttle: LoginThrottle,
+    pub(crate) forwarded_hops: usize,
+    pub(crate) stream_limits: StreamLimits,
+    pub(crate) security_headers: bool,
+    pub(crate) body_timeout: Duration,
+    /// How long a password check takes (moving average, nanoseconds): throttled attempts wait
+    /// this long, so timing does not tell them from wrong passwords.
+    pub(crate) password_cost_ns: AtomicU64,
+    /// Event streams open now, per `s:<session>` and `c:<challenge>`.
+    pub(crate) open_streams: Mutex<HashMap<String, u32>>,
+    /// Challenge ids whose state just changed, for the server-sent events.
+    pub(crate) changes: broadcast::Sender<String>,
+}
+
+impl Shared {
+    pub(crate) fn path(&self, tail: &str) -> String {
+        format!("{}{tail}", self.prefix)
+    }
+}
+
+/// The configured second factor: a [`router`](Self::router) with the login, callback, status,
+/// token, SMS, confirm and logout routes, and a [`layer`](Self::layer) that guards your routes.
+#[derive(Clone)]
+pub struct TwoFactor {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for TwoFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactor")
+            .field("prefix", &self.shared.prefix)
+            .field("callback_url", &self.shared.callback_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TwoFactor {
+    /// Starts configuring: an Authy client and the application's users.
+    pub fn builder(client: AuthyClient, users: impl UserStore) -> TwoFactorBuilder {
+        TwoFactorBuilder::new(client, Arc::new(users))
+    }
+
+    /// The path prefix the routes live under.
+    pub fn prefix(&self) -> &str {
+        &self.shared.prefix
+    }
+
+    /// This session's CSRF token, for the application's own forms (a logout button, a sign-up
+    /// form): submit it as the `csrf_token` field.
+    ///
+    /// # Errors
+    /// [`StoreError`](crate::StoreError) when the session store fails.
+    pub async fn csrf_token(
+        &self,
+        session: &tower_sessions::Session,
+    ) -> Result<String, crate::StoreError> {
+        crate::session::csrf_token(session).await
+    }
+
+    /// Whether `given` is this session's CSRF token (compared in constant time).
+    ///
+    /// # Errors
+    /// [`StoreError`](crate::StoreError) when the session store fails.
+    pub async fn csrf_matches(
+        &self,
+        session: &tower_sessions::Session,
+        given: Option<&str>,
+    ) -> Result<bool, crate::StoreError> {
+        crate::session::csrf_ok(session, given).await
+    }
+
+    /// A session layer over `store` with this crate's cookie policy: `HttpOnly`,
+    /// `SameSite=Lax` (the login redirect must carry the cookie), `Secure` unless the insecure
+    /// local-demo opt-out was chosen, and sessions that end with the browser.
+    pub fn session_layer<St: tower_sessions::SessionStore + Clone>(
+        &self,
+        store: St,
+    ) -> tower_sessions::SessionManagerLayer<St> {
+        tower_sessions::SessionManagerLayer::new(store)
+            .with_name("tower_authy_session")
+            .with_http_only(true)
+            .with_same_site(tower_sessions::cookie::SameSite::Lax)
+            .with_secure(self.shared.secure_cookies)
+    }
+}
