@@ -3,63 +3,20 @@
 //! Every call has a timeout. Only idempotent reads (user status, approval-request status) are
 //! retried; sending a push, an SMS or a call, and verifying a token, are never retried, so that
 //! a slow Authy cannot make a user receive two codes or burn two attempts.
+//!
+//! `builder` checks the settings, `wire` decodes Authy's envelope and classifies errors.
 
-use crate::config::ConfigError;
+mod builder;
+mod wire;
+
+pub use builder::AuthyClientBuilder;
+pub use wire::{AuthyError, decode};
+use wire::{classify, is_transient};
+
 use crate::secret::{ApiKey, Token};
 use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
-
-/// What went wrong talking to Authy.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthyError {
-    /// No answer within the configured timeout.
-    #[error("Authy did not answer in time")]
-    Timeout,
-    /// The request could not be sent or the answer could not be read.
-    #[error("could not reach Authy")]
-    Transport(#[source] reqwest::Error),
-    /// Authy answered with an error status.
-    #[error("Authy answered {status} (error code {code:?}): {message}")]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// Authy's `error_code` (a digit string such as `"60026"`), when present.
-        code: Option<String>,
-        /// Authy's message.
-        message: String,
-    },
-    /// Authy answered, but not with what the contract promises (not JSON, or missing fields).
-    #[error("Authy's answer was malformed: {0}")]
-    Malformed(&'static str),
-}
-
-impl AuthyError {
-    /// True when Authy itself is unavailable or misbehaving (timeouts, transport errors, 5xx,
-    /// 429, malformed answers). The caller must fail closed and may ask the user to retry later.
-    pub fn is_unavailable(&self) -> bool {
-        match self {
-            AuthyError::Timeout | AuthyError::Transport(_) | AuthyError::Malformed(_) => true,
-            AuthyError::Api { status, .. } => {
-                *status >= 500 || *status == 429 || *status == 401 && !self.is_token_rejection()
-            }
-        }
-    }
-
-    /// True when Authy rejected a token (`60020` invalid, `60019` reused).
-    pub fn is_token_rejection(&self) -> bool {
-        matches!(self, AuthyError::Api { status: 401, code: Some(c), .. } if c == "60020" || c == "60019")
-    }
-
-    /// Authy's `error_code`, when it sent one.
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            AuthyError::Api { code, .. } => code.as_deref(),
-            _ => None,
-        }
-    }
-}
 
 /// A user's registration state, from `users/{id}/status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,115 +68,6 @@ pub struct ApprovalRequest {
     pub logos: Vec<Value>,
     /// Seconds until Authy expires the request.
     pub seconds_to_expire: u64,
-}
-
-/// Builds an [`AuthyClient`].
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct AuthyClientBuilder {
-    api_key: ApiKey,
-    base_url: String,
-    connect_timeout: Duration,
-    timeout: Duration,
-    read_retries: u32,
-}
-
-impl AuthyClientBuilder {
-    /// The API base URL. Default `https://api.authy.com`; point it at a mock-authy in tests.
-    ///
-    /// ```
-    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-    ///     .base_url("http://127.0.0.1:3031")
-    ///     .build()
-    ///     .unwrap();
-    /// ```
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Connect timeout (default 2 s) and total timeout per call (default 5 s); each 100 ms to
-    /// 60 s, connect no longer than total.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-    ///     .timeouts(Duration::from_secs(1), Duration::from_secs(3))
-    ///     .build()
-    ///     .unwrap();
-    /// ```
-    pub fn timeouts(mut self, connect: Duration, total: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.timeout = total;
-        self
-    }
-
-    /// Extra attempts for idempotent reads after a timeout, transport error or 5xx (default 1,
-    /// at most 3).
-    ///
-    /// ```
-    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-    ///     .read_retries(2)
-    ///     .build()
-    ///     .unwrap();
-    /// ```
-    pub fn read_retries(mut self, n: u32) -> Self {
-        self.read_retries = n.min(3);
-        self
-    }
-
-    /// Checks the settings and builds the client.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use tower_authy::{ApiKey, AuthyClient, ConfigError};
-    /// let client = AuthyClient::builder(ApiKey::new("key"))
-    ///     .base_url("http://127.0.0.1:3031")
-    ///     .timeouts(Duration::from_secs(1), Duration::from_secs(3))
-    ///     .build()?;
-    /// assert!(matches!(
-    ///     AuthyClient::builder(ApiKey::new("key")).base_url("api.authy.com").build(),
-    ///     Err(ConfigError::BaseUrl(_))
-    /// ));
-    /// # Ok::<(), ConfigError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`ConfigError::BaseUrl`], [`ConfigError::ClientTimeouts`], or
-    /// [`ConfigError::HttpClient`] when the HTTP client cannot be built (TLS set-up).
-    pub fn build(self) -> Result<AuthyClient, ConfigError> {
-        let base_ok = url::Url::parse(&self.base_url).is_ok_and(|u| {
-            matches!(u.scheme(), "http" | "https")
-                && u.host().is_some()
-                && u.username().is_empty()
-                && u.password().is_none()
-                && u.query().is_none()
-                && u.fragment().is_none()
-        });
-        if !base_ok {
-            return Err(ConfigError::BaseUrl(self.base_url));
-        }
-        let sane = |d: Duration| d >= Duration::from_millis(100) && d <= Duration::from_secs(60);
-        if !sane(self.connect_timeout) || !sane(self.timeout) || self.connect_timeout > self.timeout
-        {
-            return Err(ConfigError::ClientTimeouts);
-        }
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(concat!("tower-authy/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                tracing::error!(error = %e, "the HTTP client could not be built");
-                ConfigError::HttpClient
-            })?;
-        Ok(AuthyClient {
-            http,
-            api_key: self.api_key,
-            base_url: self.base_url,
-            read_retries: self.read_retries,
-        })
-    }
 }
 
 /// An Authy API client. Cheap to clone.
@@ -477,112 +325,10 @@ impl AuthyClient {
     }
 }
 
-fn is_transient(e: &AuthyError) -> bool {
-    match e {
-        AuthyError::Timeout | AuthyError::Transport(_) => true,
-        AuthyError::Api { status, .. } => *status >= 500,
-        AuthyError::Malformed(_) => false,
-    }
-}
-
-/// Drops the URL from transport errors: the verify URL carries the token.
-fn classify(e: reqwest::Error) -> AuthyError {
-    if e.is_timeout() {
-        AuthyError::Timeout
-    } else {
-        AuthyError::Transport(e.without_url())
-    }
-}
-
-/// Decodes an answer: any status other than 200 is an error; 200 must be a JSON object whose
-/// `success` (bool or string) is true.
-#[doc(hidden)]
-pub fn decode(status: u16, bytes: &[u8]) -> Result<Value, AuthyError> {
-    let body: Option<Value> = serde_json::from_slice(bytes).ok().filter(Value::is_object);
-    if status != 200 {
-        let body = body.unwrap_or(Value::Null);
-        let message = body
-            .get("message")
-            .and_then(Value::as_str)
-            .or_else(|| body.pointer("/errors/message").and_then(Value::as_str))
-            .unwrap_or("no message")
-            .chars()
-            .take(200)
-            .collect();
-        let code = body.get("error_code").and_then(|c| match c {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
-        return Err(AuthyError::Api {
-            status,
-            code,
-            message,
-        });
-    }
-    let body = body.ok_or(AuthyError::Malformed("not a JSON object"))?;
-    let success = match body.get("success") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => false,
-    };
-    if !success {
-        return Err(AuthyError::Malformed("HTTP 200 without success: true"));
-    }
-    Ok(body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn success_may_be_a_bool_or_a_string() {
-        assert!(decode(200, br#"{"success":true}"#).is_ok());
-        assert!(decode(200, br#"{"success":"true"}"#).is_ok());
-        for bad in [
-            &br#"{"success":false}"#[..],
-            br#"{"success":"false"}"#,
-            br#"{}"#,
-            br#"[1]"#,
-            b"<html>",
-            br#"{"message":"Token is valid.","token":"is valid","success":"#,
-        ] {
-            assert!(
-                matches!(decode(200, bad), Err(AuthyError::Malformed(_))),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
-        }
-    }
-
-    #[test]
-    fn errors_keep_authys_code_as_a_string() {
-        let e = decode(404, br#"{"message":"User not found.","success":false,"errors":{"message":"User not found."},"error_code":"60026"}"#).unwrap_err();
-        assert_eq!(e.code(), Some("60026"));
-        assert!(!e.is_unavailable());
-        let e = decode(
-            401,
-            br#"{"errors":{"message":"Token is invalid"},"error_code":60020}"#,
-        )
-        .unwrap_err();
-        assert!(e.is_token_rejection());
-        assert!(!e.is_unavailable());
-        let e = decode(503, b"<html>down</html>").unwrap_err();
-        assert!(e.is_unavailable());
-        assert_eq!(e.code(), None);
-        assert!(
-            decode(429, br#"{"error_code":"60003"}"#)
-                .unwrap_err()
-                .is_unavailable()
-        );
-        // A rejected API key is our misconfiguration, and nobody gets in.
-        assert!(
-            decode(401, br#"{"error_code":"60001"}"#)
-                .unwrap_err()
-                .is_unavailable()
-        );
-    }
+    use crate::ConfigError;
 
     #[tokio::test]
     async fn transport_errors_never_show_the_token_in_the_url() {
