@@ -6,7 +6,7 @@ use crate::model::{
     object_or_empty,
 };
 use crate::params::{self, ParamsError};
-use crate::server::{DropConnection, Inner};
+use crate::state::{DropConnection, Inner};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -561,7 +561,7 @@ fn endpoint_response(
                     json!({"approval_request": {
                         "_app_name": inner.config.app_name, "_app_serial_id": 3, "_authy_id": a.authy_id,
                         "_id": a.uuid.replace('-', "")[..24].to_owned(), "_user_email": email,
-                        "app_id": crate::callback::app_id(&inner.config.app_name),
+                        "app_id": crate::delivery::app_id(&inner.config.app_name),
                         "created_at": iso8601(a.created_at), "notified": false,
                         "processed_at": processed, "seconds_to_expire": a.seconds_to_expire,
                         "status": a.status.as_str(), "updated_at": a.processed_at.map_or_else(|| iso8601(a.created_at), iso8601),

@@ -2,7 +2,7 @@
 
 use crate::callback::CallbackMethod;
 use crate::model::{ApprovalStatus, ControlError, Fault, OneTouchBehaviour};
-use crate::server::{CallbackTarget, Inner};
+use crate::state::{CallbackTarget, Inner};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -291,7 +291,7 @@ async fn set_callback(
 }
 
 async fn reset(State(inner): Shared) -> StatusCode {
-    crate::server::reset(&inner);
+    crate::state::reset(&inner);
     StatusCode::NO_CONTENT
 }
 

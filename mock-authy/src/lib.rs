@@ -26,25 +26,31 @@
 
 mod api;
 mod callback;
+mod clock;
 mod control;
+mod delivery;
+mod handle;
 mod model;
 mod otp;
 mod params;
+mod rng;
 mod server;
 pub mod signature;
+mod state;
 
 pub use api::Endpoint;
 pub use callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
+pub use handle::MockAuthy;
 pub use model::{
     ApprovalRequest, ApprovalStatus, Channel, ControlError, Fault, FaultKind, JournalEntry,
     OneTouchBehaviour, OutboxMessage, User,
 };
-pub use server::{DEFAULT_API_KEY, MockAuthy, MockAuthyBuilder};
+pub use server::{DEFAULT_API_KEY, MockAuthyBuilder};
 
 use std::sync::Arc;
 
 /// The whole HTTP surface: control API and phone page under `/__mock`, Authy everywhere else.
-fn router(inner: Arc<server::Inner>) -> axum::Router {
+fn router(inner: Arc<state::Inner>) -> axum::Router {
     axum::Router::new()
         .nest("/__mock", control::router(&inner))
         .fallback(api::handle)

@@ -2,7 +2,8 @@
 //!
 //! Everything here is synchronous and lives behind one mutex; no lock is held across an await.
 
-use crate::otp::{self, Rng, TOTP_STEP};
+use crate::otp::{self, TOTP_STEP};
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};

@@ -1,0 +1,228 @@
+//! [`MockAuthy`]: the handle tests hold to steer and inspect a running mock.
+
+use crate::callback::{CallbackDelivery, CallbackMethod};
+use crate::model::{
+    ApprovalRequest, ApprovalStatus, ControlError, Fault, JournalEntry, OneTouchBehaviour,
+    OutboxMessage, User,
+};
+use crate::state::{CallbackTarget, Inner, reset};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A running mock Authy. Dropping it stops the server.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mock = mock_authy::MockAuthy::start().await?;
+/// assert!(mock.base_url().starts_with("http://127.0.0.1:"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct MockAuthy {
+    pub(crate) inner: Arc<Inner>,
+    pub(crate) addr: SocketAddr,
+    pub(crate) stop: watch::Sender<bool>,
+    pub(crate) server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl MockAuthy {
+    /// `http://127.0.0.1:PORT`, the base URL to give an Authy client.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API key the mock accepts.
+    pub fn api_key(&self) -> &str {
+        &self.inner.config.api_key
+    }
+
+    /// Sets (or clears) where OneTouch callbacks are delivered.
+    pub fn set_callback(&self, target: Option<(String, CallbackMethod)>) {
+        *self
+            .inner
+            .callback
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            target.map(|(url, method)| CallbackTarget { url, method });
+    }
+
+    /// Every registered user.
+    pub fn users(&self) -> Vec<User> {
+        self.inner
+            .with_world(|w| w.users.values().cloned().collect())
+    }
+
+    /// One user.
+    pub fn user(&self, authy_id: u64) -> Option<User> {
+        self.inner.with_world(|w| w.users.get(&authy_id).cloned())
+    }
+
+    /// The SMS and voice codes sent to a user, oldest first.
+    pub fn outbox(&self, authy_id: u64) -> Option<Vec<OutboxMessage>> {
+        self.user(authy_id).map(|u| u.outbox)
+    }
+
+    /// The token the user's Authy app shows right now (on the mock's clock).
+    pub fn app_token(&self, authy_id: u64) -> Option<String> {
+        let now = self.inner.clock.now();
+        self.inner.with_world(|w| w.app_token(authy_id, now))
+    }
+
+    /// Every approval request, oldest first, with expiry applied.
+    pub fn approval_requests(&self) -> Vec<ApprovalRequest> {
+        let now = self.inner.clock.now();
+        self.inner.with_world(|w| {
+            w.expire_overdue(now);
+            w.approvals.clone()
+        })
+    }
+
+    /// Approves a pending request as the user's phone would, and delivers the callback.
+    ///
+    /// # Errors
+    /// [`ControlError`] when the uuid is unknown or the request is no longer pending.
+    pub async fn approve(&self, uuid: &str) -> Result<Option<CallbackDelivery>, ControlError> {
+        self.inner
+            .decide(uuid, ApprovalStatus::Approved)
+            .await
+            .map(|(_, d)| d)
+    }
+
+    /// Denies a pending request, and delivers the callback.
+    ///
+    /// # Errors
+    /// As [`approve`](Self::approve).
+    pub async fn deny(&self, uuid: &str) -> Result<Option<CallbackDelivery>, ControlError> {
+        self.inner
+            .decide(uuid, ApprovalStatus::Denied)
+            .await
+            .map(|(_, d)| d)
+    }
+
+    /// Expires a pending request now. Authy sends no callback for expiry.
+    ///
+    /// # Errors
+    /// As [`approve`](Self::approve).
+    pub fn expire(&self, uuid: &str) -> Result<ApprovalRequest, ControlError> {
+        let now = self.inner.clock.now();
+        let r = self
+            .inner
+            .with_world(|w| w.transition(uuid, ApprovalStatus::Expired, now));
+        self.inner.notify();
+        r
+    }
+
+    /// Sets how a user's phone answers OneTouch requests.
+    ///
+    /// # Errors
+    /// [`ControlError::UnknownUser`].
+    pub fn set_onetouch(
+        &self,
+        authy_id: u64,
+        behaviour: OneTouchBehaviour,
+    ) -> Result<(), ControlError> {
+        let r = self.inner.with_world(|w| {
+            let user = w
+                .users
+                .get_mut(&authy_id)
+                .ok_or(ControlError::UnknownUser)?;
+            user.onetouch = behaviour;
+            Ok(())
+        });
+        self.inner.notify();
+        r
+    }
+
+    /// Adds a fault.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.inner.with_world(|w| w.faults.push(fault));
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.inner.with_world(|w| w.faults.clear());
+    }
+
+    /// Every Authy API request received (not control requests), oldest first.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.inner
+            .with_world(|w| w.journal.iter().cloned().collect())
+    }
+
+    /// Every callback delivery, oldest first.
+    pub fn deliveries(&self) -> Vec<CallbackDelivery> {
+        self.inner.with_world(|w| w.deliveries.clone())
+    }
+
+    /// Forgets users, requests, faults and the journal, and puts the clock back.
+    pub fn reset(&self) {
+        reset(&self.inner);
+    }
+
+    /// Moves the mock's clock forward.
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner
+            .clock
+            .advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX));
+        self.inner.notify();
+    }
+
+    /// The mock's current Unix time in seconds.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// Waits until `probe` returns `Some`, re-checking whenever the mock's state changes, for at
+    /// most `deadline`. Returns `None` on timeout.
+    pub async fn wait_for<T>(
+        &self,
+        deadline: Duration,
+        mut probe: impl FnMut(&MockAuthy) -> Option<T>,
+    ) -> Option<T> {
+        let mut changes = self.inner.changes.subscribe();
+        let wait = async {
+            loop {
+                if let Some(v) = probe(self) {
+                    return v;
+                }
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::time::timeout(deadline, wait).await.ok()
+    }
+
+    /// Stops accepting connections and waits for the accept loop to end.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// A future that completes when the mock's state next changes (a request, a decision, a reset).
+    pub fn changed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut changes = self.inner.changes.subscribe();
+        async move {
+            let _ = changes.changed().await;
+        }
+    }
+}
+
+impl Drop for MockAuthy {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
