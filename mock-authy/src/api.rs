@@ -1,6 +1,7 @@
 //! The Authy REST API (authy-api.md part A), as one handler with its own small router: Authy's
 //! paths need slash collapsing and Authy-shaped 404/405 bodies, which a generic router cannot give.
 
+use crate::endpoint::Endpoint;
 use crate::model::{
     ApprovalRequest, ApprovalStatus, Channel, FaultKind, JournalEntry, VerifyOutcome,
     object_or_empty,
@@ -17,50 +18,6 @@ use std::time::Duration;
 
 /// Bodies larger than this get 413.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
-
-/// The Authy endpoints the mock serves. Their names are what faults and the journal use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Endpoint {
-    /// `POST /protected/json/users/new`
-    UsersNew,
-    /// `GET /protected/json/users/{id}/status`
-    UserStatus,
-    /// `POST /protected/json/users/{id}/remove` (and the two legacy paths)
-    UserDelete,
-    /// `GET /protected/json/sms/{id}`
-    Sms,
-    /// `GET /protected/json/call/{id}`
-    Call,
-    /// `GET /protected/json/verify/{token}/{id}`
-    Verify,
-    /// `POST /protected/json/users/{id}/secret`
-    Secret,
-    /// `GET /protected/json/app/details`
-    AppDetails,
-    /// `POST /onetouch/json/users/{id}/approval_requests`
-    ApprovalRequestCreate,
-    /// `GET /onetouch/json/approval_requests/{uuid}`
-    ApprovalRequestGet,
-}
-
-impl Endpoint {
-    /// The name used by faults and in the journal.
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::UsersNew => "users_new",
-            Endpoint::UserStatus => "user_status",
-            Endpoint::UserDelete => "user_delete",
-            Endpoint::Sms => "sms",
-            Endpoint::Call => "call",
-            Endpoint::Verify => "verify",
-            Endpoint::Secret => "secret",
-            Endpoint::AppDetails => "app_details",
-            Endpoint::ApprovalRequestCreate => "approval_request_create",
-            Endpoint::ApprovalRequestGet => "approval_request_get",
-        }
-    }
-}
 
 enum Route {
     Found(Endpoint, Vec<String>),
@@ -263,7 +220,7 @@ async fn dispatch(
     }
 
     // Faults come first: they simulate the service failing, whoever is asking.
-    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint.name()));
+    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint));
     if delay_ms > 0 {
         entry.fault = Some(format!("latency {delay_ms} ms"));
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;

@@ -13,11 +13,11 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> std::io::Result<()> {
-//! use mock_authy::{MockAuthy, Fault, FaultKind};
+//! use mock_authy::{Endpoint, Fault, FaultKind, MockAuthy};
 //!
 //! let mock = MockAuthy::builder().seed(42).start().await?;
 //! // Point an Authy client at `mock.base_url()` with `mock.api_key()`, then steer:
-//! mock.inject_fault(Fault::new("verify", FaultKind::Status {
+//! mock.inject_fault(Fault::new(Endpoint::Verify, FaultKind::Status {
 //!     status: 503, error_code: "60000".into(), message: "Service unavailable".into(),
 //! }).times(1));
 //! assert!(mock.journal().is_empty());
@@ -29,6 +29,7 @@ mod callback;
 mod clock;
 mod control;
 mod delivery;
+mod endpoint;
 mod handle;
 mod model;
 mod otp;
@@ -38,8 +39,8 @@ mod server;
 pub mod signature;
 mod state;
 
-pub use api::Endpoint;
 pub use callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
+pub use endpoint::{Endpoint, FaultTarget};
 pub use handle::MockAuthy;
 pub use model::{
     ApprovalRequest, ApprovalStatus, Channel, ControlError, Fault, FaultKind, JournalEntry,

@@ -220,7 +220,7 @@ async fn status_faults_answer_with_authy_error_bodies_then_run_out() {
     let c = Client::new(&mock);
     mock.inject_fault(
         Fault::new(
-            "app_details",
+            mock_authy::Endpoint::AppDetails,
             FaultKind::Status {
                 status: 429,
                 error_code: "60003".into(),
@@ -247,7 +247,7 @@ async fn faults_hit_before_anything_changes() {
     let mock = mock().await;
     let c = Client::new(&mock);
     mock.inject_fault(Fault::new(
-        "users_new",
+        mock_authy::Endpoint::UsersNew,
         FaultKind::Status {
             status: 500,
             error_code: "60000".into(),
@@ -274,18 +274,28 @@ async fn malformed_truncated_dropped_and_slow_responses() {
     let url = format!("{}/protected/json/users/{id}/status", c.base);
     let get = || c.http.get(&url).header("X-Authy-API-Key", &c.key).send();
 
-    mock.inject_fault(Fault::new("user_status", FaultKind::MalformedJson).times(1));
+    mock.inject_fault(
+        Fault::new(mock_authy::Endpoint::UserStatus, FaultKind::MalformedJson).times(1),
+    );
     let text = get().await.unwrap().text().await.unwrap();
     assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
 
-    mock.inject_fault(Fault::new("user_status", FaultKind::TruncatedBody).times(1));
+    mock.inject_fault(
+        Fault::new(mock_authy::Endpoint::UserStatus, FaultKind::TruncatedBody).times(1),
+    );
     let r = get().await.unwrap();
     assert!(r.bytes().await.is_err());
 
-    mock.inject_fault(Fault::new("*", FaultKind::DropConnection).times(1));
+    mock.inject_fault(Fault::new(mock_authy::FaultTarget::Any, FaultKind::DropConnection).times(1));
     assert!(get().await.is_err());
 
-    mock.inject_fault(Fault::new("user_status", FaultKind::Latency { ms: 2_000 }).times(1));
+    mock.inject_fault(
+        Fault::new(
+            mock_authy::Endpoint::UserStatus,
+            FaultKind::Latency { ms: 2_000 },
+        )
+        .times(1),
+    );
     let impatient = c
         .http
         .get(&url)

@@ -39,7 +39,11 @@ async fn no_key_token_password_or_signature_in_the_logs() {
     b.post("/authy/token", &[("token", "0000000")]).await;
     // A transport error on verify: the URL (which carries the token) must not be logged.
     w.mock.inject_fault(
-        mock_authy::Fault::new("verify", mock_authy::FaultKind::DropConnection).times(1),
+        mock_authy::Fault::new(
+            mock_authy::Endpoint::Verify,
+            mock_authy::FaultKind::DropConnection,
+        )
+        .times(1),
     );
     assert_eq!(
         b.post("/authy/token", &[("token", "7654321")]).await.status,

@@ -603,8 +603,9 @@ async fn upstream_failures_fail_closed_and_nothing_is_retried() {
     let authy_id = w.user("ada@example.com", "5551230001").await;
     for fault in faults {
         // The push fails: nobody gets in, the person sees a clear 503.
-        w.mock
-            .inject_fault(Fault::new("approval_request_create", fault.clone()).times(1));
+        w.mock.inject_fault(
+            Fault::new(mock_authy::Endpoint::ApprovalRequestCreate, fault.clone()).times(1),
+        );
         let before = w.mock.journal().len();
         let mut b = w.browser();
         let r = b.login("ada@example.com", PASSWORD).await;
@@ -631,7 +632,7 @@ async fn upstream_failures_fail_closed_and_nothing_is_retried() {
         let mut b = w.browser();
         b.login("ada@example.com", PASSWORD).await;
         w.mock
-            .inject_fault(Fault::new("verify", fault.clone()).times(1));
+            .inject_fault(Fault::new(mock_authy::Endpoint::Verify, fault.clone()).times(1));
         let calls = w.verify_calls();
         let token = w.mock.app_token(authy_id).unwrap();
         let r = b.post("/authy/token", &[("token", &token)]).await;
