@@ -239,7 +239,7 @@ fn authority(url: &str) -> String {
 fn random_key() -> String {
     let mut bytes = [0u8; 24];
     getrandom::getrandom(&mut bytes).expect("the OS random source works");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&bytes)
 }
 
 async fn stylesheet() -> Response {

@@ -53,12 +53,11 @@ pub(crate) fn body(inner: &Inner, a: &ApprovalRequest, nonce_time: i64) -> Value
     let device_id = 2_000_000 + a.authy_id % 1_000_000;
     // The device's own RSA signature: 256 opaque bytes that no receiver checks.
     let device_signature = {
-        use base64::Engine as _;
         let mut seed = [0u8; 256];
         for (i, b) in a.uuid.bytes().cycle().take(256).enumerate() {
             seed[i] = b.wrapping_mul(31).wrapping_add(i as u8);
         }
-        base64::engine::general_purpose::STANDARD.encode(seed)
+        data_encoding::BASE64.encode(&seed)
     };
     let status = a.status.as_str();
     json!({

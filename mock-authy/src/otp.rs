@@ -24,21 +24,7 @@ pub(crate) fn totp(secret: &[u8], step: i64) -> String {
 
 /// RFC 4648 base32 without padding, for `otpauth://` URIs.
 pub(crate) fn base32(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = String::new();
-    let (mut buf, mut bits) = (0u32, 0u32);
-    for &b in data {
-        buf = (buf << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(ALPHABET[((buf >> bits) & 31) as usize] as char);
-        }
-    }
-    if bits > 0 {
-        out.push(ALPHABET[((buf << (5 - bits)) & 31) as usize] as char);
-    }
-    out
+    data_encoding::BASE32_NOPAD.encode(data)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ impl Rng {
     /// A v1-looking uuid, shaped like Authy's (`dda2c400-bc43-0135-d7be-1285ca17e122`).
     pub(crate) fn uuid(&mut self) -> String {
         let b: [u8; 16] = self.bytes();
-        let h = |s: &[u8]| s.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let h = |s: &[u8]| data_encoding::HEXLOWER.encode(s);
         format!(
             "{}-{}-0135-{}-{}",
             h(&b[0..4]),

@@ -10,7 +10,6 @@
 //! indices (`logos[0][res]` → `logos[][res]`) and form-encodes each pair. This is ActiveSupport's
 //! `Hash#to_query`, which is what Authy's own back end (Rails) produces.
 
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -118,7 +117,7 @@ pub fn sign(api_key: &str, nonce: &str, method: &str, url: &str, canonical_param
     for part in [nonce, "|", method, "|", url, "|", canonical_params] {
         mac.update(part.as_bytes());
     }
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    data_encoding::BASE64.encode(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]

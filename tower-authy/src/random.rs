@@ -1,7 +1,5 @@
 //! Unpredictable values from the operating system.
 
-use base64::Engine as _;
-
 /// `N` random bytes. Panics only if the OS has no randomness, where nothing secure can run.
 pub(crate) fn bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
@@ -11,7 +9,7 @@ pub(crate) fn bytes<const N: usize>() -> [u8; N] {
 
 /// 128 random bits as URL-safe base64 (22 characters).
 pub(crate) fn id() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes::<16>())
+    data_encoding::BASE64URL_NOPAD.encode(&bytes::<16>())
 }
 
 /// A code of `n` decimal digits, uniformly drawn.

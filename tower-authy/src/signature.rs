@@ -5,7 +5,6 @@
 //! (`a[b]`, `a[0]`), sorted by the indexed key, with indices then dropped (`a[]`), and
 //! form-encoded. The comparison is `Mac::verify_slice`, which is constant-time.
 
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -108,7 +107,7 @@ pub(crate) fn verify(
     signed: Signed<'_>,
     signature: &str,
 ) -> bool {
-    let Ok(given) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else {
+    let Ok(given) = data_encoding::BASE64.decode(signature.trim().as_bytes()) else {
         return false;
     };
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {

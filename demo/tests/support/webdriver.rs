@@ -224,10 +224,9 @@ impl Driver {
     }
 
     pub async fn screenshot(&self, path: &std::path::Path) {
-        use base64::Engine as _;
         let b64 = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
+        let png = data_encoding::BASE64
+            .decode(b64.as_str().unwrap().as_bytes())
             .unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, png).unwrap();

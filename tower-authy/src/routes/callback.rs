@@ -248,17 +248,16 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
 /// Identifies a signed callback by its nonce and the signature's decoded bytes, so re-encodings
 /// of one signature (padding, white space) count as the same callback.
 fn digest(signature: &str, nonce: &str) -> String {
-    use base64::Engine as _;
     use sha2::{Digest, Sha256};
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(signature.trim())
+    let raw = data_encoding::BASE64
+        .decode(signature.trim().as_bytes())
         .unwrap_or_default();
     let h = Sha256::new()
         .chain_update(nonce.as_bytes())
         .chain_update(b"|")
         .chain_update(&raw)
         .finalize();
-    h.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(&h)
 }
 
 /// Parses a callback body or query the way the handler does, for fuzzing.

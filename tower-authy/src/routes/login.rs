@@ -238,9 +238,5 @@ pub(crate) async fn login(
 /// without revealing the id itself.
 fn challenge_digest(id: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(id.as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    data_encoding::HEXLOWER.encode(&Sha256::digest(id.as_bytes())[..8])
 }
