@@ -1,88 +1,12 @@
-//! The Authy REST API (authy-api.md part A), as one handler with its own small router: Authy's
-//! paths need slash collapsing and Authy-shaped 404/405 bodies, which a generic router cannot give.
+//! Each endpoint's answer, as Authy gives it (authy-api.md A.4).
 
 use crate::endpoint::Endpoint;
-use crate::model::{
-    ApprovalRequest, ApprovalStatus, Channel, FaultKind, JournalEntry, VerifyOutcome,
-    object_or_empty,
-};
-use crate::params::{self, ParamsError};
-use crate::state::{DropConnection, Inner};
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, Method, StatusCode, header};
+use crate::model::{ApprovalRequest, ApprovalStatus, Channel, VerifyOutcome, object_or_empty};
+use crate::params::{self};
+use crate::state::Inner;
+use http::StatusCode;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Bodies larger than this get 413.
-pub(crate) const MAX_BODY: usize = 64 * 1024;
-
-enum Route {
-    Found(Endpoint, Vec<String>),
-    WrongMethod,
-    NotFound,
-}
-
-fn route(method: &Method, segs: &[String]) -> Route {
-    use Endpoint as E;
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    let (endpoint, expected, args): (E, Method, Vec<&str>) = match s.as_slice() {
-        ["protected", "json", "users", "new"] => (E::UsersNew, Method::POST, vec![]),
-        ["protected", "json", "users", id, "status"] => (E::UserStatus, Method::GET, vec![id]),
-        ["protected", "json", "users", id, "remove" | "delete"]
-        | ["protected", "json", "users", "delete", id] => (E::UserDelete, Method::POST, vec![id]),
-        ["protected", "json", "users", id, "secret"] => (E::Secret, Method::POST, vec![id]),
-        ["protected", "json", "sms", id] => (E::Sms, Method::GET, vec![id]),
-        ["protected", "json", "call", id] => (E::Call, Method::GET, vec![id]),
-        ["protected", "json", "verify", token, id] => (E::Verify, Method::GET, vec![token, id]),
-        ["protected", "json", "app", "details"] => (E::AppDetails, Method::GET, vec![]),
-        ["onetouch", "json", "users", id, "approval_requests"] => {
-            (E::ApprovalRequestCreate, Method::POST, vec![id])
-        }
-        ["onetouch", "json", "approval_requests", uuid] => {
-            (E::ApprovalRequestGet, Method::GET, vec![uuid])
-        }
-        _ => return Route::NotFound,
-    };
-    if *method != expected {
-        return Route::WrongMethod;
-    }
-    Route::Found(endpoint, args.into_iter().map(str::to_owned).collect())
-}
-
-/// Splits a path into percent-decoded segments, collapsing duplicate slashes.
-fn segments(path: &str) -> Option<Vec<String>> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect()
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    // A `%` not followed by two hex digits, or invalid UTF-8, is a bad request (400).
-    let well_formed = s
-        .split('%')
-        .skip(1)
-        .all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit));
-    if !well_formed {
-        return None;
-    }
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8()
-        .ok()
-        .map(std::borrow::Cow::into_owned)
-}
-
-/// Splits and routes a path for every method; true when some endpoint matched.
-pub(crate) fn fuzz_route(path: &str) -> bool {
-    segments(path).is_some_and(|segs| {
-        [Method::GET, Method::POST]
-            .iter()
-            .any(|m| matches!(route(m, &segs), Route::Found(..)))
-    })
-}
 
 /// An Authy error body: `{"message", "success": false, "errors": {"message"}, "error_code"}`.
 pub(crate) fn error_body(message: &str, code: &str) -> Value {
@@ -103,221 +27,6 @@ fn invalid_parameter(what: &str) -> (StatusCode, Value) {
     )
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-/// The one handler for every non-control path.
-pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let method = parts.method.clone();
-    let path = parts.uri.path().to_owned();
-    let normalized = format!(
-        "/{}",
-        path.split('/')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("/")
-    );
-    let now = inner.clock.now();
-    let mut entry = JournalEntry {
-        seq: 0,
-        at: now,
-        method: method.to_string(),
-        path: normalized,
-        endpoint: "unknown".into(),
-        status: 0,
-        params: Value::Null,
-        fault: None,
-    };
-
-    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            let b = error_body("Request entity too large", "60002");
-            entry.status = 413;
-            inner.with_world(|w| w.record(entry));
-            inner.notify();
-            return json_response(StatusCode::PAYLOAD_TOO_LARGE, &b);
-        }
-    };
-    // Once received, a request runs to the end in its own task, as on a real server: a client
-    // that times out and hangs up does not undo the push or the SMS it asked for.
-    let task_inner = Arc::clone(&inner);
-    let task = tokio::spawn(async move {
-        let (response, status) = dispatch(
-            &task_inner,
-            &parts.headers,
-            &method,
-            &path,
-            parts.uri.query(),
-            &bytes,
-            &mut entry,
-        )
-        .await;
-        entry.status = status;
-        task_inner.with_world(|w| w.record(entry));
-        task_inner.notify();
-        response
-    });
-    match task.await {
-        Ok(response) => response,
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-async fn dispatch(
-    inner: &Arc<Inner>,
-    headers: &HeaderMap,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-    body: &Bytes,
-    entry: &mut JournalEntry,
-) -> (Response, u16) {
-    let plain = |status: StatusCode, b: Value| {
-        let code = status.as_u16();
-        (json_response(status, &b), code)
-    };
-    let Some(segs) = segments(path) else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            error_body("Invalid request", "60002"),
-        );
-    };
-    let (endpoint, args) = match route(method, &segs) {
-        Route::Found(e, a) => (e, a),
-        Route::WrongMethod => {
-            return plain(
-                StatusCode::METHOD_NOT_ALLOWED,
-                error_body("Method not allowed", "60002"),
-            );
-        }
-        Route::NotFound => {
-            return plain(
-                StatusCode::NOT_FOUND,
-                error_body("Resource not found", "60000"),
-            );
-        }
-    };
-    entry.endpoint = endpoint.name().to_owned();
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let parsed = params::parse(query, content_type, body);
-    if let Ok(p) = &parsed {
-        let mut shown = p.clone();
-        shown.remove("api_key");
-        entry.params = Value::Object(shown);
-    }
-
-    // Faults come first: they simulate the service failing, whoever is asking.
-    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint));
-    if delay_ms > 0 {
-        entry.fault = Some(format!("latency {delay_ms} ms"));
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-    }
-    if let Some(fault) = fault {
-        entry.fault = Some(format!("{fault:?}"));
-        return fault_response(fault);
-    }
-
-    let params = match parsed {
-        Ok(p) => p,
-        Err(ParamsError::MalformedJson) => {
-            return plain(
-                StatusCode::BAD_REQUEST,
-                error_body("Invalid request: malformed JSON body", "60002"),
-            );
-        }
-        Err(ParamsError::MalformedForm) => {
-            return plain(
-                StatusCode::BAD_REQUEST,
-                error_body("Invalid request: malformed parameters", "60002"),
-            );
-        }
-    };
-    let key = headers
-        .get("x-authy-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| params::text(&params, "api_key"));
-    if key.as_deref() != Some(inner.config.api_key.as_str()) {
-        return plain(
-            StatusCode::UNAUTHORIZED,
-            error_body("Invalid API key", "60001"),
-        );
-    }
-    let (status, b) = endpoint_response(inner, endpoint, &args, &params);
-    plain(status, b)
-}
-
-fn fault_response(fault: FaultKind) -> (Response, u16) {
-    match fault {
-        FaultKind::Status {
-            status,
-            error_code,
-            message,
-        } => {
-            let s = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (
-                json_response(s, &error_body(&message, &error_code)),
-                s.as_u16(),
-            )
-        }
-        FaultKind::MalformedJson => {
-            // Contains `"token":"is valid"`, so a client that substring-matches is caught out.
-            let body = r#"{"message":"Token is valid.","token":"is valid","success":"#;
-            (
-                (
-                    StatusCode::OK,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    body,
-                )
-                    .into_response(),
-                200,
-            )
-        }
-        FaultKind::TruncatedBody => {
-            // Headers and a first chunk go out; the stream then fails, which makes hyper cut
-            // the connection mid-body. The pause lets the first chunk reach the socket first.
-            let body = Body::from_stream(futures_util::stream::unfold(0u8, |step| async move {
-                match step {
-                    0 => Some((
-                        Ok(Bytes::from_static(br#"{"message":"User status.","succ"#)),
-                        1,
-                    )),
-                    1 => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Some((Err(std::io::Error::other("fault: body truncated")), 2))
-                    }
-                    _ => None,
-                }
-            }));
-            (
-                (
-                    StatusCode::OK,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    body,
-                )
-                    .into_response(),
-                200,
-            )
-        }
-        FaultKind::DropConnection => {
-            let mut r = StatusCode::OK.into_response();
-            r.extensions_mut().insert(DropConnection);
-            (r, 0)
-        }
-        FaultKind::Latency { .. } => unreachable!("latency is never terminal"),
-    }
-}
-
 fn parse_id(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -331,7 +40,7 @@ fn masked_cellphone(country_code: &str, cellphone: &str) -> String {
     format!("+{country_code}-XXX-XXX-XX{last2}")
 }
 
-fn endpoint_response(
+pub(super) fn endpoint_response(
     inner: &Arc<Inner>,
     endpoint: Endpoint,
     args: &[String],
@@ -673,17 +382,6 @@ mod tests {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso8601(1_486_688_992), "2017-02-10T01:09:52Z");
         assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
-    }
-
-    #[test]
-    fn paths_collapse_and_decode() {
-        assert_eq!(
-            segments("//protected/json//verify/%30123456/7").unwrap(),
-            ["protected", "json", "verify", "0123456", "7"]
-        );
-        assert!(segments("/a/%zz").is_none());
-        assert!(segments("/a/%2").is_none());
-        assert!(segments("/a/%ff").is_none());
     }
 
     #[test]
