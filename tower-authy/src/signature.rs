@@ -4,6 +4,11 @@
 //! (never rebuilt from `Host` or `X-Forwarded-*`), and `params` is the body flattened Rails-style
 //! (`a[b]`, `a[0]`), sorted by the indexed key, with indices then dropped (`a[]`), and
 //! form-encoded. The comparison is `Mac::verify_slice`, which is constant-time.
+//!
+//! The canonicaliser is written by hand on purpose: it must reproduce Ruby's `to_query`
+//! flattening and `CGI.escape` byte for byte (space as `+`, `~` escaped, sort before index
+//! removal), which no general-purpose URL-encoding crate does. The known-answer vectors in
+//! `tests/vectors/` and the fuzz targets hold it to that.
 
 use hmac::{Hmac, Mac};
 use serde_json::Value;
