@@ -8,7 +8,8 @@ mod serve;
 pub mod users;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{StatusCode, header};
+use axum::http::header::HeaderName;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
@@ -24,8 +25,11 @@ use tower_authy::{
     SystemClock, TwoFactor, VerifiedUser,
 };
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 use tower_sessions::{MemoryStore, Session};
 use users::{NewUser, SignupError, SqliteUsers};
 
@@ -211,13 +215,23 @@ fn app(state: AppState) -> Router {
         .route_layer(two_factor.layer())
         .route("/", get(home))
         .route("/signup", get(signup_form).post(signup))
-        .route("/static/app.css", get(stylesheet))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             state.request_timeout,
         ))
         .layer(RequestBodyLimitLayer::new(16 * 1024));
+    // Static files, from the crate's `static/` folder; cacheable, unlike the pages.
+    let assets = Router::new()
+        .nest_service(
+            "/static",
+            ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("max-age=300"),
+        ));
     let mut router = own_pages
+        .merge(assets)
         .merge(two_factor.router())
         .with_state(state)
         .layer(two_factor.session_layer(MemoryStore::default()));
@@ -225,9 +239,18 @@ fn app(state: AppState) -> Router {
     for (name, value) in tower_authy::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    router.layer(axum::middleware::from_fn(move |req, next| {
-        serve::only_our_host(Arc::clone(&hosts), req, next)
-    }))
+    router
+        .layer(axum::middleware::from_fn(move |req, next| {
+            serve::only_our_host(Arc::clone(&hosts), req, next)
+        }))
+        // Traced (at debug level) with cookies and keys hidden from the logs.
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveHeadersLayer::new([
+            header::COOKIE,
+            header::SET_COOKIE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-authy-api-key"),
+        ]))
 }
 
 /// `host:port` of a URL such as `http://127.0.0.1:3000/...`, lower-cased.
@@ -240,17 +263,6 @@ fn random_key() -> String {
     let mut bytes = [0u8; 24];
     getrandom::getrandom(&mut bytes).expect("the OS random source works");
     data_encoding::HEXLOWER.encode(&bytes)
-}
-
-async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=300"),
-        ],
-        include_str!("../static/app.css"),
-    )
-        .into_response()
 }
 
 async fn home() -> Html<String> {

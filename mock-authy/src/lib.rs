@@ -52,10 +52,21 @@ use std::sync::Arc;
 
 /// The whole HTTP surface: control API and phone page under `/__mock`, Authy everywhere else.
 fn router(inner: Arc<state::Inner>) -> axum::Router {
+    use http::header::{self, HeaderName};
     axum::Router::new()
         .nest("/__mock", control::router(&inner))
         .fallback(api::handle)
         .with_state(inner)
+        // Traced (at debug level) with the API key and control token hidden from the logs.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer::new([
+                header::AUTHORIZATION,
+                header::COOKIE,
+                HeaderName::from_static("x-authy-api-key"),
+                HeaderName::from_static("x-mock-control-token"),
+            ]),
+        )
 }
 
 /// Internal parsers, exposed for the fuzz targets only. Not part of the API.
