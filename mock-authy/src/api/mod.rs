@@ -10,6 +10,7 @@ mod route;
 
 use endpoints::{endpoint_response, error_body};
 use faults::fault_response;
+#[cfg(feature = "fuzzing")]
 pub(crate) use route::fuzz_route;
 use route::{Route, route, segments};
 

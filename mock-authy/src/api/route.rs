@@ -60,6 +60,7 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// Splits and routes a path for every method; true when some endpoint matched.
+#[cfg(feature = "fuzzing")]
 pub(crate) fn fuzz_route(path: &str) -> bool {
     segments(path).is_some_and(|segs| {
         [Method::GET, Method::POST]

@@ -86,7 +86,7 @@ impl TwoFactorBuilder {
             shared: Arc::new(Shared {
                 client: self.client,
                 users: self.users,
-                challenges: self.challenges,
+                challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,
                 clock: self.clock,
                 callback_url: url,
                 prefix: self.prefix,

@@ -2,7 +2,7 @@
 
 use crate::client::AuthyClient;
 use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
-use crate::store::{ChallengeStore, Clock, MemoryChallengeStore, SystemClock, UserStore};
+use crate::store::{ChallengeStore, Clock, SystemClock, UserStore};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use std::time::Duration;
 pub struct TwoFactorBuilder {
     pub(super) client: AuthyClient,
     pub(super) users: Arc<dyn UserStore>,
-    pub(super) challenges: Arc<dyn ChallengeStore>,
+    pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) prefix: String,
     pub(super) callback_url: Option<String>,
@@ -49,7 +49,10 @@ impl TwoFactorBuilder {
         TwoFactorBuilder {
             client,
             users,
-            challenges: Arc::new(MemoryChallengeStore::new()),
+            #[cfg(feature = "memory-store")]
+            challenges: Some(Arc::new(crate::store::MemoryChallengeStore::new())),
+            #[cfg(not(feature = "memory-store"))]
+            challenges: None,
             clock: Arc::new(SystemClock),
             prefix: "/authy".to_owned(),
             callback_url: None,
@@ -113,7 +116,7 @@ impl TwoFactorBuilder {
     /// # builder.build().unwrap();
     /// ```
     pub fn challenge_store(mut self, store: impl ChallengeStore) -> Self {
-        self.challenges = Arc::new(store);
+        self.challenges = Some(Arc::new(store));
         self
     }
 

@@ -7,6 +7,9 @@ pub enum ConfigError {
     /// The path prefix must look like `/authy`: a leading slash, no trailing slash, no `?` or `#`.
     #[error("the path prefix {0:?} must start with '/', not end with '/', and hold no '?' or '#'")]
     Prefix(String),
+    /// No challenge store was given, and the `memory-store` feature (the default one) is off.
+    #[error("a challenge store is required (the memory-store feature is off)")]
+    MissingChallengeStore,
     /// No callback URL was given; Authy's signature covers it, so it must be known exactly.
     #[error("a callback URL is required (the public URL Authy posts OneTouch callbacks to)")]
     MissingCallbackUrl,

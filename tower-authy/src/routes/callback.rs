@@ -262,6 +262,7 @@ fn digest(signature: &str, nonce: &str) -> String {
 
 /// Parses a callback body or query the way the handler does, for fuzzing.
 #[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub fn parse_for_fuzzing(body: &[u8], query: &str) -> bool {
     let from_body = serde_json::from_slice::<Value>(body)
         .ok()

@@ -1,8 +1,5 @@
 //! The time, as the stores and flows read it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-
 /// The time, in Unix seconds. Tests substitute a [`ManualClock`] to test expiry without sleeping.
 pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     /// Now, in Unix seconds.
@@ -21,24 +18,29 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told. Clones share the same time.
+/// A clock that moves only when told. Clones share the same time. (Feature `test-util`.)
+#[cfg(feature = "test-util")]
 #[derive(Debug, Clone, Default)]
-pub struct ManualClock(Arc<AtomicI64>);
+pub struct ManualClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
 
+#[cfg(feature = "test-util")]
 impl ManualClock {
     /// A clock reading `unix_seconds`.
     pub fn new(unix_seconds: i64) -> Self {
-        ManualClock(Arc::new(AtomicI64::new(unix_seconds)))
+        ManualClock(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+            unix_seconds,
+        )))
     }
 
     /// Moves the clock forward.
     pub fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

@@ -7,13 +7,21 @@
 
 mod challenge;
 mod clock;
+#[cfg(feature = "memory-store")]
 mod memory;
+#[cfg(feature = "memory-store")]
+mod memory_users;
 mod user;
 
 pub use challenge::{AttemptDecision, Challenge, ChallengeState, ChallengeStore};
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
+#[cfg(feature = "memory-store")]
 pub use memory::MemoryChallengeStore;
-pub use user::{MemoryUserStore, UserRecord, UserStore};
+#[cfg(feature = "memory-store")]
+pub use memory_users::MemoryUserStore;
+pub use user::{UserRecord, UserStore};
 
 /// A store could not answer. Nobody gets in while this happens.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,112 @@
+//! [`MemoryUserStore`]: users in memory, for tests and examples.
+
+use super::{StoreError, UserRecord, UserStore};
+use crate::secret::{Password, ct_eq};
+use async_trait::async_trait;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// An in-memory [`UserStore`] for tests and examples. Passwords are kept as keyed hashes and
+/// compared in constant time.
+#[derive(Clone)]
+pub struct MemoryUserStore {
+    inner: Arc<Mutex<MemoryUsers>>,
+}
+
+struct MemoryUsers {
+    key: [u8; 32],
+    by_login: HashMap<String, (UserRecord, [u8; 32])>,
+    next_id: u64,
+}
+
+impl std::fmt::Debug for MemoryUserStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .by_login
+            .len();
+        f.debug_struct("MemoryUserStore")
+            .field("users", &n)
+            .finish()
+    }
+}
+
+impl Default for MemoryUserStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryUserStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryUserStore {
+            inner: Arc::new(Mutex::new(MemoryUsers {
+                key: crate::random::bytes(),
+                by_login: HashMap::new(),
+                next_id: 1,
+            })),
+        }
+    }
+
+    /// Adds (or replaces) a user and returns their id.
+    pub fn insert(&self, login: &str, password: &str, authy_id: Option<u64>) -> String {
+        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = users
+            .by_login
+            .get(login)
+            .map_or_else(|| users.next_id.to_string(), |(u, _)| u.id.clone());
+        users.next_id += 1;
+        let hash = keyed_hash(&users.key, password);
+        users.by_login.insert(
+            login.to_owned(),
+            (
+                UserRecord {
+                    id: id.clone(),
+                    login: login.to_owned(),
+                    authy_id,
+                },
+                hash,
+            ),
+        );
+        id
+    }
+}
+
+fn keyed_hash(key: &[u8], password: &str) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(password.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+#[async_trait]
+impl UserStore for MemoryUserStore {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &Password,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let given = keyed_hash(&users.key, password.expose());
+        // Compare against a dummy for unknown logins too, so both paths do the same work.
+        let (user, stored) = match users.by_login.get(login) {
+            Some((u, h)) => (Some(u), *h),
+            None => (None, [0u8; 32]),
+        };
+        let matches = ct_eq(&given, &stored);
+        Ok(user.filter(|_| matches).cloned())
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        let users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(users
+            .by_login
+            .values()
+            .find(|(u, _)| u.id == id)
+            .map(|(u, _)| u.clone()))
+    }
+}
