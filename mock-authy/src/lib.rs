@@ -1,14 +1,6 @@
-//! An offline, controllable simulator of the Authy API.
+#![doc = include_str!("../README.md")]
 //!
-//! `mock-authy` speaks the Authy REST API as real clients use it (`X-Authy-API-Key` or
-//! `api_key`, Rails bracket forms or JSON bodies, Authy's exact bodies and `error_code`s) and
-//! delivers signed OneTouch callbacks, so that a two-factor integration can be tested and
-//! demonstrated with no account and no network. Tests steer it through the [`MockAuthy`] handle,
-//! other processes through the control API under `/__mock` (see the crate README), and people
-//! through the virtual phone page at `/__mock/phone`.
-//!
-//! It implements the documented Authy contract and nothing of `tower-authy`, so it cannot share
-//! that crate's mistakes.
+//! # Steering from a test
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
