@@ -253,10 +253,16 @@ fn app(state: AppState) -> Router {
         ]))
 }
 
-/// `host:port` of a URL such as `http://127.0.0.1:3000/...`, lower-cased.
+/// The `Host` value browsers send for a URL: `host[:port]`, the port only when not the
+/// scheme's default. Empty for a URL that does not parse (then nothing matches it).
 fn authority(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split('/').next().unwrap_or("").to_ascii_lowercase()
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(u.port().map_or(host.clone(), |p| format!("{host}:{p}")))
+        })
+        .unwrap_or_default()
 }
 
 fn random_key() -> String {

@@ -265,13 +265,7 @@ async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
     b.login("ada@example.com", PASSWORD).await;
     let uuid = w.latest_push(authy_id).await;
 
-    let mut events = b
-        .http
-        .get(format!("{}/authy/events", b.base))
-        .header("cookie", b.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let mut events = b.open_events().await;
     assert_eq!(events.headers()["content-type"], "text/event-stream");
     let first = tokio::time::timeout(WAIT, events.chunk())
         .await
@@ -315,13 +309,7 @@ async fn a_lost_callback_is_recovered_from_authys_record() {
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     let uuid = w.latest_push(authy_id).await;
-    let mut events = b
-        .http
-        .get(format!("{}/authy/events", b.base))
-        .header("cookie", b.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let mut events = b.open_events().await;
 
     // The callback never arrives: no URL configured at Authy's side.
     w.mock.set_callback(None);

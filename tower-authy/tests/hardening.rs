@@ -379,6 +379,14 @@ async fn sms_and_push_limits_hold_per_phone_across_accounts() {
     );
 }
 
+/// How many times Authy was asked for an approval request's status.
+fn authy_polls(mock: &mock_authy::MockAuthy) -> usize {
+    mock.journal()
+        .iter()
+        .filter(|e| e.endpoint == "approval_request_get")
+        .count()
+}
+
 #[tokio::test]
 async fn many_streams_on_one_login_share_one_authy_poll() {
     let w = World::start_with(Options {
@@ -396,40 +404,22 @@ async fn many_streams_on_one_login_share_one_authy_poll() {
     w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
-    let polls = |w: &World| {
-        w.mock
-            .journal()
-            .iter()
-            .filter(|e| e.endpoint == "approval_request_get")
-            .count()
-    };
     let opened = Instant::now();
     let mut streams = Vec::new();
     for _ in 0..8 {
-        let r = b
-            .http
-            .get(format!("{}/authy/events", b.base))
-            .header("cookie", b.cookie.clone().unwrap())
-            .send()
-            .await
-            .unwrap();
+        let r = b.open_events().await;
         assert_eq!(r.status(), 200);
         streams.push(r);
     }
     w.mock
         .wait_for(Duration::from_secs(20), |m| {
-            (m.journal()
-                .iter()
-                .filter(|e| e.endpoint == "approval_request_get")
-                .count()
-                >= 3)
-                .then_some(())
+            (authy_polls(m) >= 3).then_some(())
         })
         .await
         .expect("the waiting streams asked Authy");
     drop(streams);
     let elapsed = opened.elapsed().as_secs_f64();
-    let n = polls(&w);
+    let n = authy_polls(&w.mock);
     // One poll per whole second at most (the store's clock counts seconds), so at most
     // elapsed + 1 of them; eight independent streams would have made eight at once.
     assert!(
@@ -453,16 +443,10 @@ async fn event_streams_are_capped_per_login() {
     w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
-    let open = |b: &Browser| {
-        b.http
-            .get(format!("{}/authy/events", b.base))
-            .header("cookie", b.cookie.clone().unwrap())
-            .send()
-    };
-    let first = open(&b).await.unwrap();
-    let _second = open(&b).await.unwrap();
+    let first = b.open_events().await;
+    let _second = b.open_events().await;
     assert_eq!(first.status(), 200);
-    let third = open(&b).await.unwrap();
+    let third = b.open_events().await;
     assert_eq!(third.status(), 429);
     assert!(third.headers().contains_key("retry-after"));
 
@@ -470,7 +454,7 @@ async fn event_streams_are_capped_per_login() {
     drop(first);
     let deadline = Instant::now() + support::WAIT;
     loop {
-        let again = open(&b).await.unwrap();
+        let again = b.open_events().await;
         if again.status() == 200 {
             break;
         }

@@ -117,6 +117,16 @@ impl Browser {
             .await
     }
 
+    /// Opens the waiting page's event stream in this session (not read yet).
+    pub async fn open_events(&self) -> reqwest::Response {
+        self.http
+            .get(format!("{}/authy/events", self.base))
+            .header("cookie", self.cookie.clone().unwrap())
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn status(&mut self) -> String {
         self.get_json("/authy/status").await.json()["status"]
             .as_str()
