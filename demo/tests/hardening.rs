@@ -5,6 +5,7 @@
 
 use demo::{AuthyMode, Config, Demo};
 use std::time::Duration;
+use test_support::Browser;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -28,46 +29,16 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// A session cookie and its CSRF token.
-async fn session(demo: &Demo) -> (String, String) {
-    let r = http()
-        .get(format!("{}/authy/login", demo.url))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (cookie, csrf)
-}
-
 async fn sign_up(demo: &Demo, email: &str, phone: &str) -> u16 {
-    let (cookie, csrf) = session(demo).await;
-    http()
-        .post(format!("{}/signup", demo.url))
-        .header("cookie", cookie)
-        .form(&[
-            ("name", "Ada"),
-            ("email", email),
-            ("password", "a long enough password"),
-            ("country_code", "1"),
-            ("phone", phone),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let mut b = Browser::new(&demo.url);
+    let fields = [
+        ("name", "Ada"),
+        ("email", email),
+        ("password", "a long enough password"),
+        ("country_code", "1"),
+        ("phone", phone),
+    ];
+    b.post("/signup", &fields).await.status
 }
 
 #[tokio::test]

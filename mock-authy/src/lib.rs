@@ -18,6 +18,7 @@
 
 mod api;
 mod callback;
+mod client;
 mod clock;
 mod control;
 mod delivery;
@@ -32,6 +33,7 @@ pub mod signature;
 mod state;
 
 pub use callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
+pub use client::{AppToken, ClientError, ControlClient, Decision};
 pub use endpoint::{Endpoint, FaultTarget};
 pub use handle::MockAuthy;
 pub use model::{

@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use e2e::{App, Browser, MockProcess, PASSWORD};
+use mock_authy::{CallbackMethod, Endpoint};
 use std::time::Duration;
+use test_support::{App, Browser, MockProcess, PASSWORD};
 
 const GUESSES: usize = 10_000;
 const PER_LOGIN: u32 = 5;
@@ -24,20 +25,7 @@ impl Rng {
 }
 
 fn attacker(app: &App, n: u64) -> Browser {
-    let mut b = app.browser();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        "x-forwarded-for",
-        format!("198.51.{}.{}", n / 250 % 250, n % 250)
-            .parse()
-            .unwrap(),
-    );
-    b.http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    b
+    Browser::forwarded_for(&app.base, &format!("198.51.{}.{}", n / 250 % 250, n % 250))
 }
 
 #[tokio::test]
@@ -60,7 +48,9 @@ async fn ten_thousand_guesses_reach_authy_at_most_the_account_limit() {
         }),
     )
     .await;
-    mock.set_callback(&app.callback_url).await;
+    mock.set_callback(Some((&app.callback_url, CallbackMethod::Post)))
+        .await
+        .unwrap();
     app.user("victim@example.com", "5551230001").await;
 
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
@@ -84,7 +74,7 @@ async fn ten_thousand_guesses_reach_authy_at_most_the_account_limit() {
             _ => {}
         }
     }
-    let reached = mock.calls("verify").await;
+    let reached = mock.calls(Endpoint::Verify).await.unwrap();
     println!(
         "brute force: {GUESSES} guesses, {logins} password logins ({refused_logins} refused while locked), \
          {reached} reached Authy, {wrong} answered 'wrong code', {successes} succeeded"

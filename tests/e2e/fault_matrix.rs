@@ -4,31 +4,27 @@
 
 #![allow(clippy::unwrap_used)]
 
-use e2e::{App, Browser, MockProcess, PASSWORD};
-use serde_json::{Value, json};
+use mock_authy::{CallbackMethod, Endpoint, Fault, FaultKind};
 use std::time::Duration;
+use test_support::{App, Browser, MockProcess, PASSWORD};
 
-fn faults() -> Vec<(&'static str, Value)> {
+fn status(status: u16, error_code: &str, message: &str) -> FaultKind {
+    FaultKind::Status {
+        status,
+        error_code: error_code.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn faults() -> Vec<(&'static str, FaultKind)> {
     vec![
-        (
-            "latency past the timeout",
-            json!({"kind": "latency", "ms": 1500}),
-        ),
-        (
-            "500",
-            json!({"kind": "status", "status": 500, "error_code": "60000", "message": "Internal error"}),
-        ),
-        (
-            "503",
-            json!({"kind": "status", "status": 503, "error_code": "60000", "message": "Unavailable"}),
-        ),
-        (
-            "429 60003",
-            json!({"kind": "status", "status": 429, "error_code": "60003", "message": "DoS protection"}),
-        ),
-        ("malformed JSON", json!({"kind": "malformed_json"})),
-        ("truncated body", json!({"kind": "truncated_body"})),
-        ("dropped connection", json!({"kind": "drop_connection"})),
+        ("latency past the timeout", FaultKind::Latency { ms: 1500 }),
+        ("500", status(500, "60000", "Internal error")),
+        ("503", status(503, "60000", "Unavailable")),
+        ("429 60003", status(429, "60003", "DoS protection")),
+        ("malformed JSON", FaultKind::MalformedJson),
+        ("truncated body", FaultKind::TruncatedBody),
+        ("dropped connection", FaultKind::DropConnection),
     ]
 }
 
@@ -42,12 +38,12 @@ enum Step {
 }
 
 impl Step {
-    fn endpoint(self) -> &'static str {
+    fn endpoint(self) -> Endpoint {
         match self {
-            Step::Login => "approval_request_create",
-            Step::Token => "verify",
-            Step::Sms => "sms",
-            Step::Call => "call",
+            Step::Login => Endpoint::ApprovalRequestCreate,
+            Step::Token => Endpoint::Verify,
+            Step::Sms => Endpoint::Sms,
+            Step::Call => Endpoint::Call,
         }
     }
 }
@@ -68,7 +64,9 @@ async fn every_fault_on_every_step_fails_closed_without_retries() {
         }),
     )
     .await;
-    mock.set_callback(&app.callback_url).await;
+    mock.set_callback(Some((&app.callback_url, CallbackMethod::Post)))
+        .await
+        .unwrap();
     let id = app.user("ada@example.com", "5551230001").await;
     let mut checked = 0;
     for (name, fault) in faults() {
@@ -77,15 +75,13 @@ async fn every_fault_on_every_step_fails_closed_without_retries() {
             if !matches!(step, Step::Login) {
                 assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
             }
-            let mut f = fault.clone();
-            f["endpoint"] = json!(step.endpoint());
-            f["times"] = json!(1);
-            mock.add_fault(f).await;
-            let before = mock.calls(step.endpoint()).await;
+            let f = Fault::new(step.endpoint(), fault.clone()).times(1);
+            mock.add_fault(&f).await.unwrap();
+            let before = mock.calls(step.endpoint()).await.unwrap();
             let page = match step {
                 Step::Login => b.login("ada@example.com", PASSWORD).await,
                 Step::Token => {
-                    let token = mock.app_token(id).await;
+                    let token = mock.app_token(id).await.unwrap().token;
                     b.post("/authy/token", &[("token", &token)]).await
                 }
                 Step::Sms => b.post("/authy/sms", &[]).await,
@@ -109,7 +105,7 @@ async fn every_fault_on_every_step_fails_closed_without_retries() {
                 before + 1,
                 "{name} on {step:?}: called exactly once, never retried"
             );
-            mock.clear_faults().await;
+            mock.clear_faults().await.unwrap();
             checked += 1;
         }
     }

@@ -22,12 +22,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use e2e::{App, Browser, PASSWORD};
 use mock_authy::signature::{canonical_json, sign};
 use mock_authy::{CallbackMethod, MockAuthy, SentCallback};
 use proptest::prelude::*;
 use serde_json::json;
 use std::time::Duration;
+use test_support::{API_KEY, App, Browser, PASSWORD};
 use tower_authy::ManualClock;
 
 const T0: i64 = 1_760_000_000;
@@ -173,7 +173,7 @@ impl World {
     async fn new() -> World {
         let mock = MockAuthy::builder()
             .seed(9)
-            .api_key(e2e::API_KEY)
+            .api_key(API_KEY)
             .frozen_clock(T0)
             .start()
             .await

@@ -2,9 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
-use support::{PASSWORD, WAIT, World};
+use test_support::{PASSWORD, WAIT, World};
 
 #[tokio::test]
 async fn onetouch_approve_logs_in_and_rotates_the_session() {
@@ -18,14 +16,14 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
         (303, Some("/authy/login?return_to=%2Faccount"))
     );
     b.csrf_token().await;
-    let anonymous_cookie = b.cookie.clone();
+    let anonymous_cookie = b.cookie();
 
     let login = b.login("ada@example.com", PASSWORD).await;
     assert_eq!(
         (login.status, login.location.as_deref()),
         (303, Some("/authy/verify"))
     );
-    let pending_cookie = b.cookie.clone();
+    let pending_cookie = b.cookie();
     assert_ne!(
         anonymous_cookie, pending_cookie,
         "session id rotates when the password is accepted"
@@ -65,7 +63,8 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
         (303, Some("/account"))
     );
     assert_ne!(
-        b.cookie, pending_cookie,
+        b.cookie(),
+        pending_cookie,
         "session id rotates when the second factor completes"
     );
     let account = b.get("/account").await;
@@ -112,7 +111,7 @@ async fn onetouch_deny_ends_the_login() {
 
 #[tokio::test]
 async fn pending_login_expires_on_the_server_whatever_authy_says() {
-    let w = World::start_with(support::Options {
+    let w = World::start_with(test_support::Options {
         configure: Box::new(|b| b.challenge_ttl(std::time::Duration::from_secs(60))),
         ..Default::default()
     })
@@ -275,7 +274,7 @@ async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
     assert!(String::from_utf8_lossy(&first).contains(r#""status":"pending""#));
 
     w.mock.approve(&uuid).await.unwrap();
-    support::read_events_until(&mut events, r#""status":"approved""#).await;
+    test_support::read_events_until(&mut events, r#""status":"approved""#).await;
     // Approved is final: the stream ends.
     let end = tokio::time::timeout(WAIT, async {
         loop {
@@ -314,7 +313,7 @@ async fn a_lost_callback_is_recovered_from_authys_record() {
     // The callback never arrives: no URL configured at Authy's side.
     w.mock.set_callback(None);
     assert!(w.mock.approve(&uuid).await.unwrap().is_none());
-    support::read_events_until(&mut events, r#""status":"approved""#).await;
+    test_support::read_events_until(&mut events, r#""status":"approved""#).await;
     assert!(
         w.mock
             .journal()

@@ -4,12 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{Browser, Options, PASSWORD, World};
+use test_support::{Browser, Options, PASSWORD, World};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tower_authy::{
     LoginThrottle, MemoryChallengeStore, MemoryUserStore, StreamLimits, SystemClock, UserStore,
@@ -21,15 +19,7 @@ fn pushes(w: &World) -> usize {
 
 /// A browser whose requests all carry this `X-Forwarded-For`.
 fn behind(w: &World, forwarded_for: &str) -> Browser {
-    let mut b = w.browser();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-forwarded-for", forwarded_for.parse().unwrap());
-    b.http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    b
+    Browser::forwarded_for(&w.base, forwarded_for)
 }
 
 #[tokio::test]
@@ -111,7 +101,6 @@ async fn throttled_and_wrong_password_answers_are_identical() {
         let r = b
             .http
             .post(format!("{}/authy/login", b.base))
-            .header("cookie", b.cookie.clone().unwrap())
             .header("accept", "application/json")
             .form(&[
                 ("login", "ada@example.com"),
@@ -452,7 +441,7 @@ async fn event_streams_are_capped_per_login() {
 
     // A closed page gives its place back.
     drop(first);
-    let deadline = Instant::now() + support::WAIT;
+    let deadline = Instant::now() + test_support::WAIT;
     loop {
         let again = b.open_events().await;
         if again.status() == 200 {
@@ -492,7 +481,7 @@ async fn a_slow_body_is_refused_within_the_timeout() {
     // Declares 200 bytes, sends 7, then nothing.
     let request = "POST /authy/login HTTP/1.1\r\nHost: app\r\n\
                    Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nlogin=a";
-    let status = raw_status(&w.base, request, support::WAIT).await;
+    let status = raw_status(&w.base, request, test_support::WAIT).await;
     assert_eq!(status.as_deref(), Some("HTTP/1.1 408 Request Timeout"));
 }
 
@@ -504,7 +493,7 @@ async fn a_declared_body_over_the_limit_is_refused_before_it_is_sent() {
             "POST {path} HTTP/1.1\r\nHost: app\r\nContent-Type: application/json\r\n\
              Content-Length: 10000000\r\n\r\n"
         );
-        let status = raw_status(&w.base, &request, support::WAIT).await;
+        let status = raw_status(&w.base, &request, test_support::WAIT).await;
         assert_eq!(
             status.as_deref(),
             Some("HTTP/1.1 413 Payload Too Large"),
@@ -531,7 +520,7 @@ async fn every_tower_authy_response_carries_the_security_headers() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let cookie = b.cookie.clone().unwrap();
+    let cookie = b.cookie().unwrap();
     let url = |p: &str| format!("{}{p}", w.base);
     let form = [("csrf_token", csrf.as_str()), ("token", "12")];
     let requests = vec![

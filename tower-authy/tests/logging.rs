@@ -2,11 +2,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use support::{PASSWORD, World};
+use test_support::{PASSWORD, World};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -66,7 +64,7 @@ async fn no_key_token_password_or_signature_in_the_logs() {
         PASSWORD,
         "0000000",
         &delivery.request.signature,
-        b.cookie.as_deref().unwrap().split('=').nth(1).unwrap(),
+        b.cookie().as_deref().unwrap().split('=').nth(1).unwrap(),
     ] {
         assert!(!text.contains(secret), "{secret:?} appears in the logs");
     }

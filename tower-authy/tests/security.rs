@@ -2,14 +2,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use mock_authy::signature::{canonical_json, canonical_query, sign};
 use mock_authy::{CallbackMethod, Fault, FaultKind};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Browser, Options, PASSWORD, World};
+use test_support::{Browser, Options, PASSWORD, World};
 
 /// Sends a callback signed with the right key for `body`, as Authy would, with a chosen nonce
 /// and signing URL.
@@ -60,14 +58,14 @@ async fn forged_callback_is_rejected_and_changes_nothing() {
             "x-authy-signature",
             "uq/wB8AR1Acvn0wFcjm7mmBJyR11nuuMhMy6semsAO8=",
         )
-        .header("x-authy-signature-nonce", support::T0.to_string())
+        .header("x-authy-signature-nonce", test_support::T0.to_string())
         .body(body.to_string())
         .send()
         .await
         .unwrap();
     assert_eq!(forged.status(), 401);
     // Signed with the wrong key.
-    let nonce = support::T0.to_string();
+    let nonce = test_support::T0.to_string();
     let wrong_key = sign(
         "not-the-key",
         &nonce,
@@ -104,7 +102,7 @@ async fn signature_uses_the_configured_url_not_the_host_header() {
     let body = callback_body(&uuid, authy_id, "approved");
     // What a proxy-confused app would rebuild from headers.
     let spoofed_url = "https://evil.example/authy/callback";
-    let nonce = support::T0.to_string();
+    let nonce = test_support::T0.to_string();
     let sig = sign(
         w.mock.api_key(),
         &nonce,
@@ -128,7 +126,7 @@ async fn signature_uses_the_configured_url_not_the_host_header() {
     assert_eq!(b.status().await, "pending");
     // The same body signed over the configured URL is accepted.
     assert_eq!(
-        send_callback(&w, &body, support::T0, &w.callback_url).await,
+        send_callback(&w, &body, test_support::T0, &w.callback_url).await,
         200
     );
     assert_eq!(b.status().await, "approved");
@@ -140,11 +138,11 @@ async fn stale_and_future_callbacks_are_rejected() {
     let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
     let body = callback_body(&uuid, authy_id, "approved");
     assert_eq!(
-        send_callback(&w, &body, support::T0 - 301, &w.callback_url).await,
+        send_callback(&w, &body, test_support::T0 - 301, &w.callback_url).await,
         401
     );
     assert_eq!(
-        send_callback(&w, &body, support::T0 + 301, &w.callback_url).await,
+        send_callback(&w, &body, test_support::T0 + 301, &w.callback_url).await,
         401
     );
     assert_eq!(b.status().await, "pending");
@@ -189,7 +187,7 @@ async fn replayed_callback_is_rejected_and_cannot_approve_a_later_login() {
     // A fresh, validly signed callback for the old uuid cannot touch the new login either.
     let late = callback_body(&uuid, authy_id, "approved");
     assert_eq!(
-        send_callback(&w, &late, support::T0 + 1, &w.callback_url).await,
+        send_callback(&w, &late, test_support::T0 + 1, &w.callback_url).await,
         409
     );
     assert_eq!(attacker.status().await, "pending");
@@ -218,7 +216,7 @@ async fn one_sessions_approval_cannot_complete_another_session_or_user() {
         send_callback(
             &w,
             &callback_body(&bob_uuid, ada_id, "approved"),
-            support::T0,
+            test_support::T0,
             &w.callback_url
         )
         .await,
@@ -230,7 +228,7 @@ async fn one_sessions_approval_cannot_complete_another_session_or_user() {
         send_callback(
             &w,
             &callback_body("no-such-uuid", bob_id, "approved"),
-            support::T0,
+            test_support::T0,
             &w.callback_url
         )
         .await,
@@ -263,7 +261,7 @@ async fn get_callbacks_are_verified_too() {
                 &canonical_query(&query),
             ),
         )
-        .header("x-authy-signature-nonce", support::T0.to_string())
+        .header("x-authy-signature-nonce", test_support::T0.to_string())
         .send()
         .await
         .unwrap();
@@ -281,20 +279,20 @@ async fn oversized_and_malformed_callbacks_get_4xx() {
     let mut big = callback_body(&uuid, authy_id, "approved");
     big["padding"] = json!("x".repeat(70 * 1024));
     assert_eq!(
-        send_callback(&w, &big, support::T0, &w.callback_url).await,
+        send_callback(&w, &big, test_support::T0, &w.callback_url).await,
         413
     );
     let mut wrong_action = callback_body(&uuid, authy_id, "approved");
     wrong_action["callback_action"] = json!("something_else");
     assert_eq!(
-        send_callback(&w, &wrong_action, support::T0, &w.callback_url).await,
+        send_callback(&w, &wrong_action, test_support::T0, &w.callback_url).await,
         400
     );
     assert_eq!(
         send_callback(
             &w,
             &callback_body(&uuid, authy_id, "maybe"),
-            support::T0,
+            test_support::T0,
             &w.callback_url
         )
         .await,
@@ -330,17 +328,7 @@ async fn lockout_survives_a_fresh_login_new_session_and_forwarded_for() {
     let mut outcomes = Vec::new();
     for round in 0..2 {
         // Each round: a new session, a fresh password login, another X-Forwarded-For.
-        let mut b = w.browser();
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            format!("203.0.113.{round}").parse().unwrap(),
-        );
-        b.http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
-            .build()
-            .unwrap();
+        let mut b = Browser::forwarded_for(&w.base, &format!("203.0.113.{round}"));
         assert_eq!(
             b.login("ada@example.com", PASSWORD).await.status,
             303,
@@ -543,12 +531,10 @@ async fn failed_logins_look_the_same() {
         ("nofactor@example.com", PASSWORD),
     ] {
         let mut b = w.browser();
-        b.csrf_token().await;
-        let csrf = b.csrf.clone().unwrap();
+        let csrf = b.csrf_token().await;
         let r = b
             .http
             .post(format!("{}/authy/login", b.base))
-            .header("cookie", b.cookie.clone().unwrap())
             .header("accept", "application/json")
             .form(&[
                 ("login", login),
@@ -623,7 +609,7 @@ async fn upstream_failures_fail_closed_and_nothing_is_retried() {
         };
         let pushes = w
             .mock
-            .wait_for(support::WAIT, |m| Some(count(m)).filter(|&n| n > 0))
+            .wait_for(test_support::WAIT, |m| Some(count(m)).filter(|&n| n > 0))
             .await;
         assert_eq!(pushes, Some(1), "a push is never retried ({fault:?})");
 
@@ -639,7 +625,7 @@ async fn upstream_failures_fail_closed_and_nothing_is_retried() {
         assert_eq!(r.status, 503, "{fault:?}");
         let verifies = w
             .mock
-            .wait_for(support::WAIT, |m| {
+            .wait_for(test_support::WAIT, |m| {
                 Some(
                     m.journal()
                         .iter()

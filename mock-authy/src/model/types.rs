@@ -33,7 +33,7 @@ impl OneTouchBehaviour {
 }
 
 /// A registered Authy user, as the control API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct User {
     /// The authy_id.
     pub id: u64,

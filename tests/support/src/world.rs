@@ -1,32 +1,27 @@
-//! A real app on tower-authy, a real mock Authy, and a cookie-keeping browser, all on loopback.
-#![allow(dead_code, clippy::unwrap_used)]
+//! A real app on tower-authy, a real mock Authy (in process, on a virtual clock), all on
+//! loopback.
 
-mod browser;
-pub use browser::Browser;
-
-use axum::Router;
-use axum::routing::get;
+use crate::{Browser, PASSWORD, Server, WAIT, app_router};
 use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tower_authy::{
     ApiKey, AuthyClient, ManualClock, MemoryChallengeStore, MemoryUserStore, TwoFactor,
-    TwoFactorBuilder, UserStore, VerifiedUser,
+    TwoFactorBuilder, UserStore,
 };
 use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-pub const WAIT: Duration = Duration::from_secs(10);
+/// The virtual clocks' start, Unix seconds.
 pub const T0: i64 = 1_750_000_000;
-pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A session store that keeps a copy of everything saved, so tests can read what is stored.
 #[derive(Debug, Clone, Default)]
 pub struct RecordingStore {
     inner: MemoryStore,
+    /// Every record saved, as JSON.
     pub saved: Arc<Mutex<Vec<String>>>,
 }
 
@@ -47,23 +42,33 @@ impl SessionStore for RecordingStore {
     }
 }
 
+/// An app on tower-authy and the in-process mock it talks to.
+#[derive(Debug)]
 pub struct World {
+    /// The app's sessions.
     pub sessions: RecordingStore,
+    /// The mock.
     pub mock: MockAuthy,
+    /// The app's base URL.
     pub base: String,
+    /// The app's users (unless [`Options::users`] replaced them).
     pub users: MemoryUserStore,
+    /// The app's clock.
     pub clock: ManualClock,
+    /// Where the mock sends OneTouch callbacks.
     pub callback_url: String,
 }
 
-async fn account(user: VerifiedUser) -> String {
-    format!("account of {}", user.user_id)
-}
-
+/// How a [`World`] differs from the default.
+#[allow(missing_debug_implementations)]
 pub struct Options {
+    /// Builder settings on top of the defaults.
     pub configure: Box<dyn FnOnce(TwoFactorBuilder) -> TwoFactorBuilder + Send>,
+    /// Another user store.
     pub users: Option<Arc<dyn UserStore>>,
+    /// The Authy client's total timeout.
     pub client_timeout: Duration,
+    /// How the mock sends callbacks.
     pub callback_method: CallbackMethod,
     /// Sessions that outlive this app (a restart keeps them in a shared store).
     pub sessions: Option<RecordingStore>,
@@ -82,10 +87,12 @@ impl Default for Options {
 }
 
 impl World {
+    /// A world with the default options.
     pub async fn start() -> World {
         World::start_with(Options::default()).await
     }
 
+    /// A world with `opts`.
     pub async fn start_with(opts: Options) -> World {
         let mock = MockAuthy::builder()
             .seed(21)
@@ -93,9 +100,8 @@ impl World {
             .start()
             .await
             .unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let callback_url = format!("{base}/authy/callback");
+        let server = Server::bind().await;
+        let callback_url = format!("{}/authy/callback", server.base);
         mock.set_callback(Some((callback_url.clone(), opts.callback_method)));
 
         let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
@@ -123,20 +129,7 @@ impl World {
         .build()
         .unwrap();
         let sessions = opts.sessions.unwrap_or_default();
-        let app = Router::new()
-            .route("/account", get(account))
-            .route_layer(two_factor.layer())
-            .route("/", get(|| async { "home" }))
-            .merge(two_factor.router())
-            .layer(two_factor.session_layer(sessions.clone()));
-        tokio::spawn(async move {
-            axum::serve(
-                axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .unwrap()
-        });
+        let base = server.serve(app_router(&two_factor, sessions.clone()));
         World {
             sessions,
             mock,
@@ -158,6 +151,7 @@ impl World {
         authy_id
     }
 
+    /// Registers a user whose phone has no Authy app.
     pub async fn user_without_device(&self, email: &str, phone: &str) -> u64 {
         let id = self.user(email, phone).await;
         self.mock
@@ -166,6 +160,7 @@ impl World {
         id
     }
 
+    /// A fresh browser for the app.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
     }
@@ -190,6 +185,7 @@ impl World {
             .expect("a push was sent")
     }
 
+    /// How many token checks reached the mock.
     pub fn verify_calls(&self) -> usize {
         self.mock
             .journal()

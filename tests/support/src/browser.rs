@@ -1,28 +1,39 @@
-//! A browser for tests: keeps the session cookie, does not follow redirects, and fills in the
-//! CSRF token. Shared by tower-authy's tests and the end-to-end suites in `tests/`.
-#![allow(dead_code, clippy::unwrap_used)]
+//! A browser for tests: reqwest's cookie store keeps every cookie the app sets (and drops
+//! those it expires), redirects are not followed, and forms get the session's CSRF token.
 
+use reqwest::cookie::{CookieStore as _, Jar};
 use serde_json::Value;
+use std::sync::Arc;
 
-/// A browser: keeps the session cookie, does not follow redirects.
+/// A browser: keeps cookies, does not follow redirects.
 #[derive(Debug, Clone)]
 pub struct Browser {
+    /// The client, sharing this browser's cookie store.
     pub http: reqwest::Client,
+    /// The app's base URL.
     pub base: String,
-    pub cookie: Option<String>,
-    pub csrf: Option<String>,
+    jar: Arc<Jar>,
+    url: reqwest::Url,
+    csrf: Option<String>,
 }
 
+/// One answer, read whole.
 #[derive(Debug)]
 pub struct Page {
+    /// The status code.
     pub status: u16,
+    /// `Location`, if any.
     pub location: Option<String>,
+    /// `Content-Type` (empty when missing).
     pub content_type: String,
+    /// `Retry-After`, if any.
     pub retry_after: Option<String>,
+    /// The body as text.
     pub body: String,
 }
 
 impl Page {
+    /// The body as JSON (`Null` when it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
@@ -31,30 +42,51 @@ impl Page {
 impl Browser {
     /// A fresh browser (no cookie) for the app at `base`.
     pub fn new(base: &str) -> Browser {
+        Browser::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A fresh browser that sends `headers` with every request (as a proxy in front would).
+    pub fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Browser {
+        let jar = Arc::new(Jar::default());
         Browser {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .cookie_provider(Arc::clone(&jar))
+                .default_headers(headers)
                 .build()
                 .unwrap(),
             base: base.to_owned(),
-            cookie: None,
+            jar,
+            url: base.parse().unwrap(),
             csrf: None,
         }
     }
 
+    /// A fresh browser whose requests carry `X-Forwarded-For: forwarded_for`.
+    pub fn forwarded_for(base: &str, forwarded_for: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", forwarded_for.parse().unwrap());
+        Browser::with_headers(base, headers)
+    }
+
+    /// The `Cookie` header this browser sends to the app, if it holds any cookie.
+    pub fn cookie(&self) -> Option<String> {
+        let header = self.jar.cookies(&self.url)?;
+        Some(header.to_str().unwrap().to_owned())
+    }
+
+    /// Stores a cookie as if the app had set it (`name=value`).
+    pub fn set_cookie(&mut self, cookie: &str) {
+        self.jar.add_cookie_str(cookie, &self.url);
+        self.csrf = None;
+    }
+
     async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let req = match &self.cookie {
-            Some(c) => req.header("cookie", c),
-            None => req,
-        };
+        let before = self.cookie();
         let r = req.send().await.unwrap();
-        if let Some(set) = r.headers().get("set-cookie") {
-            let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
-            // A new session id may come with a rotated CSRF token: fetch it again when needed.
-            if self.cookie.as_ref() != Some(&pair) {
-                self.csrf = None;
-            }
-            self.cookie = Some(pair);
+        // A new session id comes with a new CSRF token: fetch it again when needed.
+        if self.cookie() != before {
+            self.csrf = None;
         }
         let h = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_owned());
         let (status, location, content_type, retry_after) = (
@@ -72,11 +104,13 @@ impl Browser {
         }
     }
 
+    /// `GET`, as a browser navigates (HTML).
     pub async fn get(&mut self, path: &str) -> Page {
         let req = self.http.get(format!("{}{path}", self.base));
         self.send(req).await
     }
 
+    /// `GET` with `Accept: application/json`.
     pub async fn get_json(&mut self, path: &str) -> Page {
         let req = self
             .http
@@ -94,11 +128,13 @@ impl Browser {
         self.send(req).await
     }
 
+    /// Posts a form as is.
     pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let req = self.http.post(format!("{}{path}", self.base)).form(fields);
         self.send(req).await
     }
 
+    /// This session's CSRF token, read from the login page's JSON once per session.
     pub async fn csrf_token(&mut self) -> String {
         if let Some(t) = &self.csrf {
             return t.clone();
@@ -112,6 +148,7 @@ impl Browser {
         t
     }
 
+    /// Logs in with a password.
     pub async fn login(&mut self, email: &str, password: &str) -> Page {
         self.post("/authy/login", &[("login", email), ("password", password)])
             .await
@@ -121,12 +158,12 @@ impl Browser {
     pub async fn open_events(&self) -> reqwest::Response {
         self.http
             .get(format!("{}/authy/events", self.base))
-            .header("cookie", self.cookie.clone().unwrap())
             .send()
             .await
             .unwrap()
     }
 
+    /// The pending login's status from `/authy/status` (`none` when there is none).
     pub async fn status(&mut self) -> String {
         self.get_json("/authy/status").await.json()["status"]
             .as_str()

@@ -1,0 +1,167 @@
+//! The mock-authy **binary** started as a user's CI would start it, driven through its typed
+//! control client, and an app on tower-authy pointed at it.
+
+use crate::{Browser, PASSWORD, Server, WAIT, app_router};
+use mock_authy::{ControlClient, Endpoint};
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, SystemClock, TwoFactor, TwoFactorBuilder};
+use tower_sessions::MemoryStore;
+
+/// The API key the binary is started with.
+pub const API_KEY: &str = "e2e-api-key";
+
+/// The mock-authy binary built next to this test (`cargo test --workspace` builds it), or the
+/// one named by `MOCK_AUTHY_BIN`.
+pub fn mock_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("MOCK_AUTHY_BIN") {
+        return p.into();
+    }
+    // target/debug/deps/<test> -> target/debug/mock-authy
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join(format!("mock-authy{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p mock-authy` (cargo test --workspace does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running mock-authy process on a free loopback port, killed on drop. Derefs to its
+/// [`ControlClient`].
+#[derive(Debug)]
+pub struct MockProcess {
+    _child: Child,
+    /// The mock's base URL.
+    pub base: String,
+    control: ControlClient,
+}
+
+impl Deref for MockProcess {
+    type Target = ControlClient;
+    fn deref(&self) -> &ControlClient {
+        &self.control
+    }
+}
+
+impl MockProcess {
+    /// Starts the binary (seed 5, key [`API_KEY`]) and waits for its address.
+    pub async fn spawn() -> MockProcess {
+        let mut child = Command::new(mock_binary())
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--api-key",
+                API_KEY,
+                "--seed",
+                "5",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(WAIT, lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let base = first
+            .strip_prefix("mock-authy listening on ")
+            .unwrap()
+            .to_owned();
+        // Keep draining stdout so the process never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let control = ControlClient::new(&base).unwrap();
+        MockProcess {
+            _child: child,
+            base,
+            control,
+        }
+    }
+
+    /// Waits until the journal holds more than `n` calls to `endpoint`; returns the count
+    /// (`n` or fewer after [`WAIT`]).
+    pub async fn calls_after(&self, endpoint: Endpoint, n: usize) -> usize {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let c = self.calls(endpoint).await.unwrap();
+            if c > n || tokio::time::Instant::now() > deadline {
+                return c;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The uuid of the newest approval request.
+    pub async fn newest_uuid(&self) -> Option<String> {
+        let requests = self.approval_requests().await.unwrap();
+        requests.last().map(|a| a.uuid.clone())
+    }
+}
+
+/// A minimal app on tower-authy, pointed at a mock, on a free loopback port.
+#[derive(Debug)]
+pub struct App {
+    /// The app's base URL.
+    pub base: String,
+    /// Its users.
+    pub users: MemoryUserStore,
+    /// Its Authy client.
+    pub authy: AuthyClient,
+    /// Where the mock should send callbacks.
+    pub callback_url: String,
+}
+
+/// How the app is configured beyond the defaults.
+pub type Configure = Box<dyn FnOnce(TwoFactorBuilder) -> TwoFactorBuilder + Send>;
+
+impl App {
+    /// Starts the app against the mock at `mock_base` (key [`API_KEY`]), on the system clock.
+    pub async fn start(mock_base: &str, client_timeout: Duration, configure: Configure) -> App {
+        let server = Server::bind().await;
+        let callback_url = format!("{}/authy/callback", server.base);
+        let authy = AuthyClient::builder(ApiKey::new(API_KEY))
+            .base_url(mock_base)
+            .timeouts(client_timeout.min(Duration::from_secs(1)), client_timeout)
+            .build()
+            .unwrap();
+        let users = MemoryUserStore::new();
+        let builder = TwoFactor::builder(authy.clone(), users.clone())
+            .callback_url(&callback_url)
+            .default_return_to("/account")
+            .with_insecure_http_for_local_demo()
+            .clock(SystemClock);
+        let two_factor = configure(builder).build().unwrap();
+        let base = server.serve(app_router(&two_factor, MemoryStore::default()));
+        App {
+            base,
+            users,
+            authy,
+            callback_url,
+        }
+    }
+
+    /// Registers a user with the mock and the app; returns the authy_id.
+    pub async fn user(&self, email: &str, phone: &str) -> u64 {
+        let id = self.authy.register_user(email, phone, "1").await.unwrap();
+        self.users.insert(email, PASSWORD, Some(id));
+        id
+    }
+
+    /// A fresh browser for the app.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}

@@ -1,0 +1,59 @@
+//! A loopback server for any router, and the app every suite puts tower-authy in.
+
+use axum::Router;
+use axum::routing::get;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_authy::{TwoFactor, VerifiedUser};
+
+/// A bound loopback port (port 0: the system picks a free one), served once given a router.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Server {
+    /// Binds a free loopback port.
+    pub async fn bind() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        Server { listener, base }
+    }
+
+    /// Serves `app` in the background (with `TCP_NODELAY` and `ConnectInfo<SocketAddr>`);
+    /// returns the base URL.
+    pub fn serve(self, app: Router) -> String {
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            drop(tcp.set_nodelay(true));
+        });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        self.base
+    }
+}
+
+async fn account(user: VerifiedUser) -> String {
+    format!("account of {}", user.user_id)
+}
+
+/// The app the suites test: `/account` behind the guard, `/` open, tower-authy's routes, and
+/// sessions in `sessions`.
+pub fn app_router<S>(two_factor: &TwoFactor, sessions: S) -> Router
+where
+    S: tower_sessions::SessionStore + Clone,
+{
+    Router::new()
+        .route("/account", get(account))
+        .route_layer(two_factor.layer())
+        .route("/", get(|| async { "home" }))
+        .merge(two_factor.router())
+        .layer(two_factor.session_layer(sessions))
+}
