@@ -217,6 +217,14 @@ impl ControlClient {
             .map(drop)
     }
 
+    /// The faults in force.
+    ///
+    /// # Errors
+    /// See [`ClientError`].
+    pub async fn faults(&self) -> Result<Vec<Fault>, ClientError> {
+        self.get("/faults").await
+    }
+
     /// Removes every fault.
     ///
     /// # Errors

@@ -705,3 +705,70 @@ async fn a_control_token_when_configured_is_required() {
         200
     );
 }
+
+/// The typed control client drives a mock over HTTP with no JSON written by hand.
+#[tokio::test]
+async fn the_typed_client_drives_the_control_api() {
+    let mock = MockAuthy::builder()
+        .seed(9)
+        .control_token("s3cret")
+        .start()
+        .await
+        .unwrap();
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+
+    let anonymous = mock_authy::ControlClient::new(mock.base_url()).unwrap();
+    assert!(matches!(
+        anonymous.users().await,
+        Err(mock_authy::ClientError::Refused { status: 401, .. })
+    ));
+    let control = anonymous.with_control_token("s3cret");
+    assert_eq!(control.users().await.unwrap()[0].id, id);
+    assert_eq!(
+        control.app_token(id).await.unwrap().token,
+        mock.app_token(id).unwrap()
+    );
+    assert!(matches!(
+        control.app_token(id + 1000).await,
+        Err(mock_authy::ClientError::Refused { status: 404, .. })
+    ));
+
+    control
+        .set_onetouch(id, OneTouchBehaviour::Manual)
+        .await
+        .unwrap();
+    let uuid = c.push(id, "").await;
+    let approved = control.approve(&uuid).await.unwrap();
+    assert_eq!(approved.approval_request.status, ApprovalStatus::Approved);
+    assert!(approved.callback.is_none(), "no callback URL configured");
+    assert!(matches!(
+        control.deny(&uuid).await,
+        Err(mock_authy::ClientError::Refused { status: 409, .. })
+    ));
+
+    control
+        .add_fault(&Fault::new(mock_authy::Endpoint::Sms, FaultKind::MalformedJson).times(1))
+        .await
+        .unwrap();
+    assert_eq!(control.faults().await.unwrap().len(), 1);
+    control.clear_faults().await.unwrap();
+    assert!(control.faults().await.unwrap().is_empty());
+    assert_eq!(
+        control
+            .calls(mock_authy::Endpoint::ApprovalRequestCreate)
+            .await
+            .unwrap(),
+        1
+    );
+    let before = mock.now();
+    let now = control
+        .advance_clock(Duration::from_secs(90))
+        .await
+        .unwrap();
+    assert_eq!(now, before + 90);
+    assert!(matches!(
+        mock_authy::ControlClient::new("not a url"),
+        Err(mock_authy::ClientError::BaseUrl)
+    ));
+}
