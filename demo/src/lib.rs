@@ -183,7 +183,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
             vec![],
         )
         .default_return_to("/account")
-        .stylesheet("/static/app.css");
+        .stylesheet("/static/app.css")
+        .layout(pages::layout);
     if mock.is_some() {
         builder = builder.with_insecure_http_for_local_demo();
     }

@@ -1,85 +1,137 @@
-//! The demo's own pages: home, sign up, account. The login and second-factor pages are
-//! tower-authy's, styled by the same stylesheet.
+//! The demo's pages: home, sign up, account, and the site layout that also wraps tower-authy's
+//! login and second-factor pages. Rendered with maud (every value escaped), with no inline
+//! script or style, under the same strict Content-Security-Policy as tower-authy's pages.
 
 use crate::SignupForm;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// The site's page: header with navigation, then `content`. `head` is extra (trusted) markup
+/// for the `<head>`.
+fn site(title: &str, head: PreEscaped<&str>, content: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Authy demo" }
+                (head)
+            }
+            body {
+                header.site {
+                    a.brand href="/" { "Authy demo" }
+                    nav {
+                        a href="/signup" { "Sign up" } " "
+                        a href="/authy/login" { "Log in" } " "
+                        a href="/account" { "Account" }
+                    }
+                }
+                main { (content) }
+            }
+        }
+    }
+    .into_string()
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Authy demo</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
-         <body><header class=\"site\"><a href=\"/\" class=\"brand\">Authy demo</a>\
-         <nav><a href=\"/signup\">Sign up</a> <a href=\"/authy/login\">Log in</a> <a href=\"/account\">Account</a></nav></header>\
-         <main>{body}</main></body></html>",
-        esc(title)
-    )
+fn page(title: &str, content: Markup) -> String {
+    let head = r#"<link rel="stylesheet" href="/static/app.css">"#;
+    site(title, PreEscaped(head), content)
+}
+
+/// tower-authy's pages inside the site's header and navigation.
+pub fn layout(page: tower_authy::PageParts<'_>) -> String {
+    let content = html! { (PreEscaped(page.content_html())) };
+    site(page.title(), PreEscaped(page.head_html()), content)
 }
 
 /// The landing page.
 pub fn home() -> String {
     page(
         "Welcome",
-        "<h1>Two-factor authentication with Authy</h1>\
-         <p>This app asks for a second factor after your password: approve the request on your phone \
-         (Authy OneTouch), or type a code from the Authy app, an SMS or a phone call.</p>\
-         <p>It runs offline: a simulated Authy answers, and its <em>virtual phone</em> page plays your phone.</p>\
-         <p class=\"actions\"><a class=\"button\" href=\"/signup\">Sign up</a> <a class=\"button secondary\" href=\"/authy/login\">Log in</a></p>",
+        html! {
+            h1 { "Two-factor authentication with Authy" }
+            p {
+                "This app asks for a second factor after your password: approve the request on \
+                 your phone (Authy OneTouch), or type a code from the Authy app, an SMS or a \
+                 phone call."
+            }
+            p {
+                "It runs offline: a simulated Authy answers, and its " em { "virtual phone" }
+                " page plays your phone."
+            }
+            p.actions {
+                a.button href="/signup" { "Sign up" } " "
+                a.button.secondary href="/authy/login" { "Log in" }
+            }
+        },
     )
 }
 
 /// The sign-up form, refilled after an error (never the password).
 pub fn signup(csrf: &str, form: &SignupForm, error: Option<&str>) -> String {
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>Sign up</h1>{error}<form method=\"post\" action=\"/signup\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-         <label for=\"name\">Name</label><input id=\"name\" name=\"name\" autocomplete=\"name\" required value=\"{name}\">\
-         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required value=\"{email}\">\
-         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" minlength=\"8\" required>\
-         <div class=\"phone\"><div><label for=\"country_code\">Country code</label>\
-         <input id=\"country_code\" name=\"country_code\" inputmode=\"numeric\" autocomplete=\"tel-country-code\" required value=\"{cc}\" placeholder=\"1\"></div>\
-         <div><label for=\"phone\">Phone</label><input id=\"phone\" name=\"phone\" type=\"tel\" autocomplete=\"tel-national\" required value=\"{phone}\"></div></div>\
-         <button type=\"submit\">Sign up</button></form>\
-         <p class=\"hint\">Your phone number is registered with Authy, which sends the approval requests and codes.</p>",
-        csrf = esc(csrf),
-        name = esc(form.name()),
-        email = esc(form.email()),
-        cc = esc(form.country_code()),
-        phone = esc(form.phone()),
-    );
-    page("Sign up", &body)
+    page(
+        "Sign up",
+        html! {
+            h1 { "Sign up" }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action="/signup" {
+                input type="hidden" name="csrf_token" value=(csrf);
+                label for="name" { "Name" }
+                input #name name="name" autocomplete="name" required value=(form.name());
+                label for="email" { "Email" }
+                input #email name="email" type="email" autocomplete="email" required
+                    value=(form.email());
+                label for="password" { "Password" }
+                input #password name="password" type="password" autocomplete="new-password"
+                    minlength="8" required;
+                div.phone {
+                    div {
+                        label for="country_code" { "Country code" }
+                        input #country_code name="country_code" inputmode="numeric"
+                            autocomplete="tel-country-code" required value=(form.country_code())
+                            placeholder="1";
+                    }
+                    div {
+                        label for="phone" { "Phone" }
+                        input #phone name="phone" type="tel" autocomplete="tel-national" required
+                            value=(form.phone());
+                    }
+                }
+                button type="submit" { "Sign up" }
+            }
+            p.hint {
+                "Your phone number is registered with Authy, which sends the approval requests \
+                 and codes."
+            }
+        },
+    )
 }
 
 /// The protected page.
 pub fn account(name: &str, csrf: &str) -> String {
-    let body = format!(
-        "<h1>Your account</h1><p class=\"success\">Welcome, {}. You logged in with your password and a second factor.</p>\
-         <form method=\"post\" action=\"/authy/logout\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <button type=\"submit\" class=\"secondary\">Log out</button></form>",
-        esc(name),
-        esc(csrf)
-    );
-    page("Account", &body)
+    page(
+        "Account",
+        html! {
+            h1 { "Your account" }
+            p.success {
+                "Welcome, " (name) ". You logged in with your password and a second factor."
+            }
+            form method="post" action="/authy/logout" {
+                input type="hidden" name="csrf_token" value=(csrf);
+                button.secondary type="submit" { "Log out" }
+            }
+        },
+    )
 }
 
 /// A short message page.
 pub fn message(title: &str, text: &str) -> String {
     page(
         title,
-        &format!(
-            "<h1>{}</h1><p>{}</p><p><a href=\"/\">Home</a></p>",
-            esc(title),
-            esc(text)
-        ),
+        html! {
+            h1 { (title) }
+            p { (text) }
+            p { a href="/" { "Home" } }
+        },
     )
 }

@@ -86,7 +86,10 @@ async fn every_page_carries_the_security_headers() {
         assert_eq!(h("x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(
             h("content-security-policy"),
-            Some("frame-ancestors 'none'"),
+            Some(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            ),
             "{path}"
         );
         let cache = h("cache-control").unwrap_or_default();
@@ -182,4 +185,30 @@ async fn slow_headers_and_slow_bodies_are_cut_off() {
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+}
+
+/// tower-authy's login and second-factor pages come inside the demo's own header, with nothing
+/// inline for the strict Content-Security-Policy to block.
+#[tokio::test]
+async fn second_factor_pages_carry_the_site_header_and_nothing_inline() {
+    let demo = start(WAIT).await;
+    assert_eq!(sign_up(&demo, "ada@example.com", "5551230001").await, 303);
+    let mut b = Browser::new(&demo.url);
+    let login = b.get("/authy/login").await;
+    let password = b.login("ada@example.com", "a long enough password").await;
+    assert_eq!(password.location.as_deref(), Some("/authy/verify"));
+    let verify = b.get("/authy/verify").await;
+    for page in [&login, &verify, &b.get("/").await, &b.get("/signup").await] {
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains(r#"<header class="site">"#),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(r#"href="/static/app.css""#));
+        for inline in ["<style", "style=", "<script>", "onclick="] {
+            assert!(!page.body.contains(inline), "{inline} in {}", page.body);
+        }
+    }
+    assert!(verify.body.contains("Second step · Authy demo"));
 }

@@ -352,8 +352,25 @@ async fn phone_events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-async fn phone_page() -> Html<&'static str> {
-    Html(include_str!("phone.html"))
+/// The phone page's policy: its own script, style and fetches only, nothing inline.
+const PHONE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn phone_page() -> impl IntoResponse {
+    (
+        [(http::header::CONTENT_SECURITY_POLICY, PHONE_CSP)],
+        Html(include_str!("phone.html")),
+    )
+}
+
+pub(crate) async fn phone_css() -> impl IntoResponse {
+    let css = [(http::header::CONTENT_TYPE, "text/css; charset=utf-8")];
+    (css, include_str!("phone.css"))
+}
+
+pub(crate) async fn phone_js() -> impl IntoResponse {
+    let js = [(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")];
+    (js, include_str!("phone.js"))
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ fn router(inner: Arc<state::Inner>) -> axum::Router {
     use http::header::{self, HeaderName};
     axum::Router::new()
         .nest("/__mock", control::router(&inner))
+        // The phone page's stylesheet and script hold nothing secret: no token needed.
+        .route("/__mock/phone.css", axum::routing::get(control::phone_css))
+        .route("/__mock/phone.js", axum::routing::get(control::phone_js))
         .fallback(api::handle)
         .with_state(inner)
         // Traced (at debug level) with the API key and control token hidden from the logs. The

@@ -576,7 +576,26 @@ async fn phone_page_state_and_live_events() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(page.text().await.unwrap().contains("Virtual phone"));
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Virtual phone"));
+    assert!(
+        !html.contains("<style") && !html.contains("<script>"),
+        "nothing inline"
+    );
+    for (asset, kind) in [("phone.css", "text/css"), ("phone.js", "text/javascript")] {
+        assert!(html.contains(&format!("/__mock/{asset}")));
+        let r = c
+            .http
+            .get(format!("{}/__mock/{asset}", c.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with(kind), "{asset}: {ct}");
+    }
 
     let mut events = c
         .http

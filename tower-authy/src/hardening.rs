@@ -15,10 +15,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// Largest request body any tower-authy route accepts (a real callback is about 2 KiB).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
+/// The Content-Security-Policy of tower-authy's pages: scripts, styles, images and fetches from
+/// the same origin only, no inline script or style, forms posted to the same origin, no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
 /// The headers tower-authy sets on every response of its own, for an application that wants
-/// the same on its pages: `Cache-Control: no-store`, `X-Frame-Options: DENY`,
-/// `Content-Security-Policy: frame-ancestors 'none'`, `X-Content-Type-Options: nosniff` and
-/// `Referrer-Policy: no-referrer`. Second-factor pages are never cached, framed or sniffed.
+/// the same on its pages: `Cache-Control: no-store`, `X-Frame-Options: DENY`, a strict
+/// `Content-Security-Policy` (same-origin scripts, styles, images and fetches only, nothing
+/// inline, forms to the same origin, no framing), `X-Content-Type-Options: nosniff` and
+/// `Referrer-Policy: no-referrer`. Second-factor pages are never cached, framed or sniffed, and
+/// an injected inline script would not run.
 ///
 /// ```
 /// use tower_http::set_header::SetResponseHeaderLayer;
@@ -33,7 +41,7 @@ pub fn security_headers() -> [(HeaderName, HeaderValue); 5] {
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ),
         (
             header::X_CONTENT_TYPE_OPTIONS,

@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod hardening;
 mod layer;
+mod layout;
 mod limits;
 mod pages;
 mod random;
@@ -29,6 +30,7 @@ pub use client::{
 pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
 pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
+pub use layout::{Layout, PageParts};
 pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 pub use secret::{ApiKey, Password, Token, TokenError};
 #[cfg(feature = "test-util")]

@@ -502,10 +502,12 @@ async fn a_declared_body_over_the_limit_is_refused_before_it_is_sent() {
     }
 }
 
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 const SECURITY_HEADERS: [(&str, &str); 4] = [
     ("cache-control", "no-store"),
     ("x-frame-options", "DENY"),
-    ("content-security-policy", "frame-ancestors 'none'"),
+    ("content-security-policy", CSP),
     ("x-content-type-options", "nosniff"),
 ];
 
@@ -673,4 +675,80 @@ async fn password_guesses_per_hour_and_per_day_are_bounded() {
     assert!(per_day <= t.per_account as usize * windows_per_hour * 24);
     assert!(per_address_hour <= t.per_address as usize * windows_per_hour);
     assert_eq!(pushes(&w), 0);
+}
+
+/// The pages hold no inline script, style or event handler, so the strict CSP costs nothing;
+/// their stylesheet and script come from tower-authy's own routes.
+#[tokio::test]
+async fn pages_have_nothing_inline_and_their_assets_are_served() {
+    let w = World::start().await;
+    w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    let login = b.get("/authy/login").await;
+    b.login("ada@example.com", PASSWORD).await;
+    let verify = b.get("/authy/verify").await;
+    for page in [&login, &verify] {
+        assert_eq!(page.status, 200);
+        for inline in ["<style", "style=", "onclick", "onload", "javascript:"] {
+            assert!(!page.body.contains(inline), "{inline} in {}", page.body);
+        }
+        assert!(!page.body.contains("<script>"), "no inline script");
+        assert!(
+            page.body
+                .contains(r#"href="/authy/assets/tower-authy.css""#)
+        );
+    }
+    assert!(
+        verify
+            .body
+            .contains(r#"<script src="/authy/assets/tower-authy.js" defer>"#)
+    );
+    for (path, kind, needle) in [
+        ("/authy/assets/tower-authy.css", "text/css", "button"),
+        (
+            "/authy/assets/tower-authy.js",
+            "text/javascript",
+            "EventSource",
+        ),
+    ] {
+        let asset = b.get(path).await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert!(asset.content_type.starts_with(kind), "{path}");
+        assert!(asset.body.contains(needle), "{path}");
+    }
+}
+
+/// An application's layout wraps every tower-authy page; values stay escaped.
+#[tokio::test]
+async fn a_layout_wraps_the_pages_in_the_applications_own() {
+    let w = World::start_with(Options {
+        configure: Box::new(|b| {
+            b.layout(|page: tower_authy::PageParts<'_>| {
+                format!(
+                    "<!doctype html><title>{} · Shop</title>{}<nav id=site>Shop</nav><main>{}</main>",
+                    page.title().replace('<', "&lt;"),
+                    page.head_html(),
+                    page.content_html()
+                )
+            })
+        }),
+        ..Default::default()
+    })
+    .await;
+    let mut b = w.browser();
+    let page = b.get("/authy/login?return_to=/search%3Fq%3D%3Cb%3E").await;
+    assert!(
+        page.body
+            .starts_with("<!doctype html><title>Log in · Shop</title>")
+    );
+    assert!(page.body.contains("<nav id=site>Shop</nav>"));
+    assert!(
+        page.body
+            .contains(r#"<form method="post" action="/authy/login">"#)
+    );
+    assert!(
+        page.body.contains(r#"value="/search?q=&lt;b&gt;""#),
+        "the return_to value is kept, escaped: {}",
+        page.body
+    );
 }

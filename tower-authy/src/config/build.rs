@@ -100,6 +100,7 @@ impl TwoFactorBuilder {
                 push_logos: self.push_logos,
                 default_return_to: self.default_return_to,
                 stylesheet: self.stylesheet,
+                layout: self.layout,
                 secure_cookies: !self.insecure_http,
                 status_poll_every: self.status_poll_every,
                 authy_poll_secs: i64::try_from(self.authy_poll_every.as_secs()).unwrap_or(3),

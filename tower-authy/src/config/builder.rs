@@ -25,6 +25,7 @@ pub struct TwoFactorBuilder {
     pub(super) push_logos: Vec<Value>,
     pub(super) default_return_to: String,
     pub(super) stylesheet: Option<String>,
+    pub(super) layout: Option<Arc<dyn crate::Layout>>,
     pub(super) insecure_http: bool,
     pub(super) status_poll_every: Duration,
     pub(super) authy_poll_every: Duration,
@@ -65,6 +66,7 @@ impl TwoFactorBuilder {
             push_logos: Vec::new(),
             default_return_to: "/".to_owned(),
             stylesheet: None,
+            layout: None,
             insecure_http: false,
             status_poll_every: Duration::from_secs(1),
             authy_poll_every: Duration::from_secs(3),
@@ -233,7 +235,25 @@ impl TwoFactorBuilder {
         self
     }
 
-    /// A stylesheet URL for the built-in pages.
+    /// Wraps the built-in pages in the application's own page (header, navigation, footer):
+    /// see [`Layout`](crate::Layout) for an example.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.layout(|page: tower_authy::PageParts<'_>| {
+    ///     format!("<!doctype html>{}<nav>My app</nav>{}", page.head_html(), page.content_html())
+    /// });
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn layout(mut self, layout: impl crate::Layout) -> Self {
+        self.layout = Some(Arc::new(layout));
+        self
+    }
+
+    /// A stylesheet URL for the built-in pages, linked after tower-authy's own. It must be on
+    /// the same origin: the pages' Content-Security-Policy allows `style-src 'self'` only.
     ///
     /// ```
     /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();

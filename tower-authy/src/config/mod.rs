@@ -37,6 +37,7 @@ pub(crate) struct Shared {
     pub(crate) push_logos: Vec<Value>,
     pub(crate) default_return_to: String,
     pub(crate) stylesheet: Option<String>,
+    pub(crate) layout: Option<Arc<dyn crate::Layout>>,
     pub(crate) secure_cookies: bool,
     pub(crate) status_poll_every: Duration,
     pub(crate) authy_poll_secs: i64,

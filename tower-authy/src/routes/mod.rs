@@ -29,7 +29,7 @@ use axum::extract::{DefaultBodyLimit, Query};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -48,6 +48,8 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         .route(&p("/call"), post(code::send_call))
         .route(&p("/confirm"), post(confirm))
         .route(&p("/logout"), post(logout))
+        .route(&p("/assets/tower-authy.css"), get(stylesheet))
+        .route(&p("/assets/tower-authy.js"), get(script))
         .route(
             &p("/callback"),
             get(callback::handle).post(callback::handle),
@@ -55,6 +57,16 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
     crate::hardening::harden(router, &shared)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    let css = HeaderValue::from_static("text/css; charset=utf-8");
+    ([(header::CONTENT_TYPE, css)], crate::pages::STYLESHEET)
+}
+
+async fn script() -> impl IntoResponse {
+    let js = HeaderValue::from_static("text/javascript; charset=utf-8");
+    ([(header::CONTENT_TYPE, js)], crate::pages::SCRIPT)
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,62 @@
+// The virtual phone page: renders /__mock/phone/state, refreshed on every change event.
+"use strict";
+const root = document.getElementById("phones");
+// With a control token, the page was opened as /__mock/phone?control_token=...; pass it on.
+const token = new URLSearchParams(location.search).get("control_token");
+const withToken = (url) => token ? `${url}?control_token=${encodeURIComponent(token)}` : url;
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+  }
+  for (const k of kids) e.append(k);
+  return e;
+}
+async function act(uuid, action) {
+  for (const b of document.querySelectorAll(`[data-uuid="${CSS.escape(uuid)}"] button`)) b.disabled = true;
+  await fetch(withToken(`/__mock/approval_requests/${encodeURIComponent(uuid)}/${action}`), { method: "POST" });
+  refresh();
+}
+function render(state) {
+  root.replaceChildren();
+  if (state.users.length === 0) { root.append(el("p", { class: "empty" }, "No users yet. Sign up in the app first.")); return; }
+  for (const u of state.users) {
+    const card = el("section", { class: "phone", "data-authy-id": String(u.id) },
+      el("h2", {}, u.emails.join(", ")),
+      el("p", { class: "meta" }, `authy_id ${u.id} · ${u.phone} · ${u.onetouch.mode === "no_device" ? "no Authy app" : "Authy app installed"}`));
+    if (u.onetouch.mode !== "no_device") {
+      card.append(el("h3", {}, "Authy app token"), el("div", { class: "token", "data-testid": "app-token" }, u.app_token));
+      card.append(el("h3", {}, "OneTouch requests"));
+      if (u.pending.length === 0) card.append(el("p", { class: "empty" }, "Nothing waiting."));
+      for (const r of u.pending) {
+        const dl = el("dl", {});
+        for (const [k, v] of Object.entries(r.details || {})) dl.append(el("dt", {}, k), el("dd", {}, String(v)));
+        card.append(el("div", { class: "request", "data-uuid": r.uuid },
+          el("p", {}, r.message), dl,
+          el("button", { class: "approve", type: "button", onclick: () => act(r.uuid, "approve") }, "Approve"),
+          el("button", { class: "deny", type: "button", onclick: () => act(r.uuid, "deny") }, "Deny")));
+      }
+    }
+    card.append(el("h3", {}, "Messages"));
+    const inbox = el("ul", { class: "inbox" });
+    if (u.inbox.length === 0) inbox.append(el("li", { class: "empty" }, "No messages."));
+    for (const m of u.inbox) {
+      inbox.append(el("li", {}, m.channel === "sms" ? "SMS: " : "Call: ", "your code is ",
+        el("span", { class: "code", "data-testid": "inbox-code" }, m.token), m.used ? " (used)" : ""));
+    }
+    card.append(inbox);
+    root.append(card);
+  }
+}
+let shown = "";
+async function refresh() {
+  try {
+    const state = await (await fetch(withToken("/__mock/phone/state"))).json();
+    // Re-render only when something visible changed, so buttons do not move under a finger.
+    const key = JSON.stringify(state.users);
+    if (key !== shown) { shown = key; render(state); }
+  } catch (_) { /* the next event retries */ }
+}
+refresh();
+if (window.EventSource) new EventSource(withToken("/__mock/phone/events")).addEventListener("change", refresh);
+setInterval(refresh, 5000); // app tokens roll over even when nothing else changes
