@@ -4,20 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/webdriver.rs"]
-mod webdriver;
-
 use demo::{AuthyMode, Config};
 use mock_authy::OneTouchBehaviour;
 use std::path::PathBuf;
-use webdriver::Driver;
+use test_support::Chromium;
 
 fn screenshots() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots")
 }
 
-async fn sign_up(d: &Driver, base: &str, name: &str, email: &str, phone: &str) {
-    d.goto(&format!("{base}/signup")).await;
+async fn sign_up(d: &Chromium, base: &str, name: &str, email: &str, phone: &str) {
+    d.goto(&format!("{base}/signup")).await.unwrap();
     d.type_into("#name", name).await;
     d.type_into("#email", email).await;
     d.type_into("#password", "a long enough password").await;
@@ -27,26 +24,26 @@ async fn sign_up(d: &Driver, base: &str, name: &str, email: &str, phone: &str) {
     d.wait_path("/authy/login").await;
 }
 
-async fn log_in(d: &Driver, email: &str, password: &str) {
+async fn log_in(d: &Chromium, email: &str, password: &str) {
     d.type_into("#login", email).await;
     d.type_into("#password", password).await;
     d.click("form button[type=submit]").await;
 }
 
 /// Opens the virtual phone in a second tab, presses a button on the newest request, comes back.
-async fn answer_on_phone(d: &Driver, phone_url: &str, button: &str) {
-    let app_tab = d.window().await;
-    let phone_tab = d.new_tab().await;
-    d.switch_to(&phone_tab).await;
-    d.goto(phone_url).await;
+async fn answer_on_phone(d: &Chromium, phone_url: &str, button: &str) {
+    let app_tab = d.window().await.unwrap();
+    let phone_tab = d.new_window(true).await.unwrap().handle;
+    d.switch_to_window(phone_tab).await.unwrap();
+    d.goto(phone_url).await.unwrap();
     d.click(&format!(".request button.{button}")).await;
     d.wait_text("Nothing waiting.").await;
-    d.switch_to(&app_tab).await;
+    d.switch_to_window(app_tab).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
-    let Some(d) = webdriver::start().await else {
+    let Some(d) = Chromium::start().await else {
         return;
     };
     let demo = demo::start(Config {
@@ -63,7 +60,7 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
 
     // Sign up does not log in: the account page still asks for a login.
     sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
-    d.goto(&format!("{base}/account")).await;
+    d.goto(&format!("{base}/account")).await.unwrap();
     d.wait_path("/authy/login").await;
 
     // Log in, see the matching code, approve on the phone: the page moves on by itself.
@@ -77,16 +74,16 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
             .as_str()
             .unwrap()
     );
-    d.screenshot(&screenshots().join("waiting.png")).await;
+    d.save_screenshot(&screenshots().join("waiting.png")).await;
     answer_on_phone(&d, &phone, "approve").await;
     d.wait_path("/account").await;
     d.wait_text("Welcome, Ada Lovelace").await;
-    d.screenshot(&screenshots().join("account.png")).await;
+    d.save_screenshot(&screenshots().join("account.png")).await;
     d.click("form[action='/authy/logout'] button").await;
     d.wait_path("/").await;
 
     // Deny: a clear message, and the way back to the login page.
-    d.goto(&format!("{base}/authy/login")).await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "ada@example.com", "a long enough password").await;
     d.wait_text("Waiting for your approval").await;
     answer_on_phone(&d, &phone, "deny").await;
@@ -116,7 +113,7 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
     d.wait_path("/").await;
 
     // Wrong codes: five per login, ten per account, then the account is locked.
-    d.goto(&format!("{base}/authy/login")).await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "bob@example.com", "a long enough password").await;
     for _ in 0..5 {
         d.type_into("#token", "0000000").await;
@@ -126,7 +123,7 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
     d.type_into("#token", "0000000").await;
     d.click("form[action='/authy/token'] button").await;
     d.wait_text("Too many wrong codes for this login").await;
-    d.goto(&format!("{base}/authy/login")).await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "bob@example.com", "a long enough password").await;
     for _ in 0..4 {
         d.type_into("#token", "0000000").await;
@@ -136,7 +133,7 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
     d.type_into("#token", "0000000").await;
     d.click("form[action='/authy/token'] button").await;
     d.wait_text("Account locked").await;
-    d.goto(&format!("{base}/authy/login")).await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "bob@example.com", "a long enough password").await;
     d.wait_text("Wrong email or password.").await;
 
