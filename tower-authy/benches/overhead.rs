@@ -1,9 +1,9 @@
 //! Protected-route overhead for an already-verified session: the same trivial handler
 //! (a) bare, (b) behind tower-sessions reading the user id from the session, (c) behind
 //! axum-login's `login_required!`, (d) behind tower-authy, and (e) behind a hand-written
-//! `from_fn` guard doing the least a session-checking layer can. In-process (ns per request, median of
-//! interleaved rounds) and, when `wrk` is installed, over HTTP on loopback (requests per second).
-//! Ratios are to (b), measured in the same run.
+//! `from_fn` guard doing the least a session-checking layer can. In-process with criterion (ns per
+//! request; its estimates, read back after the run, give the ratios) and, when `wrk` is installed,
+//! over HTTP on loopback (requests per second). Ratios are to (b), measured in the same run.
 //!
 //! `cargo bench -p tower-authy --bench overhead`
 
@@ -16,14 +16,13 @@ use axum::routing::{get, post};
 use axum_login::{
     AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId, login_required,
 };
+use criterion::Criterion;
 use http::{Request, header};
-use std::time::Instant;
 use tower::{Service, ServiceExt};
 use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, TwoFactor, VerifiedUser};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
-const PER_ROUND: usize = 20_000;
-const ROUNDS: usize = 9;
+const GROUP: &str = "protected-route";
 
 #[derive(Clone, Debug)]
 struct PlainUser(i64);
@@ -76,14 +75,11 @@ async fn call(
         .unwrap()
 }
 
+/// The session cookie a response sets, as a `Cookie` header value.
 fn cookie_of(r: &http::Response<Body>) -> String {
-    r.headers()[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    let set = r.headers()[header::SET_COOKIE].to_str().unwrap();
+    let cookie = tower_sessions::cookie::Cookie::parse(set).unwrap();
+    format!("{}={}", cookie.name(), cookie.value())
 }
 
 async fn body_text(r: http::Response<Body>) -> String {
@@ -237,27 +233,34 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn in_process(apps: &mut [(&'static str, Router, Option<String>)]) -> Vec<f64> {
-    let mut samples = vec![Vec::new(); apps.len()];
-    // Warm up, and check every variant answers 200 for its logged-in cookie.
-    for (name, app, cookie) in apps.iter_mut() {
-        let r = call(app, cookie.as_deref(), "GET", "/", "").await;
+/// Checks every variant answers 200 for its logged-in cookie, then lets criterion time them.
+fn in_process(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    apps: &[(&'static str, Router, Option<String>)],
+) {
+    let mut group = c.benchmark_group(GROUP);
+    for (name, app, cookie) in apps {
+        let r = rt.block_on(call(&mut app.clone(), cookie.as_deref(), "GET", "/", ""));
         assert_eq!(r.status(), 200, "{name}");
-        for _ in 0..2_000 {
-            let _ = call(app, cookie.as_deref(), "GET", "/", "").await;
-        }
+        group.bench_function(*name, |b| {
+            // Every variant pays the same Router clone (an Arc) per request.
+            b.to_async(rt).iter(|| {
+                let (mut app, cookie) = (app.clone(), cookie.as_deref());
+                async move { std::hint::black_box(call(&mut app, cookie, "GET", "/", "").await) }
+            });
+        });
     }
-    for _ in 0..ROUNDS {
-        for (i, (_, app, cookie)) in apps.iter_mut().enumerate() {
-            let t0 = Instant::now();
-            for _ in 0..PER_ROUND {
-                let r = call(app, cookie.as_deref(), "GET", "/", "").await;
-                std::hint::black_box(r.into_response());
-            }
-            samples[i].push(t0.elapsed().as_nanos() as f64 / PER_ROUND as f64);
-        }
-    }
-    samples.into_iter().map(median).collect()
+    group.finish();
+}
+
+/// The median time per request criterion estimated for one variant, in nanoseconds.
+fn estimate_ns(name: &str) -> f64 {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/criterion");
+    let file = dir.join(GROUP).join(name).join("new/estimates.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["median"]["point_estimate"].as_f64().unwrap()
 }
 
 /// Requests per second from `wrk` against each app served on loopback, interleaved three times.
@@ -272,20 +275,8 @@ async fn over_http(apps: &[(&'static str, Router, Option<String>)]) -> Option<Ve
     }
     let mut urls = Vec::new();
     for (_, app, cookie) in apps {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        urls.push((
-            format!("http://{}/", listener.local_addr().unwrap()),
-            cookie.clone(),
-        ));
-        let app = app.clone();
-        tokio::spawn(async move {
-            axum::serve(
-                axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
-                app,
-            )
-            .await
-            .unwrap()
-        });
+        let base = test_support::Server::bind().await.serve(app.clone());
+        urls.push((format!("{base}/"), cookie.clone()));
     }
     let mut rps = vec![Vec::new(); apps.len()];
     for _ in 0..3 {
@@ -316,21 +307,29 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let mock = mock_authy::MockAuthy::builder().seed(1).start().await.unwrap();
-        let mut apps = apps(&mock).await;
-        let ns = in_process(&mut apps).await;
-        let base = ns[1];
-        println!("in-process, ns per request (median of {ROUNDS} rounds of {PER_ROUND}); throughput ratio to (b):");
-        for ((name, _, _), n) in apps.iter().zip(&ns) {
-            println!("  {name:<22} {n:>8.0} ns   {:.3}", base / n);
+    let mock = rt
+        .block_on(mock_authy::MockAuthy::builder().seed(1).start())
+        .unwrap();
+    let apps = rt.block_on(apps(&mock));
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3));
+    in_process(&mut c, &rt, &apps);
+    c.final_summary();
+    let ns: Vec<f64> = apps.iter().map(|(name, _, _)| estimate_ns(name)).collect();
+    let base = ns[1];
+    println!("in-process, ns per request (criterion's median estimate); throughput ratio to (b):");
+    for ((name, _, _), n) in apps.iter().zip(&ns) {
+        println!("  {name:<22} {n:>8.0} ns   {:.3}", base / n);
+    }
+    if let Some(rps) = rt.block_on(over_http(&apps)) {
+        let base = rps[1];
+        println!(
+            "over HTTP (wrk -t1 -c32 -d3s, median of 3 interleaved runs), requests/s; ratio to (b):"
+        );
+        for ((name, _, _), r) in apps.iter().zip(&rps) {
+            println!("  {name:<22} {r:>8.0} /s   {:.3}", r / base);
         }
-        if let Some(rps) = over_http(&apps).await {
-            let base = rps[1];
-            println!("over HTTP (wrk -t1 -c32 -d3s, median of 3 interleaved runs), requests/s; ratio to (b):");
-            for ((name, _, _), r) in apps.iter().zip(&rps) {
-                println!("  {name:<22} {r:>8.0} /s   {:.3}", r / base);
-            }
-        }
-    });
+    }
 }
