@@ -2,12 +2,12 @@
 //! waiting page, and sending codes by SMS or voice call.
 
 use super::lifecycle::{complete, finished_page, lock, notify};
-use super::reply::{Reply, store_down, upstream_down, wants_json};
+use super::reply::{Handled, Rejection, Reply, wants_json};
 use super::{CsrfForm, Shared_};
 use crate::pages;
 use crate::secret::Token;
 use crate::store::{AttemptDecision, ChallengeState};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use axum::{Extension, Form, Json};
 use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
@@ -26,112 +26,86 @@ pub(crate) async fn token(
     session: Session,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
-    let (pending, c) = match reply
+    let (pending, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+        .await?;
     if let Some(r) = finished_page(&reply, c.state) {
-        return r;
+        return Ok(r);
     }
     // Checked before anything is counted or sent: a malformed code never reaches Authy.
-    let token = match Token::parse(&form.token) {
-        Ok(t) => t,
-        Err(e) => {
-            return reply.problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "That is not a code",
-                &format!("Please check the code: {e}."),
-            );
-        }
-    };
+    let token = Token::parse(&form.token).map_err(|e| {
+        reply.problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That is not a code",
+            &format!("Please check the code: {e}."),
+        )
+    })?;
     if c.state != ChallengeState::Pending {
-        return reply.problem(
+        return Ok(reply.problem(
             StatusCode::CONFLICT,
             "Already approved",
             "This login was approved; finishing it.",
-        );
+        ));
     }
     let now = shared.clock.now();
-    match shared
+    let attempt = shared
         .challenges
-        .begin_attempt(&c.id, &pending.user_id, &shared.limits, now)
-        .await
-    {
-        Ok(AttemptDecision::Allowed) => {}
-        Ok(AttemptDecision::ChallengeExhausted) => {
-            return reply.problem(
+        .begin_attempt(&c.id, &pending.user_id, &shared.limits, now);
+    match attempt.await? {
+        AttemptDecision::Allowed => {}
+        AttemptDecision::ChallengeExhausted => {
+            return Ok(reply.problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
                 "Too many wrong codes for this login. Log in again to start over.",
-            );
+            ));
         }
-        Ok(AttemptDecision::AccountLocked) => return lock(&shared, &reply, &c).await,
-        Err(e) => return store_down(&reply, &e),
+        AttemptDecision::AccountLocked => return lock(&shared, &reply, &c).await,
     }
     match shared.client.verify_token(c.authy_id, &token).await {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
             tracing::info!(event = "token_rejected", user_id = %c.user_id, "wrong or reused code");
-            match shared
+            if shared
                 .challenges
                 .account_locked(&c.user_id, &shared.limits, now)
-                .await
+                .await?
             {
-                Ok(true) => return lock(&shared, &reply, &c).await,
-                Ok(false) => {}
-                Err(e) => return store_down(&reply, &e),
+                return lock(&shared, &reply, &c).await;
             }
             if reply.json {
-                return reply.problem(
+                return Ok(reply.problem(
                     StatusCode::UNAUTHORIZED,
                     "Wrong code",
                     "That code is not valid.",
-                );
+                ));
             }
             let csrf = form.csrf_token.unwrap_or_default();
-            return (
-                StatusCode::UNAUTHORIZED,
-                Html(pages::verify(
-                    &shared,
-                    &csrf,
-                    &c,
-                    None,
-                    Some("That code is not valid. Please try again."),
-                )),
-            )
-                .into_response();
+            let error = Some("That code is not valid. Please try again.");
+            let page = pages::verify(&shared, &csrf, &c, None, error);
+            return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
         }
-        Err(e) => return upstream_down(&reply, &e, "verify token"),
+        Err(e) => return Err(Rejection::Authy(e, "verify token")),
     }
-    match shared
+    if !shared
         .challenges
         .transition(&c.id, ChallengeState::Pending, ChallengeState::Approved)
-        .await
+        .await?
     {
-        Ok(true) => {
-            tracing::info!(event = "challenge_approved", user_id = %c.user_id, via = "token", "second factor approved");
-            notify(&shared, &c.id);
-        }
-        Ok(false) => {
-            return reply.problem(
-                StatusCode::CONFLICT,
-                "Already used",
-                "This login has already ended. Log in again if needed.",
-            );
-        }
-        Err(e) => return store_down(&reply, &e),
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Already used",
+            "This login has already ended. Log in again if needed.",
+        ));
     }
-    if let Err(e) = shared.challenges.clear_failures(&c.user_id).await {
-        return store_down(&reply, &e);
-    }
+    tracing::info!(event = "challenge_approved", user_id = %c.user_id, via = "token", "second factor approved");
+    notify(&shared, &c.id);
+    shared.challenges.clear_failures(&c.user_id).await?;
     complete(&shared, &session, &reply, &pending, &c).await
 }
 
@@ -140,7 +114,7 @@ pub(crate) async fn send_sms(
     session: Session,
     headers: HeaderMap,
     form: Form<CsrfForm>,
-) -> Response {
+) -> Handled {
     send_code(ext, session, headers, form, Channel::Sms).await
 }
 
@@ -149,7 +123,7 @@ pub(crate) async fn send_call(
     session: Session,
     headers: HeaderMap,
     form: Form<CsrfForm>,
-) -> Response {
+) -> Handled {
     send_code(ext, session, headers, form, Channel::Call).await
 }
 
@@ -165,26 +139,22 @@ async fn send_code(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
     channel: Channel,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
-    let (_, c) = match reply
+    let (_, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+        .await?;
     if c.state != ChallengeState::Pending {
-        return finished_page(&reply, c.state).unwrap_or_else(|| {
+        return Ok(finished_page(&reply, c.state).unwrap_or_else(|| {
             reply.problem(
                 StatusCode::CONFLICT,
                 "Already approved",
                 "No code is needed.",
             )
-        });
+        }));
     }
     let now = shared.clock.now();
     let quotas = [
@@ -206,17 +176,13 @@ async fn send_code(
         ),
     ];
     for (key, max, window) in quotas {
-        match shared.challenges.take_quota(&key, max, window, now).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(event = "send_rate_limited", user_id = %c.user_id, "SMS/call limit reached");
-                return reply.problem(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many codes sent",
-                    "We have sent enough codes for now. Use the last one, or try again later.",
-                );
-            }
-            Err(e) => return store_down(&reply, &e),
+        if !shared.challenges.take_quota(&key, max, window, now).await? {
+            tracing::warn!(event = "send_rate_limited", user_id = %c.user_id, "SMS/call limit reached");
+            return Ok(reply.problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many codes sent",
+                "We have sent enough codes for now. Use the last one, or try again later.",
+            ));
         }
     }
     // Sent once, never retried: a slow Authy must not make the phone ring twice.
@@ -228,26 +194,19 @@ async fn send_code(
         Ok(_) => {
             tracing::info!(event = "code_sent", user_id = %c.user_id, channel = name, "code sent");
             if reply.json {
-                Json(json!({"sent": name})).into_response()
-            } else {
-                (
-                    StatusCode::SEE_OTHER,
-                    [(
-                        header::LOCATION,
-                        format!("{}?sent={name}", shared.path("/verify")),
-                    )],
-                )
-                    .into_response()
+                return Ok(Json(json!({"sent": name})).into_response());
             }
+            let to = format!("{}?sent={name}", shared.path("/verify"));
+            Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
         }
-        Err(e) if e.is_unavailable() => upstream_down(&reply, &e, "send code"),
+        Err(e) if e.is_unavailable() => Err(Rejection::Authy(e, "send code")),
         Err(e) => {
             tracing::warn!(error = %e, user_id = %c.user_id, "Authy refused to send a code");
-            reply.problem(
+            Ok(reply.problem(
                 StatusCode::BAD_GATEWAY,
                 "Could not send a code",
                 "Authy could not send a code to this phone. Use the Authy app instead.",
-            )
+            ))
         }
     }
 }

@@ -10,12 +10,12 @@
 
 use super::Shared_;
 use super::lifecycle::{current, notify, pending_challenge, status_body};
-use super::reply::Reply;
+use super::reply::{Handled, Reply};
 use crate::config::Shared;
 use crate::store::{Challenge, ChallengeState};
 use axum::Extension;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use std::convert::Infallible;
 use std::sync::{Arc, PoisonError};
@@ -25,15 +25,12 @@ use tower_sessions::Session;
 /// Pushes the challenge's status as it changes: the callback's arrival reaches the browser at
 /// once. Also re-reads the store every `status_poll_every`, for callbacks that land on another
 /// instance, and at the deadline, for expiry.
-pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Response {
+pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: true,
     };
-    let (_, first) = match pending_challenge(&shared, &session, &reply).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (_, first) = pending_challenge(&shared, &session, &reply).await?;
     let session_key = session.id().map_or_else(String::new, |id| id.to_string());
     let Some(slot) = StreamSlot::take(&shared, &session_key, &first.id) else {
         tracing::warn!(event = "event_streams_capped", user_id = %first.user_id, "too many event streams");
@@ -44,7 +41,7 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Resp
         );
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return r;
+        return Ok(r);
     };
     let watch = Watch {
         rx: shared.changes.subscribe(),
@@ -95,9 +92,9 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Resp
             }
         }
     });
-    Sse::new(stream)
+    Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
-        .into_response()
+        .into_response())
 }
 
 fn authy_poll_every(shared: &Shared) -> Duration {

@@ -1,7 +1,7 @@
 //! Moving a challenge through its life: expiry at the deadline, the session's own pending
 //! challenge, the final pages, locking, and completion (approved → completed, exactly once).
 
-use super::reply::{Reply, store_down};
+use super::reply::{Handled, Rejection, Reply};
 use crate::config::Shared;
 use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState, StoreError};
@@ -39,17 +39,14 @@ pub(crate) async fn pending_challenge(
     shared: &Shared,
     session: &Session,
     reply: &Reply<'_>,
-) -> Result<(Pending, Challenge), Response> {
-    let pending = match session::pending(session).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return Err(reply.no_login()),
-        Err(e) => return Err(store_down(reply, &e)),
+) -> Result<(Pending, Challenge), Rejection> {
+    let Some(pending) = session::pending(session).await? else {
+        return Err(reply.no_login().into());
     };
-    match current(shared, &pending.challenge_id).await {
-        Ok(Some(c)) => Ok((pending, c)),
+    match current(shared, &pending.challenge_id).await? {
+        Some(c) => Ok((pending, c)),
         // Lost (a restart of an in-memory store): start over, never let in.
-        Ok(None) => Err(reply.no_login()),
-        Err(e) => Err(store_down(reply, &e)),
+        None => Err(reply.no_login().into()),
     }
 }
 
@@ -89,20 +86,16 @@ pub(crate) fn status_body(shared: &Shared, c: &Challenge) -> Value {
     })
 }
 
-pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> Response {
-    match shared
+pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> Handled {
+    if shared
         .challenges
         .transition(&c.id, ChallengeState::Pending, ChallengeState::Locked)
-        .await
+        .await?
     {
-        Ok(true) => {
-            tracing::warn!(event = "challenge_locked", user_id = %c.user_id, "account locked after repeated wrong codes");
-            notify(shared, &c.id);
-        }
-        Ok(false) => {}
-        Err(e) => return store_down(reply, &e),
+        tracing::warn!(event = "challenge_locked", user_id = %c.user_id, "account locked after repeated wrong codes");
+        notify(shared, &c.id);
     }
-    finished_page(reply, ChallengeState::Locked).unwrap_or_else(|| reply.unavailable())
+    Ok(finished_page(reply, ChallengeState::Locked).unwrap_or_else(|| reply.unavailable()))
 }
 
 /// Approved → completed, exactly once; then the session is upgraded under a new id.
@@ -112,25 +105,19 @@ pub(crate) async fn complete(
     reply: &Reply<'_>,
     pending: &Pending,
     c: &Challenge,
-) -> Response {
-    match shared
+) -> Handled {
+    if !shared
         .challenges
         .transition(&c.id, ChallengeState::Approved, ChallengeState::Completed)
-        .await
+        .await?
     {
-        Ok(true) => {}
-        Ok(false) => {
-            return reply.problem(
-                StatusCode::CONFLICT,
-                "Already used",
-                "This login has already ended. Log in again if needed.",
-            );
-        }
-        Err(e) => return store_down(reply, &e),
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Already used",
+            "This login has already ended. Log in again if needed.",
+        ));
     }
-    if let Err(e) = session::complete(session, &pending.user_id).await {
-        return store_down(reply, &e);
-    }
+    session::complete(session, &pending.user_id).await?;
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
-    reply.redirect(&pending.return_to)
+    Ok(reply.redirect(&pending.return_to))
 }

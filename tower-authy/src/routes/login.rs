@@ -2,7 +2,7 @@
 //! sends the push.
 
 use super::Shared_;
-use super::reply::{Reply, store_down, upstream_down, wants_json};
+use super::reply::{Handled, Rejection, Reply, wants_json};
 use crate::client::ApprovalRequest;
 use crate::config::Shared;
 use crate::pages;
@@ -11,7 +11,7 @@ use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState};
 use crate::throttle;
 use axum::extract::{ConnectInfo, Query};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use axum::{Extension, Form, Json};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -34,26 +34,21 @@ pub(crate) async fn login_form(
     session: Session,
     headers: HeaderMap,
     Query(q): Query<ReturnTo>,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
     let return_to = return_to_or_default(&shared, q.return_to.as_deref()).to_owned();
-    let (verified, csrf) = match (
-        session::verified(&session).await,
-        session::csrf_token(&session).await,
-    ) {
-        (Ok(v), Ok(csrf)) => (v.is_some(), csrf),
-        (Err(e), _) | (_, Err(e)) => return store_down(&reply, &e),
-    };
-    match (verified, reply.json) {
+    let verified = session::verified(&session).await?.is_some();
+    let csrf = session::csrf_token(&session).await?;
+    Ok(match (verified, reply.json) {
         // API clients get the token either way: a verified one needs it to log out.
         (true, true) => Json(json!({"redirect": return_to, "csrf_token": csrf})).into_response(),
         (true, false) => reply.redirect(&return_to),
         (false, true) => Json(json!({"csrf_token": csrf})).into_response(),
         (false, false) => Html(pages::login(&shared, &csrf, &return_to, None)).into_response(),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -72,17 +67,14 @@ pub(crate) async fn login(
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
-    if let Err(r) = reply
+    reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
-        .await
-    {
-        return r;
-    }
+        .await?;
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
     let refuse = |csrf: &str| {
         // Unknown user, wrong password, locked account, no second factor: one answer for all.
@@ -99,52 +91,37 @@ pub(crate) async fn login(
     };
     let csrf = form.csrf_token.clone().unwrap_or_default();
     if form.login.is_empty() || form.login.len() > 320 || form.password.len() > 1024 {
-        return refuse(&csrf);
+        return Ok(refuse(&csrf));
     }
     let now = shared.clock.now();
     let address = throttle::client_address(&headers, peer.map(|p| p.0.0), shared.forwarded_hops);
-    let attempt = match throttle::admit(&shared, &form.login, address.as_deref(), now).await {
-        Ok(Some(attempt)) => attempt,
-        Ok(None) => {
-            // Same answer, about the same time, no password check and no push.
-            tracing::warn!(
-                event = "login_throttled",
-                "too many wrong passwords; attempt not checked"
-            );
-            throttle::as_long_as_a_password_check(&shared).await;
-            return refuse(&csrf);
-        }
-        Err(e) => return store_down(&reply, &e),
+    let Some(attempt) = throttle::admit(&shared, &form.login, address.as_deref(), now).await?
+    else {
+        // Same answer, about the same time, no password check and no push.
+        tracing::warn!(
+            event = "login_throttled",
+            "too many wrong passwords; attempt not checked"
+        );
+        throttle::as_long_as_a_password_check(&shared).await;
+        return Ok(refuse(&csrf));
     };
     let started = tokio::time::Instant::now();
-    let user = match shared
-        .users
-        .verify_password(&form.login, &Password::new(form.password))
-        .await
-    {
-        Ok(u) => u,
-        Err(e) => return store_down(&reply, &e),
-    };
+    let password = Password::new(form.password);
+    let user = shared.users.verify_password(&form.login, &password).await?;
     throttle::record_password_cost(&shared, started);
     if user.is_some() {
-        if let Err(e) = throttle::refund(&shared, &attempt).await {
-            return store_down(&reply, &e);
-        }
+        throttle::refund(&shared, &attempt).await?;
     }
     let Some((user, authy_id)) = user.and_then(|u| u.authy_id.map(|a| (u, a))) else {
-        return refuse(&csrf);
+        return Ok(refuse(&csrf));
     };
-    match shared
+    if shared
         .challenges
         .account_locked(&user.id, &shared.limits, now)
-        .await
+        .await?
     {
-        Ok(false) => {}
-        Ok(true) => {
-            tracing::warn!(event = "login_refused_locked", user_id = %user.id, "password accepted for a locked account");
-            return refuse(&csrf);
-        }
-        Err(e) => return store_down(&reply, &e),
+        tracing::warn!(event = "login_refused_locked", user_id = %user.id, "password accepted for a locked account");
+        return Ok(refuse(&csrf));
     }
 
     let id = crate::random::id();
@@ -155,7 +132,7 @@ pub(crate) async fn login(
         format!("push:{}", user.id),
         format!("push-authy:{authy_id}"),
     ] {
-        match shared
+        push_allowed &= shared
             .challenges
             .take_quota(
                 &key,
@@ -163,11 +140,7 @@ pub(crate) async fn login(
                 shared.push_window_secs,
                 now,
             )
-            .await
-        {
-            Ok(ok) => push_allowed &= ok,
-            Err(e) => return store_down(&reply, &e),
-        }
+            .await?;
         if !push_allowed {
             break;
         }
@@ -192,7 +165,7 @@ pub(crate) async fn login(
         {
             Ok(uuid) => Some(uuid),
             Err(e) if e.is_unavailable() => {
-                return upstream_down(&reply, &e, "create approval request");
+                return Err(Rejection::Authy(e, "create approval request"));
             }
             Err(e) => {
                 // The user cannot receive pushes (no device, unknown to Authy...): use a token.
@@ -215,23 +188,15 @@ pub(crate) async fn login(
         expires_at: now + shared.challenge_ttl,
     };
     let onetouch = challenge.approval_uuid.is_some();
-    if let Err(e) = shared.challenges.create(challenge).await {
-        return store_down(&reply, &e);
-    }
-    if let Err(e) = session::begin(
-        &session,
-        &Pending {
-            challenge_id: id,
-            user_id: user.id.clone(),
-            return_to,
-        },
-    )
-    .await
-    {
-        return store_down(&reply, &e);
-    }
+    shared.challenges.create(challenge).await?;
+    let pending = Pending {
+        challenge_id: id,
+        user_id: user.id.clone(),
+        return_to,
+    };
+    session::begin(&session, &pending).await?;
     tracing::info!(event = "challenge_created", user_id = %user.id, onetouch, "password accepted; second factor pending");
-    reply.redirect(&shared.path("/verify"))
+    Ok(reply.redirect(&shared.path("/verify")))
 }
 
 /// A digest of the challenge id for `hidden_details`: ties Authy's record to this login

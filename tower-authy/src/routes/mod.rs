@@ -20,13 +20,13 @@ mod login;
 pub(crate) mod reply;
 
 use self::lifecycle::{complete, finished_page, pending_challenge, status_body};
-use self::reply::{Reply, store_down, wants_json};
+use self::reply::{Handled, Reply, wants_json};
 use crate::config::Shared;
 use crate::pages;
 use crate::session::{self};
 use crate::store::ChallengeState;
 use axum::extract::{DefaultBodyLimit, Query};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Json, Router};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -54,6 +54,10 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
             &p("/callback"),
             get(callback::handle).post(callback::handle),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            reply::fail_closed_pages,
+        ))
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
     crate::hardening::harden(router, &shared)
@@ -79,45 +83,34 @@ async fn verify_page(
     session: Session,
     headers: HeaderMap,
     Query(q): Query<Notice>,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
-    let (_, c) = match pending_challenge(&shared, &session, &reply).await {
-        Ok(x) => x,
-        Err(_) => {
-            return (
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, shared.path("/login"))],
-            )
-                .into_response();
-        }
+    let Ok((_, c)) = pending_challenge(&shared, &session, &reply).await else {
+        let to_login = [(header::LOCATION, shared.path("/login"))];
+        return Ok((StatusCode::SEE_OTHER, to_login).into_response());
     };
     if let Some(r) = finished_page(&reply, c.state) {
-        return r;
+        return Ok(r);
     }
-    let csrf = match session::csrf_token(&session).await {
-        Ok(t) => t,
-        Err(e) => return store_down(&reply, &e),
-    };
+    let csrf = session::csrf_token(&session).await?;
     let notice = match q.sent.as_deref() {
         Some("sms") => Some("We sent a code by SMS."),
         Some("call") => Some("We are calling you with a code."),
         _ => None,
     };
-    Html(pages::verify(&shared, &csrf, &c, notice, None)).into_response()
+    Ok(Html(pages::verify(&shared, &csrf, &c, notice, None)).into_response())
 }
 
-async fn status(Extension(shared): Shared_, session: Session) -> Response {
+async fn status(Extension(shared): Shared_, session: Session) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: true,
     };
-    match pending_challenge(&shared, &session, &reply).await {
-        Ok((_, c)) => Json(status_body(&shared, &c)).into_response(),
-        Err(r) => r,
-    }
+    let (_, c) = pending_challenge(&shared, &session, &reply).await?;
+    Ok(Json(status_body(&shared, &c)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -130,26 +123,22 @@ async fn confirm(
     session: Session,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
-    let (pending, c) = match reply
+    let (pending, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await
-    {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+        .await?;
     match c.state {
         ChallengeState::Approved => complete(&shared, &session, &reply, &pending, &c).await,
-        ChallengeState::Pending => reply.problem(
+        ChallengeState::Pending => Ok(reply.problem(
             StatusCode::CONFLICT,
             "Still waiting",
             "The request has not been approved yet.",
-        ),
-        other => finished_page(&reply, other).unwrap_or_else(|| reply.unavailable()),
+        )),
+        other => Ok(finished_page(&reply, other).unwrap_or_else(|| reply.unavailable())),
     }
 }
 
@@ -158,19 +147,14 @@ async fn logout(
     session: Session,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> Handled {
     let reply = Reply {
         shared: &shared,
         json: wants_json(&headers),
     };
-    if let Err(r) = reply
+    reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
-        .await
-    {
-        return r;
-    }
-    if let Err(e) = session::end(&session).await {
-        return store_down(&reply, &e);
-    }
-    reply.redirect("/")
+        .await?;
+    session::end(&session).await?;
+    Ok(reply.redirect("/"))
 }

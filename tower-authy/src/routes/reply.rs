@@ -1,5 +1,7 @@
 //! Answers in the form the client asked for (a page, or `application/problem+json`), the CSRF
-//! gate every form passes, and the fail-closed answers.
+//! gate every form passes, and the fail-closed answers: a handler returns
+//! `Result<Response, Rejection>`, and a store or Authy failure anywhere in it (`?`) becomes the
+//! 503 page or problem, rendered by [`fail_closed_pages`] for the client that asked.
 
 use super::lifecycle::pending_challenge;
 use crate::client::AuthyError;
@@ -19,6 +21,70 @@ pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+/// Why a handler stopped before its happy ending.
+pub(crate) enum Rejection {
+    /// A store failed: fail closed.
+    Store(StoreError),
+    /// Authy could not be reached at `step`: fail closed.
+    Authy(AuthyError, &'static str),
+    /// A complete answer (a refused form, an ended login, a limit reached).
+    Answer(Response),
+}
+
+/// What a handler returns.
+pub(crate) type Handled = Result<Response, Rejection>;
+
+impl From<StoreError> for Rejection {
+    fn from(e: StoreError) -> Self {
+        Rejection::Store(e)
+    }
+}
+
+impl From<Response> for Rejection {
+    fn from(r: Response) -> Self {
+        Rejection::Answer(r)
+    }
+}
+
+/// Marks a response to be replaced by the 503 answer in the form the client asked for.
+#[derive(Clone, Copy)]
+struct FailedClosed;
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Answer(r) => return r,
+            Rejection::Store(e) => {
+                tracing::error!(error = %e, "store unavailable; failing closed");
+            }
+            Rejection::Authy(e, step) => {
+                tracing::error!(error = %e, step, "Authy unavailable; failing closed");
+            }
+        }
+        let mut r = StatusCode::SERVICE_UNAVAILABLE.into_response();
+        r.extensions_mut().insert(FailedClosed);
+        r
+    }
+}
+
+/// Renders a failed-closed answer as the page or problem the client asked for.
+pub(crate) async fn fail_closed_pages(
+    axum::extract::State(shared): axum::extract::State<std::sync::Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let json = wants_json(request.headers());
+    let response = next.run(request).await;
+    if response.extensions().get::<FailedClosed>().is_none() {
+        return response;
+    }
+    Reply {
+        shared: &shared,
+        json,
+    }
+    .unavailable()
 }
 
 /// Builds responses in the form the client asked for.
@@ -78,11 +144,11 @@ impl Reply<'_> {
         session: &Session,
         headers: &HeaderMap,
         form_token: Option<&str>,
-    ) -> Result<(), Response> {
-        match session::csrf_ok(session, csrf_given(headers, form_token)).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(self.csrf_refused()),
-            Err(e) => Err(store_down(self, &e)),
+    ) -> Result<(), Rejection> {
+        if session::csrf_ok(session, csrf_given(headers, form_token)).await? {
+            Ok(())
+        } else {
+            Err(self.csrf_refused().into())
         }
     }
 
@@ -93,7 +159,7 @@ impl Reply<'_> {
         session: &Session,
         headers: &HeaderMap,
         form_token: Option<&str>,
-    ) -> Result<(Pending, Challenge), Response> {
+    ) -> Result<(Pending, Challenge), Rejection> {
         self.require_csrf(session, headers, form_token).await?;
         pending_challenge(self.shared, session, self).await
     }
@@ -113,16 +179,6 @@ impl Reply<'_> {
             "Your login has ended. Please log in again.",
         )
     }
-}
-
-pub(crate) fn store_down(reply: &Reply<'_>, e: &StoreError) -> Response {
-    tracing::error!(error = %e, "store unavailable; failing closed");
-    reply.unavailable()
-}
-
-pub(crate) fn upstream_down(reply: &Reply<'_>, e: &AuthyError, step: &'static str) -> Response {
-    tracing::error!(error = %e, step, "Authy unavailable; failing closed");
-    reply.unavailable()
 }
 
 pub(crate) fn csrf_given<'a>(headers: &'a HeaderMap, form: Option<&'a str>) -> Option<&'a str> {
