@@ -673,6 +673,34 @@ async fn a_user_store_outage_fails_closed() {
     let mut b = w.browser();
     let r = b.login("ada@example.com", PASSWORD).await;
     assert_eq!((r.status, r.retry_after.as_deref()), (503, Some("30")));
+    assert!(
+        r.content_type.starts_with("text/html"),
+        "{}",
+        r.content_type
+    );
+    assert!(
+        r.body.contains("Sign-in is unavailable"),
+        "a clear page: {}",
+        r.body
+    );
+    // An API client gets the same refusal as problem+json.
+    let csrf = b.csrf_token().await;
+    let r = b
+        .http
+        .post(format!("{}/authy/login", b.base))
+        .header("accept", "application/json")
+        .form(&[
+            ("login", "ada@example.com"),
+            ("password", PASSWORD),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(problem["status"], 503);
     assert_eq!(b.get("/account").await.status, 303);
 }
 
