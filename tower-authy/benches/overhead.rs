@@ -1,7 +1,8 @@
 //! Protected-route overhead for an already-verified session: the same trivial handler
 //! (a) bare, (b) behind tower-sessions reading the user id from the session, (c) behind
 //! axum-login's `login_required!`, (d) behind tower-authy, and (e) behind a hand-written
-//! `from_fn` guard doing the least a session-checking layer can. In-process with criterion (ns per
+//! `from_fn` guard doing the least a session-checking layer can, and (f) the same guard on
+//! tower-http's `AsyncRequireAuthorizationLayer`. In-process with criterion (ns per
 //! request; its estimates, read back after the run, give the ratios) and, when `wrk` is installed,
 //! over HTTP on loopback (requests per second). Ratios are to (b), measured in the same run.
 //!
@@ -181,11 +182,26 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
         )
         .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
 
+    let on_tower_http = Router::new()
+        .route(
+            "/",
+            get(|axum::Extension(id): axum::Extension<String>| async move { id }),
+        )
+        .route_layer(tower_http::auth::AsyncRequireAuthorizationLayer::new(
+            SessionAuthorizer,
+        ))
+        .route(
+            "/login",
+            post(|s: Session| async move { s.insert("user_id", "7").await.unwrap() }),
+        )
+        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+
     let mut out = vec![("a bare", bare, None)];
     for (name, mut app) in [
         ("b tower-sessions", sessions),
         ("c axum-login", axum_login),
         ("e hand-written guard", hand_written),
+        ("f tower-http authorize", on_tower_http),
     ] {
         let r = call(&mut app, None, "POST", "/login", "").await;
         let cookie = cookie_of(&r);
@@ -226,6 +242,33 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
     cookie = cookie_of(&r);
     out.push(("d tower-authy", app, Some(cookie)));
     out
+}
+
+/// (f): the (e) guard as a tower-http authorizer.
+#[derive(Clone)]
+struct SessionAuthorizer;
+
+impl<B: Send + 'static> tower_http::auth::AsyncAuthorizeRequest<B> for SessionAuthorizer {
+    type RequestBody = B;
+    type ResponseBody = Body;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Request<B>, http::Response<Body>>> + Send>,
+    >;
+
+    fn authorize(&mut self, mut req: Request<B>) -> Self::Future {
+        Box::pin(async move {
+            let session = req.extensions().get::<Session>().cloned().unwrap();
+            match session.get::<String>("user_id").await.unwrap() {
+                Some(id) => {
+                    req.extensions_mut().insert(id);
+                    Ok(req)
+                }
+                None => Err(
+                    (http::StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response(),
+                ),
+            }
+        })
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

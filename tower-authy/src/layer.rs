@@ -73,10 +73,15 @@ impl<S> std::fmt::Debug for RequireTwoFactor<S> {
     }
 }
 
-impl<S> Service<Request<Body>> for RequireTwoFactor<S>
+/// Any request and response body: the inner service's response body is boxed into axum's
+/// [`Body`] (without a second box when it already is one).
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireTwoFactor<S>
 where
-    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S: Service<Request<ReqBody>, Response = http::Response<ResBody>> + Clone + Send + 'static,
     S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    ResBody::Error: Into<axum::BoxError>,
 {
     type Response = Response;
     type Error = S::Error;
@@ -86,7 +91,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         // Use the service that was polled ready; leave a fresh clone for the next call.
         let fresh = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, fresh);
@@ -100,7 +105,8 @@ where
                 match check(&shared, session, json, &uri).await {
                     Ok(user) => {
                         request.extensions_mut().insert(user);
-                        inner.call(request).await
+                        let response = inner.call(request).await?;
+                        Ok(response.map(Body::new))
                     }
                     Err(mut denied) => {
                         crate::hardening::add_security_headers(&shared, denied.headers_mut());

@@ -326,3 +326,44 @@ async fn a_lost_callback_is_recovered_from_authys_record() {
         Some("/account")
     );
 }
+
+/// The guard wraps any tower service, whatever its request and response bodies: here a plain
+/// `service_fn` taking `Full<Bytes>` and answering `String`.
+#[tokio::test]
+async fn the_guard_wraps_any_service_and_body_type() {
+    use http_body_util::Full;
+    use tower::{ServiceBuilder, ServiceExt};
+    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+        .build()
+        .unwrap();
+    let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+        .callback_url("https://app.example/authy/callback")
+        .build()
+        .unwrap();
+    let service = ServiceBuilder::new()
+        .layer(two_factor.session_layer(tower_sessions::MemoryStore::default()))
+        .layer(two_factor.layer())
+        .service(tower::service_fn(
+            |_: http::Request<Full<axum::body::Bytes>>| async {
+                Ok::<_, std::convert::Infallible>(http::Response::new("secret".to_owned()))
+            },
+        ));
+    let request = |accept: &str| {
+        http::Request::get("/reports?year=2026")
+            .header("accept", accept)
+            .body(Full::default())
+            .unwrap()
+    };
+    let page = service.clone().oneshot(request("text/html")).await.unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/authy/login?return_to=%2Freports%3Fyear%3D2026"
+    );
+    let api = service.oneshot(request("application/json")).await.unwrap();
+    assert_eq!(api.status(), 401);
+    let body = http_body_util::BodyExt::collect(api.into_body())
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&body.to_bytes()).contains("secret"));
+}
