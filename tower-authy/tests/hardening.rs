@@ -53,19 +53,16 @@ async fn wrong_passwords_throttle_the_account_and_then_the_right_one_looks_wrong
 
 #[tokio::test]
 async fn right_passwords_do_not_count_toward_the_throttle() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.login_throttle(LoginThrottle {
-                per_account: 2,
-                ..LoginThrottle::default()
-            })
-            .send_limits(tower_authy::SendLimits {
-                pushes_per_10_minutes: 100,
-                per_login: 3,
-                per_hour: 10,
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.login_throttle(LoginThrottle {
+            per_account: 2,
+            ..LoginThrottle::default()
+        })
+        .send_limits(tower_authy::SendLimits {
+            pushes_per_10_minutes: 100,
+            per_login: 3,
+            per_hour: 10,
+        })
     })
     .await;
     w.user("ada@example.com", "5551230001").await;
@@ -83,14 +80,11 @@ async fn right_passwords_do_not_count_toward_the_throttle() {
 
 #[tokio::test]
 async fn throttled_and_wrong_password_answers_are_identical() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.login_throttle(LoginThrottle {
-                per_account: 1,
-                ..LoginThrottle::default()
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.login_throttle(LoginThrottle {
+            per_account: 1,
+            ..LoginThrottle::default()
+        })
     })
     .await;
     w.user("ada@example.com", "5551230001").await;
@@ -241,14 +235,11 @@ async fn throttled_attempts_skip_the_password_check_but_take_as_long() {
 
 #[tokio::test]
 async fn the_address_throttle_spans_accounts_and_ignores_forwarded_for_by_default() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.login_throttle(LoginThrottle {
-                per_address: 3,
-                ..LoginThrottle::default()
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.login_throttle(LoginThrottle {
+            per_address: 3,
+            ..LoginThrottle::default()
+        })
     })
     .await;
     w.user("ada@example.com", "5551230001").await;
@@ -267,15 +258,12 @@ async fn the_address_throttle_spans_accounts_and_ignores_forwarded_for_by_defaul
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.login_throttle(LoginThrottle {
-                per_address: 2,
-                ..LoginThrottle::default()
-            })
-            .client_address_from_forwarded_for(1)
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.login_throttle(LoginThrottle {
+            per_address: 2,
+            ..LoginThrottle::default()
+        })
+        .client_address_from_forwarded_for(1)
     })
     .await;
     w.user("ada@example.com", "5551230001").await;
@@ -326,15 +314,12 @@ async fn the_throttle_holds_across_two_instances_sharing_a_store() {
 
 #[tokio::test]
 async fn sms_and_push_limits_hold_per_phone_across_accounts() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.send_limits(tower_authy::SendLimits {
-                pushes_per_10_minutes: 3,
-                per_login: 3,
-                per_hour: 4,
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.send_limits(tower_authy::SendLimits {
+            pushes_per_10_minutes: 3,
+            per_login: 3,
+            per_hour: 4,
+        })
     })
     .await;
     // Two app accounts, one phone: Authy gives both the same authy_id.
@@ -378,16 +363,13 @@ fn authy_polls(mock: &mock_authy::MockAuthy) -> usize {
 
 #[tokio::test]
 async fn many_streams_on_one_login_share_one_authy_poll() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.clock(SystemClock)
-                .authy_poll_every(Duration::from_secs(1))
-                .event_streams(StreamLimits {
-                    per_session: 8,
-                    per_challenge: 8,
-                })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.clock(SystemClock)
+            .authy_poll_every(Duration::from_secs(1))
+            .event_streams(StreamLimits {
+                per_session: 8,
+                per_challenge: 8,
+            })
     })
     .await;
     w.user("ada@example.com", "5551230001").await;
@@ -419,14 +401,11 @@ async fn many_streams_on_one_login_share_one_authy_poll() {
 
 #[tokio::test]
 async fn event_streams_are_capped_per_login() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.event_streams(StreamLimits {
-                per_session: 10,
-                per_challenge: 2,
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.event_streams(StreamLimits {
+            per_session: 10,
+            per_challenge: 2,
+        })
     })
     .await;
     w.user("ada@example.com", "5551230001").await;
@@ -473,11 +452,7 @@ async fn raw_status(base: &str, request: &str, deadline: Duration) -> Option<Str
 
 #[tokio::test]
 async fn a_slow_body_is_refused_within_the_timeout() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| b.body_timeout(Duration::from_secs(1))),
-        ..Default::default()
-    })
-    .await;
+    let w = World::configured(|b| b.body_timeout(Duration::from_secs(1))).await;
     // Declares 200 bytes, sends 7, then nothing.
     let request = "POST /authy/login HTTP/1.1\r\nHost: app\r\n\
                    Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\nlogin=a";
@@ -598,11 +573,7 @@ async fn every_tower_authy_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn apps_that_set_their_own_headers_can_turn_them_off() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| b.without_security_headers()),
-        ..Default::default()
-    })
-    .await;
+    let w = World::configured(|b| b.without_security_headers()).await;
     let r = reqwest::get(format!("{}/authy/login", w.base))
         .await
         .unwrap();
@@ -721,18 +692,15 @@ async fn pages_have_nothing_inline_and_their_assets_are_served() {
 /// An application's layout wraps every tower-authy page; values stay escaped.
 #[tokio::test]
 async fn a_layout_wraps_the_pages_in_the_applications_own() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.layout(|page: tower_authy::PageParts<'_>| {
-                format!(
-                    "<!doctype html><title>{} · Shop</title>{}<nav id=site>Shop</nav><main>{}</main>",
-                    page.title().replace('<', "&lt;"),
-                    page.head_html(),
-                    page.content_html()
-                )
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.layout(|page: tower_authy::PageParts<'_>| {
+            format!(
+                "<!doctype html><title>{} · Shop</title>{}<nav id=site>Shop</nav><main>{}</main>",
+                page.title().replace('<', "&lt;"),
+                page.head_html(),
+                page.content_html()
+            )
+        })
     })
     .await;
     let mut b = w.browser();

@@ -313,15 +313,12 @@ async fn oversized_and_malformed_callbacks_get_4xx() {
 
 #[tokio::test]
 async fn lockout_survives_a_fresh_login_new_session_and_forwarded_for() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| {
-            b.attempt_limits(tower_authy::AttemptLimits {
-                per_challenge: 3,
-                per_account: 4,
-                lockout_secs: 900,
-            })
-        }),
-        ..Default::default()
+    let w = World::configured(|b| {
+        b.attempt_limits(tower_authy::AttemptLimits {
+            per_challenge: 3,
+            per_account: 4,
+            lockout_secs: 900,
+        })
     })
     .await;
     let authy_id = w.user("ada@example.com", "5551230001").await;

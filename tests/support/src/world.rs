@@ -92,6 +92,17 @@ impl World {
         World::start_with(Options::default()).await
     }
 
+    /// A world whose app is built with `configure` on top of the defaults.
+    pub async fn configured(
+        configure: impl FnOnce(TwoFactorBuilder) -> TwoFactorBuilder + Send + 'static,
+    ) -> World {
+        World::start_with(Options {
+            configure: Box::new(configure),
+            ..Options::default()
+        })
+        .await
+    }
+
     /// A world with `opts`.
     pub async fn start_with(opts: Options) -> World {
         let mock = MockAuthy::builder()

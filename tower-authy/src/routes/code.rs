@@ -2,7 +2,7 @@
 //! waiting page, and sending codes by SMS or voice call.
 
 use super::lifecycle::{complete, finished_page, lock, notify};
-use super::reply::{Handled, Rejection, Reply, wants_json};
+use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::pages;
 use crate::secret::Token;
@@ -27,10 +27,7 @@ pub(crate) async fn token(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     let (pending, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
         .await?;
@@ -140,10 +137,7 @@ async fn send_code(
     Form(form): Form<CsrfForm>,
     channel: Channel,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     let (_, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
         .await?;

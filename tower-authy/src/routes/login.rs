@@ -2,7 +2,7 @@
 //! sends the push.
 
 use super::Shared_;
-use super::reply::{Handled, Rejection, Reply, wants_json};
+use super::reply::{Handled, Rejection, Reply};
 use crate::client::ApprovalRequest;
 use crate::config::Shared;
 use crate::pages;
@@ -35,10 +35,7 @@ pub(crate) async fn login_form(
     headers: HeaderMap,
     Query(q): Query<ReturnTo>,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     let return_to = return_to_or_default(&shared, q.return_to.as_deref()).to_owned();
     let verified = session::verified(&session).await?.is_some();
     let csrf = session::csrf_token(&session).await?;
@@ -68,10 +65,7 @@ pub(crate) async fn login(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
         .await?;

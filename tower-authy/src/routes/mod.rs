@@ -20,7 +20,7 @@ mod login;
 pub(crate) mod reply;
 
 use self::lifecycle::{complete, finished_page, pending_challenge, status_body};
-use self::reply::{Handled, Reply, wants_json};
+use self::reply::{Handled, Reply};
 use crate::config::Shared;
 use crate::pages;
 use crate::session::{self};
@@ -84,10 +84,7 @@ async fn verify_page(
     headers: HeaderMap,
     Query(q): Query<Notice>,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     let Ok((_, c)) = pending_challenge(&shared, &session, &reply).await else {
         let to_login = [(header::LOCATION, shared.path("/login"))];
         return Ok((StatusCode::SEE_OTHER, to_login).into_response());
@@ -124,10 +121,7 @@ async fn confirm(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     let (pending, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
         .await?;
@@ -148,10 +142,7 @@ async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: wants_json(&headers),
-    };
+    let reply = Reply::new(&shared, &headers);
     reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
         .await?;

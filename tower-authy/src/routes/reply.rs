@@ -93,7 +93,15 @@ pub(crate) struct Reply<'a> {
     pub(crate) json: bool,
 }
 
-impl Reply<'_> {
+impl<'a> Reply<'a> {
+    /// Answers in the form the request's `Accept` asks for.
+    pub(crate) fn new(shared: &'a Shared, headers: &HeaderMap) -> Self {
+        Reply {
+            shared,
+            json: wants_json(headers),
+        }
+    }
+
     pub(crate) fn problem(&self, status: StatusCode, title: &str, detail: &str) -> Response {
         if self.json {
             let body = json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
