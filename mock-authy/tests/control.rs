@@ -46,7 +46,7 @@ async fn approve_delivers_a_signed_json_callback_shaped_like_authys() {
     assert_eq!(delivery.attempts.len(), 1);
     assert_eq!(delivery.last_status(), Some(200));
 
-    let got = rx.received();
+    let got = rx.received().await;
     assert_eq!(got.len(), 1);
     let r = &got[0];
     assert_eq!(r.method, "POST");
@@ -78,7 +78,7 @@ async fn approve_delivers_a_signed_json_callback_shaped_like_authys() {
         mock.deny(&uuid).await.unwrap_err(),
         ControlError::NotPending(ApprovalStatus::Approved)
     );
-    assert_eq!(rx.received().len(), 1);
+    assert_eq!(rx.received().await.len(), 1);
     assert_eq!(mock.deliveries().len(), 1);
 }
 
@@ -95,7 +95,7 @@ async fn get_callbacks_carry_the_fields_in_a_signed_query_string() {
     let uuid = c.push(id, "&logos[][res]=default&logos[][url]=https%3A%2F%2Fx%2Fa.png&logos[][res]=low&logos[][url]=https%3A%2F%2Fx%2Fb.png").await;
     let d = mock.deny(&uuid).await.unwrap().unwrap();
     assert!(d.delivered);
-    let r = &rx.received()[0];
+    let r = &rx.received().await[0];
     assert_eq!(r.method, "GET");
     assert!(r.body.is_empty());
     assert!(r.uri.contains("status=denied"), "{}", r.uri);
@@ -124,10 +124,11 @@ async fn failed_deliveries_are_retried_a_bounded_number_of_times_and_recorded() 
         d.attempts.iter().map(|a| a.status).collect::<Vec<_>>(),
         [Some(500), Some(503), Some(200)]
     );
-    assert_eq!(rx.received().len(), 3);
+    assert_eq!(rx.received().await.len(), 3);
     // Every attempt sends the same signed bytes.
     assert!(
         rx.received()
+            .await
             .windows(2)
             .all(|w| w[0].body == w[1].body && w[0].signature == w[1].signature)
     );
@@ -169,7 +170,7 @@ async fn no_callback_url_means_no_delivery_and_expiry_sends_none() {
     mock.set_callback(Some((rx.url.clone(), CallbackMethod::Post)));
     let uuid = c.push(id, "").await;
     assert_eq!(mock.expire(&uuid).unwrap().status, ApprovalStatus::Expired);
-    assert!(rx.received().is_empty());
+    assert!(rx.received().await.is_empty());
     assert_eq!(
         mock.expire("missing").unwrap_err(),
         ControlError::UnknownApproval
@@ -714,7 +715,10 @@ async fn a_control_token_when_configured_is_required() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("control_token"));
+    // Its script, which holds no secret, loads without the token and passes the token on.
+    let script = http.get(url("/phone.js")).send().await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(script.text().await.unwrap().contains("control_token"));
     assert_eq!(
         http.get(url("/phone/state?control_token=s3cret"))
             .send()

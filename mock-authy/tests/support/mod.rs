@@ -1,16 +1,12 @@
 //! Shared helpers for mock-authy's HTTP tests.
 #![allow(dead_code)]
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use mock_authy::{MockAuthy, OneTouchBehaviour};
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
@@ -125,57 +121,52 @@ pub struct Received {
     pub body: Bytes,
 }
 
-/// A callback receiver on a free loopback port that answers with the scripted statuses (then 200).
+/// An application's callback endpoint (a wiremock server on a free loopback port) that
+/// answers with the scripted statuses, then 200.
 pub struct Receiver {
     pub url: String,
-    pub got: Arc<Mutex<Vec<Received>>>,
-}
-
-#[derive(Clone)]
-struct RxState {
-    got: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<Vec<u16>>>,
-}
-
-async fn receive(State(s): State<RxState>, req: Request) -> impl IntoResponse {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-    let h = |n: &str| parts.headers.get(n).map(|v| v.to_str().unwrap().to_owned());
-    s.got.lock().unwrap().push(Received {
-        method: parts.method.to_string(),
-        uri: parts.uri.to_string(),
-        signature: h("x-authy-signature"),
-        nonce: h("x-authy-signature-nonce"),
-        content_type: h("content-type"),
-        body,
-    });
-    let mut script = s.script.lock().unwrap();
-    let status = if script.is_empty() {
-        200
-    } else {
-        script.remove(0)
-    };
-    StatusCode::from_u16(status).unwrap()
+    server: MockServer,
 }
 
 impl Receiver {
     pub async fn start(script: Vec<u16>) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let state = RxState {
-            got: Arc::clone(&got),
-            script: Arc::new(Mutex::new(script)),
-        };
-        let app = Router::new().fallback(receive).with_state(state);
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let server = MockServer::start().await;
+        // Same priority: the first one mounted that still has a use answers.
+        for status in script {
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(status))
+                .up_to_n_times(1)
+                .with_priority(1)
+                .mount(&server)
+                .await;
+        }
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200))
+            .with_priority(2)
+            .mount(&server)
+            .await;
         Receiver {
-            url: format!("http://{addr}/authy/callback"),
-            got,
+            url: format!("{}/authy/callback", server.uri()),
+            server,
         }
     }
 
-    pub fn received(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
+    pub async fn received(&self) -> Vec<Received> {
+        let requests = self.server.received_requests().await.unwrap_or_default();
+        requests
+            .into_iter()
+            .map(|r| {
+                let h = |n: &str| r.headers.get(n).map(|v| v.to_str().unwrap().to_owned());
+                let query = r.url.query().map(|q| format!("?{q}")).unwrap_or_default();
+                Received {
+                    method: r.method.to_string(),
+                    uri: format!("{}{query}", r.url.path()),
+                    signature: h("x-authy-signature"),
+                    nonce: h("x-authy-signature-nonce"),
+                    content_type: h("content-type"),
+                    body: Bytes::from(r.body.clone()),
+                }
+            })
+            .collect()
     }
 }
