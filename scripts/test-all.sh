@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test in the workspace: Rust unit, integration and doc tests, then the third-party npm
 # Authy client against the mock-authy binary. Installs what the tests need first (Node.js with
-# npm, Debian's chromium and chromium-driver), exactly as CI does, so that this one command is
+# npm, Debian's chromium, chromium-driver and redis-server), exactly as CI does, so that this one command is
 # the whole set-up on a fresh Debian machine with the stable Rust toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 # The demo's browser test drives Debian's headless Chromium.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+# The Redis suites start their own redis-server (no daemon is used or started).
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]} (apt)"
   sudo=""
@@ -19,8 +21,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}"
 fi
-# With everything installed, a missing browser is a failure, not a skip.
-export REQUIRE_BROWSER=1
+# With everything installed, a missing browser or Redis is a failure, not a skip.
+export REQUIRE_BROWSER=1 REQUIRE_REDIS=1
 
 cargo test --workspace --all-targets
 cargo test --workspace --doc

@@ -28,6 +28,9 @@ pub use client::{
     UserStatus,
 };
 pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
+/// The Redis client [`RedisChallengeStore`] is built on (the one tower-sessions-redis-store uses).
+#[cfg(feature = "redis")]
+pub use fred;
 pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
 pub use layout::{Layout, PageParts};
@@ -35,6 +38,8 @@ pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 pub use secret::{ApiKey, Password, Token, TokenError};
 #[cfg(feature = "test-util")]
 pub use store::ManualClock;
+#[cfg(feature = "redis")]
+pub use store::RedisChallengeStore;
 pub use store::{
     AttemptDecision, Challenge, ChallengeState, ChallengeStore, Clock, StoreError, SystemClock,
     UserRecord, UserStore,

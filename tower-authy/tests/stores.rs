@@ -27,3 +27,10 @@ async fn memory_user_store_conforms() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clones_of_a_memory_challenge_store_share_one_state() {
+    let store = Arc::new(MemoryChallengeStore::new());
+    let clients: Vec<_> = (0..3).map(|_| Arc::new((*store).clone())).collect();
+    conformance::shared_challenge_store(&clients).await;
+}

@@ -7,18 +7,21 @@
 //!   virtual clock;
 //! - [`MockProcess`] and [`App`]: the mock-authy **binary**, driven through its typed control
 //!   client, and an app pointed at it, as a user's CI would run them;
-//! - [`Chromium`]: headless Chromium through chromedriver, driven with fantoccini.
+//! - [`Chromium`]: headless Chromium through chromedriver, driven with fantoccini;
+//! - [`RedisServer`]: a real `redis-server` of the test's own, on a free loopback port.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 mod binary;
 mod browser;
 mod chromium;
+mod redis;
 mod server;
 mod world;
 
 pub use binary::{API_KEY, App, Configure, MockProcess, mock_binary};
 pub use browser::{Browser, Page};
 pub use chromium::{Chromium, DEADLINE};
+pub use redis::RedisServer;
 pub use server::{Server, app_router};
 pub use world::{Options, RecordingStore, T0, World, read_events_until};
 

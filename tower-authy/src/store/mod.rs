@@ -11,6 +11,8 @@ mod clock;
 mod memory;
 #[cfg(feature = "memory-store")]
 mod memory_users;
+#[cfg(feature = "redis")]
+mod redis;
 mod user;
 
 pub use challenge::{AttemptDecision, Challenge, ChallengeState, ChallengeStore};
@@ -21,6 +23,8 @@ pub use clock::{Clock, SystemClock};
 pub use memory::MemoryChallengeStore;
 #[cfg(feature = "memory-store")]
 pub use memory_users::MemoryUserStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisChallengeStore;
 pub use user::{UserRecord, UserStore};
 
 /// A store could not answer. Nobody gets in while this happens.

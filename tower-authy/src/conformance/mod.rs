@@ -13,6 +13,9 @@
 //! # }
 //! ```
 
+mod shared;
+pub use shared::shared_challenge_store;
+
 use crate::Password;
 use crate::limits::AttemptLimits;
 use crate::store::{AttemptDecision, Challenge, ChallengeState, ChallengeStore, UserStore};
