@@ -4,6 +4,7 @@
 
 mod client;
 mod config;
+mod feed;
 mod hardening;
 mod layer;
 mod layout;
@@ -28,6 +29,9 @@ pub use client::{
     UserStatus,
 };
 pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
+#[cfg(feature = "redis")]
+pub use feed::RedisChangeFeed;
+pub use feed::{ChangeFeed, LocalChangeFeed};
 /// The Redis client [`RedisChallengeStore`] is built on (the one tower-sessions-redis-store uses).
 #[cfg(feature = "redis")]
 pub use fred;

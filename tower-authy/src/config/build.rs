@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast;
 
 impl TwoFactorBuilder {
     /// Checks the configuration and builds.
@@ -81,7 +80,6 @@ impl TwoFactorBuilder {
         if !(1..=60).contains(&self.body_timeout.as_secs()) {
             return Err(ConfigError::BodyTimeout);
         }
-        let (changes, _) = broadcast::channel(1024);
         Ok(TwoFactor {
             shared: Arc::new(Shared {
                 client: self.client,
@@ -111,7 +109,9 @@ impl TwoFactorBuilder {
                 body_timeout: self.body_timeout,
                 password_cost_ns: AtomicU64::new(0),
                 open_streams: Mutex::new(HashMap::new()),
-                changes,
+                changes: self
+                    .changes
+                    .unwrap_or_else(|| Arc::new(crate::LocalChangeFeed::new())),
             }),
         })
     }

@@ -26,6 +26,7 @@ pub struct TwoFactorBuilder {
     pub(super) default_return_to: String,
     pub(super) stylesheet: Option<String>,
     pub(super) layout: Option<Arc<dyn crate::Layout>>,
+    pub(super) changes: Option<Arc<dyn crate::ChangeFeed>>,
     pub(super) insecure_http: bool,
     pub(super) status_poll_every: Duration,
     pub(super) authy_poll_every: Duration,
@@ -67,6 +68,7 @@ impl TwoFactorBuilder {
             default_return_to: "/".to_owned(),
             stylesheet: None,
             layout: None,
+            changes: None,
             insecure_http: false,
             status_poll_every: Duration::from_secs(1),
             authy_poll_every: Duration::from_secs(3),
@@ -105,20 +107,6 @@ impl TwoFactorBuilder {
     /// ```
     pub fn callback_url(mut self, url: impl Into<String>) -> Self {
         self.callback_url = Some(url.into());
-        self
-    }
-
-    /// Shares challenges, counters and nonces between instances. Default: in memory.
-    ///
-    /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
-    /// #     .callback_url("https://app.example/authy/callback");
-    /// let builder = builder.challenge_store(tower_authy::MemoryChallengeStore::new());
-    /// # builder.build().unwrap();
-    /// ```
-    pub fn challenge_store(mut self, store: impl ChallengeStore) -> Self {
-        self.challenges = Some(Arc::new(store));
         self
     }
 

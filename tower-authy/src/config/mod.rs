@@ -5,6 +5,7 @@
 mod build;
 mod builder;
 mod error;
+mod state;
 
 pub use builder::TwoFactorBuilder;
 pub use error::ConfigError;
@@ -17,7 +18,6 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast;
 
 /// Everything the routes and the layer share.
 pub(crate) struct Shared {
@@ -52,7 +52,7 @@ pub(crate) struct Shared {
     /// Event streams open now, per `s:<session>` and `c:<challenge>`.
     pub(crate) open_streams: Mutex<HashMap<String, u32>>,
     /// Challenge ids whose state just changed, for the server-sent events.
-    pub(crate) changes: broadcast::Sender<String>,
+    pub(crate) changes: Arc<dyn crate::ChangeFeed>,
 }
 
 impl Shared {

@@ -30,8 +30,7 @@ pub(crate) async fn current(shared: &Shared, id: &str) -> Result<Option<Challeng
 }
 
 pub(crate) fn notify(shared: &Shared, challenge_id: &str) {
-    // No receivers is fine: nobody is waiting.
-    let _ = shared.changes.send(challenge_id.to_owned());
+    shared.changes.publish(challenge_id);
 }
 
 /// The session's pending challenge, or the response to give when there is none.
