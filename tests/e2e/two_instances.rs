@@ -7,6 +7,8 @@
 use mock_authy::{CallbackMethod, MockAuthy};
 use std::time::Duration;
 use test_support::{Browser, PASSWORD, RedisServer, Server, app_router, read_events_until};
+use tower_authy::fred::interfaces::ClientLike as _;
+use tower_authy::fred::types::{ClusterHash, CustomCommand, Value};
 use tower_authy::{
     ApiKey, AuthyClient, MemoryUserStore, RedisChallengeStore, RedisChangeFeed, TwoFactor,
 };
@@ -26,36 +28,43 @@ struct Cluster {
 async fn cluster(redis: &RedisServer) -> Cluster {
     let mock = MockAuthy::builder().seed(11).start().await.unwrap();
     let users = MemoryUserStore::new();
-    let (server_a, server_b) = (Server::bind().await, Server::bind().await);
+    let server_b = Server::bind().await;
     let callback_url = format!("{}/authy/callback", server_b.base);
     mock.set_callback(Some((callback_url.clone(), CallbackMethod::Post)));
-    let mut bases = Vec::new();
-    for server in [server_a, server_b] {
-        // Each instance has its own connections, as separate processes would.
-        let store = RedisChallengeStore::connect(&redis.url, 2).await.unwrap();
-        let sessions = RedisStore::new(store.pool().clone());
-        let feed = RedisChangeFeed::connect(&redis.url, "tower-authy:")
-            .await
-            .unwrap();
-        let authy = AuthyClient::builder(ApiKey::new(mock.api_key()))
-            .base_url(mock.base_url())
-            .build()
-            .unwrap();
-        let two_factor = TwoFactor::builder(authy, users.clone())
-            .callback_url(&callback_url)
-            .challenge_store(store)
-            .change_feed(feed)
-            .status_poll_every(Duration::from_secs(60))
-            .authy_poll_every(Duration::from_secs(60))
-            .default_return_to("/account")
-            .with_insecure_http_for_local_demo()
-            .build()
-            .unwrap();
-        bases.push(server.serve(app_router(&two_factor, sessions)));
-    }
-    let b = bases.pop().unwrap();
-    let a = bases.pop().unwrap();
+    let a = instance(redis, &mock, &users, &callback_url, Server::bind().await).await;
+    let b = instance(redis, &mock, &users, &callback_url, server_b).await;
     Cluster { mock, users, a, b }
+}
+
+/// One more instance of the app (a new process, as far as state goes): its own connections to
+/// Redis, nothing else shared with the others but Redis and the user database.
+async fn instance(
+    redis: &RedisServer,
+    mock: &MockAuthy,
+    users: &MemoryUserStore,
+    callback_url: &str,
+    server: Server,
+) -> String {
+    let store = RedisChallengeStore::connect(&redis.url, 2).await.unwrap();
+    let sessions = RedisStore::new(store.pool().clone());
+    let feed = RedisChangeFeed::connect(&redis.url, "tower-authy:")
+        .await
+        .unwrap();
+    let authy = AuthyClient::builder(ApiKey::new(mock.api_key()))
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let two_factor = TwoFactor::builder(authy, users.clone())
+        .callback_url(callback_url)
+        .challenge_store(store)
+        .change_feed(feed)
+        .status_poll_every(Duration::from_secs(60))
+        .authy_poll_every(Duration::from_secs(60))
+        .default_return_to("/account")
+        .with_insecure_http_for_local_demo()
+        .build()
+        .unwrap();
+    server.serve(app_router(&two_factor, sessions))
 }
 
 impl Cluster {
@@ -191,4 +200,71 @@ async fn redis_stopped_mid_login_fails_closed_and_its_restart_recovers() {
         Some("/account")
     );
     assert_eq!(fresh.get("/account").await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_instance_continues_pending_logins_and_sessions() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let c = cluster(&redis).await;
+    c.user("ada@example.com", "5551230001").await;
+    c.user("bob@example.com", "5551230002").await;
+    // Bob is logged in; Ada's login waits for her phone.
+    let mut bob = Browser::new(&c.a);
+    bob.login("bob@example.com", PASSWORD).await;
+    let bob_id = c.mock.approval_requests().last().unwrap().uuid.clone();
+    c.mock.approve(&bob_id).await.unwrap().unwrap();
+    assert_eq!(bob.post("/authy/confirm", &[]).await.status, 303);
+    let mut ada = Browser::new(&c.a);
+    ada.login("ada@example.com", PASSWORD).await;
+
+    // A deploy: a fresh instance (no state of its own) takes A's traffic.
+    let callback_url = format!("{}/authy/callback", c.b);
+    let fresh = instance(
+        &redis,
+        &c.mock,
+        &c.users,
+        &callback_url,
+        Server::bind().await,
+    )
+    .await;
+    let mut bob = on(&bob, &fresh);
+    assert_eq!(bob.get("/account").await.status, 200, "still logged in");
+    let mut ada = on(&ada, &fresh);
+    assert_eq!(ada.status().await, "pending", "the pending login survived");
+    let uuid = c.mock.approval_requests().last().unwrap().uuid.clone();
+    c.mock.approve(&uuid).await.unwrap().unwrap();
+    assert_eq!(
+        ada.post("/authy/confirm", &[]).await.location.as_deref(),
+        Some("/account")
+    );
+    assert_eq!(ada.get("/account").await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_redis_answers_503_in_bounded_time() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let c = cluster(&redis).await;
+    c.user("ada@example.com", "5551230001").await;
+    let mut ada = Browser::new(&c.a);
+    ada.login("ada@example.com", PASSWORD).await;
+    // Redis stops answering for 6 s (it is busy); the app's command timeout is 2 s.
+    let stall = RedisChallengeStore::connect(&redis.url, 1).await.unwrap();
+    let sleep = CustomCommand::new_static("DEBUG", ClusterHash::FirstKey, false);
+    let stalled = tokio::spawn(async move {
+        let _: Result<Value, _> = stall.pool().custom(sleep, vec!["SLEEP", "6"]).await;
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = tokio::time::Instant::now();
+    let page = ada.get("/account").await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the command timeout, not by Redis: {:?}",
+        started.elapsed()
+    );
+    drop(stalled.await);
 }
