@@ -16,30 +16,53 @@ use tower_authy::{
     ApiKey, AuthyClient, Challenge, ChallengeState, ChallengeStore, MemoryChallengeStore,
     MemoryUserStore, TwoFactor,
 };
+use tower_authy::{RedisChallengeStore, RedisChangeFeed};
 use tower_sessions::MemoryStore;
+use tower_sessions_redis_store::RedisStore;
 
 const CLIENTS: usize = 32;
-const RUN: Duration = Duration::from_secs(8);
+/// Under `cargo test` (no `--bench`), every part runs briefly, as a check that it works.
+static QUICK: AtomicBool = AtomicBool::new(false);
+
+fn run_for() -> Duration {
+    Duration::from_secs(if QUICK.load(Ordering::Relaxed) { 1 } else { 8 })
+}
+
+/// How many pending logins the memory figures use.
+fn pending_logins() -> usize {
+    if QUICK.load(Ordering::Relaxed) {
+        1_000
+    } else {
+        100_000
+    }
+}
 const USERS: usize = 1000;
 
 struct Stack {
     mock: MockAuthy,
+    /// Where browsers log in and wait.
     base: String,
+    /// Where callbacks land and logins are confirmed: another instance on Redis, the same one
+    /// in memory.
+    other: String,
 }
 
-async fn stack(onetouch: OneTouchBehaviour, users: usize, store: MemoryChallengeStore) -> Stack {
+/// Where the app keeps its state.
+#[derive(Clone)]
+enum State {
+    /// One instance, everything in memory.
+    Memory(MemoryChallengeStore),
+    /// Two instances sharing the Redis at this URL (challenges, sessions, change feed).
+    Redis(String),
+}
+
+async fn stack(onetouch: OneTouchBehaviour, users: usize, state: State) -> Stack {
     let mock = MockAuthy::builder()
         .seed(2)
         .default_onetouch(onetouch)
         .start()
         .await
         .unwrap();
-    let server = test_support::Server::bind().await;
-    let base = server.base.clone();
-    mock.set_callback(Some((
-        format!("{base}/authy/callback"),
-        CallbackMethod::Post,
-    )));
     let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
         .base_url(mock.base_url())
         .build()
@@ -52,22 +75,56 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, store: MemoryChallenge
             .unwrap();
         store_users.insert(&format!("u{i}@example.com"), "pw", Some(id));
     }
-    let two_factor = TwoFactor::builder(client, store_users)
-        .callback_url(format!("{base}/authy/callback"))
-        .with_insecure_http_for_local_demo()
-        .challenge_store(store)
-        .send_limits(tower_authy::SendLimits {
-            pushes_per_10_minutes: 100,
-            per_login: 3,
-            per_hour: 10,
-        })
-        .build()
-        .unwrap();
-    server.serve(test_support::app_router(
-        &two_factor,
-        MemoryStore::default(),
-    ));
-    Stack { mock, base }
+    let servers = match state {
+        State::Memory(_) => vec![test_support::Server::bind().await],
+        State::Redis(_) => vec![
+            test_support::Server::bind().await,
+            test_support::Server::bind().await,
+        ],
+    };
+    // The last instance receives the callbacks, as behind a load balancer any could.
+    let callback_url = format!("{}/authy/callback", servers.last().unwrap().base);
+    mock.set_callback(Some((callback_url.clone(), CallbackMethod::Post)));
+    let mut bases = Vec::new();
+    for server in servers {
+        let builder = TwoFactor::builder(client.clone(), store_users.clone())
+            .callback_url(&callback_url)
+            .with_insecure_http_for_local_demo()
+            .send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 100,
+                per_login: 3,
+                per_hour: 10,
+            })
+            // Every browser here comes from 127.0.0.1, and attempts in flight count against
+            // the address until their password is checked.
+            .login_throttle(tower_authy::LoginThrottle {
+                per_address: 10_000,
+                ..tower_authy::LoginThrottle::default()
+            });
+        let base = match &state {
+            State::Memory(store) => {
+                let tf = builder.challenge_store(store.clone()).build().unwrap();
+                server.serve(test_support::app_router(&tf, MemoryStore::default()))
+            }
+            State::Redis(url) => {
+                let store = RedisChallengeStore::connect(url, 4).await.unwrap();
+                let sessions = RedisStore::new(store.pool().clone());
+                let feed = RedisChangeFeed::connect(url, "tower-authy:").await.unwrap();
+                let tf = builder
+                    .challenge_store(store)
+                    .change_feed(feed)
+                    .build()
+                    .unwrap();
+                server.serve(test_support::app_router(&tf, sessions))
+            }
+        };
+        bases.push(base);
+    }
+    Stack {
+        mock,
+        base: bases[0].clone(),
+        other: bases.last().unwrap().clone(),
+    }
 }
 
 /// One browser's login; returns the duration of each step.
@@ -127,8 +184,13 @@ impl<'a> Login<'a> {
         self.keep_cookie(&r);
     }
 
-    /// Password (and push), then the approval through SSE, confirm, protected page.
-    async fn run(http: &'a reqwest::Client, base: &'a str, email: &str) -> [Duration; 4] {
+    /// Password (and push), then the approval through SSE, confirm (on `other`), protected page.
+    async fn run(
+        http: &'a reqwest::Client,
+        base: &'a str,
+        other: &'a str,
+        email: &str,
+    ) -> [Duration; 4] {
         let t0 = Instant::now();
         let (mut l, csrf) = Login::begin(http, base).await;
         l.password(email, &csrf).await;
@@ -141,6 +203,7 @@ impl<'a> Login<'a> {
         until_approved(&mut events).await;
         drop(events);
         let t2 = Instant::now();
+        l.base = other;
         let r = l
             .req(reqwest::Method::POST, "/authy/confirm")
             .form(&[("csrf_token", &csrf)])
@@ -150,6 +213,7 @@ impl<'a> Login<'a> {
         assert_eq!(r.status(), 303);
         l.keep_cookie(&r);
         let t3 = Instant::now();
+        l.base = base;
         let r = l
             .req(reqwest::Method::GET, "/account")
             .send()
@@ -191,13 +255,9 @@ impl Latencies {
     }
 }
 
-async fn throughput() {
-    let s = stack(
-        OneTouchBehaviour::AutoApprove { after_ms: 5 },
-        USERS,
-        MemoryChallengeStore::new(),
-    )
-    .await;
+/// Complete logins per second; returns the rate.
+async fn throughput(label: &str, state: State) -> f64 {
+    let s = stack(OneTouchBehaviour::AutoApprove { after_ms: 5 }, USERS, state).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)
@@ -208,34 +268,35 @@ async fn throughput() {
     let t0 = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|c| {
-            let (http, base, samples, stop) = (
+            let (http, base, other, samples, stop) = (
                 http.clone(),
                 s.base.clone(),
+                s.other.clone(),
                 Arc::clone(&samples),
                 Arc::clone(&stop),
             );
             tokio::spawn(async move {
                 let mut n = c;
                 while !stop.load(Ordering::Relaxed) {
-                    let steps =
-                        Login::run(&http, &base, &format!("u{}@example.com", n % USERS)).await;
+                    let email = format!("u{}@example.com", n % USERS);
+                    let steps = Login::run(&http, &base, &other, &email).await;
                     samples.lock().await.push(steps);
                     n += CLIENTS;
                 }
             })
         })
         .collect();
-    tokio::time::sleep(RUN).await;
+    tokio::time::sleep(run_for()).await;
     stop.store(true, Ordering::Relaxed);
     for t in tasks {
         t.await.unwrap();
     }
     let elapsed = t0.elapsed().as_secs_f64();
     let samples = samples.lock().await;
+    let rate = samples.len() as f64 / elapsed;
     println!(
-        "complete OneTouch logins: {} in {elapsed:.1} s = {:.0} logins/s ({CLIENTS} concurrent browsers)",
+        "complete OneTouch logins, {label}: {} in {elapsed:.1} s = {rate:.0} logins/s ({CLIENTS} concurrent browsers)",
         samples.len(),
-        samples.len() as f64 / elapsed
     );
     let names = [
         "password + push",
@@ -253,12 +314,13 @@ async fn throughput() {
         );
     }
     drop(s.mock);
+    rate
 }
 
 /// From the moment the phone answers (the mock starts sending the signed callback) to the
 /// waiting browser's SSE stream reporting it.
-async fn approval_latency() {
-    let s = stack(OneTouchBehaviour::Manual, 10, MemoryChallengeStore::new()).await;
+async fn approval_latency(label: &str, state: State) {
+    let s = stack(OneTouchBehaviour::Manual, 10, state).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -286,13 +348,10 @@ async fn approval_latency() {
         lat.record(latency);
     }
     println!(
-        "approval -> browser over SSE (200 logins): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "approval -> browser over SSE, {label} (200 logins): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         lat.ms(0.5),
         lat.ms(0.99),
         lat.ms(1.0)
-    );
-    println!(
-        "  the tutorial's 2 s polling waits U(0, 2 s) plus a request: p50 about 1000 ms, p99 about 1980 ms"
     );
 }
 
@@ -307,58 +366,62 @@ fn rss_bytes() -> usize {
         * 4096
 }
 
+/// Pending login `i`'s challenge, as the login step writes it.
+fn pending_challenge(i: usize) -> Challenge {
+    Challenge {
+        id: format!("{i:022}"),
+        user_id: format!("{}", i % 5000),
+        authy_id: 1_000_000 + i as u64,
+        approval_uuid: Some(format!("{:08x}-bc43-0135-d7be-{:012x}", i, i)),
+        match_code: "123".into(),
+        state: ChallengeState::Pending,
+        created_at: 1_760_000_000,
+        expires_at: 1_760_000_300,
+    }
+}
+
+/// Pending login `i`'s session record (the pending login and the CSRF token).
+fn pending_record(i: usize) -> tower_sessions::session::Record {
+    let mut data = std::collections::HashMap::new();
+    data.insert("tower_authy.pending".to_owned(), serde_json::json!({"challenge_id": format!("{i:022}"), "user_id": format!("{}", i % 5000), "return_to": "/account"}));
+    data.insert(
+        "tower_authy.csrf".to_owned(),
+        serde_json::json!("0L_YU68lIoTT34Xf68n6uQ"),
+    );
+    tower_sessions::session::Record {
+        id: tower_sessions::session::Id::default(),
+        data,
+        expiry_date: tower_sessions::cookie::time::OffsetDateTime::now_utc()
+            + tower_sessions::cookie::time::Duration::hours(1),
+    }
+}
+
 async fn scale() {
-    const N: usize = 100_000;
+    let n = pending_logins();
     let store = MemoryChallengeStore::new();
     let sessions = MemoryStore::default();
     let before = rss_bytes();
-    for i in 0..N {
-        let id = format!("{i:022}");
-        store
-            .create(Challenge {
-                id: id.clone(),
-                user_id: format!("{}", i % 5000),
-                authy_id: 1_000_000 + i as u64,
-                approval_uuid: Some(format!("{:08x}-bc43-0135-d7be-{:012x}", i, i)),
-                match_code: "123".into(),
-                state: ChallengeState::Pending,
-                created_at: 1_760_000_000,
-                expires_at: 1_760_000_300,
-            })
-            .await
-            .unwrap();
+    for i in 0..n {
+        store.create(pending_challenge(i)).await.unwrap();
     }
     let challenges = rss_bytes() - before;
     let before = rss_bytes();
-    for i in 0..N {
-        use tower_sessions::session::{Id, Record};
+    for i in 0..n {
         use tower_sessions::session_store::SessionStore;
-        let mut data = std::collections::HashMap::new();
-        data.insert("tower_authy.pending".to_owned(), serde_json::json!({"challenge_id": format!("{i:022}"), "user_id": format!("{}", i % 5000), "return_to": "/account"}));
-        data.insert(
-            "tower_authy.csrf".to_owned(),
-            serde_json::json!("0L_YU68lIoTT34Xf68n6uQ"),
-        );
-        let mut record = Record {
-            id: Id::default(),
-            data,
-            expiry_date: tower_sessions::cookie::time::OffsetDateTime::now_utc()
-                + tower_sessions::cookie::time::Duration::hours(1),
-        };
-        sessions.create(&mut record).await.unwrap();
+        sessions.create(&mut pending_record(i)).await.unwrap();
     }
     let session_bytes = rss_bytes() - before;
     println!(
-        "memory with {N} pending logins: challenge store {:.0} B each, session store {:.0} B each, {:.0} B per pending login in all",
-        challenges as f64 / N as f64,
-        session_bytes as f64 / N as f64,
-        (challenges + session_bytes) as f64 / N as f64
+        "memory with {n} pending logins: challenge store {:.0} B each, session store {:.0} B each, {:.0} B per pending login in all",
+        challenges as f64 / n as f64,
+        session_bytes as f64 / n as f64,
+        (challenges + session_bytes) as f64 / n as f64
     );
 
     // Login latency (password + push, the step that writes a challenge) with and without them.
     for (label, st) in [
-        ("empty store", MemoryChallengeStore::new()),
-        ("100,000 pending", store),
+        ("empty store", State::Memory(MemoryChallengeStore::new())),
+        ("100,000 pending", State::Memory(store)),
     ] {
         let s = stack(OneTouchBehaviour::Manual, 50, st).await;
         let http = reqwest::Client::builder()
@@ -380,15 +443,74 @@ async fn scale() {
     }
 }
 
+/// Redis's own `used_memory`, in bytes.
+async fn redis_used_memory(store: &RedisChallengeStore) -> i64 {
+    use tower_authy::fred::interfaces::ClientLike as _;
+    let info: String = store
+        .pool()
+        .info(Some(tower_authy::fred::types::InfoKind::Memory))
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Redis memory per pending login, challenge and session, from `INFO memory` with 100,000.
+async fn redis_scale(url: &str) {
+    use tower_sessions::session_store::SessionStore;
+    let n = pending_logins();
+    let store = RedisChallengeStore::connect(url, 8).await.unwrap();
+    let sessions = RedisStore::new(store.pool().clone());
+    let at_start = redis_used_memory(&store).await;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
+        let writes = chunk.iter().map(|&i| store.create(pending_challenge(i)));
+        for w in futures_util::future::join_all(writes).await {
+            w.unwrap();
+        }
+    }
+    let with_challenges = redis_used_memory(&store).await;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
+        let mut records: Vec<_> = chunk.iter().map(|&i| pending_record(i)).collect();
+        let writes = records.iter_mut().map(|r| sessions.create(r));
+        for w in futures_util::future::join_all(writes).await {
+            w.unwrap();
+        }
+    }
+    let with_sessions = redis_used_memory(&store).await;
+    let per = |bytes: i64| bytes as f64 / n as f64;
+    println!(
+        "Redis memory with {n} pending logins (INFO used_memory): challenge {:.0} B, session {:.0} B, {:.0} B per pending login in all",
+        per(with_challenges - at_start),
+        per(with_sessions - with_challenges),
+        per(with_sessions - at_start),
+    );
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
+    QUICK.store(!std::env::args().any(|a| a == "--bench"), Ordering::Relaxed);
     rt.block_on(async {
-        throughput().await;
-        approval_latency().await;
+        let in_memory = throughput("one instance in memory", State::Memory(MemoryChallengeStore::new())).await;
+        approval_latency("one instance in memory", State::Memory(MemoryChallengeStore::new())).await;
+        println!(
+            "  the tutorial's 2 s polling waits U(0, 2 s) plus a request: p50 about 1000 ms, p99 about 1980 ms"
+        );
         scale().await;
+        // The same on two instances sharing a real Redis (skipped when redis-server is missing).
+        if let Some(redis) = test_support::RedisServer::start().await {
+            let url = redis.url.clone();
+            let on_redis = throughput("two instances on Redis", State::Redis(url.clone())).await;
+            println!("  ratio to one instance in memory, same run: {:.3}", on_redis / in_memory);
+            approval_latency("accepted on B, streamed on A, through Redis", State::Redis(url.clone())).await;
+            redis_scale(&url).await;
+        }
     });
 }
