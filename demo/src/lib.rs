@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_authy::{
-    ApiKey, AuthyClient, ChallengeStore as _, Clock as _, MemoryChallengeStore, Password,
-    SystemClock, TwoFactor, VerifiedUser,
+    ApiKey, AuthyClient, ChallengeStore, Clock as _, MemoryChallengeStore, Password,
+    RedisChallengeStore, RedisChangeFeed, SystemClock, TwoFactor, VerifiedUser,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
@@ -30,7 +30,8 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions::{MemoryStore, Session};
+use tower_sessions::{MemoryStore, Session, SessionStore};
+use tower_sessions_redis_store::RedisStore;
 use users::{NewUser, SignupError, SqliteUsers};
 
 /// Where Authy is.
@@ -63,6 +64,12 @@ pub struct Config {
     /// How long a client may take to send its request headers, and a request to the demo's own
     /// pages (body included) to be answered. Default 10 s.
     pub request_timeout: Duration,
+    /// A Redis URL: challenges, counters, sessions and change notifications live there, so
+    /// several demo instances serve one set of users. `None`: in this process.
+    pub redis: Option<String>,
+    /// For local testing only: with a [`AuthyMode::Remote`] mock, let the public callback URL
+    /// be plain `http://` on a loopback address.
+    pub insecure_http_callback_on_loopback: bool,
 }
 
 /// A running demo.
@@ -103,6 +110,14 @@ pub enum StartError {
     /// tower-authy rejected the configuration (the Authy client's or the second factor's).
     #[error("configuration: {0}")]
     Config(#[from] tower_authy::ConfigError),
+    /// Redis could not be reached.
+    #[error("cannot reach Redis: {0}")]
+    Redis(#[source] tower_authy::StoreError),
+    /// An `http://` callback URL was allowed for a host that is not loopback.
+    #[error(
+        "--insecure-http-callback-on-loopback allows http:// on 127.0.0.1, [::1] or localhost only"
+    )]
+    InsecureCallbackNotLoopback,
 }
 
 #[derive(Clone)]
@@ -111,7 +126,7 @@ struct AppState {
     users: SqliteUsers,
     authy: AuthyClient,
     /// tower-authy's store, also counting sign-ups per phone and per address.
-    limits: MemoryChallengeStore,
+    limits: Arc<dyn ChallengeStore>,
     /// The `Host` values this app answers to.
     hosts: Arc<Vec<String>>,
     request_timeout: Duration,
@@ -173,9 +188,18 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
             tracing::info!("registered {n} existing user(s) with the embedded mock Authy");
         }
     }
-    let limits = MemoryChallengeStore::new();
+    let insecure_ok = match &mock {
+        Some(_) => true,
+        None if config.insecure_http_callback_on_loopback => {
+            if !is_loopback_url(&callback_url) {
+                return Err(StartError::InsecureCallbackNotLoopback);
+            }
+            tracing::warn!("INSECURE: plain http callbacks allowed on loopback, for local testing");
+            true
+        }
+        None => false,
+    };
     let mut builder = TwoFactor::builder(authy.clone(), users.clone())
-        .challenge_store(limits.clone())
         .callback_url(callback_url)
         .push(
             "Request to log in to the Twilio demo app",
@@ -185,18 +209,38 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .default_return_to("/account")
         .stylesheet("/static/app.css")
         .layout(pages::layout);
-    if mock.is_some() {
+    if insecure_ok {
         builder = builder.with_insecure_http_for_local_demo();
     }
-    let two_factor = builder.build()?;
-    let app = app(AppState {
+    let state = |two_factor, limits| AppState {
         two_factor,
         users: users.clone(),
-        authy,
+        authy: authy.clone(),
         limits,
-        hosts: Arc::new(hosts),
+        hosts: Arc::new(hosts.clone()),
         request_timeout: config.request_timeout,
-    });
+    };
+    let app = match &config.redis {
+        None => {
+            let limits = MemoryChallengeStore::new();
+            let two_factor = builder.challenge_store(limits.clone()).build()?;
+            app(state(two_factor, Arc::new(limits)), MemoryStore::default())
+        }
+        Some(url) => {
+            let store = RedisChallengeStore::connect(url, 4)
+                .await
+                .map_err(StartError::Redis)?;
+            let sessions = RedisStore::new(store.pool().clone());
+            let feed = RedisChangeFeed::connect(url, "tower-authy:")
+                .await
+                .map_err(StartError::Redis)?;
+            let two_factor = builder
+                .challenge_store(store.clone())
+                .change_feed(feed)
+                .build()?;
+            app(state(two_factor, Arc::new(store)), sessions)
+        }
+    };
     let server = tokio::spawn(serve::serve(listener, app, config.request_timeout));
     Ok(Demo {
         url,
@@ -206,7 +250,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
     })
 }
 
-fn app(state: AppState) -> Router {
+fn app<S: SessionStore + Clone>(state: AppState, sessions: S) -> Router {
     let two_factor = state.two_factor.clone();
     let hosts = Arc::clone(&state.hosts);
     // The demo's own pages answer within the timeout, slow bodies included (tower-authy's
@@ -235,7 +279,7 @@ fn app(state: AppState) -> Router {
         .merge(assets)
         .merge(two_factor.router())
         .with_state(state)
-        .layer(two_factor.session_layer(MemoryStore::default()));
+        .layer(two_factor.session_layer(sessions));
     // The same headers as tower-authy's own pages, on every page of the demo.
     for (name, value) in tower_authy::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
@@ -264,6 +308,16 @@ fn authority(url: &str) -> String {
             Some(u.port().map_or(host.clone(), |p| format!("{host}:{p}")))
         })
         .unwrap_or_default()
+}
+
+/// Whether `url` is `http(s)://` on 127.0.0.0/8, `[::1]` or `localhost`.
+fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    })
 }
 
 fn random_key() -> String {
@@ -475,5 +529,7 @@ pub fn embedded_config(listen: SocketAddr, database: PathBuf) -> Config {
         authy: AuthyMode::Embedded,
         cheap_hashing: false,
         request_timeout: Duration::from_secs(10),
+        redis: None,
+        insecure_http_callback_on_loopback: false,
     }
 }

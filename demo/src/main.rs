@@ -30,6 +30,14 @@ struct Options {
     /// The Authy API's base URL.
     #[arg(long, env = "AUTHY_API_URL", default_value = "https://api.authy.com")]
     authy_api_url: String,
+    /// A Redis URL (redis://host:port): challenges, sessions and notifications live there, so
+    /// several demo instances share one set of logins.
+    #[arg(long, env = "DEMO_REDIS_URL")]
+    redis: Option<String>,
+    /// LOCAL TESTING ONLY: allow a plain http:// --public-url on a loopback address, to run
+    /// against a separately started mock-authy binary as a CI pipeline would.
+    #[arg(long, env = "DEMO_INSECURE_HTTP_CALLBACK_ON_LOOPBACK")]
+    insecure_http_callback_on_loopback: bool,
 }
 
 impl Options {
@@ -50,6 +58,8 @@ impl Options {
             authy,
             cheap_hashing: false,
             request_timeout: Duration::from_secs(10),
+            redis: self.redis,
+            insecure_http_callback_on_loopback: self.insecure_http_callback_on_loopback,
         })
     }
 }

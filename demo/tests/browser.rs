@@ -52,6 +52,8 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
         authy: AuthyMode::Embedded,
         cheap_hashing: true,
         request_timeout: std::time::Duration::from_secs(10),
+        redis: None,
+        insecure_http_callback_on_loopback: false,
     })
     .await
     .unwrap();

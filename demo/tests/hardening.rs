@@ -17,6 +17,8 @@ async fn start(request_timeout: Duration) -> Demo {
         authy: AuthyMode::Embedded,
         cheap_hashing: true,
         request_timeout,
+        redis: None,
+        insecure_http_callback_on_loopback: false,
     })
     .await
     .unwrap()

@@ -1,0 +1,111 @@
+//! The demo as a CI pipeline runs it: two instances on one Redis, against a separately started
+//! mock-authy binary over plain http on loopback (the loudly named local-testing switch).
+
+#![allow(clippy::unwrap_used)]
+
+use demo::{AuthyMode, Config, StartError};
+use mock_authy::CallbackMethod;
+use std::net::SocketAddr;
+use std::time::Duration;
+use test_support::{API_KEY, Browser, MockProcess, RedisServer, read_events_until};
+
+fn config(listen: SocketAddr, database: &std::path::Path, mock: &str, public_url: &str) -> Config {
+    Config {
+        listen,
+        database: database.to_owned(),
+        authy: AuthyMode::Remote {
+            api_key: API_KEY.to_owned(),
+            api_url: mock.to_owned(),
+            public_url: public_url.to_owned(),
+        },
+        cheap_hashing: true,
+        request_timeout: Duration::from_secs(10),
+        redis: None,
+        insecure_http_callback_on_loopback: true,
+    }
+}
+
+fn free_port() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_demo_instances_on_one_redis_share_a_login() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let mock = MockProcess::spawn().await;
+    let dir = std::env::temp_dir().join(format!("demo-instances-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("users.sqlite3");
+    // B's address is the public one: Authy's callbacks reach it.
+    let b_addr = free_port();
+    let public_url = format!("http://{b_addr}");
+    let mut instances = Vec::new();
+    for listen in ["127.0.0.1:0".parse().unwrap(), b_addr] {
+        let mut c = config(listen, &database, &mock.base, &public_url);
+        c.redis = Some(redis.url.clone());
+        instances.push(demo::start(c).await.unwrap());
+    }
+    let (a, b) = (&instances[0], &instances[1]);
+    mock.set_callback(Some((
+        &format!("{public_url}/authy/callback"),
+        CallbackMethod::Post,
+    )))
+    .await
+    .unwrap();
+
+    let mut on_a = Browser::new(&a.url);
+    let fields = [
+        ("name", "Ada"),
+        ("email", "ada@example.com"),
+        ("password", "a long enough password"),
+        ("country_code", "1"),
+        ("phone", "5551230001"),
+    ];
+    assert_eq!(on_a.post("/signup", &fields).await.status, 303);
+    let login = on_a
+        .login("ada@example.com", "a long enough password")
+        .await;
+    assert_eq!(login.location.as_deref(), Some("/authy/verify"));
+    let mut events = on_a.open_events().await;
+    read_events_until(&mut events, r#""status":"pending""#).await;
+    let uuid = mock.newest_uuid().await.unwrap();
+    let decision = mock.approve(&uuid).await.unwrap();
+    assert!(decision.callback.unwrap().delivered, "B took the callback");
+    read_events_until(&mut events, r#""status":"approved""#).await;
+    let mut on_b = on_a.clone();
+    on_b.base = b.url.clone();
+    let confirmed = on_b.post("/authy/confirm", &[]).await;
+    assert_eq!(confirmed.location.as_deref(), Some("/account"));
+    let account = on_a.get("/account").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("Welcome, Ada"));
+    drop(std::fs::remove_dir_all(&dir));
+}
+
+#[tokio::test]
+async fn an_http_callback_is_allowed_on_loopback_only_and_only_when_asked() {
+    let dir = std::env::temp_dir().join(format!("demo-insecure-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("users.sqlite3");
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let mock = "http://127.0.0.1:9";
+    let elsewhere = config(listen, &database, mock, "http://demo.example");
+    assert!(matches!(
+        demo::start(elsewhere).await,
+        Err(StartError::InsecureCallbackNotLoopback)
+    ));
+    let mut not_asked = config(listen, &database, mock, "http://127.0.0.1:3000");
+    not_asked.insecure_http_callback_on_loopback = false;
+    assert!(matches!(
+        demo::start(not_asked).await,
+        Err(StartError::Config(_))
+    ));
+    let asked = config(listen, &database, mock, "http://localhost:3000");
+    demo::start(asked).await.unwrap().stop();
+    drop(std::fs::remove_dir_all(&dir));
+}
