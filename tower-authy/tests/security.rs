@@ -782,3 +782,33 @@ async fn a_restart_that_loses_the_challenges_fails_closed() {
     assert_eq!(code, 404);
     assert_eq!(b.get("/account").await.status, 303);
 }
+
+/// A phone can answer before the login step has stored its challenge (the push goes out first):
+/// the callback waits briefly for it instead of answering 404, which Authy would not retry.
+#[tokio::test]
+async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
+    use tower_authy::ChallengeStore as _;
+    let store = tower_authy::MemoryChallengeStore::new();
+    let app_store = store.clone();
+    let w = World::configured(move |b| b.challenge_store(app_store)).await;
+    let body = callback_body("early-uuid", 77, "approved");
+    let callback = send_callback(&w, &body, test_support::T0, &w.callback_url);
+    let store_it_late = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let challenge = tower_authy::Challenge {
+            id: "early".into(),
+            user_id: "u1".into(),
+            authy_id: 77,
+            approval_uuid: Some("early-uuid".into()),
+            match_code: "123".into(),
+            state: tower_authy::ChallengeState::Pending,
+            created_at: test_support::T0,
+            expires_at: test_support::T0 + 300,
+        };
+        store.create(challenge).await.unwrap();
+    };
+    let (status, ()) = tokio::join!(callback, store_it_late);
+    assert_eq!(status, 200);
+    let settled = store.get("early").await.unwrap().unwrap();
+    assert_eq!(settled.state, tower_authy::ChallengeState::Approved);
+}

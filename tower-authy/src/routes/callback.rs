@@ -206,12 +206,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
     let Some(fields) = fields else {
         return reject(Rejection::Malformed);
     };
-    let Some(challenge) = shared
-        .challenges
-        .find_by_approval(&fields.uuid)
-        .await
-        .map_err(Err)?
-    else {
+    let Some(challenge) = find_soon(shared, &fields.uuid).await.map_err(Err)? else {
         return reject(Rejection::UnknownApproval);
     };
     if challenge.authy_id != fields.authy_id {
@@ -243,6 +238,25 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
     tracing::info!(event, user_id = %challenge.user_id, via = "onetouch", "OneTouch answered");
     notify(shared, &challenge.id);
     Ok(to)
+}
+
+/// The challenge that sent approval request `uuid`, waiting up to about a second for it to
+/// appear: a phone can answer before the login step has stored its challenge (the push is sent
+/// first, since the challenge records its uuid), and Authy does not retry a 404. Only a
+/// correctly signed, fresh, first-seen callback gets here, so nobody else can make it wait.
+async fn find_soon(
+    shared: &Shared,
+    uuid: &str,
+) -> Result<Option<crate::store::Challenge>, crate::StoreError> {
+    let mut pause = std::time::Duration::from_millis(10);
+    for _ in 0..7 {
+        if let Some(c) = shared.challenges.find_by_approval(uuid).await? {
+            return Ok(Some(c));
+        }
+        tokio::time::sleep(pause).await;
+        pause *= 2;
+    }
+    shared.challenges.find_by_approval(uuid).await
 }
 
 /// Identifies a signed callback by its nonce and the signature's decoded bytes, so re-encodings
