@@ -3,26 +3,26 @@
 //! With no configuration it runs fully offline: an embedded mock-authy plays Authy, and its
 //! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
 
+mod handlers;
 pub mod pages;
 mod serve;
 pub mod users;
 
-use axum::extract::{ConnectInfo, State};
+use axum::Router;
 use axum::http::header::HeaderName;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Form, Router};
+pub use handlers::SignupForm;
+use handlers::{account, home, signup, signup_form};
 use mock_authy::{CallbackMethod, MockAuthy};
-use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_authy::{
-    ApiKey, AuthyClient, ChallengeStore, Clock as _, MemoryChallengeStore, Password,
-    RedisChallengeStore, RedisChangeFeed, SystemClock, TwoFactor, VerifiedUser,
+    ApiKey, AuthyClient, ChallengeStore, MemoryChallengeStore, RedisChallengeStore,
+    RedisChangeFeed, TwoFactor,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
@@ -30,9 +30,9 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions::{MemoryStore, Session, SessionStore};
+use tower_sessions::{MemoryStore, SessionStore};
 use tower_sessions_redis_store::RedisStore;
-use users::{NewUser, SignupError, SqliteUsers};
+use users::SqliteUsers;
 
 /// Where Authy is.
 #[derive(Debug, Clone)]
@@ -324,201 +324,6 @@ fn random_key() -> String {
     let mut bytes = [0u8; 24];
     getrandom::getrandom(&mut bytes).expect("the OS random source works");
     data_encoding::HEXLOWER.encode(&bytes)
-}
-
-async fn home() -> Html<String> {
-    Html(pages::home())
-}
-
-async fn signup_form(State(s): State<AppState>, session: Session) -> Response {
-    match s.two_factor.csrf_token(&session).await {
-        Ok(csrf) => Html(pages::signup(&csrf, &SignupForm::default(), None)).into_response(),
-        Err(_) => unavailable(),
-    }
-}
-
-fn unavailable() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "30")],
-        Html(pages::message(
-            "Sign-up is unavailable",
-            "We cannot reach our user database or Authy right now. Please try again in a minute.",
-        )),
-    )
-        .into_response()
-}
-
-/// The sign-up form, as typed.
-#[derive(Debug, Default, Deserialize)]
-pub struct SignupForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    country_code: String,
-    #[serde(default)]
-    phone: String,
-    csrf_token: Option<String>,
-}
-
-impl SignupForm {
-    pub(crate) fn name(&self) -> &str {
-        &self.name
-    }
-    pub(crate) fn email(&self) -> &str {
-        &self.email
-    }
-    pub(crate) fn country_code(&self) -> &str {
-        &self.country_code
-    }
-    pub(crate) fn phone(&self) -> &str {
-        &self.phone
-    }
-}
-
-/// Checks the form; returns the normalised (country code, phone) or what is wrong.
-fn validate(f: &SignupForm) -> Result<(String, String), &'static str> {
-    let digits = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+'))
-            .collect::<String>()
-    };
-    let (cc, phone) = (digits(&f.country_code), digits(&f.phone));
-    if f.name.trim().is_empty() || f.name.len() > 100 {
-        return Err("Please enter your name.");
-    }
-    if !f.email.contains('@') || f.email.len() > 254 || f.email.trim() != f.email {
-        return Err("Please enter a valid email address.");
-    }
-    if f.password.chars().count() < 8 || f.password.len() > 1024 {
-        return Err("Please choose a password of at least 8 characters.");
-    }
-    if !(1..=4).contains(&cc.len()) || !cc.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("Please enter a country calling code, such as 1 or 44.");
-    }
-    if !(5..=15).contains(&phone.len()) || !phone.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("Please enter a phone number of 5 to 15 digits.");
-    }
-    Ok((cc, phone))
-}
-
-/// Registers the user with Authy and stores them. Does **not** log them in: the first login
-/// goes through both factors, unlike the original tutorial.
-async fn signup(
-    State(s): State<AppState>,
-    session: Session,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Form(form): Form<SignupForm>,
-) -> Response {
-    let csrf = match s
-        .two_factor
-        .csrf_matches(&session, form.csrf_token.as_deref())
-        .await
-    {
-        Ok(true) => form.csrf_token.clone().unwrap_or_default(),
-        Ok(false) => {
-            return (
-                StatusCode::FORBIDDEN,
-                Html(pages::message(
-                    "Form expired",
-                    "Please reload the sign-up page and try again.",
-                )),
-            )
-                .into_response();
-        }
-        Err(_) => return unavailable(),
-    };
-    let again = |status: StatusCode, error: &str| {
-        (status, Html(pages::signup(&csrf, &form, Some(error)))).into_response()
-    };
-    let (cc, phone) = match validate(&form) {
-        Ok(v) => v,
-        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e),
-    };
-    // Each sign-up makes Authy text or call a phone: limit them per phone and per address.
-    let now = SystemClock.now();
-    let mut quotas = vec![(format!("signup-phone:{cc}:{phone}"), SIGNUPS_PER_PHONE)];
-    if let Some(Extension(ConnectInfo(peer))) = peer {
-        quotas.push((format!("signup-addr:{}", peer.ip()), SIGNUPS_PER_ADDRESS));
-    }
-    for (key, max) in quotas {
-        match s.limits.take_quota(&key, max, 3600, now).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(event = "signup_rate_limited", "too many sign-ups");
-                return again(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many sign-ups from here or for this phone. Please try again later.",
-                );
-            }
-            Err(_) => return unavailable(),
-        }
-    }
-    match s.users.email_taken(&form.email).await {
-        Ok(false) => {}
-        Ok(true) => {
-            return again(
-                StatusCode::CONFLICT,
-                "An account with this email already exists. Log in instead.",
-            );
-        }
-        Err(_) => return unavailable(),
-    }
-    let authy_id = match s.authy.register_user(&form.email, &phone, &cc).await {
-        Ok(id) => id,
-        Err(e) if e.is_unavailable() => {
-            tracing::error!(error = %e, "Authy registration failed");
-            return unavailable();
-        }
-        Err(e) => {
-            tracing::info!(error = %e, "Authy refused the registration");
-            return again(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Authy did not accept this phone number. Please check it.",
-            );
-        }
-    };
-    let new = NewUser {
-        name: form.name.trim().to_owned(),
-        email: form.email.clone(),
-        country_code: cc,
-        phone,
-        authy_id,
-    };
-    match s
-        .users
-        .create(new, &Password::new(form.password.clone()))
-        .await
-    {
-        Ok(id) => {
-            tracing::info!(user_id = %id, "user signed up");
-            (
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, "/authy/login?return_to=%2Faccount")],
-            )
-                .into_response()
-        }
-        Err(SignupError::EmailTaken) => again(
-            StatusCode::CONFLICT,
-            "An account with this email already exists. Log in instead.",
-        ),
-        Err(SignupError::Store(_)) => unavailable(),
-    }
-}
-
-async fn account(State(s): State<AppState>, user: VerifiedUser, session: Session) -> Response {
-    let (name, csrf) = match (
-        s.users.name(&user.user_id).await,
-        s.two_factor.csrf_token(&session).await,
-    ) {
-        (Ok(name), Ok(csrf)) => (name.unwrap_or_default(), csrf),
-        _ => return unavailable(),
-    };
-    Html(pages::account(&name, &csrf)).into_response()
 }
 
 /// Shared so `main` and the tests build the demo the same way.

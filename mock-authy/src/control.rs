@@ -5,14 +5,12 @@ use crate::model::{ApprovalStatus, ControlError, Fault, OneTouchBehaviour};
 use crate::state::{CallbackTarget, Inner};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::convert::Infallible;
 use std::sync::{Arc, PoisonError};
 
 type Shared = State<Arc<Inner>>;
@@ -34,9 +32,9 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
         .route("/reset", post(reset))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))
-        .route("/phone", get(phone_page))
-        .route("/phone/state", get(phone_state))
-        .route("/phone/events", get(phone_events))
+        .route("/phone", get(crate::phone::page))
+        .route("/phone/state", get(crate::phone::state))
+        .route("/phone/events", get(crate::phone::events))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(inner),
             only_from_loopback_names,
@@ -316,61 +314,6 @@ async fn advance_clock(
         }
         Err(e) => problem(StatusCode::BAD_REQUEST, e.body_text()),
     }
-}
-
-/// Everything the phone page shows, in one document.
-async fn phone_state(State(inner): Shared) -> Json<Value> {
-    let now = inner.clock.now();
-    let step = crate::otp::TOTP_STEP;
-    Json(inner.with_world(|w| {
-        w.expire_overdue(now);
-        let users: Vec<Value> = w
-            .users
-            .values()
-            .map(|u| {
-                let pending: Vec<&crate::ApprovalRequest> =
-                    w.approvals.iter().filter(|a| a.authy_id == u.id && a.status == ApprovalStatus::Pending).collect();
-                json!({
-                    "id": u.id, "emails": u.emails, "phone": format!("+{} {}", u.country_code, u.cellphone),
-                    "onetouch": u.onetouch, "app_token": crate::otp::totp(&u.secret, now.div_euclid(step)),
-                    "inbox": u.outbox.iter().rev().take(10).collect::<Vec<_>>(), "pending": pending,
-                })
-            })
-            .collect();
-        json!({"app": inner.config.app_name, "now": now, "users": users})
-    }))
-}
-
-async fn phone_events(
-    State(inner): Shared,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let rx = inner.changes.subscribe();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.changed().await.ok()?;
-        Some((Ok(Event::default().event("change").data("changed")), rx))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
-}
-
-/// The phone page's policy: its own script, style and fetches only, nothing inline.
-const PHONE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
-
-async fn phone_page() -> impl IntoResponse {
-    (
-        [(http::header::CONTENT_SECURITY_POLICY, PHONE_CSP)],
-        Html(include_str!("phone.html")),
-    )
-}
-
-pub(crate) async fn phone_css() -> impl IntoResponse {
-    let css = [(http::header::CONTENT_TYPE, "text/css; charset=utf-8")];
-    (css, include_str!("phone.css"))
-}
-
-pub(crate) async fn phone_js() -> impl IntoResponse {
-    let js = [(http::header::CONTENT_TYPE, "text/javascript; charset=utf-8")];
-    (js, include_str!("phone.js"))
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ mod handle;
 mod model;
 mod otp;
 mod params;
+mod phone;
 mod rng;
 mod server;
 pub mod signature;
@@ -50,8 +51,8 @@ fn router(inner: Arc<state::Inner>) -> axum::Router {
     axum::Router::new()
         .nest("/__mock", control::router(&inner))
         // The phone page's stylesheet and script hold nothing secret: no token needed.
-        .route("/__mock/phone.css", axum::routing::get(control::phone_css))
-        .route("/__mock/phone.js", axum::routing::get(control::phone_js))
+        .route("/__mock/phone.css", axum::routing::get(phone::css))
+        .route("/__mock/phone.js", axum::routing::get(phone::js))
         .fallback(api::handle)
         .with_state(inner)
         // Traced (at debug level) with the API key and control token hidden from the logs. The

@@ -1,0 +1,213 @@
+//! The demo's own pages: home, sign up (validated, rate-limited per phone and per address, the
+//! user registered with Authy), and the protected account page.
+
+use crate::users::{NewUser, SignupError};
+use crate::{AppState, SIGNUPS_PER_ADDRESS, SIGNUPS_PER_PHONE, pages};
+use axum::Extension;
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use tower_authy::{Clock as _, Password, SystemClock, VerifiedUser};
+use tower_sessions::Session;
+
+pub(crate) async fn home() -> Html<String> {
+    Html(pages::home())
+}
+
+pub(crate) async fn signup_form(State(s): State<AppState>, session: Session) -> Response {
+    match s.two_factor.csrf_token(&session).await {
+        Ok(csrf) => Html(pages::signup(&csrf, &SignupForm::default(), None)).into_response(),
+        Err(_) => unavailable(),
+    }
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "30")],
+        Html(pages::message(
+            "Sign-up is unavailable",
+            "We cannot reach our user database or Authy right now. Please try again in a minute.",
+        )),
+    )
+        .into_response()
+}
+
+/// The sign-up form, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    country_code: String,
+    #[serde(default)]
+    phone: String,
+    csrf_token: Option<String>,
+}
+
+impl SignupForm {
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+    pub(crate) fn email(&self) -> &str {
+        &self.email
+    }
+    pub(crate) fn country_code(&self) -> &str {
+        &self.country_code
+    }
+    pub(crate) fn phone(&self) -> &str {
+        &self.phone
+    }
+}
+
+/// Checks the form; returns the normalised (country code, phone) or what is wrong.
+fn validate(f: &SignupForm) -> Result<(String, String), &'static str> {
+    let digits = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+'))
+            .collect::<String>()
+    };
+    let (cc, phone) = (digits(&f.country_code), digits(&f.phone));
+    if f.name.trim().is_empty() || f.name.len() > 100 {
+        return Err("Please enter your name.");
+    }
+    if !f.email.contains('@') || f.email.len() > 254 || f.email.trim() != f.email {
+        return Err("Please enter a valid email address.");
+    }
+    if f.password.chars().count() < 8 || f.password.len() > 1024 {
+        return Err("Please choose a password of at least 8 characters.");
+    }
+    if !(1..=4).contains(&cc.len()) || !cc.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("Please enter a country calling code, such as 1 or 44.");
+    }
+    if !(5..=15).contains(&phone.len()) || !phone.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("Please enter a phone number of 5 to 15 digits.");
+    }
+    Ok((cc, phone))
+}
+
+/// Registers the user with Authy and stores them. Does **not** log them in: the first login
+/// goes through both factors, unlike the original tutorial.
+pub(crate) async fn signup(
+    State(s): State<AppState>,
+    session: Session,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<SignupForm>,
+) -> Response {
+    let csrf = match s
+        .two_factor
+        .csrf_matches(&session, form.csrf_token.as_deref())
+        .await
+    {
+        Ok(true) => form.csrf_token.clone().unwrap_or_default(),
+        Ok(false) => {
+            return (
+                StatusCode::FORBIDDEN,
+                Html(pages::message(
+                    "Form expired",
+                    "Please reload the sign-up page and try again.",
+                )),
+            )
+                .into_response();
+        }
+        Err(_) => return unavailable(),
+    };
+    let again = |status: StatusCode, error: &str| {
+        (status, Html(pages::signup(&csrf, &form, Some(error)))).into_response()
+    };
+    let (cc, phone) = match validate(&form) {
+        Ok(v) => v,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e),
+    };
+    // Each sign-up makes Authy text or call a phone: limit them per phone and per address.
+    let now = SystemClock.now();
+    let mut quotas = vec![(format!("signup-phone:{cc}:{phone}"), SIGNUPS_PER_PHONE)];
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        quotas.push((format!("signup-addr:{}", peer.ip()), SIGNUPS_PER_ADDRESS));
+    }
+    for (key, max) in quotas {
+        match s.limits.take_quota(&key, max, 3600, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(event = "signup_rate_limited", "too many sign-ups");
+                return again(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many sign-ups from here or for this phone. Please try again later.",
+                );
+            }
+            Err(_) => return unavailable(),
+        }
+    }
+    match s.users.email_taken(&form.email).await {
+        Ok(false) => {}
+        Ok(true) => {
+            return again(
+                StatusCode::CONFLICT,
+                "An account with this email already exists. Log in instead.",
+            );
+        }
+        Err(_) => return unavailable(),
+    }
+    let authy_id = match s.authy.register_user(&form.email, &phone, &cc).await {
+        Ok(id) => id,
+        Err(e) if e.is_unavailable() => {
+            tracing::error!(error = %e, "Authy registration failed");
+            return unavailable();
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "Authy refused the registration");
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Authy did not accept this phone number. Please check it.",
+            );
+        }
+    };
+    let new = NewUser {
+        name: form.name.trim().to_owned(),
+        email: form.email.clone(),
+        country_code: cc,
+        phone,
+        authy_id,
+    };
+    match s
+        .users
+        .create(new, &Password::new(form.password.clone()))
+        .await
+    {
+        Ok(id) => {
+            tracing::info!(user_id = %id, "user signed up");
+            (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, "/authy/login?return_to=%2Faccount")],
+            )
+                .into_response()
+        }
+        Err(SignupError::EmailTaken) => again(
+            StatusCode::CONFLICT,
+            "An account with this email already exists. Log in instead.",
+        ),
+        Err(SignupError::Store(_)) => unavailable(),
+    }
+}
+
+pub(crate) async fn account(
+    State(s): State<AppState>,
+    user: VerifiedUser,
+    session: Session,
+) -> Response {
+    let (name, csrf) = match (
+        s.users.name(&user.user_id).await,
+        s.two_factor.csrf_token(&session).await,
+    ) {
+        (Ok(name), Ok(csrf)) => (name.unwrap_or_default(), csrf),
+        _ => return unavailable(),
+    };
+    Html(pages::account(&name, &csrf)).into_response()
+}
