@@ -6,6 +6,7 @@
 mod handlers;
 pub mod pages;
 mod serve;
+pub mod sessions;
 pub mod users;
 
 use axum::Router;
@@ -30,7 +31,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use tower_sessions::{MemoryStore, SessionStore};
+use tower_sessions::SessionStore;
 use tower_sessions_redis_store::RedisStore;
 use users::SqliteUsers;
 
@@ -224,7 +225,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         None => {
             let limits = MemoryChallengeStore::new();
             let two_factor = builder.challenge_store(limits.clone()).build()?;
-            app(state(two_factor, Arc::new(limits)), MemoryStore::default())
+            // In the SQLite file: a restart logs nobody out.
+            app(state(two_factor, Arc::new(limits)), users.sessions()?)
         }
         Some(url) => {
             let store = RedisChallengeStore::connect(url, 4)

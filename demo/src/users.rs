@@ -92,6 +92,14 @@ impl SqliteUsers {
         })
     }
 
+    /// A tower-sessions store in the same database, so that sessions outlive a restart.
+    ///
+    /// # Errors
+    /// When the sessions table cannot be created.
+    pub fn sessions(&self) -> Result<crate::sessions::SqliteSessions, StoreError> {
+        crate::sessions::SqliteSessions::new(Arc::clone(&self.db)).map_err(store_err)
+    }
+
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,

@@ -109,3 +109,41 @@ async fn an_http_callback_is_allowed_on_loopback_only_and_only_when_asked() {
     demo::start(asked).await.unwrap().stop();
     drop(std::fs::remove_dir_all(&dir));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_the_demo_logs_nobody_out() {
+    let dir = std::env::temp_dir().join(format!("demo-restart-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("demo.sqlite3");
+    let embedded = || {
+        let mut c = demo::embedded_config("127.0.0.1:0".parse().unwrap(), database.clone());
+        c.cheap_hashing = true;
+        c
+    };
+    let first = demo::start(embedded()).await.unwrap();
+    let mut b = Browser::new(&first.url);
+    let fields = [
+        ("name", "Ada"),
+        ("email", "ada@example.com"),
+        ("password", "a long enough password"),
+        ("country_code", "1"),
+        ("phone", "5551230001"),
+    ];
+    assert_eq!(b.post("/signup", &fields).await.status, 303);
+    b.login("ada@example.com", "a long enough password").await;
+    let mock = first.mock.as_ref().unwrap();
+    let uuid = mock.approval_requests().last().unwrap().uuid.clone();
+    assert!(mock.approve(&uuid).await.unwrap().unwrap().delivered);
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(b.get("/account").await.status, 200);
+    first.stop();
+
+    // A new process on the same file: the session is still there.
+    let second = demo::start(embedded()).await.unwrap();
+    b.base = second.url.clone();
+    let account = b.get("/account").await;
+    assert_eq!(account.status, 200, "still logged in after the restart");
+    assert!(account.body.contains("Welcome, Ada"));
+    second.stop();
+    drop(std::fs::remove_dir_all(&dir));
+}
