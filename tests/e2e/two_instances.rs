@@ -268,3 +268,35 @@ async fn a_slow_redis_answers_503_in_bounded_time() {
     );
     drop(stalled.await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_guesses_spread_over_instances_reach_authy_at_most_the_account_limit() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let c = cluster(&redis).await;
+    c.user("ada@example.com", "5551230001").await;
+    let limits = tower_authy::AttemptLimits::default();
+    // Fresh logins (new sessions, new forged addresses) on alternating instances, each guessing
+    // until refused, far past what either instance would allow on its own.
+    for n in 0..(4 * limits.per_account) {
+        let base = if n % 2 == 0 { &c.a } else { &c.b };
+        let mut attacker = Browser::forwarded_for(base, &format!("203.0.113.{n}"));
+        if attacker.login("ada@example.com", PASSWORD).await.status != 303 {
+            continue;
+        }
+        for _ in 0..limits.per_challenge {
+            attacker.post("/authy/token", &[("token", "0000000")]).await;
+        }
+    }
+    let verify_calls = c
+        .mock
+        .journal()
+        .iter()
+        .filter(|e| e.endpoint == mock_authy::Endpoint::Verify.name())
+        .count();
+    assert_eq!(
+        verify_calls, limits.per_account as usize,
+        "one account limit for the whole cluster"
+    );
+}
