@@ -20,8 +20,10 @@ use axum_login::{
 use criterion::Criterion;
 use http::{Request, header};
 use tower::{Service, ServiceExt};
+use tower_authy::RedisChallengeStore;
 use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, TwoFactor, VerifiedUser};
-use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+use tower_sessions::{MemoryStore, Session, SessionManagerLayer, SessionStore};
+use tower_sessions_redis_store::RedisStore;
 
 const GROUP: &str = "protected-route";
 
@@ -94,7 +96,10 @@ async fn body_text(r: http::Response<Body>) -> String {
 }
 
 /// The four apps, each with a cookie for a logged-in (for (d): two-factor verified) session.
-async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option<String>)> {
+async fn apps(
+    mock: &mock_authy::MockAuthy,
+    redis: Option<&str>,
+) -> Vec<(&'static str, Router, Option<String>)> {
     let bare = Router::new().route("/", get(|| async { "ok" }));
 
     let sessions = Router::new()
@@ -145,16 +150,7 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
         .unwrap();
     let users = MemoryUserStore::new();
     users.insert("bench@example.com", "pw", Some(authy_id));
-    let two_factor = TwoFactor::builder(client, users)
-        .callback_url("http://127.0.0.1:1/authy/callback")
-        .with_insecure_http_for_local_demo()
-        .build()
-        .unwrap();
-    let tower_authy = Router::new()
-        .route("/", get(|u: VerifiedUser| async move { u.user_id }))
-        .route_layer(two_factor.layer())
-        .merge(two_factor.router())
-        .layer(two_factor.session_layer(MemoryStore::default()));
+    let tower_authy = tower_authy_app(client.clone(), users.clone(), None, MemoryStore::default());
 
     // (e) The least any session-checking guard layer does: read the id, pass it on, or redirect.
     async fn guard(
@@ -209,7 +205,67 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
     }
     // (d): a real login through tower-authy: password, then the app token from the mock.
     let mut app = tower_authy;
-    let r = call(&mut app, None, "GET", "/authy/login", "").await;
+    let cookie = verified_cookie(&mut app, mock, authy_id).await;
+    out.push(("d tower-authy", app, Some(cookie)));
+
+    // (g) and (h): the same over a real Redis (tower-sessions-redis-store, and tower-authy's
+    // challenges in Redis too), when redis-server is installed.
+    if let Some(url) = redis {
+        let store = RedisChallengeStore::connect(url, 2).await.unwrap();
+        let redis_sessions = RedisStore::new(store.pool().clone());
+        let mut sessions_on_redis = Router::new()
+            .route(
+                "/",
+                get(|s: Session| async move {
+                    s.get::<String>("user_id")
+                        .await
+                        .unwrap()
+                        .unwrap_or_default()
+                }),
+            )
+            .route(
+                "/login",
+                post(|s: Session| async move { s.insert("user_id", "7").await.unwrap() }),
+            )
+            .layer(SessionManagerLayer::new(redis_sessions.clone()).with_secure(false));
+        let r = call(&mut sessions_on_redis, None, "POST", "/login", "").await;
+        out.push((
+            "g tower-sessions, Redis",
+            sessions_on_redis,
+            Some(cookie_of(&r)),
+        ));
+        let mut app = tower_authy_app(client, users, Some(store), redis_sessions);
+        let cookie = verified_cookie(&mut app, mock, authy_id).await;
+        out.push(("h tower-authy, Redis", app, Some(cookie)));
+    }
+    out
+}
+
+/// The protected route behind tower-authy, with its challenges in `store` (memory if `None`).
+fn tower_authy_app<S: SessionStore + Clone>(
+    client: AuthyClient,
+    users: MemoryUserStore,
+    store: Option<RedisChallengeStore>,
+    sessions: S,
+) -> Router {
+    let mut builder = TwoFactor::builder(client, users)
+        .callback_url("http://127.0.0.1:1/authy/callback")
+        .with_insecure_http_for_local_demo();
+    if let Some(store) = store {
+        builder = builder.challenge_store(store);
+    }
+    let two_factor = builder.build().unwrap();
+    Router::new()
+        .route("/", get(|u: VerifiedUser| async move { u.user_id }))
+        .route_layer(two_factor.layer())
+        .merge(two_factor.router())
+        .layer(two_factor.session_layer(sessions))
+}
+
+/// Logs the bench user in with both factors (password, then the app's code from the mock);
+/// returns the verified session's cookie.
+async fn verified_cookie(app: &mut Router, mock: &mock_authy::MockAuthy, authy_id: u64) -> String {
+    let r = call(app, None, "GET", "/authy/login", "").await;
     let mut cookie = cookie_of(&r);
     let page = body_text(r).await;
     let csrf = page
@@ -221,7 +277,7 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
         .unwrap()
         .to_owned();
     let r = call(
-        &mut app,
+        app,
         Some(&cookie),
         "POST",
         "/authy/login",
@@ -231,7 +287,7 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
     cookie = cookie_of(&r);
     let token = mock.app_token(authy_id).unwrap();
     let r = call(
-        &mut app,
+        app,
         Some(&cookie),
         "POST",
         "/authy/token",
@@ -239,9 +295,7 @@ async fn apps(mock: &mock_authy::MockAuthy) -> Vec<(&'static str, Router, Option
     )
     .await;
     assert_eq!(r.status(), 303);
-    cookie = cookie_of(&r);
-    out.push(("d tower-authy", app, Some(cookie)));
-    out
+    cookie_of(&r)
 }
 
 /// (f): the (e) guard as a tower-http authorizer.
@@ -353,7 +407,8 @@ fn main() {
     let mock = rt
         .block_on(mock_authy::MockAuthy::builder().seed(1).start())
         .unwrap();
-    let apps = rt.block_on(apps(&mock));
+    let redis = rt.block_on(test_support::RedisServer::start());
+    let apps = rt.block_on(apps(&mock, redis.as_ref().map(|r| r.url.as_str())));
     let mut c = Criterion::default()
         .configure_from_args()
         .warm_up_time(std::time::Duration::from_secs(1))
@@ -368,7 +423,10 @@ fn main() {
     let base = ns[1];
     println!("in-process, ns per request (criterion's median estimate); throughput ratio to (b):");
     for ((name, _, _), n) in apps.iter().zip(&ns) {
-        println!("  {name:<22} {n:>8.0} ns   {:.3}", base / n);
+        println!("  {name:<24} {n:>8.0} ns   {:.3}", base / n);
+    }
+    if ns.len() > 6 {
+        println!("  (h) to (g), both on Redis: {:.3}", ns[6] / ns[7]);
     }
     if let Some(rps) = rt.block_on(over_http(&apps)) {
         let base = rps[1];
@@ -376,7 +434,10 @@ fn main() {
             "over HTTP (wrk -t1 -c32 -d3s, median of 3 interleaved runs), requests/s; ratio to (b):"
         );
         for ((name, _, _), r) in apps.iter().zip(&rps) {
-            println!("  {name:<22} {r:>8.0} /s   {:.3}", r / base);
+            println!("  {name:<24} {r:>8.0} /s   {:.3}", r / base);
+        }
+        if rps.len() > 6 {
+            println!("  (h) to (g), both on Redis: {:.3}", rps[7] / rps[6]);
         }
     }
 }
