@@ -285,6 +285,8 @@ async fn verified_cookie(app: &mut Router, mock: &mock_authy::MockAuthy, authy_i
     )
     .await;
     cookie = cookie_of(&r);
+    // A code is single use: each login takes the next time step's.
+    mock.advance_clock(std::time::Duration::from_secs(30));
     let token = mock.app_token(authy_id).unwrap();
     let r = call(
         app,
