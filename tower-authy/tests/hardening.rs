@@ -184,13 +184,9 @@ async fn throttled_attempts_skip_the_password_check_but_take_as_long() {
         )
         .await
         .unwrap();
-    let cookie = r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let set_cookie = r.headers()["set-cookie"].to_str().unwrap();
+    let cookie = tower_sessions::cookie::Cookie::parse(set_cookie).unwrap();
+    let cookie = format!("{}={}", cookie.name(), cookie.value());
     let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
     let csrf = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["csrf_token"]
         .as_str()
