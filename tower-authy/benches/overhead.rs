@@ -102,21 +102,7 @@ async fn apps(
 ) -> Vec<(&'static str, Router, Option<String>)> {
     let bare = Router::new().route("/", get(|| async { "ok" }));
 
-    let sessions = Router::new()
-        .route(
-            "/",
-            get(|s: Session| async move {
-                s.get::<String>("user_id")
-                    .await
-                    .unwrap()
-                    .unwrap_or_default()
-            }),
-        )
-        .route(
-            "/login",
-            post(|s: Session| async move { s.insert("user_id", "7").await.unwrap() }),
-        )
-        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+    let sessions = sessions_app(MemoryStore::default());
 
     let auth_layer = AuthManagerLayerBuilder::new(
         Backend,
@@ -213,21 +199,7 @@ async fn apps(
     if let Some(url) = redis {
         let store = RedisChallengeStore::connect(url, 2).await.unwrap();
         let redis_sessions = RedisStore::new(store.pool().clone());
-        let mut sessions_on_redis = Router::new()
-            .route(
-                "/",
-                get(|s: Session| async move {
-                    s.get::<String>("user_id")
-                        .await
-                        .unwrap()
-                        .unwrap_or_default()
-                }),
-            )
-            .route(
-                "/login",
-                post(|s: Session| async move { s.insert("user_id", "7").await.unwrap() }),
-            )
-            .layer(SessionManagerLayer::new(redis_sessions.clone()).with_secure(false));
+        let mut sessions_on_redis = sessions_app(redis_sessions.clone());
         let r = call(&mut sessions_on_redis, None, "POST", "/login", "").await;
         out.push((
             "g tower-sessions, Redis",
@@ -239,6 +211,26 @@ async fn apps(
         out.push(("h tower-authy, Redis", app, Some(cookie)));
     }
     out
+}
+
+/// (b) and (g): a handler reading the user id from a tower-sessions session in `store`, and a
+/// `/login` that puts one there.
+fn sessions_app<S: SessionStore + Clone>(store: S) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|s: Session| async move {
+                s.get::<String>("user_id")
+                    .await
+                    .unwrap()
+                    .unwrap_or_default()
+            }),
+        )
+        .route(
+            "/login",
+            post(|s: Session| async move { s.insert("user_id", "7").await.unwrap() }),
+        )
+        .layer(SessionManagerLayer::new(store).with_secure(false))
 }
 
 /// The protected route behind tower-authy, with its challenges in `store` (memory if `None`).
