@@ -251,13 +251,16 @@ async fn a_slow_redis_answers_503_in_bounded_time() {
     c.user("ada@example.com", "5551230001").await;
     let mut ada = Browser::new(&c.a);
     ada.login("ada@example.com", PASSWORD).await;
-    // Redis stops answering for 6 s (it is busy); the app's command timeout is 2 s.
+    // Redis stops answering anyone for 6 s; the app's command timeout is 2 s. The pause is in
+    // force once its OK comes back.
     let stall = RedisChallengeStore::connect(&redis.url, 1).await.unwrap();
-    let sleep = CustomCommand::new_static("DEBUG", ClusterHash::FirstKey, false);
-    let stalled = tokio::spawn(async move {
-        let _: Result<Value, _> = stall.pool().custom(sleep, vec!["SLEEP", "6"]).await;
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pause = CustomCommand::new_static("CLIENT", ClusterHash::FirstKey, false);
+    let paused: Value = stall
+        .pool()
+        .custom(pause, vec!["PAUSE", "6000", "ALL"])
+        .await
+        .unwrap();
+    assert_eq!(paused.as_str().as_deref(), Some("OK"));
     let started = tokio::time::Instant::now();
     let page = ada.get("/account").await;
     assert_eq!(page.status, 503, "{}", page.body);
@@ -266,7 +269,6 @@ async fn a_slow_redis_answers_503_in_bounded_time() {
         "bounded by the command timeout, not by Redis: {:?}",
         started.elapsed()
     );
-    drop(stalled.await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -79,8 +79,6 @@ impl RedisServer {
                 "always",
             ])
             .args(["--logfile", "", "--daemonize", "no"])
-            // DEBUG SLEEP plays a stalled server in the fault tests.
-            .args(["--enable-debug-command", "local"])
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::piped())
