@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 use test_support::{Browser, Options, PASSWORD, World};
+use tower_authy::StoreError;
 
 /// Sends a callback signed with the right key for `body`, as Authy would, with a chosen nonce
 /// and signing URL.
@@ -789,12 +790,17 @@ async fn a_restart_that_loses_the_challenges_fails_closed() {
 async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
     use tower_authy::ChallengeStore as _;
     let store = tower_authy::MemoryChallengeStore::new();
-    let app_store = store.clone();
+    let missed = Arc::new(tokio::sync::Notify::new());
+    let app_store = Watched {
+        inner: store.clone(),
+        missed: Arc::clone(&missed),
+    };
     let w = World::configured(move |b| b.challenge_store(app_store)).await;
     let body = callback_body("early-uuid", 77, "approved");
     let callback = send_callback(&w, &body, test_support::T0, &w.callback_url);
     let store_it_late = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        // Only once the callback has looked for its challenge and not found it.
+        missed.notified().await;
         let challenge = tower_authy::Challenge {
             id: "early".into(),
             user_id: "u1".into(),
@@ -811,4 +817,87 @@ async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
     assert_eq!(status, 200);
     let settled = store.get("early").await.unwrap().unwrap();
     assert_eq!(settled.state, tower_authy::ChallengeState::Approved);
+}
+
+/// A memory store that says when a lookup by approval uuid found nothing.
+struct Watched {
+    inner: tower_authy::MemoryChallengeStore,
+    missed: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait::async_trait]
+impl tower_authy::ChallengeStore for Watched {
+    async fn create(&self, c: tower_authy::Challenge) -> Result<(), StoreError> {
+        self.inner.create(c).await
+    }
+    async fn get(&self, id: &str) -> Result<Option<tower_authy::Challenge>, StoreError> {
+        self.inner.get(id).await
+    }
+    async fn find_by_approval(
+        &self,
+        uuid: &str,
+    ) -> Result<Option<tower_authy::Challenge>, StoreError> {
+        let found = self.inner.find_by_approval(uuid).await?;
+        if found.is_none() {
+            self.missed.notify_one();
+        }
+        Ok(found)
+    }
+    async fn transition(
+        &self,
+        id: &str,
+        from: tower_authy::ChallengeState,
+        to: tower_authy::ChallengeState,
+    ) -> Result<bool, StoreError> {
+        self.inner.transition(id, from, to).await
+    }
+    async fn begin_attempt(
+        &self,
+        id: &str,
+        user_id: &str,
+        limits: &tower_authy::AttemptLimits,
+        now: i64,
+    ) -> Result<tower_authy::AttemptDecision, StoreError> {
+        self.inner.begin_attempt(id, user_id, limits, now).await
+    }
+    async fn account_locked(
+        &self,
+        user_id: &str,
+        limits: &tower_authy::AttemptLimits,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.account_locked(user_id, limits, now).await
+    }
+    async fn clear_failures(&self, user_id: &str) -> Result<(), StoreError> {
+        self.inner.clear_failures(user_id).await
+    }
+    async fn take_quota(
+        &self,
+        key: &str,
+        max: u32,
+        window: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.take_quota(key, max, window, now).await
+    }
+    async fn consume_nonce(
+        &self,
+        key: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.consume_nonce(key, expires_at, now).await
+    }
+    async fn take_attempt(
+        &self,
+        key: &str,
+        max: u32,
+        lockout: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.inner.take_attempt(key, max, lockout, now).await
+    }
+    async fn refund_attempt(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.refund_attempt(key).await
+    }
 }
