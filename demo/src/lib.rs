@@ -35,8 +35,8 @@ use tower_sessions::SessionStore;
 use tower_sessions_redis_store::RedisStore;
 use users::SqliteUsers;
 
-/// Where Authy is.
-#[derive(Debug, Clone)]
+/// Where Authy is. Its `Debug` leaves out the API key.
+#[derive(Clone)]
 pub enum AuthyMode {
     /// An embedded mock-authy on a free loopback port (the default).
     Embedded,
@@ -51,8 +51,27 @@ pub enum AuthyMode {
     },
 }
 
-/// How to run the demo.
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for AuthyMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthyMode::Embedded => f.write_str("Embedded"),
+            AuthyMode::Remote {
+                api_url,
+                public_url,
+                ..
+            } => f
+                .debug_struct("Remote")
+                .field("api_key", &"[redacted]")
+                .field("api_url", api_url)
+                .field("public_url", public_url)
+                .finish(),
+        }
+    }
+}
+
+/// How to run the demo. Its `Debug` leaves out the API key and the Redis URL (which can hold
+/// a password).
+#[derive(Clone)]
 pub struct Config {
     /// Where the app listens.
     pub listen: SocketAddr,
@@ -71,6 +90,23 @@ pub struct Config {
     /// For local testing only: with a [`AuthyMode::Remote`] mock, let the public callback URL
     /// be plain `http://` on a loopback address.
     pub insecure_http_callback_on_loopback: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database", &self.database)
+            .field("authy", &self.authy)
+            .field("cheap_hashing", &self.cheap_hashing)
+            .field("request_timeout", &self.request_timeout)
+            .field("redis", &self.redis.as_ref().map(|_| "[redacted]"))
+            .field(
+                "insecure_http_callback_on_loopback",
+                &self.insecure_http_callback_on_loopback,
+            )
+            .finish()
+    }
 }
 
 /// A running demo.

@@ -12,7 +12,7 @@ use std::time::Duration;
 ///
 /// With no AUTHY_API_KEY, an embedded mock-authy plays Authy and prints a virtual phone URL.
 /// Set AUTHY_API_KEY (and optionally AUTHY_API_URL) and --public-url to use a real Authy.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(version, about)]
 struct Options {
     /// Where the app listens.

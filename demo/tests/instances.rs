@@ -147,3 +147,21 @@ async fn restarting_the_demo_logs_nobody_out() {
     second.stop();
     drop(std::fs::remove_dir_all(&dir));
 }
+
+#[test]
+fn the_configuration_prints_no_key_and_no_redis_password() {
+    let mut c = config(
+        "127.0.0.1:0".parse().unwrap(),
+        std::path::Path::new(":memory:"),
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:3000",
+    );
+    c.redis = Some("redis://user:hunter2@10.0.0.5:6379".into());
+    let printed = format!("{c:?}");
+    assert!(!printed.contains(API_KEY), "{printed}");
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(
+        printed.contains("http://127.0.0.1:9"),
+        "the rest is shown: {printed}"
+    );
+}
