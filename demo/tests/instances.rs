@@ -25,6 +25,15 @@ fn config(listen: SocketAddr, database: &std::path::Path, mock: &str, public_url
     }
 }
 
+/// Ada's sign-up form.
+const ADA: [(&str, &str); 5] = [
+    ("name", "Ada"),
+    ("email", "ada@example.com"),
+    ("password", "a long enough password"),
+    ("country_code", "1"),
+    ("phone", "5551230001"),
+];
+
 fn free_port() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -59,14 +68,7 @@ async fn two_demo_instances_on_one_redis_share_a_login() {
     .unwrap();
 
     let mut on_a = Browser::new(&a.url);
-    let fields = [
-        ("name", "Ada"),
-        ("email", "ada@example.com"),
-        ("password", "a long enough password"),
-        ("country_code", "1"),
-        ("phone", "5551230001"),
-    ];
-    assert_eq!(on_a.post("/signup", &fields).await.status, 303);
+    assert_eq!(on_a.post("/signup", &ADA).await.status, 303);
     let login = on_a
         .login("ada@example.com", "a long enough password")
         .await;
@@ -122,14 +124,7 @@ async fn restarting_the_demo_logs_nobody_out() {
     };
     let first = demo::start(embedded()).await.unwrap();
     let mut b = Browser::new(&first.url);
-    let fields = [
-        ("name", "Ada"),
-        ("email", "ada@example.com"),
-        ("password", "a long enough password"),
-        ("country_code", "1"),
-        ("phone", "5551230001"),
-    ];
-    assert_eq!(b.post("/signup", &fields).await.status, 303);
+    assert_eq!(b.post("/signup", &ADA).await.status, 303);
     b.login("ada@example.com", "a long enough password").await;
     let mock = first.mock.as_ref().unwrap();
     let uuid = mock.approval_requests().last().unwrap().uuid.clone();
