@@ -10,6 +10,7 @@
 
 use crate::config::Shared;
 use crate::store::StoreError;
+use futures_util::future::try_join_all;
 use http::HeaderMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
@@ -60,12 +61,12 @@ pub(crate) fn client_address(
 
 /// The throttle keys one password attempt counts against.
 pub(crate) struct Attempt {
-    keys: Vec<(String, u32)>,
+    keys: Vec<String>,
 }
 
-/// Counts the attempt against the login name and the address. `Ok(None)` when either is
-/// throttled; then the keys taken so far are handed back, so a throttled address does not
-/// use up an account's attempts.
+/// Counts the attempt against the login name and the address, both at once (one round trip
+/// to a shared store, not two). `Ok(None)` when either is throttled; then the other key's
+/// count is handed back, so a throttled address does not use up an account's attempts.
 pub(crate) async fn admit(
     shared: &Shared,
     login: &str,
@@ -78,27 +79,36 @@ pub(crate) async fn admit(
     if let Some(a) = address {
         keys.push((format!("pw-addr:{a}"), t.per_address));
     }
-    let mut taken = Attempt { keys: Vec::new() };
-    for (key, max) in keys {
-        if shared
-            .challenges
-            .take_attempt(&key, max, lockout, now)
-            .await?
-        {
-            taken.keys.push((key, max));
-        } else {
-            refund(shared, &taken).await?;
-            return Ok(None);
-        }
+    let taken = try_join_all(
+        keys.iter()
+            .map(|(key, max)| shared.challenges.take_attempt(key, *max, lockout, now)),
+    )
+    .await?;
+    let all = taken.iter().all(|t| *t);
+    let attempt = Attempt {
+        keys: keys
+            .into_iter()
+            .zip(taken)
+            .filter_map(|((key, _), taken)| taken.then_some(key))
+            .collect(),
+    };
+    if all {
+        Ok(Some(attempt))
+    } else {
+        refund(shared, &attempt).await?;
+        Ok(None)
     }
-    Ok(Some(taken))
 }
 
 /// The password was right: only failures count.
 pub(crate) async fn refund(shared: &Shared, attempt: &Attempt) -> Result<(), StoreError> {
-    for (key, _) in &attempt.keys {
-        shared.challenges.refund_attempt(key).await?;
-    }
+    try_join_all(
+        attempt
+            .keys
+            .iter()
+            .map(|key| shared.challenges.refund_attempt(key)),
+    )
+    .await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //! replay (the nonce is consumed only for a valid signature, so forgeries cannot burn nonces)
 //! → fields → challenge by uuid → authy_id matches → compare-and-set from pending.
 
-use super::lifecycle::{current, notify};
+use super::lifecycle::{notify, settle};
 use super::reply::Reply;
 use crate::config::Shared;
 use crate::signature::{self, Signed};
@@ -213,10 +213,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
         return reject(Rejection::WrongUser);
     }
     // `current` expires an overdue challenge first, so a late approval cannot win.
-    let challenge = current(shared, &challenge.id)
-        .await
-        .map_err(Err)?
-        .unwrap_or(challenge);
+    let challenge = settle(shared, challenge).await.map_err(Err)?;
     let to = if fields.approved {
         ChallengeState::Approved
     } else {

@@ -12,21 +12,27 @@ use tower_sessions::Session;
 
 /// The challenge as it stands now: a pending one past its deadline becomes expired (once).
 pub(crate) async fn current(shared: &Shared, id: &str) -> Result<Option<Challenge>, StoreError> {
-    let Some(mut c) = shared.challenges.get(id).await? else {
-        return Ok(None);
-    };
-    if c.state == ChallengeState::Pending && shared.clock.now() >= c.expires_at {
-        if shared
-            .challenges
-            .transition(id, ChallengeState::Pending, ChallengeState::Expired)
-            .await?
-        {
-            tracing::info!(event = "challenge_expired", user_id = %c.user_id, "challenge expired");
-            notify(shared, id);
-        }
-        c = shared.challenges.get(id).await?.unwrap_or(c);
+    match shared.challenges.get(id).await? {
+        Some(c) => settle(shared, c).await.map(Some),
+        None => Ok(None),
     }
-    Ok(Some(c))
+}
+
+/// `c`, just read, as it stands now: expired (once) if it was pending past its deadline.
+pub(crate) async fn settle(shared: &Shared, c: Challenge) -> Result<Challenge, StoreError> {
+    if c.state != ChallengeState::Pending || shared.clock.now() < c.expires_at {
+        return Ok(c);
+    }
+    let id = &c.id;
+    if shared
+        .challenges
+        .transition(id, ChallengeState::Pending, ChallengeState::Expired)
+        .await?
+    {
+        tracing::info!(event = "challenge_expired", user_id = %c.user_id, "challenge expired");
+        notify(shared, id);
+    }
+    Ok(shared.challenges.get(id).await?.unwrap_or(c))
 }
 
 pub(crate) fn notify(shared: &Shared, challenge_id: &str) {

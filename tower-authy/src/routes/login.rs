@@ -103,17 +103,20 @@ pub(crate) async fn login(
     let password = Password::new(form.password);
     let user = shared.users.verify_password(&form.login, &password).await?;
     throttle::record_password_cost(&shared, started);
-    if user.is_some() {
-        throttle::refund(&shared, &attempt).await?;
-    }
-    let Some((user, authy_id)) = user.and_then(|u| u.authy_id.map(|a| (u, a))) else {
+    let Some(user) = user else {
         return Ok(refuse(&csrf));
     };
-    if shared
-        .challenges
-        .account_locked(&user.id, &shared.limits, now)
-        .await?
-    {
+    // The right password hands its counts back; the lock is read at the same time.
+    let (locked, ()) = tokio::try_join!(
+        shared
+            .challenges
+            .account_locked(&user.id, &shared.limits, now),
+        throttle::refund(&shared, &attempt),
+    )?;
+    let Some(authy_id) = user.authy_id else {
+        return Ok(refuse(&csrf));
+    };
+    if locked {
         tracing::warn!(event = "login_refused_locked", user_id = %user.id, "password accepted for a locked account");
         return Ok(refuse(&csrf));
     }

@@ -195,21 +195,24 @@ impl ChallengeStore for RedisChallengeStore {
     async fn create(&self, challenge: Challenge) -> Result<(), StoreError> {
         let ttl = (challenge.expires_at - challenge.created_at).max(1) + RETAIN_SECS;
         let key = self.challenge_key(&challenge.id);
-        let pool = &self.inner.pool;
-        // The challenge first, then its uuid index: a callback that finds the index finds the
-        // challenge too.
-        let tx = pool.next().multi();
+        // The challenge (atomically with its TTL) and its uuid index, sent together on one
+        // connection: one round trip. Redis runs them in that order; where it cannot (the index
+        // on another Cluster node), a callback that overtakes the challenge waits for it.
+        let client = self.inner.pool.next();
+        let tx = client.multi();
         let _: () = tx.hset(&key, to_hash(&challenge)).await.map_err(down)?;
         let _: () = tx.expire(&key, ttl, None).await.map_err(down)?;
-        let _: () = tx.exec(true).await.map_err(down)?;
-        if let Some(uuid) = &challenge.approval_uuid {
-            let expiry = Some(Expiration::EX(ttl));
-            let index = self.key(&format!("u:{uuid}"));
-            let _: () = pool
-                .set(index, challenge.id.as_str(), expiry, None, false)
-                .await
-                .map_err(down)?;
-        }
+        let index = async {
+            if let Some(uuid) = &challenge.approval_uuid {
+                let expiry = Some(Expiration::EX(ttl));
+                let index = self.key(&format!("u:{uuid}"));
+                let () = client
+                    .set(index, challenge.id.as_str(), expiry, None, false)
+                    .await?;
+            }
+            Ok::<_, fred::error::Error>(())
+        };
+        let ((), ()) = tokio::try_join!(tx.exec(true), index).map_err(down)?;
         Ok(())
     }
 
