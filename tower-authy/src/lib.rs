@@ -17,6 +17,7 @@ mod session;
 mod signature;
 mod store;
 mod throttle;
+mod watchers;
 
 #[cfg(feature = "test-util")]
 pub mod conformance;

@@ -380,7 +380,7 @@ async fn many_streams_on_one_login_share_one_authy_poll() {
     }
     w.mock
         .wait_for(Duration::from_secs(20), |m| {
-            (authy_polls(m) >= 3).then_some(())
+            (authy_polls(m) >= 2).then_some(())
         })
         .await
         .expect("the waiting streams asked Authy");

@@ -112,6 +112,7 @@ impl TwoFactorBuilder {
                 changes: self
                     .changes
                     .unwrap_or_else(|| Arc::new(crate::LocalChangeFeed::new())),
+                watchers: crate::watchers::Watchers::new(),
             }),
         })
     }

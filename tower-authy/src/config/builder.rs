@@ -70,7 +70,7 @@ impl TwoFactorBuilder {
             layout: None,
             changes: None,
             insecure_http: false,
-            status_poll_every: Duration::from_secs(1),
+            status_poll_every: Duration::from_secs(5),
             authy_poll_every: Duration::from_secs(3),
             login_throttle: LoginThrottle::default(),
             forwarded_hops: 0,
@@ -255,8 +255,10 @@ impl TwoFactorBuilder {
         self
     }
 
-    /// How often a waiting browser's event stream re-reads the challenge store, for callbacks
-    /// that land on another instance. Default 1 s.
+    /// How often a waiting browser's event stream re-reads the challenge store in any case.
+    /// Changes reach the stream at once through the [`ChangeFeed`](crate::ChangeFeed); this
+    /// re-read is the safety net should an announcement be lost (a Redis reconnect). Default
+    /// 5 s; 100 ms to 60 s.
     ///
     /// ```
     /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
@@ -307,8 +309,10 @@ impl TwoFactorBuilder {
     }
 
     /// How often a pending push's status is read from Authy when no callback has settled it
-    /// (a lost callback). One read per login per interval, shared by every event stream of that
-    /// login, on every instance that shares the challenge store. Default 3 s; 1 s to 60 s.
+    /// (a lost callback): first after this long, then twice as long after each read, up to once
+    /// a minute, so a crowd of long-waiting browsers costs Authy little. At most one read per
+    /// login per interval, shared by every event stream of that login, on every instance that
+    /// shares the challenge store. Default 3 s; 1 s to 60 s.
     ///
     /// ```
     /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();

@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     pub(crate) open_streams: Mutex<HashMap<String, u32>>,
     /// Challenge ids whose state just changed, for the server-sent events.
     pub(crate) changes: Arc<dyn crate::ChangeFeed>,
+    /// The challenges this instance's event streams wait on.
+    pub(crate) watchers: crate::watchers::Watchers,
 }
 
 impl Shared {

@@ -44,11 +44,12 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
         return Ok(r);
     };
     let watch = Watch {
-        rx: shared.changes.subscribe(),
+        changes: shared.watchers.watch(shared.changes.as_ref(), &first.id),
         shared: Arc::clone(&shared),
         id: first.id.clone(),
         last: None,
         done: false,
+        authy_every: authy_poll_every(&shared),
         next_authy_check: tokio::time::Instant::now() + authy_poll_every(&shared),
         _slot: slot,
     };
@@ -73,7 +74,10 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
             // A callback can be lost (the app was down, or it beat the challenge into the
             // store): now and then, ask Authy itself. Reading is idempotent.
             if tokio::time::Instant::now() >= w.next_authy_check {
-                w.next_authy_check = tokio::time::Instant::now() + authy_poll_every(&w.shared);
+                // A lost callback is rare: ask again later and later (up to a minute apart),
+                // so a crowd of long-waiting browsers does not turn into a stream of requests.
+                w.authy_every = (w.authy_every * 2).min(AUTHY_POLL_AT_MOST_EVERY);
+                w.next_authy_check = tokio::time::Instant::now() + w.authy_every;
                 ask_authy_once_per_interval(&w.shared, &c).await;
                 continue;
             }
@@ -83,11 +87,7 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
                 .status_poll_every
                 .min(Duration::from_secs(until_deadline.max(1)));
             tokio::select! {
-                changed = w.rx.recv() => match changed {
-                    Ok(changed) if changed != w.id => continue,
-                    // Ours, or missed messages: re-read either way.
-                    _ => {}
-                },
+                () = w.changes.changed() => {}
                 () = tokio::time::sleep(wait) => {}
             }
         }
@@ -97,6 +97,9 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
         .into_response())
 }
 
+/// The longest a waiting stream goes without asking Authy about its push.
+const AUTHY_POLL_AT_MOST_EVERY: Duration = Duration::from_secs(60);
+
 fn authy_poll_every(shared: &Shared) -> Duration {
     Duration::from_secs(u64::try_from(shared.authy_poll_secs).unwrap_or(3))
 }
@@ -105,9 +108,10 @@ fn authy_poll_every(shared: &Shared) -> Duration {
 struct Watch {
     shared: Arc<Shared>,
     id: String,
-    rx: tokio::sync::broadcast::Receiver<String>,
+    changes: crate::watchers::Watch,
     last: Option<ChallengeState>,
     done: bool,
+    authy_every: Duration,
     next_authy_check: tokio::time::Instant,
     _slot: StreamSlot,
 }
