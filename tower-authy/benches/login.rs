@@ -257,7 +257,12 @@ impl Latencies {
 
 /// Complete logins per second; returns the rate.
 async fn throughput(label: &str, state: State) -> f64 {
-    let s = stack(OneTouchBehaviour::AutoApprove { after_ms: 5 }, USERS, state).await;
+    let s = stack(
+        OneTouchBehaviour::AutoApprove { after_ms: 5 },
+        USERS,
+        state.clone(),
+    )
+    .await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)
@@ -265,6 +270,10 @@ async fn throughput(label: &str, state: State) -> f64 {
         .unwrap();
     let samples = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
+    let counter = match &state {
+        State::Redis(url) => Some(RedisServerCounters::start(url).await),
+        State::Memory(_) => None,
+    };
     let t0 = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|c| {
@@ -313,8 +322,92 @@ async fn throughput(label: &str, state: State) -> f64 {
             h.ms(0.99)
         );
     }
+    if let Some(counter) = counter {
+        counter.report(samples.len()).await;
+    }
     drop(s.mock);
     rate
+}
+
+/// Redis's own counters over a run: commands by name and CPU seconds, per complete login.
+struct RedisServerCounters {
+    store: RedisChallengeStore,
+    at_start: f64,
+}
+
+impl RedisServerCounters {
+    async fn start(url: &str) -> Self {
+        use tower_authy::fred::interfaces::ClientLike as _;
+        use tower_authy::fred::types::CustomCommand;
+        let store = RedisChallengeStore::connect(url, 1).await.unwrap();
+        let resetstat = CustomCommand::new_static("CONFIG", None::<u16>, false);
+        let () = store
+            .pool()
+            .custom(resetstat, vec!["RESETSTAT"])
+            .await
+            .unwrap();
+        let counters = RedisServerCounters {
+            store,
+            at_start: 0.0,
+        };
+        let at_start = counters.cpu_seconds().await;
+        RedisServerCounters {
+            at_start,
+            ..counters
+        }
+    }
+
+    async fn info(&self, kind: tower_authy::fred::types::InfoKind) -> String {
+        use tower_authy::fred::interfaces::ClientLike as _;
+        self.store.pool().info(Some(kind)).await.unwrap()
+    }
+
+    /// `used_cpu_sys` + `used_cpu_user` of the server so far.
+    async fn cpu_seconds(&self) -> f64 {
+        let info = self.info(tower_authy::fred::types::InfoKind::Cpu).await;
+        info.lines()
+            .filter_map(|l| {
+                l.strip_prefix("used_cpu_sys:")
+                    .or_else(|| l.strip_prefix("used_cpu_user:"))
+            })
+            .map(|v| v.trim().parse::<f64>().unwrap())
+            .sum()
+    }
+
+    /// Prints the commands each complete login cost the server, most frequent first.
+    async fn report(&self, logins: usize) {
+        let info = self
+            .info(tower_authy::fred::types::InfoKind::CommandStats)
+            .await;
+        let mut calls: Vec<(String, u64)> = info
+            .lines()
+            .filter_map(|l| {
+                let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+                let n = rest
+                    .strip_prefix("calls=")?
+                    .split(',')
+                    .next()?
+                    .parse()
+                    .ok()?;
+                Some((name.to_owned(), n))
+            })
+            .filter(|(name, _)| !matches!(name.as_str(), "info" | "config|resetstat"))
+            .collect();
+        calls.sort_by_key(|c| std::cmp::Reverse(c.1));
+        let per = |n: u64| n as f64 / logins.max(1) as f64;
+        let total: u64 = calls.iter().map(|c| c.1).sum();
+        let listed: Vec<String> = calls
+            .iter()
+            .map(|(name, n)| format!("{name} {:.1}", per(*n)))
+            .collect();
+        let cpu = self.cpu_seconds().await - self.at_start;
+        println!(
+            "  Redis per login: {:.0} µs of its CPU, {:.1} commands ({})",
+            cpu * 1e6 / logins.max(1) as f64,
+            per(total),
+            listed.join(", ")
+        );
+    }
 }
 
 /// From the moment the phone answers (the mock starts sending the signed callback) to the
@@ -505,7 +598,7 @@ fn main() {
         );
         scale().await;
         // The same on two instances sharing a real Redis (skipped when redis-server is missing).
-        if let Some(redis) = test_support::RedisServer::start().await {
+        if let Some(redis) = test_support::RedisServer::start_with(test_support::Durability::EverySecond).await {
             let url = redis.url.clone();
             let on_redis = throughput("two instances on Redis", State::Redis(url.clone())).await;
             println!("  ratio to one instance in memory, same run: {:.3}", on_redis / in_memory);

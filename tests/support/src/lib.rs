@@ -21,7 +21,7 @@ mod world;
 pub use binary::{API_KEY, App, Configure, MockProcess, mock_binary};
 pub use browser::{Browser, Page};
 pub use chromium::{Chromium, DEADLINE};
-pub use redis::RedisServer;
+pub use redis::{Durability, RedisServer};
 pub use server::{Server, app_router};
 pub use world::{Options, RecordingStore, T0, World, read_events_until};
 

@@ -9,11 +9,23 @@ use tokio::process::{Child, Command};
 
 const REDIS_SERVER: &str = "redis-server";
 
+/// When the append-only file reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Before each write is acknowledged (`appendfsync always`): a crash loses nothing, which
+    /// the restart tests rely on.
+    EveryWrite,
+    /// Once a second (`appendfsync everysec`, Redis's recommended setting for production): the
+    /// benchmarks' setting.
+    EverySecond,
+}
+
 /// One `redis-server` process.
 #[derive(Debug)]
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    durability: Durability,
     dir: PathBuf,
     /// `redis://127.0.0.1:<port>`.
     pub url: String,
@@ -32,6 +44,11 @@ impl RedisServer {
     /// Starts a server, or `None` when `redis-server` is not installed (never under CI or
     /// `scripts/test-all.sh`, which install it and set `REQUIRE_REDIS`).
     pub async fn start() -> Option<RedisServer> {
+        RedisServer::start_with(Durability::EveryWrite).await
+    }
+
+    /// [`start`](Self::start) with another [`Durability`].
+    pub async fn start_with(durability: Durability) -> Option<RedisServer> {
         let installed = std::process::Command::new(REDIS_SERVER)
             .arg("--version")
             .output()
@@ -56,6 +73,7 @@ impl RedisServer {
             let mut server = RedisServer {
                 child: None,
                 port,
+                durability,
                 url: format!("redis://127.0.0.1:{port}"),
                 dir,
             };
@@ -76,7 +94,10 @@ impl RedisServer {
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "always",
+                match self.durability {
+                    Durability::EveryWrite => "always",
+                    Durability::EverySecond => "everysec",
+                },
             ])
             .args(["--logfile", "", "--daemonize", "no"])
             .arg("--dir")
