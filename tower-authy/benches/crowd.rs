@@ -34,18 +34,30 @@ fn main() {
         rt.block_on(browsers(&args[i + 1], &args[i + 2]));
         return;
     }
-    let crowd = if args.iter().any(|a| a == "--bench") {
-        10_000
-    } else {
-        200
-    };
-    rt.block_on(async {
-        app(crowd, None).await;
-        // The same with challenges and announcements in Redis (when redis-server is installed).
-        if let Some(redis) = RedisServer::start_with(Durability::EverySecond).await {
-            app(crowd, Some(&redis.url)).await;
+    let bench = args.iter().any(|a| a == "--bench");
+    let crowd = if bench { 10_000 } else { 200 };
+    match args.iter().position(|a| a == "--app") {
+        Some(i) if args[i + 1] == "redis" => rt.block_on(async {
+            // Skipped when redis-server is not installed (outside CI).
+            if let Some(redis) = RedisServer::start_with(Durability::EverySecond).await {
+                app(crowd, Some(&redis.url)).await;
+            }
+        }),
+        Some(i) if args[i + 1] == "bare" => rt.block_on(bare(crowd)),
+        Some(_) => rt.block_on(app(crowd, None)),
+        // Each configuration in a fresh process, so that one's freed memory does not hide the
+        // next one's growth.
+        None => {
+            for state in ["bare", "memory", "redis"] {
+                let mut run = std::process::Command::new(std::env::current_exe().unwrap());
+                run.args(["--app", state]);
+                if bench {
+                    run.arg("--bench");
+                }
+                assert!(run.status().unwrap().success());
+            }
         }
-    });
+    }
 }
 
 /// The app's side: `crowd` pending logins, then the measurements around the child's streams.
@@ -103,50 +115,104 @@ async fn app(crowd: usize, redis: Option<&str>) {
         started.elapsed().as_secs_f64()
     );
 
-    let before = rss_bytes();
-    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--browsers", &world.base, world.mock.base_url()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut input = String::new();
-    for (authy_id, cookie) in &logins {
-        input.push_str(&format!("{cookie} {}\n", uuids[authy_id]));
-    }
-    input.push('\n');
-    stdin.write_all(input.as_bytes()).await.unwrap();
-    let opening = Instant::now();
-    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ready"));
-    let open = rss_bytes();
-    println!(
-        "  {crowd} event streams open in {:.1} s; the app's RSS grew {:.1} MiB: {:.0} B per open stream",
-        opening.elapsed().as_secs_f64(),
-        (open - before) as f64 / 1_048_576.0,
-        (open - before) as f64 / crowd as f64
-    );
+    let input: Vec<(String, String)> = logins
+        .into_iter()
+        .map(|(authy_id, cookie)| (cookie, uuids[&authy_id].clone()))
+        .collect();
+    let mut streams = Crowd::open(&world.base, world.mock.base_url(), &input).await;
     let idle = Duration::from_secs(if crowd >= 10_000 { 10 } else { 1 });
     let cpu = cpu_seconds();
+    let polls = authy_polls(&world.mock);
     let t = Instant::now();
     tokio::time::sleep(idle).await;
     let used = cpu_seconds() - cpu;
+    let secs = t.elapsed().as_secs_f64();
     println!(
-        "  while they wait: the app and the mock use {:.1}% of one core ({:.2} s of CPU in {:.0} s)",
-        100.0 * used / t.elapsed().as_secs_f64(),
-        used,
-        t.elapsed().as_secs_f64()
+        "  while they wait (the {secs:.0} s after they opened): the app and the mock use {:.1}% of one core; Authy is asked about {:.0} pushes/s (lost-callback safety net)",
+        100.0 * used / secs,
+        (authy_polls(&world.mock) - polls) as f64 / secs
     );
-    stdin.write_all(b"go\n").await.unwrap();
-    let result = lines.next_line().await.unwrap().unwrap();
-    println!("  {result}");
+    println!("  {}", streams.approve_sample().await);
     println!(
         "  the tutorial's page polls /authy/status every 2 s: {} requests/s for the same crowd",
         crowd / 2
     );
-    assert!(child.wait().await.unwrap().success());
+    streams.end().await;
+}
+
+/// The baseline: a bare axum server-sent event stream (one event, then silence), with no
+/// sessions and no tower-authy, on the same server set-up.
+async fn bare(crowd: usize) {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    println!("baseline, a bare axum event stream:");
+    let events = || async {
+        let first = futures_util::stream::once(async {
+            Ok::<_, std::convert::Infallible>(Event::default().data("pending"))
+        });
+        Sse::new(first.chain(futures_util::stream::pending())).keep_alive(KeepAlive::default())
+    };
+    let app = axum::Router::new().route("/authy/events", axum::routing::get(events));
+    let base = test_support::Server::bind().await.serve(app);
+    let input = vec![("none=1".to_owned(), String::new()); crowd];
+    Crowd::open(&base, "http://127.0.0.1:1", &input)
+        .await
+        .end()
+        .await;
+}
+
+/// The browsers' process, with every stream open.
+struct Crowd {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Crowd {
+    /// Opens one stream per `(cookie, uuid)` and prints what they cost this process.
+    async fn open(app: &str, mock: &str, logins: &[(String, String)]) -> Crowd {
+        let before = rss_bytes();
+        let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--browsers", app, mock])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut input = String::new();
+        for (cookie, uuid) in logins {
+            input.push_str(&format!("{cookie} {uuid}\n"));
+        }
+        input.push('\n');
+        stdin.write_all(input.as_bytes()).await.unwrap();
+        let opening = Instant::now();
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ready"));
+        let grew = rss_bytes() - before;
+        println!(
+            "  {} event streams open in {:.1} s; this process's RSS grew {:.1} MiB: {:.0} B per open stream",
+            logins.len(),
+            opening.elapsed().as_secs_f64(),
+            grew as f64 / 1_048_576.0,
+            grew as f64 / logins.len() as f64
+        );
+        Crowd {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// Has the browsers time a sample of approvals; their report.
+    async fn approve_sample(&mut self) -> String {
+        self.stdin.write_all(b"go\n").await.unwrap();
+        self.lines.next_line().await.unwrap().unwrap()
+    }
+
+    async fn end(mut self) {
+        drop(self.stdin);
+        assert!(self.child.wait().await.unwrap().success());
+    }
 }
 
 /// The browsers' side, in the child process.
@@ -192,7 +258,9 @@ async fn browsers(app: &str, mock: &str) {
         .collect()
         .await;
     println!("ready");
-    assert_eq!(stdin.next_line().await.unwrap().as_deref(), Some("go"));
+    if stdin.next_line().await.unwrap().as_deref() != Some("go") {
+        return;
+    }
 
     let control = mock_authy::ControlClient::new(mock).unwrap();
     let step = (waiting.len() / SAMPLES).max(1);
@@ -214,6 +282,14 @@ async fn browsers(app: &str, mock: &str) {
         ms(0.99),
         latencies.max() as f64 / 1000.0
     );
+}
+
+/// How many approval-request status reads reached the mock.
+fn authy_polls(mock: &mock_authy::MockAuthy) -> usize {
+    mock.journal()
+        .iter()
+        .filter(|e| e.endpoint == "approval_request_get")
+        .count()
 }
 
 /// This process's resident set, from `/proc/self/statm`.
