@@ -10,6 +10,8 @@ echo "== protected-route overhead"
 cargo bench -q -p tower-authy --bench overhead 2>/dev/null
 echo "== logins, approval latency, scale"
 cargo bench -q -p tower-authy --bench login 2>/dev/null
+echo "== a crowd of 10,000 browsers on the event stream"
+cargo bench -q -p tower-authy --bench crowd 2>/dev/null
 
 echo "== mock-authy throughput (release binary, wrk -t1 -c32 -d5s)"
 cargo build -q --release -p mock-authy
