@@ -99,7 +99,11 @@ where
         // Only what the check needs, so the request itself is not held across an await.
         let session = request.extensions().get::<Session>().cloned();
         let json = wants_json(request.headers());
-        let uri = request.uri().clone();
+        // Inside `Router::nest` the URI has lost the prefix; axum keeps the original.
+        let uri = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| request.uri().clone(), |original| original.0.clone());
         ResponseFuture {
             inner: Box::pin(async move {
                 match check(&shared, session, json, &uri).await {

@@ -367,3 +367,31 @@ async fn the_guard_wraps_any_service_and_body_type() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&body.to_bytes()).contains("secret"));
 }
+
+/// Inside `Router::nest`, the way back after the login keeps the nest's prefix.
+#[tokio::test]
+async fn the_guard_returns_to_the_full_path_under_a_nested_router() {
+    use tower::ServiceExt;
+    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+        .build()
+        .unwrap();
+    let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+        .callback_url("https://app.example/authy/callback")
+        .build()
+        .unwrap();
+    let reports = axum::Router::new()
+        .route("/reports", axum::routing::get(|| async { "secret" }))
+        .route_layer(two_factor.layer());
+    let app = axum::Router::new()
+        .nest("/team/{team}", reports)
+        .layer(two_factor.session_layer(tower_sessions::MemoryStore::default()));
+    let request = http::Request::get("/team/7/reports?year=2026")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = app.oneshot(request).await.unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(
+        page.headers()["location"],
+        "/authy/login?return_to=%2Fteam%2F7%2Freports%3Fyear%3D2026"
+    );
+}
