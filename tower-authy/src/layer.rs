@@ -59,8 +59,10 @@ impl<S> Layer<S> for RequireTwoFactorLayer {
 
 /// The middleware. Browsers without a verified session get `303 See Other` to the login page
 /// with a `return_to`; clients that ask for JSON get `401` with an `application/problem+json`
-/// body. A session whose second factor is pending counts as logged out. If the session store
-/// fails, the answer is `503` with `Retry-After`, and nobody gets through.
+/// body. A session whose second factor is pending counts as logged out. The user is loaded
+/// from the [`UserStore`](crate::UserStore) on every request and handed to the handler as
+/// [`VerifiedUser`]; a user the store no longer knows is logged out. If the session or user
+/// store fails, the answer is `503` with `Retry-After`, and nobody gets through.
 #[derive(Clone)]
 pub struct RequireTwoFactor<S> {
     inner: S,
@@ -158,22 +160,46 @@ async fn check(
             "Sign-in is not set up correctly.",
         ));
     };
-    match session::verified(&session).await {
-        Ok(Some(user_id)) => Ok(VerifiedUser { user_id }),
-        Ok(None) if reply.json => Err(reply.problem(
+    let verified = match session::verified(&session).await {
+        Ok(verified) => verified,
+        Err(e) => {
+            tracing::error!(error = %e, "session store unavailable; failing closed");
+            return Err(reply.unavailable());
+        }
+    };
+    // The user as the application knows them now: one deleted since they logged in is out.
+    let user = match verified {
+        Some(id) => match shared.users.load(&id).await {
+            Ok(Some(user)) => Some(user),
+            Ok(None) => {
+                tracing::warn!(event = "session_user_gone", user_id = %id, "verified session of a user who no longer exists; ended");
+                if session::end(&session).await.is_err() {
+                    return Err(reply.unavailable());
+                }
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "user store unavailable; failing closed");
+                return Err(reply.unavailable());
+            }
+        },
+        None => None,
+    };
+    match user {
+        Some(user) => Ok(VerifiedUser {
+            user_id: user.id.clone(),
+            user,
+        }),
+        None if reply.json => Err(reply.problem(
             StatusCode::UNAUTHORIZED,
             "Authentication required",
             "Log in with both factors first.",
         )),
-        Ok(None) => {
+        None => {
             let target = uri.path_and_query().map_or("/", |p| p.as_str());
             let encoded: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
             let location = format!("{}?return_to={encoded}", shared.path("/login"));
             Err((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "session store unavailable; failing closed");
-            Err(reply.unavailable())
         }
     }
 }
@@ -185,6 +211,9 @@ async fn check(
 pub struct VerifiedUser {
     /// The [`UserRecord::id`](crate::UserRecord::id).
     pub user_id: String,
+    /// The user, as [`UserStore::load`](crate::UserStore::load) returned them for this request:
+    /// a user the store no longer knows is logged out instead.
+    pub user: crate::UserRecord,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedUser {

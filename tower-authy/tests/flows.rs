@@ -69,7 +69,11 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
     );
     let account = b.get("/account").await;
     assert_eq!(account.status, 200);
-    assert!(account.body.starts_with("account of "));
+    assert!(
+        account.body.starts_with("account of ada@example.com ("),
+        "the handler gets the user from the store: {}",
+        account.body
+    );
 
     // The CSRF token rotates with the login: the old one no longer works.
     let stale = b
@@ -393,5 +397,91 @@ async fn the_guard_returns_to_the_full_path_under_a_nested_router() {
     assert_eq!(
         page.headers()["location"],
         "/authy/login?return_to=%2Fteam%2F7%2Freports%3Fyear%3D2026"
+    );
+}
+
+/// A browser that completed both factors (OneTouch) for a new user `email`.
+async fn verified_browser(w: &World, email: &str) -> test_support::Browser {
+    let authy_id = w.user(email, "5551230042").await;
+    let mut b = w.browser();
+    assert_eq!(b.login(email, PASSWORD).await.status, 303);
+    let uuid = w.latest_push(authy_id).await;
+    assert!(w.mock.approve(&uuid).await.unwrap().unwrap().delivered);
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(b.get("/account").await.status, 200);
+    b
+}
+
+/// The guard loads the user on every request: one deleted since they logged in is out at once,
+/// and stays out when an account with the same login comes back.
+#[tokio::test]
+async fn a_deleted_user_is_logged_out_at_the_next_request() {
+    let w = World::start().await;
+    let mut b = verified_browser(&w, "ada@example.com").await;
+    assert!(w.users.remove("ada@example.com"));
+    let page = b.get("/account").await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/authy/login?return_to=%2Faccount"))
+    );
+    w.users.insert("ada@example.com", PASSWORD, Some(1));
+    assert_eq!(b.get("/account").await.status, 303, "the session was ended");
+    let api = b.get_json("/account").await;
+    assert_eq!(api.status, 401);
+}
+
+/// The user store down while a verified user browses: 503, nobody gets through.
+#[tokio::test]
+async fn the_guard_fails_closed_when_the_user_store_is_down() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct Switchable(tower_authy::MemoryUserStore, Arc<AtomicBool>);
+    #[async_trait::async_trait]
+    impl tower_authy::UserStore for Switchable {
+        async fn verify_password(
+            &self,
+            login: &str,
+            password: &tower_authy::Password,
+        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+            self.0.verify_password(login, password).await
+        }
+        async fn load(
+            &self,
+            id: &str,
+        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+            if self.1.load(Ordering::SeqCst) {
+                return Err(tower_authy::StoreError::unavailable("database is down"));
+            }
+            self.0.load(id).await
+        }
+    }
+    let users = tower_authy::MemoryUserStore::new();
+    let down = Arc::new(AtomicBool::new(false));
+    let w = World::start_with(test_support::Options {
+        users: Some(Arc::new(Switchable(users.clone(), Arc::clone(&down)))),
+        ..Default::default()
+    })
+    .await;
+    let authy_id = w.user("ada@example.com", "5551230042").await;
+    users.insert("ada@example.com", PASSWORD, Some(authy_id));
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let uuid = w.latest_push(authy_id).await;
+    assert!(w.mock.approve(&uuid).await.unwrap().unwrap().delivered);
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(b.get("/account").await.status, 200);
+
+    down.store(true, Ordering::SeqCst);
+    let page = b.get("/account").await;
+    assert_eq!(
+        (page.status, page.retry_after.as_deref()),
+        (503, Some("30"))
+    );
+    assert!(!page.body.contains("account of"));
+    down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        b.get("/account").await.status,
+        200,
+        "back once the store is"
     );
 }

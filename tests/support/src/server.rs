@@ -41,7 +41,7 @@ impl Server {
 }
 
 async fn account(user: VerifiedUser) -> String {
-    format!("account of {}", user.user_id)
+    format!("account of {} ({})", user.user.login, user.user_id)
 }
 
 /// The app the suites test: `/account` behind the guard, `/` open, tower-authy's routes, and

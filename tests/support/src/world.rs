@@ -126,7 +126,7 @@ impl World {
         let users = MemoryUserStore::new();
         let clock = ManualClock::new(T0);
         let builder = match opts.users {
-            Some(custom) => TwoFactor::builder(client, ArcUsers(custom)),
+            Some(custom) => TwoFactor::builder(client, custom),
             None => TwoFactor::builder(client, users.clone()),
         };
         let two_factor = (opts.configure)(
@@ -203,26 +203,6 @@ impl World {
             .iter()
             .filter(|e| e.endpoint == "verify")
             .count()
-    }
-}
-
-/// Lets an `Arc<dyn UserStore>` be handed to the builder.
-struct ArcUsers(Arc<dyn UserStore>);
-
-#[async_trait::async_trait]
-impl UserStore for ArcUsers {
-    async fn verify_password(
-        &self,
-        login: &str,
-        password: &tower_authy::Password,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
-        self.0.verify_password(login, password).await
-    }
-    async fn load(
-        &self,
-        id: &str,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
-        self.0.load(id).await
     }
 }
 

@@ -182,3 +182,85 @@ pub trait ChallengeStore: Send + Sync + 'static {
     /// [`StoreError`] when the store cannot answer.
     async fn refund_attempt(&self, key: &str) -> Result<(), StoreError>;
 }
+
+/// A shared store is a store: hand the builder an `Arc` you also keep (or an
+/// `Arc<dyn ChallengeStore>`).
+#[async_trait]
+impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
+    async fn create(&self, challenge: Challenge) -> Result<(), StoreError> {
+        (**self).create(challenge).await
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
+        (**self).get(id).await
+    }
+
+    async fn find_by_approval(&self, uuid: &str) -> Result<Option<Challenge>, StoreError> {
+        (**self).find_by_approval(uuid).await
+    }
+
+    async fn transition(
+        &self,
+        id: &str,
+        from: ChallengeState,
+        to: ChallengeState,
+    ) -> Result<bool, StoreError> {
+        (**self).transition(id, from, to).await
+    }
+
+    async fn begin_attempt(
+        &self,
+        id: &str,
+        user_id: &str,
+        limits: &AttemptLimits,
+        now: i64,
+    ) -> Result<AttemptDecision, StoreError> {
+        (**self).begin_attempt(id, user_id, limits, now).await
+    }
+
+    async fn account_locked(
+        &self,
+        user_id: &str,
+        limits: &AttemptLimits,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        (**self).account_locked(user_id, limits, now).await
+    }
+
+    async fn clear_failures(&self, user_id: &str) -> Result<(), StoreError> {
+        (**self).clear_failures(user_id).await
+    }
+
+    async fn take_quota(
+        &self,
+        key: &str,
+        max: u32,
+        window_secs: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        (**self).take_quota(key, max, window_secs, now).await
+    }
+
+    async fn consume_nonce(
+        &self,
+        key: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        (**self).consume_nonce(key, expires_at, now).await
+    }
+
+    async fn take_attempt(
+        &self,
+        key: &str,
+        max: u32,
+        lockout_secs: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        (**self).take_attempt(key, max, lockout_secs, now).await
+    }
+
+    async fn refund_attempt(&self, key: &str) -> Result<(), StoreError> {
+        (**self).refund_attempt(key).await
+    }
+}

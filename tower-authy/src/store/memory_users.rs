@@ -18,6 +18,8 @@ pub struct MemoryUserStore {
 struct MemoryUsers {
     key: [u8; 32],
     by_login: HashMap<String, (UserRecord, [u8; 32])>,
+    /// Id to login, so that [`UserStore::load`] (on every guarded request) is one lookup.
+    login_of: HashMap<String, String>,
     next_id: u64,
 }
 
@@ -48,6 +50,7 @@ impl MemoryUserStore {
             inner: Arc::new(Mutex::new(MemoryUsers {
                 key: crate::random::bytes(),
                 by_login: HashMap::new(),
+                login_of: HashMap::new(),
                 next_id: 1,
             })),
         }
@@ -62,6 +65,7 @@ impl MemoryUserStore {
             .map_or_else(|| users.next_id.to_string(), |(u, _)| u.id.clone());
         users.next_id += 1;
         let hash = keyed_hash(&users.key, password);
+        users.login_of.insert(id.clone(), login.to_owned());
         users.by_login.insert(
             login.to_owned(),
             (
@@ -74,6 +78,19 @@ impl MemoryUserStore {
             ),
         );
         id
+    }
+
+    /// Deletes a user; `true` when there was one. Their verified sessions end at their next
+    /// request.
+    pub fn remove(&self, login: &str) -> bool {
+        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match users.by_login.remove(login) {
+            Some((user, _)) => {
+                users.login_of.remove(&user.id);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -104,9 +121,9 @@ impl UserStore for MemoryUserStore {
     async fn load(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
         let users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(users
-            .by_login
-            .values()
-            .find(|(u, _)| u.id == id)
+            .login_of
+            .get(id)
+            .and_then(|login| users.by_login.get(login))
             .map(|(u, _)| u.clone()))
     }
 }

@@ -50,3 +50,20 @@ pub trait UserStore: Send + Sync + 'static {
     /// [`StoreError`] only when the store cannot answer.
     async fn load(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
 }
+
+/// A shared store is a store: hand the builder an `Arc` you also keep (or an
+/// `Arc<dyn UserStore>`).
+#[async_trait]
+impl<T: UserStore + ?Sized> UserStore for std::sync::Arc<T> {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &Password,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        (**self).verify_password(login, password).await
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        (**self).load(id).await
+    }
+}
