@@ -4,6 +4,7 @@
 use crate::config::{Shared, TwoFactor};
 use crate::routes::reply::{Reply, wants_json};
 use crate::session;
+use crate::store::StoreError;
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -93,22 +94,17 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         // Use the service that was polled ready; leave a fresh clone for the next call.
         let fresh = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, fresh);
         let shared = Arc::clone(&self.shared);
-        // Only what the check needs, so the request itself is not held across an await.
-        let session = request.extensions().get::<Session>().cloned();
-        let json = wants_json(request.headers());
-        // Inside `Router::nest` the URI has lost the prefix; axum keeps the original.
-        let uri = request
-            .extensions()
-            .get::<axum::extract::OriginalUri>()
-            .map_or_else(|| request.uri().clone(), |original| original.0.clone());
         ResponseFuture {
             inner: Box::pin(async move {
-                match check(&shared, session, json, &uri).await {
+                let (parts, body) = request.into_parts();
+                let checked = check(&shared, &parts).await;
+                let mut request = Request::from_parts(parts, body);
+                match checked {
                     Ok(user) => {
                         request.extensions_mut().insert(user);
                         let response = inner.call(request).await?;
@@ -143,14 +139,12 @@ impl<E> Future for ResponseFuture<E> {
     }
 }
 
-async fn check(
-    shared: &Shared,
-    session: Option<Session>,
-    json: bool,
-    uri: &http::Uri,
-) -> Result<VerifiedUser, Response> {
-    let reply = Reply { shared, json };
-    let Some(session) = session else {
+async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser, Response> {
+    let reply = Reply {
+        shared,
+        json: wants_json(&parts.headers),
+    };
+    let Some(session) = parts.extensions.get::<Session>() else {
         tracing::error!(
             "RequireTwoFactor needs tower-sessions' SessionManagerLayer outside it; refusing"
         );
@@ -160,48 +154,67 @@ async fn check(
             "Sign-in is not set up correctly.",
         ));
     };
-    let verified = match session::verified(&session).await {
-        Ok(verified) => verified,
-        Err(e) => {
-            tracing::error!(error = %e, "session store unavailable; failing closed");
-            return Err(reply.unavailable());
+    let down = |e: StoreError| {
+        tracing::error!(error = %e, "session or user store unavailable; failing closed");
+        reply.unavailable()
+    };
+    let verified = session::verified(session).await.map_err(down)?;
+    let user = match &shared.step_up {
+        None => match verified {
+            // The user as the application knows them now: one deleted since is out.
+            Some(id) => match shared.users.load(&id).await.map_err(down)? {
+                Some(user) => user,
+                None => {
+                    tracing::warn!(event = "session_user_gone", user_id = %id, "verified session of a user who no longer exists; ended");
+                    session::end(session).await.map_err(down)?;
+                    return Err(to_login(&reply, &shared.path("/login"), parts));
+                }
+            },
+            None => return Err(to_login(&reply, &shared.path("/login"), parts)),
+        },
+        Some(step_up) => {
+            let current = step_up.first_factor.current_user(parts).await;
+            match (current.map_err(down)?, verified) {
+                (Some(user), Some(id)) if user.id == id => user,
+                (current, verified) => {
+                    // Logged out of the application, or logged in as somebody else: the
+                    // second factor went with the first.
+                    if verified.is_some() {
+                        session::forget_second_factor(session).await.map_err(down)?;
+                    }
+                    let to = match current {
+                        Some(_) => shared.start_path(),
+                        None => step_up.login_url.clone(),
+                    };
+                    return Err(to_login(&reply, &to, parts));
+                }
+            }
         }
     };
-    // The user as the application knows them now: one deleted since they logged in is out.
-    let user = match verified {
-        Some(id) => match shared.users.load(&id).await {
-            Ok(Some(user)) => Some(user),
-            Ok(None) => {
-                tracing::warn!(event = "session_user_gone", user_id = %id, "verified session of a user who no longer exists; ended");
-                if session::end(&session).await.is_err() {
-                    return Err(reply.unavailable());
-                }
-                None
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "user store unavailable; failing closed");
-                return Err(reply.unavailable());
-            }
-        },
-        None => None,
-    };
-    match user {
-        Some(user) => Ok(VerifiedUser {
-            user_id: user.id.clone(),
-            user,
-        }),
-        None if reply.json => Err(reply.problem(
+    Ok(VerifiedUser {
+        user_id: user.id.clone(),
+        user,
+    })
+}
+
+/// Browsers go to `login` with a way back; API clients get 401.
+fn to_login(reply: &Reply<'_>, login: &str, parts: &Parts) -> Response {
+    if reply.json {
+        return reply.problem(
             StatusCode::UNAUTHORIZED,
             "Authentication required",
             "Log in with both factors first.",
-        )),
-        None => {
-            let target = uri.path_and_query().map_or("/", |p| p.as_str());
-            let encoded: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
-            let location = format!("{}?return_to={encoded}", shared.path("/login"));
-            Err((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response())
-        }
+        );
     }
+    // Inside `Router::nest` the URI has lost the prefix; axum keeps the original.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let encoded: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    let location = format!("{login}?return_to={encoded}");
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
 /// The user who completed both factors in this session. Available to handlers behind

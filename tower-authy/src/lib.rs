@@ -15,6 +15,7 @@ mod routes;
 mod secret;
 mod session;
 mod signature;
+mod step_up;
 mod store;
 mod throttle;
 mod watchers;
@@ -41,6 +42,7 @@ pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, Verifie
 pub use layout::{Layout, PageParts};
 pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 pub use secret::{ApiKey, Password, Token, TokenError};
+pub use step_up::FirstFactor;
 #[cfg(feature = "test-util")]
 pub use store::ManualClock;
 #[cfg(feature = "redis")]

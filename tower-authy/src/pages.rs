@@ -71,6 +71,19 @@ pub(crate) fn login(shared: &Shared, csrf: &str, return_to: &str, error: Option<
     page(shared, "Log in", false, &content)
 }
 
+pub(crate) fn step_up(shared: &Shared, csrf: &str, return_to: &str) -> String {
+    let content = html! {
+        h1 { "Confirm it is you" }
+        p { "This page needs a second step. We will send a request to the Authy app on your phone." }
+        form method="post" action=(shared.path("/step-up")) {
+            (csrf_field(csrf))
+            input type="hidden" name="return_to" value=(return_to);
+            button type="submit" { "Send the request" }
+        }
+    };
+    page(shared, "Confirm it is you", false, &content)
+}
+
 pub(crate) fn verify(
     shared: &Shared,
     csrf: &str,
@@ -90,7 +103,7 @@ pub(crate) fn verify(
                      phone; check that it shows this code:"
                 }
                 p.code data-testid="match-code" { (c.match_code) }
-                p { a #restart href=(shared.path("/login")) hidden { "Log in again" } }
+                p { a #restart href=(shared.start_path()) hidden { "Start again" } }
             }
             form #confirm method="post" action=(shared.path("/confirm")) {
                 (csrf_field(csrf))

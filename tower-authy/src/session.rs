@@ -47,6 +47,14 @@ pub(crate) async fn complete(session: &Session, user_id: &str) -> Result<(), Sto
     session.insert(VERIFIED, user_id).await.map_err(unavailable)
 }
 
+/// Drops the second factor (done or pending) and nothing else: in step-up mode the session
+/// also holds the application's own login.
+pub(crate) async fn forget_second_factor(session: &Session) -> Result<(), StoreError> {
+    session.remove_value(VERIFIED).await.map_err(unavailable)?;
+    session.remove_value(PENDING).await.map_err(unavailable)?;
+    Ok(())
+}
+
 pub(crate) async fn end(session: &Session) -> Result<(), StoreError> {
     session.flush().await.map_err(unavailable)
 }

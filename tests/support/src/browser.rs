@@ -15,6 +15,8 @@ pub struct Browser {
     jar: Arc<Jar>,
     url: reqwest::Url,
     csrf: Option<String>,
+    /// Where the CSRF token is read (as JSON): tower-authy's login page by default.
+    csrf_from: String,
 }
 
 /// One answer, read whole.
@@ -59,7 +61,14 @@ impl Browser {
             jar,
             url: base.parse().unwrap(),
             csrf: None,
+            csrf_from: "/authy/login".to_owned(),
         }
+    }
+
+    /// This browser reads its CSRF token from `path` (step-up mode has no login page).
+    pub fn csrf_from(mut self, path: &str) -> Browser {
+        path.clone_into(&mut self.csrf_from);
+        self
     }
 
     /// A fresh browser whose requests carry `X-Forwarded-For: forwarded_for`.
@@ -139,7 +148,8 @@ impl Browser {
         if let Some(t) = &self.csrf {
             return t.clone();
         }
-        let page = self.get_json("/authy/login").await;
+        let from = self.csrf_from.clone();
+        let page = self.get_json(&from).await;
         let t = page.json()["csrf_token"]
             .as_str()
             .map(str::to_owned)

@@ -53,6 +53,11 @@ impl TwoFactorBuilder {
         if self.push_message.trim().is_empty() || self.push_message.chars().count() > 200 {
             return Err(ConfigError::PushMessage);
         }
+        if let Some(s) = &self.step_up {
+            if crate::session::safe_return_to(&s.login_url).is_none() {
+                return Err(ConfigError::StepUpLoginUrl(s.login_url.clone()));
+            }
+        }
         if crate::session::safe_return_to(&self.default_return_to).is_none() {
             return Err(ConfigError::DefaultReturnTo(self.default_return_to));
         }
@@ -84,6 +89,7 @@ impl TwoFactorBuilder {
             shared: Arc::new(Shared {
                 client: self.client,
                 users: self.users,
+                step_up: self.step_up,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,
                 clock: self.clock,
                 callback_url: url,

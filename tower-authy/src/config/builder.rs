@@ -12,6 +12,7 @@ use std::time::Duration;
 pub struct TwoFactorBuilder {
     pub(super) client: AuthyClient,
     pub(super) users: Arc<dyn UserStore>,
+    pub(super) step_up: Option<crate::step_up::StepUp>,
     pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) prefix: String,
@@ -51,6 +52,7 @@ impl TwoFactorBuilder {
         TwoFactorBuilder {
             client,
             users,
+            step_up: None,
             #[cfg(feature = "memory-store")]
             challenges: Some(Arc::new(crate::store::MemoryChallengeStore::new())),
             #[cfg(not(feature = "memory-store"))]

@@ -70,4 +70,7 @@ pub enum ConfigError {
     /// Request bodies must arrive within 1 s to 60 s.
     #[error("the request body timeout must be between 1 s and 60 s")]
     BodyTimeout,
+    /// The application's login URL for step-up mode must be a local path.
+    #[error("the application's login URL must be a local path such as /login, not {0:?}")]
+    StepUpLoginUrl(String),
 }

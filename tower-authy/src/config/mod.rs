@@ -23,6 +23,8 @@ use std::time::Duration;
 pub(crate) struct Shared {
     pub(crate) client: AuthyClient,
     pub(crate) users: Arc<dyn UserStore>,
+    /// Step-up mode: the application's login is the first factor.
+    pub(crate) step_up: Option<crate::step_up::StepUp>,
     pub(crate) challenges: Arc<dyn ChallengeStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) prefix: String,
@@ -61,6 +63,15 @@ impl Shared {
     pub(crate) fn path(&self, tail: &str) -> String {
         format!("{}{tail}", self.prefix)
     }
+
+    /// Where a person starts (over): tower-authy's login, or in step-up mode its step-up page.
+    pub(crate) fn start_path(&self) -> String {
+        self.path(if self.step_up.is_some() {
+            "/step-up"
+        } else {
+            "/login"
+        })
+    }
 }
 
 /// The configured second factor: a [`router`](Self::router) with the login, callback, status,
@@ -83,6 +94,39 @@ impl TwoFactor {
     /// Starts configuring: an Authy client and the application's users.
     pub fn builder(client: AuthyClient, users: impl UserStore) -> TwoFactorBuilder {
         TwoFactorBuilder::new(client, Arc::new(users))
+    }
+
+    /// Starts configuring step-up mode, for an application that already has a login: it says
+    /// who is logged in through `first_factor`, and tower-authy adds the second factor. Its
+    /// own login routes are not mounted; the guard sends a request with nobody logged in to
+    /// `login_url` (a local path, given `return_to`), and a logged-in user without a second
+    /// factor in this session to the step-up page (`GET`/`POST <prefix>/step-up`), which sends
+    /// the push. Logging out of the application ends the second factor with it.
+    ///
+    /// ```
+    /// # use tower_authy::{FirstFactor, StoreError, UserRecord};
+    /// # struct AppLogin;
+    /// # #[async_trait::async_trait]
+    /// # impl FirstFactor for AppLogin {
+    /// #     async fn current_user(&self, _: &http::request::Parts) -> Result<Option<UserRecord>, StoreError> { Ok(None) }
+    /// # }
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// let two_factor = tower_authy::TwoFactor::step_up(authy, AppLogin, "/login")
+    ///     .callback_url("https://app.example/authy/callback")
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn step_up(
+        client: AuthyClient,
+        first_factor: impl crate::FirstFactor,
+        login_url: &str,
+    ) -> TwoFactorBuilder {
+        let mut builder = TwoFactorBuilder::new(client, Arc::new(crate::step_up::NoPasswords));
+        builder.step_up = Some(crate::step_up::StepUp {
+            first_factor: Arc::new(first_factor),
+            login_url: login_url.to_owned(),
+        });
+        builder
     }
 
     /// The path prefix the routes live under.

@@ -21,10 +21,10 @@ use tower_sessions::Session;
 
 #[derive(Deserialize)]
 pub(crate) struct ReturnTo {
-    return_to: Option<String>,
+    pub(crate) return_to: Option<String>,
 }
 
-fn return_to_or_default<'a>(shared: &'a Shared, raw: Option<&'a str>) -> &'a str {
+pub(crate) fn return_to_or_default<'a>(shared: &'a Shared, raw: Option<&'a str>) -> &'a str {
     raw.and_then(session::safe_return_to)
         .unwrap_or(&shared.default_return_to)
 }
@@ -121,6 +121,20 @@ pub(crate) async fn login(
         return Ok(refuse(&csrf));
     }
 
+    start_second_factor(&shared, &session, &reply, &user, authy_id, return_to, now).await
+}
+
+/// The password (or the application's own login, in step-up mode) is accepted: sends the push
+/// (within the quotas), stores the challenge, and sends the browser to the waiting page.
+pub(crate) async fn start_second_factor(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    user: &crate::UserRecord,
+    authy_id: u64,
+    return_to: String,
+    now: i64,
+) -> Handled {
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
     // Per account and per phone: several accounts may share one phone (one Authy id).
@@ -191,7 +205,7 @@ pub(crate) async fn login(
         user_id: user.id.clone(),
         return_to,
     };
-    session::begin(&session, &pending).await?;
+    session::begin(session, &pending).await?;
     tracing::info!(event = "challenge_created", user_id = %user.id, onetouch, "password accepted; second factor pending");
     Ok(reply.redirect(&shared.path("/verify")))
 }

@@ -18,6 +18,7 @@ mod events;
 pub(crate) mod lifecycle;
 mod login;
 pub(crate) mod reply;
+mod step_up;
 
 use self::lifecycle::{complete, finished_page, pending_challenge, status_body};
 use self::reply::{Handled, Reply};
@@ -38,8 +39,16 @@ pub(crate) type Shared_ = Extension<Arc<Shared>>;
 
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S> {
     let p = |tail: &str| shared.path(tail);
-    let router = Router::new()
-        .route(&p("/login"), get(login::login_form).post(login::login))
+    // Tower-authy's own login, or in step-up mode the application's and the step-up page.
+    let start = if shared.step_up.is_some() {
+        Router::new().route(
+            &p("/step-up"),
+            get(step_up::step_up_page).post(step_up::step_up),
+        )
+    } else {
+        Router::new().route(&p("/login"), get(login::login_form).post(login::login))
+    };
+    let router = start
         .route(&p("/verify"), get(verify_page))
         .route(&p("/status"), get(status))
         .route(&p("/events"), get(events::events))
@@ -86,7 +95,7 @@ async fn verify_page(
 ) -> Handled {
     let reply = Reply::new(&shared, &headers);
     let Ok((_, c)) = pending_challenge(&shared, &session, &reply).await else {
-        let to_login = [(header::LOCATION, shared.path("/login"))];
+        let to_login = [(header::LOCATION, shared.start_path())];
         return Ok((StatusCode::SEE_OTHER, to_login).into_response());
     };
     if let Some(r) = finished_page(&reply, c.state) {

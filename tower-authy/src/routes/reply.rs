@@ -112,7 +112,7 @@ impl<'a> Reply<'a> {
             )
                 .into_response()
         } else {
-            let login = self.shared.path("/login");
+            let login = self.shared.start_path();
             (
                 status,
                 Html(pages::message(

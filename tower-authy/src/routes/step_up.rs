@@ -1,0 +1,122 @@
+//! Step-up mode's entry: `GET /step-up` shows what comes next, `POST /step-up` sends the push.
+//! Only mounted in step-up mode, where the application's own login is the first factor.
+//!
+//! Invariants kept here:
+//! - the user is whoever the application's [`FirstFactor`](crate::FirstFactor) says, read from
+//!   the request; nothing the form sends names a user;
+//! - the push goes out only on a POST with the session's CSRF token, so a prefetch or a link
+//!   cannot ring anybody's phone;
+//! - a user without a second factor, or with a locked account, cannot start one.
+
+use super::Shared_;
+use super::login::{ReturnTo, return_to_or_default, start_second_factor};
+use super::reply::{Handled, Reply};
+use crate::pages;
+use crate::session;
+use axum::extract::Query;
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::request::Parts;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+/// Who the application says is logged in, or the answer for a person who is not (the
+/// application's login page; 401 for API clients).
+async fn first_factor_user(
+    shared: &crate::config::Shared,
+    reply: &Reply<'_>,
+    parts: &Parts,
+    return_to: &str,
+) -> Result<Result<crate::UserRecord, Response>, crate::StoreError> {
+    let step_up = shared
+        .step_up
+        .as_ref()
+        .expect("step-up routes are mounted in step-up mode only");
+    Ok(match step_up.first_factor.current_user(parts).await? {
+        Some(user) => Ok(user),
+        None if reply.json => Err(reply.problem(
+            StatusCode::UNAUTHORIZED,
+            "Not logged in",
+            "Log in to the application first.",
+        )),
+        None => {
+            let encoded: String = form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
+            let login = format!("{}?return_to={encoded}", step_up.login_url);
+            Err((StatusCode::SEE_OTHER, [(http::header::LOCATION, login)]).into_response())
+        }
+    })
+}
+
+pub(crate) async fn step_up_page(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Query(q): Query<ReturnTo>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    let return_to = return_to_or_default(&shared, q.return_to.as_deref()).to_owned();
+    let user = match first_factor_user(&shared, &reply, &parts, &return_to).await? {
+        Ok(user) => user,
+        Err(to_login) => return Ok(to_login),
+    };
+    if user.authy_id.is_none() {
+        return Ok(no_second_factor(&reply));
+    }
+    let csrf = session::csrf_token(&session).await?;
+    Ok(if reply.json {
+        Json(json!({"csrf_token": csrf})).into_response()
+    } else {
+        Html(pages::step_up(&shared, &csrf, &return_to)).into_response()
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StepUpForm {
+    return_to: Option<String>,
+    csrf_token: Option<String>,
+}
+
+pub(crate) async fn step_up(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    parts: Parts,
+    Form(form): Form<StepUpForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &headers);
+    reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await?;
+    let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
+    let user = match first_factor_user(&shared, &reply, &parts, &return_to).await? {
+        Ok(user) => user,
+        Err(to_login) => return Ok(to_login),
+    };
+    let Some(authy_id) = user.authy_id else {
+        return Ok(no_second_factor(&reply));
+    };
+    let now = shared.clock.now();
+    if shared
+        .challenges
+        .account_locked(&user.id, &shared.limits, now)
+        .await?
+    {
+        tracing::warn!(event = "step_up_refused_locked", user_id = %user.id, "second factor asked for a locked account");
+        return Ok(reply.problem(
+            StatusCode::FORBIDDEN,
+            "Account locked",
+            "Too many wrong codes. Your account is locked for a while; try again later.",
+        ));
+    }
+    start_second_factor(&shared, &session, &reply, &user, authy_id, return_to, now).await
+}
+
+fn no_second_factor(reply: &Reply<'_>) -> Response {
+    reply.problem(
+        StatusCode::FORBIDDEN,
+        "No second factor",
+        "This page needs a second factor, and none is set up for your account yet.",
+    )
+}
