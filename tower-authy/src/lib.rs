@@ -42,6 +42,8 @@ pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, Verifie
 pub use layout::{Layout, PageParts};
 pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 pub use secret::{ApiKey, Password, Token, TokenError};
+#[cfg(feature = "axum-login")]
+pub use step_up::AxumLogin;
 pub use step_up::FirstFactor;
 #[cfg(feature = "test-util")]
 pub use store::ManualClock;

@@ -134,3 +134,140 @@ async fn shares_one_session_with_axum_login_and_still_demands_the_second_factor(
         page.body
     );
 }
+
+/// A user whose `session_auth_hash` changes when `version` does (a password change).
+#[derive(Clone)]
+struct Versioned(std::sync::Arc<std::sync::atomic::AtomicU8>);
+
+impl Versioned {
+    fn user(&self) -> PlainUser {
+        PlainUser {
+            id: 7,
+            hash: vec![self.0.load(std::sync::atomic::Ordering::SeqCst)],
+        }
+    }
+}
+
+impl AuthnBackend for Versioned {
+    type User = PlainUser;
+    type Credentials = ();
+    type Error = std::convert::Infallible;
+
+    async fn authenticate(&self, (): ()) -> Result<Option<PlainUser>, Self::Error> {
+        Ok(Some(self.user()))
+    }
+
+    async fn get_user(&self, id: &UserId<Self>) -> Result<Option<PlainUser>, Self::Error> {
+        Ok((*id == 7).then(|| self.user()))
+    }
+}
+
+/// Step-up on axum-login: one builder call (`TwoFactor::step_up` with `AxumLogin`) and one
+/// layer; axum-login's logout and a password change (new `session_auth_hash`) end the second
+/// factor.
+#[tokio::test]
+async fn step_up_on_an_axum_login_app() {
+    let mock = MockAuthy::builder().seed(4).start().await.unwrap();
+    let server = test_support::Server::bind().await;
+    let callback = format!("{}/authy/callback", server.base);
+    mock.set_callback(Some((callback.clone(), CallbackMethod::Post)));
+    let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
+        .base_url(mock.base_url())
+        .build()
+        .unwrap();
+    let authy_id = client
+        .register_user("ada@example.com", "5551230001", "1")
+        .await
+        .unwrap();
+    let backend = Versioned(Default::default());
+
+    let adapter = tower_authy::AxumLogin::<Versioned>::new(move |u| tower_authy::UserRecord {
+        id: u.id.to_string(),
+        login: "ada@example.com".to_owned(),
+        authy_id: Some(authy_id),
+    });
+    let two_factor = TwoFactor::step_up(client, adapter, "/login")
+        .callback_url(&callback)
+        .default_return_to("/account")
+        .with_insecure_http_for_local_demo()
+        .build()
+        .unwrap();
+    let auth_layer = AuthManagerLayerBuilder::new(
+        backend.clone(),
+        two_factor.session_layer(MemoryStore::default()),
+    )
+    .build();
+    let app = Router::new()
+        .route(
+            "/account",
+            get(|u: VerifiedUser| async move { format!("account of {}", u.user.login) }),
+        )
+        .route_layer(two_factor.layer())
+        .route(
+            "/login",
+            post(|mut auth: AuthSession<Versioned>| async move {
+                let user = auth.authenticate(()).await.unwrap().unwrap();
+                auth.login(&user).await.unwrap();
+                "logged in"
+            }),
+        )
+        .route(
+            "/logout",
+            post(|mut auth: AuthSession<Versioned>| async move {
+                auth.logout().await.unwrap();
+                "logged out"
+            }),
+        )
+        .merge(two_factor.router())
+        .layer(auth_layer);
+    let base = server.serve(app);
+    let mut b = Browser::new(&base).csrf_from("/authy/step-up");
+
+    assert_eq!(
+        b.get("/account").await.location.as_deref(),
+        Some("/login?return_to=%2Faccount")
+    );
+    assert_eq!(b.post("/login", &[]).await.status, 200);
+    assert_eq!(
+        b.get("/account").await.location.as_deref(),
+        Some("/authy/step-up?return_to=%2Faccount"),
+        "an axum-login session alone is not a second factor"
+    );
+    // The second factor by a code from the app.
+    assert_eq!(b.post("/authy/step-up", &[]).await.status, 303);
+    let token = mock.app_token(authy_id).unwrap();
+    assert_eq!(
+        b.post("/authy/token", &[("token", &token)]).await.status,
+        303
+    );
+    let page = b.get("/account").await;
+    assert_eq!(
+        (page.status, page.body.as_str()),
+        (200, "account of ada@example.com")
+    );
+
+    // A password change: axum-login drops the user, and the second factor goes with it.
+    backend.0.store(2, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        b.get("/account").await.location.as_deref(),
+        Some("/login?return_to=%2Faccount")
+    );
+    assert_eq!(b.post("/login", &[]).await.status, 200);
+    assert_eq!(
+        b.get("/account").await.location.as_deref(),
+        Some("/authy/step-up?return_to=%2Faccount"),
+        "the new login needs the second factor again"
+    );
+
+    // This time by push; then axum-login's logout ends both.
+    assert_eq!(b.post("/authy/step-up", &[]).await.status, 303);
+    let push = mock.approval_requests().pop().unwrap();
+    assert!(mock.approve(&push.uuid).await.unwrap().unwrap().delivered);
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(b.get("/account").await.status, 200);
+    assert_eq!(b.post("/logout", &[]).await.status, 200);
+    assert_eq!(
+        b.get("/account").await.location.as_deref(),
+        Some("/login?return_to=%2Faccount")
+    );
+}
