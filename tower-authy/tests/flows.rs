@@ -337,13 +337,7 @@ async fn a_lost_callback_is_recovered_from_authys_record() {
 async fn the_guard_wraps_any_service_and_body_type() {
     use http_body_util::Full;
     use tower::{ServiceBuilder, ServiceExt};
-    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-        .build()
-        .unwrap();
-    let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
-        .callback_url("https://app.example/authy/callback")
-        .build()
-        .unwrap();
+    let two_factor = offline_two_factor();
     let service = ServiceBuilder::new()
         .layer(two_factor.session_layer(tower_sessions::MemoryStore::default()))
         .layer(two_factor.layer())
@@ -376,13 +370,7 @@ async fn the_guard_wraps_any_service_and_body_type() {
 #[tokio::test]
 async fn the_guard_returns_to_the_full_path_under_a_nested_router() {
     use tower::ServiceExt;
-    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-        .build()
-        .unwrap();
-    let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
-        .callback_url("https://app.example/authy/callback")
-        .build()
-        .unwrap();
+    let two_factor = offline_two_factor();
     let reports = axum::Router::new()
         .route("/reports", axum::routing::get(|| async { "secret" }))
         .route_layer(two_factor.layer());
@@ -484,4 +472,15 @@ async fn the_guard_fails_closed_when_the_user_store_is_down() {
         200,
         "back once the store is"
     );
+}
+
+/// tower-authy with defaults and an Authy that is never called.
+fn offline_two_factor() -> tower_authy::TwoFactor {
+    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+        .build()
+        .unwrap();
+    tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+        .callback_url("https://app.example/authy/callback")
+        .build()
+        .unwrap()
 }
