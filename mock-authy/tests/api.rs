@@ -439,6 +439,45 @@ async fn approval_requests_from_rails_forms_node_forms_and_json() {
     assert_eq!(body["approval_request"]["processed_at"], Value::Null);
     assert_eq!(body["approval_request"]["_authy_id"], id);
     assert_eq!(body["approval_request"]["seconds_to_expire"], 150);
+    assert_eq!(body["approval_request"]["_user_email"], "a@x.io");
+}
+
+/// Details not given are `null` (as in Authy's recorded callbacks), given empty stay `{}`;
+/// the request keeps its user's email after the user is deleted.
+#[tokio::test]
+async fn approval_requests_keep_what_they_were_given() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let path = format!("/onetouch/json/users/{id}/approval_requests");
+    let (s, _) = c.post_form(&path, "message=m").await;
+    assert_eq!(s, 200);
+    let (s, _) = c
+        .post_json(&path, &json!({"message": "m", "details": {}}))
+        .await;
+    assert_eq!(s, 200);
+    let all = mock.approval_requests();
+    assert_eq!(
+        (&all[0].details, &all[0].hidden_details),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(
+        (&all[1].details, &all[1].hidden_details),
+        (&json!({}), &Value::Null)
+    );
+
+    let (s, _) = c
+        .post_form(&format!("/protected/json/users/{id}/remove"), "")
+        .await;
+    assert_eq!(s, 200);
+    let (s, body) = c
+        .get(&format!("/onetouch/json/approval_requests/{}", all[0].uuid))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        body["approval_request"]["_user_email"], "a@x.io",
+        "not null once the user is gone"
+    );
 }
 
 #[tokio::test]

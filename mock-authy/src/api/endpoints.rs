@@ -1,7 +1,7 @@
 //! Each endpoint's answer, as Authy gives it (authy-api.md A.4).
 
 use crate::endpoint::Endpoint;
-use crate::model::{ApprovalRequest, ApprovalStatus, Channel, VerifyOutcome, object_or_empty};
+use crate::model::{ApprovalRequest, ApprovalStatus, Channel, VerifyOutcome, object_or_null};
 use crate::params::{self};
 use crate::state::Inner;
 use http::StatusCode;
@@ -217,13 +217,12 @@ pub(super) fn endpoint_response(
                         json!({"message": format!("Approval request not found: {uuid}"), "success": false, "errors": {}, "error_code": "60049"}),
                     );
                 };
-                let email = w.users.get(&a.authy_id).and_then(|u| u.emails.first().cloned());
                 let processed = a.processed_at.map(iso8601);
                 (
                     StatusCode::OK,
                     json!({"approval_request": {
                         "_app_name": inner.config.app_name, "_app_serial_id": 3, "_authy_id": a.authy_id,
-                        "_id": a.uuid.replace('-', "")[..24].to_owned(), "_user_email": email,
+                        "_id": a.uuid.replace('-', "")[..24].to_owned(), "_user_email": a.user_email,
                         "app_id": crate::delivery::app_id(&inner.config.app_name),
                         "created_at": iso8601(a.created_at), "notified": false,
                         "processed_at": processed, "seconds_to_expire": a.seconds_to_expire,
@@ -327,7 +326,8 @@ fn approval_create(
         },
     };
     let created = inner.with_world(|w| {
-        let behaviour = w.users.get(&id)?.onetouch;
+        let user = w.users.get(&id)?;
+        let (behaviour, user_email) = (user.onetouch, user.emails.first().cloned());
         if !behaviour.has_device() {
             return Some(Err(()));
         }
@@ -335,8 +335,9 @@ fn approval_create(
             uuid: String::new(),
             authy_id: id,
             message: message.chars().take(200).collect(),
-            details: object_or_empty(p.get("details")),
-            hidden_details: object_or_empty(p.get("hidden_details")),
+            details: object_or_null(p.get("details")),
+            hidden_details: object_or_null(p.get("hidden_details")),
+            user_email,
             logos,
             seconds_to_expire,
             created_at: now,

@@ -16,7 +16,7 @@ pub use types::{
 use crate::endpoint::Endpoint;
 use crate::otp::{self, TOTP_STEP};
 use crate::rng::Rng;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 /// How long an SMS or voice code stays valid, in seconds.
@@ -281,10 +281,11 @@ impl World {
 }
 
 /// Details of an approval request as a JSON object (null and absent become `{}`).
-pub(crate) fn object_or_empty(v: Option<&Value>) -> Value {
+/// A hash parameter as given, or `null` when none was (as in Authy's recorded callbacks).
+pub(crate) fn object_or_null(v: Option<&Value>) -> Value {
     match v {
         Some(Value::Object(m)) => Value::Object(m.clone()),
-        _ => Value::Object(Map::new()),
+        _ => Value::Null,
     }
 }
 

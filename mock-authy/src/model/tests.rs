@@ -82,6 +82,7 @@ fn transitions_happen_once_and_expiry_is_lazy() {
         message: "m".into(),
         details: Value::Null,
         hidden_details: Value::Null,
+        user_email: None,
         logos: Value::Null,
         seconds_to_expire: 60,
         created_at: 100,

@@ -115,10 +115,14 @@ pub struct ApprovalRequest {
     pub authy_id: u64,
     /// The text shown on the phone.
     pub message: String,
-    /// Shown to the user.
+    /// Shown to the user (`null` when none were given).
     pub details: Value,
-    /// Kept but not shown.
+    /// Kept but not shown (`null` when none were given).
     pub hidden_details: Value,
+    /// The user's email when the request was made: Authy reports it even after the user is
+    /// deleted.
+    #[serde(default)]
+    pub user_email: Option<String>,
     /// Logos, or null.
     pub logos: Value,
     /// 0 means never.
