@@ -22,6 +22,7 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
         .route("/users/{id}/outbox", get(outbox))
         .route("/users/{id}/app_token", get(app_token))
         .route("/users/{id}/otpauth", get(otpauth))
+        .route("/users/{id}/qr.png", get(qr_png))
         .route("/users/{id}/onetouch", put(set_onetouch))
         .route("/approval_requests", get(approvals))
         .route("/approval_requests/{uuid}/{action}", post(decide))
@@ -155,6 +156,26 @@ async fn otpauth(State(inner): Shared, Path(id): Path<String>) -> Response {
         &id,
         |u| json!({"secret": crate::otp::base32(&u.secret), "digits": crate::otp::TOKEN_DIGITS, "period": crate::otp::TOTP_STEP}),
     )
+}
+
+/// The QR code that `users/{id}/secret` links to, as Authy serves it: a PNG of the
+/// `otpauth://` URI.
+async fn qr_png(State(inner): Shared, Path(id): Path<String>) -> Response {
+    let uri = parse_id(&id).and_then(|id| {
+        inner.with_world(|w| {
+            w.users
+                .get(&id)
+                .map(|u| crate::otp::otpauth_uri(u, "", &inner.config.app_name))
+        })
+    });
+    match uri {
+        Some(uri) => (
+            [(http::header::CONTENT_TYPE, "image/png")],
+            crate::otp::qr_png(&uri),
+        )
+            .into_response(),
+        None => problem(StatusCode::NOT_FOUND, ControlError::UnknownUser),
+    }
 }
 
 async fn set_onetouch(

@@ -365,12 +365,31 @@ async fn secret_gives_an_otpauth_uri_for_other_apps() {
         uri.starts_with("otpauth://totp/Demo%20App?secret="),
         "{uri}"
     );
-    assert!(uri.contains("digits=7") && uri.contains("period=30"));
-    assert!(
-        body["qr_code"]
-            .as_str()
-            .unwrap()
-            .starts_with(mock.base_url())
+    // What generic authenticator apps assume (they ignore other values).
+    assert!(uri.contains("digits=6") && uri.contains("period=30"));
+
+    // The QR code is a PNG image of the URI (the one with the default account name).
+    let qr_code = body["qr_code"].as_str().unwrap();
+    assert!(qr_code.starts_with(mock.base_url()));
+    let image = c.http.get(qr_code).send().await.unwrap();
+    assert_eq!(image.status(), 200);
+    assert_eq!(image.headers()["content-type"], "image/png");
+    let bytes = image.bytes().await.unwrap();
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let (w, h) = (frame.width as usize, frame.height as usize);
+    assert_eq!(frame.color_type, png::ColorType::Grayscale);
+    let mut scanned = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+    let grids = scanned.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (_, text) = grids[0].decode().unwrap();
+    assert_eq!(
+        text,
+        uri.replace("Demo%20App", "a%40x.io"),
+        "the QR code carries the otpauth URI"
     );
 
     let (status, _) = c

@@ -183,24 +183,10 @@ pub(super) fn endpoint_response(
                 None => user_not_found(),
                 Some(u) => {
                     let secret = crate::otp::base32(&u.secret);
-                    let account = if label.is_empty() {
-                        u.emails.first().cloned().unwrap_or_default()
-                    } else {
-                        label.clone()
-                    };
-                    let mut enc = String::new();
-                    crate::signature::form_encode(&account, &mut enc);
-                    let mut issuer = String::new();
-                    crate::signature::form_encode(&inner.config.app_name, &mut issuer);
-                    let uri = format!(
-                        "otpauth://totp/{}?secret={secret}&issuer={issuer}&digits={}&period={}",
-                        enc.replace('+', "%20"),
-                        crate::otp::TOKEN_DIGITS,
-                        crate::otp::TOTP_STEP
-                    );
+                    let uri = crate::otp::otpauth_uri(u, &label, &inner.config.app_name);
                     (
                         StatusCode::OK,
-                        json!({"qr_code": format!("{}/__mock/users/{id}/otpauth", inner.base_url),
+                        json!({"qr_code": format!("{}/__mock/users/{id}/qr.png", inner.base_url),
                                "secret": secret, "uri": uri, "label": label,
                                "message": "QR code.", "success": true}),
                     )

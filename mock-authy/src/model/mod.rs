@@ -160,9 +160,15 @@ impl World {
         }
         let step = now.div_euclid(TOTP_STEP);
         let mut reused = false;
-        // App tokens: one step of skew either way, each step usable once.
+        // App tokens (the Authy app's 7 digits, or a generic authenticator's 6 from the QR
+        // code's secret): one step of skew either way, each step usable once.
+        let digits = if token.len() == otp::GENERIC_DIGITS as usize {
+            otp::GENERIC_DIGITS
+        } else {
+            otp::TOKEN_DIGITS
+        };
         for s in step - 1..=step + 1 {
-            if otp::totp(&user.secret, s) == token {
+            if otp::totp_digits(&user.secret, s, digits) == token {
                 if self.used_totp.insert((id, s)) {
                     user.confirmed = true;
                     return VerifyOutcome::Valid;

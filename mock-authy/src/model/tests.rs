@@ -34,6 +34,25 @@ fn unconfirmed_user_passes_any_token_without_force_but_not_with_it() {
 }
 
 #[test]
+fn a_generic_authenticators_six_digit_code_verifies_once() {
+    let mut w = world();
+    let id = w.register("a@x.io", "5551234567", "1");
+    let secret = w.users[&id].secret;
+    let code = crate::otp::totp_digits(&secret, 1_000 / 30, crate::otp::GENERIC_DIGITS);
+    assert_eq!(code.len(), 6);
+    assert_eq!(w.verify(id, &code, true, None, 1_000), VerifyOutcome::Valid);
+    assert_eq!(
+        w.verify(id, &code, true, None, 1_000),
+        VerifyOutcome::Reused
+    );
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    assert_eq!(
+        w.verify(id, &wrong, true, None, 1_000),
+        VerifyOutcome::Invalid
+    );
+}
+
+#[test]
 fn app_token_is_single_use_and_confirms_the_user() {
     let mut w = world();
     let id = w.register("a@x.io", "5551234567", "1");
