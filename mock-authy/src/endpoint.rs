@@ -23,6 +23,10 @@ pub enum Endpoint {
     Secret,
     /// `GET /protected/json/app/details`
     AppDetails,
+    /// `GET /protected/json/app/stats`
+    AppStats,
+    /// `POST /protected/json/users/{id}/register_activity`
+    RegisterActivity,
     /// `POST /onetouch/json/users/{id}/approval_requests`
     ApprovalRequestCreate,
     /// `GET /onetouch/json/approval_requests/{uuid}`
@@ -41,13 +45,15 @@ impl Endpoint {
             Endpoint::Verify => "verify",
             Endpoint::Secret => "secret",
             Endpoint::AppDetails => "app_details",
+            Endpoint::AppStats => "app_stats",
+            Endpoint::RegisterActivity => "register_activity",
             Endpoint::ApprovalRequestCreate => "approval_request_create",
             Endpoint::ApprovalRequestGet => "approval_request_get",
         }
     }
 
     /// Every endpoint.
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::UsersNew,
         Endpoint::UserStatus,
         Endpoint::UserDelete,
@@ -56,6 +62,8 @@ impl Endpoint {
         Endpoint::Verify,
         Endpoint::Secret,
         Endpoint::AppDetails,
+        Endpoint::AppStats,
+        Endpoint::RegisterActivity,
         Endpoint::ApprovalRequestCreate,
         Endpoint::ApprovalRequestGet,
     ];

@@ -413,6 +413,73 @@ async fn app_details() {
     assert_eq!(body["message"], "Application information.");
 }
 
+/// `app/stats`: this month's figures, counted from what the mock saw.
+#[tokio::test]
+async fn app_stats_count_this_months_calls() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    let ada = c.register("a@x.io", "5551234567").await;
+    c.register("b@x.io", "5551234568").await;
+    let (s, _) = c
+        .get(&format!("/protected/json/sms/{ada}?force=true"))
+        .await;
+    assert_eq!(s, 200);
+    let token = mock.app_token(ada).unwrap();
+    let (s, _) = c
+        .get(&format!("/protected/json/verify/{token}/{ada}?force=true"))
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = c
+        .get(&format!("/protected/json/verify/0000000/{ada}?force=true"))
+        .await;
+    assert_eq!(s, 401);
+
+    let (s, body) = c.get("/protected/json/app/stats").await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["message"], "Monthly statistics.");
+    assert_eq!(
+        (body["success"].clone(), body["total_users"].clone()),
+        (json!(true), json!(2))
+    );
+    let month = &body["stats"][0];
+    assert_eq!(month["api_calls_count"], 5, "{body}");
+    assert_eq!(month["auths_count"], 1);
+    assert_eq!(month["sms_count"], 1);
+    assert_eq!(month["calls_count"], 0);
+    assert_eq!(month["users_count"], 2);
+    assert!(month["month"].is_string() && month["year"].is_number());
+}
+
+/// `users/{id}/register_activity`: one of Authy's four types, for a known user.
+#[tokio::test]
+async fn register_activity_takes_authys_four_types() {
+    let mock = mock().await;
+    let c = Client::new(&mock);
+    let id = c.register("a@x.io", "5551234567").await;
+    let path = format!("/protected/json/users/{id}/register_activity");
+    for kind in ["password_reset", "banned", "unbanned", "cookie_login"] {
+        let (s, body) = c
+            .post_form(
+                &path,
+                &format!("type={kind}&user_ip=192.0.2.1&data%5Breason%5D=x"),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(
+            body,
+            json!({"message": "Activity was created.", "success": true})
+        );
+    }
+    let (s, body) = c.post_form(&path, "type=logged_in").await;
+    assert_eq!((s, body["error_code"].clone()), (400, json!("60004")));
+    let (s, body) = c.post_form(&path, "").await;
+    assert_eq!((s, body["error_code"].clone()), (400, json!("60004")));
+    let (s, body) = c
+        .post_form("/protected/json/users/999/register_activity", "type=banned")
+        .await;
+    assert_eq!((s, body["error_code"].clone()), (404, json!("60026")));
+}
+
 #[tokio::test]
 async fn approval_requests_from_rails_forms_node_forms_and_json() {
     let mock = mock().await;

@@ -13,21 +13,21 @@ pub(crate) fn error_body(message: &str, code: &str) -> Value {
     json!({"message": message, "success": false, "errors": {"message": message}, "error_code": code})
 }
 
-fn user_not_found() -> (StatusCode, Value) {
+pub(super) fn user_not_found() -> (StatusCode, Value) {
     (
         StatusCode::NOT_FOUND,
         error_body("User not found.", "60026"),
     )
 }
 
-fn invalid_parameter(what: &str) -> (StatusCode, Value) {
+pub(super) fn invalid_parameter(what: &str) -> (StatusCode, Value) {
     (
         StatusCode::BAD_REQUEST,
         error_body(&format!("Invalid parameter: {what}"), "60004"),
     )
 }
 
-fn parse_id(s: &str) -> Option<u64> {
+pub(super) fn parse_id(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -50,6 +50,8 @@ pub(super) fn endpoint_response(
     let id = args.first().and_then(|a| parse_id(a));
     match endpoint {
         Endpoint::UsersNew => users_new(inner, p),
+        Endpoint::AppStats => super::app::stats(inner, now),
+        Endpoint::RegisterActivity => super::app::register_activity(inner, &args[0], p),
         Endpoint::AppDetails => (
             StatusCode::OK,
             json!({"app": {"app_id": 3, "name": inner.config.app_name, "plan": "pay_as_you_go", "sms_enabled": true},

@@ -4,6 +4,7 @@
 //! `route` maps paths to endpoints, `endpoints` answers each one, `faults` turns an injected
 //! fault into a broken answer.
 
+mod app;
 mod endpoints;
 mod faults;
 mod route;

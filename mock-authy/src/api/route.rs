@@ -22,6 +22,10 @@ pub(super) fn route(method: &Method, segs: &[String]) -> Route {
         ["protected", "json", "call", id] => (E::Call, Method::GET, vec![id]),
         ["protected", "json", "verify", token, id] => (E::Verify, Method::GET, vec![token, id]),
         ["protected", "json", "app", "details"] => (E::AppDetails, Method::GET, vec![]),
+        ["protected", "json", "app", "stats"] => (E::AppStats, Method::GET, vec![]),
+        ["protected", "json", "users", id, "register_activity"] => {
+            (E::RegisterActivity, Method::POST, vec![id])
+        }
         ["onetouch", "json", "users", id, "approval_requests"] => {
             (E::ApprovalRequestCreate, Method::POST, vec![id])
         }
