@@ -15,7 +15,10 @@
 
 use crate::callback::{CallbackDelivery, CallbackMethod};
 use crate::endpoint::Endpoint;
-use crate::model::{ApprovalRequest, Fault, JournalEntry, OneTouchBehaviour, OutboxMessage, User};
+use crate::model::{
+    ApprovalRequest, Fault, JournalEntry, OneTouchBehaviour, OutboxMessage, PhoneInfo,
+    PhoneVerification, RateLimits, User,
+};
 use reqwest::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -272,6 +275,48 @@ impl ControlClient {
             None => json!({"url": null}),
         };
         self.call(Method::PUT, "/callback", Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// Every phone verification, oldest first, with its code and text.
+    ///
+    /// # Errors
+    /// See [`ClientError`].
+    pub async fn phone_verifications(&self) -> Result<Vec<PhoneVerification>, ClientError> {
+        self.get("/phone_verifications").await
+    }
+
+    /// What `phones/info` says about a number from now on.
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] (400) for a number that is not possible in that country.
+    pub async fn set_phone_info(
+        &self,
+        country_code: &str,
+        number: &str,
+        info: &PhoneInfo,
+    ) -> Result<(), ClientError> {
+        let body = serde_json::to_value(info).unwrap_or(Value::Null);
+        let path = format!("/phones/{country_code}/{number}/info");
+        self.call(Method::PUT, &path, Some(body)).await.map(drop)
+    }
+
+    /// The rate limits in force.
+    ///
+    /// # Errors
+    /// See [`ClientError`].
+    pub async fn rate_limits(&self) -> Result<RateLimits, ClientError> {
+        self.get("/rate_limits").await
+    }
+
+    /// Replaces the rate limits (`RateLimits::off()` turns them all off).
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] (400) for a limit of zero.
+    pub async fn set_rate_limits(&self, limits: &RateLimits) -> Result<(), ClientError> {
+        let body = serde_json::to_value(limits).unwrap_or(Value::Null);
+        self.call(Method::PUT, "/rate_limits", Some(body))
             .await
             .map(drop)
     }

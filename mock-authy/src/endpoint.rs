@@ -27,6 +27,16 @@ pub enum Endpoint {
     AppStats,
     /// `POST /protected/json/users/{id}/register_activity`
     RegisterActivity,
+    /// `POST /protected/json/email/{id}`
+    Email,
+    /// `POST /protected/json/phones/verification/start`
+    PhoneVerificationStart,
+    /// `GET /protected/json/phones/verification/check`
+    PhoneVerificationCheck,
+    /// `GET /protected/json/phones/verification/status`
+    PhoneVerificationStatus,
+    /// `GET /protected/json/phones/info`
+    PhoneInfo,
     /// `POST /onetouch/json/users/{id}/approval_requests`
     ApprovalRequestCreate,
     /// `GET /onetouch/json/approval_requests/{uuid}`
@@ -47,13 +57,18 @@ impl Endpoint {
             Endpoint::AppDetails => "app_details",
             Endpoint::AppStats => "app_stats",
             Endpoint::RegisterActivity => "register_activity",
+            Endpoint::Email => "email",
+            Endpoint::PhoneVerificationStart => "phone_verification_start",
+            Endpoint::PhoneVerificationCheck => "phone_verification_check",
+            Endpoint::PhoneVerificationStatus => "phone_verification_status",
+            Endpoint::PhoneInfo => "phone_info",
             Endpoint::ApprovalRequestCreate => "approval_request_create",
             Endpoint::ApprovalRequestGet => "approval_request_get",
         }
     }
 
     /// Every endpoint.
-    pub const ALL: [Endpoint; 12] = [
+    pub const ALL: [Endpoint; 17] = [
         Endpoint::UsersNew,
         Endpoint::UserStatus,
         Endpoint::UserDelete,
@@ -64,6 +79,11 @@ impl Endpoint {
         Endpoint::AppDetails,
         Endpoint::AppStats,
         Endpoint::RegisterActivity,
+        Endpoint::Email,
+        Endpoint::PhoneVerificationStart,
+        Endpoint::PhoneVerificationCheck,
+        Endpoint::PhoneVerificationStatus,
+        Endpoint::PhoneInfo,
         Endpoint::ApprovalRequestCreate,
         Endpoint::ApprovalRequestGet,
     ];

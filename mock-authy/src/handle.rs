@@ -3,7 +3,7 @@
 use crate::callback::{CallbackDelivery, CallbackMethod};
 use crate::model::{
     ApprovalRequest, ApprovalStatus, ControlError, Fault, JournalEntry, OneTouchBehaviour,
-    OutboxMessage, User,
+    OutboxMessage, PhoneInfo, PhoneVerification, RateLimits, User,
 };
 use crate::state::{CallbackTarget, Inner, reset};
 use std::future::Future;
@@ -84,6 +84,39 @@ impl MockAuthy {
             w.expire_overdue(now);
             w.approvals.clone()
         })
+    }
+
+    /// Every phone verification (Phone Verification API), oldest first, with expiry applied:
+    /// each has the code and the text the phone received.
+    pub fn phone_verifications(&self) -> Vec<PhoneVerification> {
+        let now = self.inner.clock.now();
+        self.inner.with_world(|w| {
+            w.expire_verifications(now);
+            w.verifications.clone()
+        })
+    }
+
+    /// What `phones/info` (and a verification's `carrier` and `is_cellphone`) say about a
+    /// number from now on. Every number starts as a mobile on "Mock Mobile".
+    ///
+    /// # Errors
+    /// [`ControlError::InvalidPhoneNumber`] when the number is not possible in that country.
+    pub fn set_phone_info(
+        &self,
+        country_code: &str,
+        number: &str,
+        info: PhoneInfo,
+    ) -> Result<(), ControlError> {
+        let number = crate::numbering::PhoneNumber::parse(country_code, number)
+            .map_err(|_| ControlError::InvalidPhoneNumber)?;
+        self.inner
+            .with_world(|w| w.phone_info.insert(number.key(), info));
+        Ok(())
+    }
+
+    /// Replaces the rate limits (SMS, calls, phone verifications per number).
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.inner.with_world(|w| w.rate_limits = limits);
     }
 
     /// Approves a pending request as the user's phone would, and delivers the callback.

@@ -25,6 +25,7 @@ mod delivery;
 mod endpoint;
 mod handle;
 mod model;
+mod numbering;
 mod otp;
 mod params;
 mod phone;
@@ -39,7 +40,8 @@ pub use endpoint::{Endpoint, FaultTarget};
 pub use handle::MockAuthy;
 pub use model::{
     ApprovalRequest, ApprovalStatus, Channel, ControlError, Fault, FaultKind, JournalEntry,
-    OneTouchBehaviour, OutboxMessage, User,
+    LineType, OneTouchBehaviour, OutboxMessage, PhoneInfo, PhoneVerification, RateLimit,
+    RateLimits, User, VerificationStatus,
 };
 pub use server::{DEFAULT_API_KEY, MockAuthyBuilder};
 

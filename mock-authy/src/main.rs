@@ -2,7 +2,7 @@
 //! over the library's builder.
 
 use clap::{Parser, ValueEnum};
-use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
+use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour, RateLimits};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -76,6 +76,20 @@ struct Options {
     /// header or ?control_token=.
     #[arg(long, env = "MOCK_AUTHY_CONTROL_TOKEN", hide_env_values = true)]
     control_token: Option<String>,
+    /// Authy's DoS protection (429, 60003) per number: 10 SMS and 10 calls an hour, 5 phone
+    /// verifications in 10 minutes. `off` for none; change them live with PUT
+    /// /__mock/rate_limits.
+    #[arg(long, env = "MOCK_AUTHY_RATE_LIMITS", value_enum, default_value = "on")]
+    rate_limits: Switch,
+}
+
+/// `--rate-limits` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Switch {
+    /// Authy's limits.
+    On,
+    /// No limits.
+    Off,
 }
 
 /// `--default-onetouch` values.
@@ -110,6 +124,10 @@ async fn main() -> ExitCode {
     let mut builder = MockAuthy::builder()
         .listen(opts.listen)
         .default_onetouch(opts.onetouch())
+        .rate_limits(match opts.rate_limits {
+            Switch::On => RateLimits::authy(),
+            Switch::Off => RateLimits::off(),
+        })
         .callback_retries(
             opts.callback_attempts,
             Duration::from_millis(opts.callback_backoff_ms),

@@ -32,8 +32,7 @@ pub(crate) fn parse(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(out);
     }
-    let is_json = content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"));
-    if is_json {
+    if is_json(content_type) {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => out.extend(map),
             _ => return Err(ParamsError::MalformedJson),
@@ -42,6 +41,11 @@ pub(crate) fn parse(
         merge_form(&mut out, body)?;
     }
     Ok(out)
+}
+
+/// Whether a body of this content type is read as JSON.
+pub(crate) fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json"))
 }
 
 /// Parses `a[b][]=v&...` pairs into `out`, Rails style.

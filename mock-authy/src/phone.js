@@ -17,8 +17,21 @@ async function act(uuid, action) {
   await fetch(withToken(`/__mock/approval_requests/${encodeURIComponent(uuid)}/${action}`), { method: "POST" });
   refresh();
 }
+const CHANNELS = { sms: "SMS", call: "Call", email: "Email" };
+function renderVerifications(list) {
+  const card = el("section", { class: "phone", "data-testid": "phone-verifications" },
+    el("h2", {}, "Phone verifications"));
+  const ul = el("ul", { class: "inbox" });
+  for (const v of list) {
+    ul.append(el("li", { "data-uuid": v.uuid }, `${CHANNELS[v.via]} to ${v.phone}: ${v.message} `,
+      el("span", { class: "code", "data-testid": "verification-code" }, v.code), ` (${v.status})`));
+  }
+  card.append(ul);
+  root.append(card);
+}
 function render(state) {
   root.replaceChildren();
+  if (state.verifications.length > 0) renderVerifications(state.verifications);
   if (state.users.length === 0) { root.append(el("p", { class: "empty" }, "No users yet. Sign up in the app first.")); return; }
   for (const u of state.users) {
     const card = el("section", { class: "phone", "data-authy-id": String(u.id) },
@@ -41,7 +54,7 @@ function render(state) {
     const inbox = el("ul", { class: "inbox" });
     if (u.inbox.length === 0) inbox.append(el("li", { class: "empty" }, "No messages."));
     for (const m of u.inbox) {
-      inbox.append(el("li", {}, m.channel === "sms" ? "SMS: " : "Call: ", "your code is ",
+      inbox.append(el("li", {}, `${CHANNELS[m.channel]}: `, "your code is ",
         el("span", { class: "code", "data-testid": "inbox-code" }, m.token), m.used ? " (used)" : ""));
     }
     card.append(inbox);
@@ -53,7 +66,7 @@ async function refresh() {
   try {
     const state = await (await fetch(withToken("/__mock/phone/state"))).json();
     // Re-render only when something visible changed, so buttons do not move under a finger.
-    const key = JSON.stringify(state.users);
+    const key = JSON.stringify([state.users, state.verifications]);
     if (key !== shown) { shown = key; render(state); }
   } catch (_) { /* the next event retries */ }
 }

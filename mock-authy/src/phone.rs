@@ -1,6 +1,6 @@
 //! The virtual phone: a page (with its own stylesheet and script, under a strict
-//! Content-Security-Policy) that shows every user's pending approvals, codes and app token, and
-//! the state and change events it reads.
+//! Content-Security-Policy) that shows every user's pending approvals, codes and app token, the
+//! phone verifications sent to any number, and the state and change events it reads.
 
 use crate::model::ApprovalStatus;
 use crate::state::Inner;
@@ -33,7 +33,18 @@ pub(crate) async fn state(State(inner): Shared) -> Json<Value> {
                 })
             })
             .collect();
-        json!({"app": inner.config.app_name, "now": now, "users": users})
+        w.expire_verifications(now);
+        let verifications: Vec<Value> = w
+            .verifications
+            .iter()
+            .rev()
+            .take(20)
+            .map(|v| {
+                json!({"uuid": v.uuid, "phone": format!("+{} {}", v.country_code, v.phone_number),
+                       "via": v.via, "message": v.message, "code": v.code, "status": v.status})
+            })
+            .collect();
+        json!({"app": inner.config.app_name, "now": now, "users": users, "verifications": verifications})
     }))
 }
 

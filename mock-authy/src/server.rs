@@ -3,7 +3,7 @@
 use crate::callback::CallbackMethod;
 use crate::clock::Clock;
 use crate::handle::MockAuthy;
-use crate::model::{OneTouchBehaviour, World};
+use crate::model::{OneTouchBehaviour, RateLimits, World};
 use crate::state::{CallbackTarget, Config, DropConnection, Inner};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,7 @@ pub struct MockAuthyBuilder {
     seed: Option<u64>,
     frozen_at: Option<i64>,
     default_onetouch: OneTouchBehaviour,
+    rate_limits: RateLimits,
     callback_attempts: u32,
     callback_backoff: Duration,
     callback_timeout: Duration,
@@ -43,6 +44,7 @@ impl Default for MockAuthyBuilder {
             seed: None,
             frozen_at: None,
             default_onetouch: OneTouchBehaviour::Manual,
+            rate_limits: RateLimits::off(),
             callback_attempts: 3,
             callback_backoff: Duration::from_millis(100),
             callback_timeout: Duration::from_secs(5),
@@ -98,6 +100,13 @@ impl MockAuthyBuilder {
         self
     }
 
+    /// Authy's DoS protection (429, `60003`) on SMS, calls and phone verifications, per
+    /// number. Default: [`RateLimits::off`]; the binary starts with [`RateLimits::authy`].
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
     /// Delivery attempts per callback (at least 1; default 3), the first backoff (doubling),
     /// and the timeout of each attempt.
     pub fn callback_retries(mut self, attempts: u32, backoff: Duration, timeout: Duration) -> Self {
@@ -142,6 +151,7 @@ impl MockAuthyBuilder {
                 app_name: self.app_name,
                 seed: self.seed,
                 default_onetouch: self.default_onetouch,
+                rate_limits: self.rate_limits,
                 callback_attempts: self.callback_attempts,
                 callback_backoff: self.callback_backoff,
                 callback_timeout: self.callback_timeout,
@@ -149,7 +159,11 @@ impl MockAuthyBuilder {
                 control_token: self.control_token,
             },
             clock: Clock::new(self.frozen_at),
-            world: Mutex::new(World::new(self.seed, self.default_onetouch)),
+            world: Mutex::new(World::new(
+                self.seed,
+                self.default_onetouch,
+                self.rate_limits,
+            )),
             callback: Mutex::new(self.callback),
             changes,
             http,

@@ -3,7 +3,7 @@
 
 use crate::callback::CallbackMethod;
 use crate::clock::Clock;
-use crate::model::{OneTouchBehaviour, World};
+use crate::model::{OneTouchBehaviour, RateLimits, World};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -24,6 +24,7 @@ pub(crate) struct Config {
     pub(crate) app_name: String,
     pub(crate) seed: Option<u64>,
     pub(crate) default_onetouch: OneTouchBehaviour,
+    pub(crate) rate_limits: RateLimits,
     pub(crate) callback_attempts: u32,
     pub(crate) callback_backoff: Duration,
     pub(crate) callback_timeout: Duration,
@@ -63,7 +64,13 @@ impl Inner {
 }
 
 pub(crate) fn reset(inner: &Inner) {
-    inner.with_world(|w| *w = World::new(inner.config.seed, inner.config.default_onetouch));
+    inner.with_world(|w| {
+        *w = World::new(
+            inner.config.seed,
+            inner.config.default_onetouch,
+            inner.config.rate_limits,
+        )
+    });
     inner.clock.reset();
     inner.notify();
 }

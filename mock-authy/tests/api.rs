@@ -493,7 +493,7 @@ async fn approval_requests_from_rails_forms_node_forms_and_json() {
     let (s, _) = c
         .post_form(
             &path,
-            "message=m&details%5Bk%5D=v&logos%5B0%5D%5Bres%5D=default&logos%5B0%5D%5Burl%5D=u",
+            "message=m&details%5Bk%5D=v&logos%5B0%5D%5Bres%5D=default&logos%5B0%5D%5Burl%5D=https%3A%2F%2Fx%2Fu.png",
         )
         .await;
     assert_eq!(s, 200);
@@ -514,7 +514,10 @@ async fn approval_requests_from_rails_forms_node_forms_and_json() {
         json!([{"res": "default", "url": "https://x/a.png"}, {"res": "low", "url": "https://x/b.png"}])
     );
     assert_eq!(first.seconds_to_expire, 150);
-    assert_eq!(all[1].logos, json!([{"res": "default", "url": "u"}]));
+    assert_eq!(
+        all[1].logos,
+        json!([{"res": "default", "url": "https://x/u.png"}])
+    );
     assert_eq!(all[2].seconds_to_expire, 86_400);
 
     let (s, body) = c

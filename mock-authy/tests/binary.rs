@@ -18,6 +18,7 @@ async fn binary_prints_its_address_serves_and_honours_flags() {
             "4",
         ])
         .env_remove("MOCK_AUTHY_API_KEY")
+        .env_remove("MOCK_AUTHY_RATE_LIMITS")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -49,6 +50,12 @@ async fn binary_prints_its_address_serves_and_honours_flags() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    let control = mock_authy::ControlClient::new(&base).unwrap();
+    assert_eq!(
+        control.rate_limits().await.unwrap(),
+        mock_authy::RateLimits::authy(),
+        "Authy's rate limits are on by default in the binary"
+    );
     child.kill().await.unwrap();
 }
 

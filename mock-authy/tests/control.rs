@@ -614,19 +614,37 @@ async fn phone_page_state_and_live_events() {
         .unwrap();
     assert!(String::from_utf8_lossy(&chunk).contains("event: change"));
 
-    let (_, state) = decode(
-        c.http
-            .get(format!("{}/__mock/phone/state", c.base))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, state) = c.get("/__mock/phone/state").await;
     let user = &state["users"][0];
     assert_eq!(user["id"], id);
     assert_eq!(user["pending"][0]["uuid"], uuid.as_str());
     assert_eq!(user["pending"][0]["details"]["Email Address"], "a@x.io");
     assert_eq!(user["app_token"], mock.app_token(id).unwrap());
+
+    let (s, _) = c
+        .post_form(
+            "/protected/json/phones/verification/start",
+            "country_code=1&phone_number=7754615609&via=call",
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, state) = c.get("/__mock/phone/state").await;
+    let shown = &state["verifications"][0];
+    let sent = &mock.phone_verifications()[0];
+    assert_eq!(
+        (
+            &shown["phone"],
+            &shown["via"],
+            &shown["code"],
+            &shown["status"]
+        ),
+        (
+            &json!("+1 7754615609"),
+            &json!("call"),
+            &json!(sent.code),
+            &json!("pending")
+        )
+    );
 }
 
 #[tokio::test]

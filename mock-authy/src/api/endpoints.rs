@@ -1,7 +1,10 @@
 //! Each endpoint's answer, as Authy gives it (authy-api.md A.4).
 
 use crate::endpoint::Endpoint;
-use crate::model::{ApprovalRequest, ApprovalStatus, Channel, VerifyOutcome, object_or_null};
+use crate::model::{
+    ApprovalRequest, ApprovalStatus, Channel, Sending, VerifyOutcome, object_or_null,
+};
+use crate::numbering;
 use crate::params::{self};
 use crate::state::Inner;
 use http::StatusCode;
@@ -49,9 +52,14 @@ pub(super) fn endpoint_response(
     let now = inner.clock.now();
     let id = args.first().and_then(|a| parse_id(a));
     match endpoint {
-        Endpoint::UsersNew => users_new(inner, p),
+        Endpoint::UsersNew => super::users::users_new(inner, p),
         Endpoint::AppStats => super::app::stats(inner, now),
         Endpoint::RegisterActivity => super::app::register_activity(inner, &args[0], p),
+        Endpoint::Email => super::phones::email(inner, &args[0], p, now),
+        Endpoint::PhoneVerificationStart => super::phones::verification_start(inner, p, now),
+        Endpoint::PhoneVerificationCheck => super::phones::verification_check(inner, p, now),
+        Endpoint::PhoneVerificationStatus => super::phones::verification_status(inner, p, now),
+        Endpoint::PhoneInfo => super::phones::info(inner, p, now),
         Endpoint::AppDetails => (
             StatusCode::OK,
             json!({"app": {"app_id": 3, "name": inner.config.app_name, "plan": "pay_as_you_go", "sms_enabled": true},
@@ -102,10 +110,10 @@ pub(super) fn endpoint_response(
             let Some(id) = id else {
                 return user_not_found();
             };
-            let channel = if endpoint == Endpoint::Sms {
-                Channel::Sms
+            let (channel, sending) = if endpoint == Endpoint::Sms {
+                (Channel::Sms, Sending::Sms)
             } else {
-                Channel::Call
+                (Channel::Call, Sending::Call)
             };
             let force = params::truthy(p, "force");
             let action = params::text(p, "action").filter(|s| !s.is_empty());
@@ -114,19 +122,25 @@ pub(super) fn endpoint_response(
                 let Some(u) = w.users.get(&id) else { return user_not_found() };
                 let cellphone = masked_cellphone(&u.country_code, &u.cellphone);
                 if u.onetouch.has_device() && !force {
-                    let message = match channel {
-                        Channel::Sms => "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway.",
-                        Channel::Call => "Call ignored. User is using  App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App.",
+                    let message = if channel == Channel::Sms {
+                        "Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway."
+                    } else {
+                        "Call ignored. User is using  App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App."
                     };
                     return (
                         StatusCode::OK,
                         json!({"message": message, "cellphone": cellphone, "device": "android", "ignored": true, "success": true}),
                     );
                 }
+                let number = format!("{}/{}", u.country_code, u.cellphone);
+                if !w.admit(sending, &number, now) {
+                    return super::phones::rate_limited();
+                }
                 w.send_code(id, channel, now, action, action_message);
-                let message = match channel {
-                    Channel::Sms => "SMS token was sent",
-                    Channel::Call => "Call started...",
+                let message = if channel == Channel::Sms {
+                    "SMS token was sent"
+                } else {
+                    "Call started..."
                 };
                 (StatusCode::OK, json!({"success": true, "message": message, "cellphone": cellphone}))
             })
@@ -223,61 +237,6 @@ pub(super) fn endpoint_response(
     }
 }
 
-fn users_new(inner: &Arc<Inner>, p: &Map<String, Value>) -> (StatusCode, Value) {
-    let user = p
-        .get("user")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let field = |k: &str| {
-        user.get(k)
-            .and_then(params::scalar_text)
-            .unwrap_or_default()
-    };
-    let email = field("email").trim().to_owned();
-    let cellphone: String = field("cellphone")
-        .chars()
-        .filter(|c| !matches!(c, '-' | '.' | ' ' | '(' | ')'))
-        .collect();
-    let country_code = field("country_code")
-        .trim()
-        .trim_start_matches('+')
-        .to_owned();
-
-    let mut errors = Map::new();
-    let email_ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        });
-    if !email_ok {
-        errors.insert("email".into(), json!("is invalid"));
-    }
-    if !(5..=15).contains(&cellphone.len()) || !cellphone.bytes().all(|b| b.is_ascii_digit()) {
-        errors.insert("cellphone".into(), json!("is invalid"));
-    }
-    if !(1..=4).contains(&country_code.len()) || !country_code.bytes().all(|b| b.is_ascii_digit()) {
-        errors.insert("country_code".into(), json!("is invalid"));
-    }
-    if !errors.is_empty() {
-        let mut body = Map::new();
-        body.insert("message".into(), json!("User was not valid"));
-        body.insert("success".into(), json!(false));
-        for (k, v) in &errors {
-            body.insert(k.clone(), v.clone());
-        }
-        errors.insert("message".into(), json!("User was not valid"));
-        body.insert("errors".into(), Value::Object(errors));
-        body.insert("error_code".into(), json!("60027"));
-        return (StatusCode::BAD_REQUEST, Value::Object(body));
-    }
-    let id = inner.with_world(|w| w.register(&email, &cellphone, &country_code));
-    tracing::info!(authy_id = id, "user registered");
-    (
-        StatusCode::OK,
-        json!({"message": "User created successfully.", "user": {"id": id}, "success": true}),
-    )
-}
-
 fn approval_create(
     inner: &Arc<Inner>,
     id: Option<u64>,
@@ -288,20 +247,33 @@ fn approval_create(
         return user_not_found();
     };
     let message = params::text(p, "message").unwrap_or_default();
-    if message.trim().is_empty() {
+    if message.trim().is_empty() || message.chars().count() > numbering::MAX_TEXT {
         return invalid_parameter("message");
     }
     for key in ["details", "hidden_details"] {
-        if p.get(key)
-            .is_some_and(|v| !v.is_object() && !v.is_null() && v.as_str() != Some(""))
-        {
+        let fine = match p.get(key) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.is_empty(),
+            // "Max 20 characters for the Key" (shown on the phone; hidden ones are not).
+            Some(Value::Object(m)) => {
+                key == "hidden_details"
+                    || m.keys()
+                        .all(|k| k.chars().count() <= numbering::MAX_DETAIL_KEY)
+            }
+            Some(_) => false,
+        };
+        if !fine {
             return invalid_parameter(key);
         }
     }
     let logos = match p.get("logos") {
         None | Some(Value::Null) => Value::Null,
         Some(Value::String(s)) if s.is_empty() => Value::Null,
-        Some(Value::Array(items)) if items.iter().all(Value::is_object) => {
+        Some(Value::Array(items))
+            if items
+                .iter()
+                .all(|l| l.as_object().is_some_and(numbering::logo_is_valid)) =>
+        {
             Value::Array(items.clone())
         }
         Some(_) => return invalid_parameter("logos"),
@@ -322,7 +294,7 @@ fn approval_create(
         let uuid = w.create_approval(ApprovalRequest {
             uuid: String::new(),
             authy_id: id,
-            message: message.chars().take(200).collect(),
+            message,
             details: object_or_null(p.get("details")),
             hidden_details: object_or_null(p.get("hidden_details")),
             user_email,

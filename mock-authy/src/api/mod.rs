@@ -7,7 +7,9 @@
 mod app;
 mod endpoints;
 mod faults;
+mod phones;
 mod route;
+mod users;
 
 use endpoints::{endpoint_response, error_body};
 use faults::fault_response;
@@ -169,11 +171,20 @@ async fn dispatch(
             );
         }
     };
+    // Authy reads the key from its header, else from the query string or a form body (its
+    // documented places, authy-api.md A.1); a JSON body's `api_key` is not a key.
+    let from_params = if params::is_json(content_type) {
+        query
+            .and_then(|q| params::parse(Some(q), None, b"").ok())
+            .and_then(|q| params::text(&q, "api_key"))
+    } else {
+        params::text(&params, "api_key")
+    };
     let key = headers
         .get("x-authy-api-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .or_else(|| params::text(&params, "api_key"));
+        .or(from_params);
     if key.as_deref() != Some(inner.config.api_key.as_str()) {
         return plain(
             StatusCode::UNAUTHORIZED,

@@ -26,6 +26,17 @@ pub(super) fn route(method: &Method, segs: &[String]) -> Route {
         ["protected", "json", "users", id, "register_activity"] => {
             (E::RegisterActivity, Method::POST, vec![id])
         }
+        ["protected", "json", "email", id] => (E::Email, Method::POST, vec![id]),
+        ["protected", "json", "phones", "verification", "start"] => {
+            (E::PhoneVerificationStart, Method::POST, vec![])
+        }
+        ["protected", "json", "phones", "verification", "check"] => {
+            (E::PhoneVerificationCheck, Method::GET, vec![])
+        }
+        ["protected", "json", "phones", "verification", "status"] => {
+            (E::PhoneVerificationStatus, Method::GET, vec![])
+        }
+        ["protected", "json", "phones", "info"] => (E::PhoneInfo, Method::GET, vec![]),
         ["onetouch", "json", "users", id, "approval_requests"] => {
             (E::ApprovalRequestCreate, Method::POST, vec![id])
         }

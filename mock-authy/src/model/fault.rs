@@ -95,4 +95,7 @@ pub enum ControlError {
     /// The request is no longer pending.
     #[error("the approval request is already {}", .0.as_str())]
     NotPending(ApprovalStatus),
+    /// Not a possible phone number for its country code.
+    #[error("not a possible phone number for that country code")]
+    InvalidPhoneNumber,
 }

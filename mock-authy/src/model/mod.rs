@@ -6,9 +6,14 @@
 //! `fault` the faults and control errors; the world itself is here.
 
 mod fault;
+mod phones;
 mod types;
 
 pub use fault::{ControlError, Fault, FaultKind};
+pub use phones::{
+    LineType, PhoneInfo, PhoneVerification, RateLimit, RateLimits, VerificationStatus,
+};
+pub(crate) use phones::{Sending, VERIFICATION_ATTEMPTS, VERIFICATION_TTL};
 pub use types::{
     ApprovalRequest, ApprovalStatus, Channel, JournalEntry, OneTouchBehaviour, OutboxMessage, User,
 };
@@ -49,10 +54,21 @@ pub(crate) struct World {
     pub(crate) faults: Vec<Fault>,
     pub(crate) default_onetouch: OneTouchBehaviour,
     next_user_id: u64,
+    /// Phone verifications in the order they were started.
+    pub(crate) verifications: Vec<PhoneVerification>,
+    /// What `phones/info` says, by `cc/national`, where the control API set it.
+    pub(crate) phone_info: HashMap<String, PhoneInfo>,
+    pub(crate) rate_limits: RateLimits,
+    /// When each number was sent something, per kind, within the limit's window.
+    sends: HashMap<(Sending, String), VecDeque<i64>>,
 }
 
 impl World {
-    pub(crate) fn new(seed: Option<u64>, default_onetouch: OneTouchBehaviour) -> Self {
+    pub(crate) fn new(
+        seed: Option<u64>,
+        default_onetouch: OneTouchBehaviour,
+        rate_limits: RateLimits,
+    ) -> Self {
         let mut rng = Rng::new(seed);
         let next_user_id = 1_000_000 + rng.next_u64() % 9_000_000;
         World {
@@ -68,6 +84,10 @@ impl World {
             faults: Vec::new(),
             default_onetouch,
             next_user_id,
+            verifications: Vec::new(),
+            phone_info: HashMap::new(),
+            rate_limits,
+            sends: HashMap::new(),
         }
     }
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::FaultTarget;
 
 fn world() -> World {
-    World::new(Some(1), OneTouchBehaviour::Manual)
+    World::new(Some(1), OneTouchBehaviour::Manual, RateLimits::off())
 }
 
 #[test]

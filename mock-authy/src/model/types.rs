@@ -61,6 +61,8 @@ pub enum Channel {
     Sms,
     /// Voice call.
     Call,
+    /// Email (`email/{id}`).
+    Email,
 }
 
 /// A code the mock "sent" by SMS or voice call.

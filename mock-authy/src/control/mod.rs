@@ -1,4 +1,8 @@
 //! The control API under `/__mock`, and the virtual phone page. See `mock-authy/README.md`.
+//!
+//! `phones` holds the parts for phone verifications, number information and rate limits.
+
+mod phones;
 
 use crate::callback::CallbackMethod;
 use crate::model::{ApprovalStatus, ControlError, Fault, OneTouchBehaviour};
@@ -13,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::{Arc, PoisonError};
 
-type Shared = State<Arc<Inner>>;
+pub(crate) type Shared = State<Arc<Inner>>;
 
 pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
     Router::new()
@@ -30,6 +34,15 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
         .route("/journal", get(journal))
         .route("/callbacks", get(callbacks))
         .route("/callback", get(get_callback).put(set_callback))
+        .route("/phone_verifications", get(phones::verifications))
+        .route(
+            "/phones/{country_code}/{number}/info",
+            get(phones::info).put(phones::set_info),
+        )
+        .route(
+            "/rate_limits",
+            get(phones::rate_limits).put(phones::set_rate_limits),
+        )
         .route("/reset", post(reset))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))
@@ -99,14 +112,15 @@ pub(crate) fn host_allowed(host: &str, allowed: &[String]) -> bool {
     !name.is_empty() && (loopback || allowed.contains(&name))
 }
 
-fn problem(status: StatusCode, detail: impl std::fmt::Display) -> Response {
+pub(crate) fn problem(status: StatusCode, detail: impl std::fmt::Display) -> Response {
     (status, Json(json!({"error": detail.to_string()}))).into_response()
 }
 
-fn control_error(e: &ControlError) -> Response {
+pub(crate) fn control_error(e: &ControlError) -> Response {
     let status = match e {
         ControlError::UnknownApproval | ControlError::UnknownUser => StatusCode::NOT_FOUND,
         ControlError::NotPending(_) => StatusCode::CONFLICT,
+        _ => StatusCode::BAD_REQUEST,
     };
     problem(status, e)
 }
