@@ -89,3 +89,34 @@ test("a wrong API key is refused with 60001", async () => {
     (err) => err.error_code === "60001" && err.message === "Invalid API key",
   );
 });
+
+test("phone verification and phone information through the unchanged client", async () => {
+  const phones = authy.phones();
+  const p = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (err, res) => (err ? reject(err) : resolve(res))));
+
+  const started = await p(phones.verification_start, "775-461-5609", "1", { via: "sms", locale: "en", code_length: 6 });
+  assert.equal(started.success, true);
+  assert.equal(started.message, "Text message sent to +1 775-461-5609.");
+  assert.equal(started.is_cellphone, true);
+  const sent = (await control("GET", "/phone_verifications")).find((v) => v.uuid === started.uuid);
+  assert.equal(sent.code.length, 6);
+  assert.equal(sent.locale, "en");
+
+  const pending = await p(phones.verification_status, "775-461-5609", "1");
+  assert.equal(pending.status, "pending");
+  const wrong = sent.code === "000000" ? "111111" : "000000";
+  await assert.rejects(p(phones.verification_check, "775-461-5609", "1", wrong), (err) => err.error_code === "60022");
+  const ok = await p(phones.verification_check, "775-461-5609", "1", sent.code);
+  assert.equal(ok.message, "Verification code is correct.");
+  const verified = await p(phones.verification_status, "775-461-5609", "1");
+  assert.equal(verified.status, "verified");
+
+  const byCall = await p(phones.verification_start, "775-461-5609", "1", "call");
+  assert.equal(byCall.message, "Call to +1 775-461-5609 initiated.");
+
+  const info = await p(phones.info, "775-461-5609", "1");
+  assert.equal(info.type, "cellphone");
+  assert.equal(info.ported, false);
+  await assert.rejects(p(phones.verification_start, "123", "1"), (err) => err.error_code === "60033");
+  await assert.rejects(p(phones.info, "123", "1"), (err) => err.error_code === "60033");
+});
