@@ -3,37 +3,23 @@
 "use strict";
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
-const { spawn } = require("node:child_process");
-const path = require("node:path");
-const readline = require("node:readline");
+const { startMock } = require("./mock");
 
-const BIN = process.env.MOCK_AUTHY_BIN || path.join(__dirname, "..", "..", "target", "debug", "mock-authy");
 const KEY = "npm-client-test-key";
-let child;
+let mock;
 let base;
+let control;
 let authy;
 
 const call = (fn, ...args) => new Promise((resolve, reject) => fn.call(authy, ...args, (err, res) => (err ? reject(err) : resolve(res))));
-const control = async (method, p) => {
-  const r = await fetch(`${base}/__mock${p}`, { method });
-  return r.status === 204 ? null : r.json();
-};
 
 before(async () => {
-  child = spawn(BIN, ["--listen", "127.0.0.1:0", "--api-key", KEY, "--seed", "11"], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = readline.createInterface({ input: child.stdout });
-  base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("mock-authy did not start within 20 s")), 20000);
-    child.once("exit", (code) => reject(new Error(`mock-authy exited with ${code}`)));
-    lines.on("line", (line) => {
-      const m = /^mock-authy listening on (http:\/\/\S+)$/.exec(line);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
+  mock = await startMock(KEY, 11);
+  ({ base, control } = mock);
   authy = require("authy")(KEY, base);
 });
 
-after(() => child && child.kill("SIGINT"));
+after(() => mock && mock.stop());
 
 test("register, status, SMS, verify, OneTouch and delete through the unchanged client", async () => {
   const reg = await call(authy.register_user, "npm@example.com", "555-867-5309", "1");
