@@ -139,7 +139,7 @@ impl<E> Future for ResponseFuture<E> {
     }
 }
 
-async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser, Response> {
+pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser, Response> {
     let reply = Reply {
         shared,
         json: wants_json(&parts.headers),

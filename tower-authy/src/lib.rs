@@ -11,6 +11,7 @@ mod layout;
 mod limits;
 mod pages;
 mod random;
+mod recovery;
 mod routes;
 mod secret;
 mod session;
@@ -41,6 +42,9 @@ pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
 pub use layout::{Layout, PageParts};
 pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+pub use recovery::{
+    MemoryRecoveryCodeStore, RECOVERY_CODES_PER_SET, RecoveryCodeHash, RecoveryCodeStore,
+};
 pub use secret::{ApiKey, Password, Token, TokenError};
 #[cfg(feature = "axum-login")]
 pub use step_up::AxumLogin;

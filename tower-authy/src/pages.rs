@@ -117,8 +117,14 @@ pub(crate) fn verify(
                 @if onetouch { "Or use a code instead" }
                 @else { "Enter the code from the Authy app or the SMS" }
             }
-            input #token name="token" inputmode="numeric" autocomplete="one-time-code"
-                pattern="[0-9 ]*" maxlength="16" required;
+            @if shared.recovery.is_some() {
+                input #token name="token" autocomplete="one-time-code"
+                    pattern="[0-9A-Za-z -]*" maxlength="24" required aria-describedby="recovery-hint";
+                p #recovery-hint.hint { "Lost your phone? Enter one of your recovery codes instead." }
+            } @else {
+                input #token name="token" inputmode="numeric" autocomplete="one-time-code"
+                    pattern="[0-9 ]*" maxlength="16" required;
+            }
             button type="submit" { "Verify code" }
         }
         div.row {
@@ -146,4 +152,38 @@ pub(crate) fn message(shared: &Shared, title: &str, text: &str, link: (&str, &st
         p { a href=(link.0) { (link.1) } }
     };
     page(shared, title, false, &content)
+}
+
+/// The recovery codes page: how many are left, and a form to make a new set.
+pub(crate) fn recovery_codes(shared: &Shared, csrf: &str, remaining: usize) -> String {
+    let content = html! {
+        h1 { "Recovery codes" }
+        p {
+            "If you lose your phone, each recovery code lets you log in once instead of the \
+             second step. You have " strong data-testid="codes-left" { (remaining) } " left."
+        }
+        form method="post" action=(shared.path("/recovery-codes")) {
+            (csrf_field(csrf))
+            @if remaining > 0 { p { "Making new codes stops the old ones working." } }
+            button type="submit" { "Make new recovery codes" }
+        }
+        p { a href=(shared.default_return_to) { "Back" } }
+    };
+    page(shared, "Recovery codes", false, &content)
+}
+
+/// A new set of recovery codes, shown this once.
+pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String]) -> String {
+    let content = html! {
+        h1 { "Your new recovery codes" }
+        p.notice role="status" {
+            "Write these down or print them, and keep them somewhere safe: they are shown only \
+             this once. Each works one time. Your earlier codes no longer work."
+        }
+        ol.codes data-testid="recovery-codes" {
+            @for code in codes { li { code { (code) } } }
+        }
+        p { a href=(shared.default_return_to) { "I have saved them" } }
+    };
+    page(shared, "Your new recovery codes", false, &content)
 }

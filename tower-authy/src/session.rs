@@ -47,6 +47,11 @@ pub(crate) async fn complete(session: &Session, user_id: &str) -> Result<(), Sto
     session.insert(VERIFIED, user_id).await.map_err(unavailable)
 }
 
+/// A fresh session id, everything else kept: after a change to the account's factors.
+pub(crate) async fn rotate(session: &Session) -> Result<(), StoreError> {
+    session.cycle_id().await.map_err(unavailable)
+}
+
 /// Drops the second factor (done or pending) and nothing else: in step-up mode the session
 /// also holds the application's own login.
 pub(crate) async fn forget_second_factor(session: &Session) -> Result<(), StoreError> {

@@ -19,16 +19,27 @@ impl Write for Captured {
     }
 }
 
+impl Captured {
+    /// Captures this thread's traces, at TRACE level, until the guard drops.
+    fn start() -> (Captured, tracing::subscriber::DefaultGuard) {
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn no_key_token_password_or_signature_in_the_logs() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Captured::start();
 
     let w = World::start().await;
     let authy_id = w.user("ada@example.com", "5551230001").await;
@@ -52,7 +63,7 @@ async fn no_key_token_password_or_signature_in_the_logs() {
     b.post("/authy/confirm", &[]).await;
     assert_eq!(b.get("/account").await.status, 200);
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(
         text.contains("challenge_created")
             && text.contains("challenge_approved")
@@ -67,5 +78,50 @@ async fn no_key_token_password_or_signature_in_the_logs() {
         b.cookie().as_deref().unwrap().split('=').nth(1).unwrap(),
     ] {
         assert!(!text.contains(secret), "{secret:?} appears in the logs");
+    }
+}
+
+/// Making and using recovery codes is logged; the codes are not.
+#[tokio::test(flavor = "current_thread")]
+async fn recovery_codes_are_logged_as_events_never_as_text() {
+    let (logs, _guard) = Captured::start();
+    let w =
+        World::configured(|b| b.recovery_codes(tower_authy::MemoryRecoveryCodeStore::new())).await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let token = w.mock.app_token(authy_id).unwrap();
+    assert_eq!(
+        b.post("/authy/token", &[("token", &token)]).await.status,
+        303
+    );
+    let page = b.post("/authy/recovery-codes", &[]).await;
+    let codes: Vec<&str> = page
+        .body
+        .split("<code>")
+        .skip(1)
+        .filter_map(|s| s.split("</code>").next())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    let mut other = w.browser();
+    other.login("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        other
+            .post("/authy/token", &[("token", codes[3])])
+            .await
+            .status,
+        303
+    );
+
+    let text = logs.text();
+    assert!(
+        text.contains("recovery_codes_generated") && text.contains("recovery_code_used"),
+        "{text}"
+    );
+    for code in codes {
+        assert!(
+            !text.contains(code) && !text.contains(&code.replace('-', "")),
+            "{code} appears in the logs"
+        );
     }
 }

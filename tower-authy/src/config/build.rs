@@ -119,6 +119,7 @@ impl TwoFactorBuilder {
                     .changes
                     .unwrap_or_else(|| Arc::new(crate::LocalChangeFeed::new())),
                 watchers: crate::watchers::Watchers::new(),
+                recovery: self.recovery,
             }),
         })
     }

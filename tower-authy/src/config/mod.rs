@@ -57,6 +57,8 @@ pub(crate) struct Shared {
     pub(crate) changes: Arc<dyn crate::ChangeFeed>,
     /// The challenges this instance's event streams wait on.
     pub(crate) watchers: crate::watchers::Watchers,
+    /// Where recovery codes are kept, when they are on.
+    pub(crate) recovery: Option<Arc<dyn crate::RecoveryCodeStore>>,
 }
 
 impl Shared {

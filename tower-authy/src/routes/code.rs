@@ -5,6 +5,7 @@ use super::lifecycle::{complete, finished_page, lock, notify};
 use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::pages;
+use crate::recovery::RecoveryCode;
 use crate::secret::Token;
 use crate::store::{AttemptDecision, ChallengeState};
 use axum::response::{Html, IntoResponse};
@@ -34,14 +35,22 @@ pub(crate) async fn token(
     if let Some(r) = finished_page(&reply, c.state) {
         return Ok(r);
     }
-    // Checked before anything is counted or sent: a malformed code never reaches Authy.
-    let token = Token::parse(&form.token).map_err(|e| {
-        reply.problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "That is not a code",
-            &format!("Please check the code: {e}."),
-        )
-    })?;
+    // Checked before anything is counted or sent: a malformed code never reaches Authy. With
+    // recovery codes on, one of those (16 characters, never a token) is taken instead.
+    let recovery = shared
+        .recovery
+        .as_ref()
+        .and_then(|store| Some((store, RecoveryCode::parse(&form.token)?)));
+    let token = match recovery {
+        Some(_) => None,
+        None => Some(Token::parse(&form.token).map_err(|e| {
+            reply.problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "That is not a code",
+                &format!("Please check the code: {e}."),
+            )
+        })?),
+    };
     if c.state != ChallengeState::Pending {
         return Ok(reply.problem(
             StatusCode::CONFLICT,
@@ -64,30 +73,35 @@ pub(crate) async fn token(
         }
         AttemptDecision::AccountLocked => return lock(&shared, &reply, &c).await,
     }
-    match shared.client.verify_token(c.authy_id, &token).await {
-        Ok(()) => {}
-        Err(e) if e.is_token_rejection() => {
-            tracing::info!(event = "token_rejected", user_id = %c.user_id, "wrong or reused code");
-            if shared
-                .challenges
-                .account_locked(&c.user_id, &shared.limits, now)
-                .await?
-            {
-                return lock(&shared, &reply, &c).await;
-            }
-            if reply.json {
-                return Ok(reply.problem(
-                    StatusCode::UNAUTHORIZED,
-                    "Wrong code",
-                    "That code is not valid.",
-                ));
-            }
-            let csrf = form.csrf_token.unwrap_or_default();
-            let error = Some("That code is not valid. Please try again.");
-            let page = pages::verify(&shared, &csrf, &c, None, error);
-            return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
+    let accepted = match (&recovery, &token) {
+        (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
+        (None, Some(token)) => match shared.client.verify_token(c.authy_id, token).await {
+            Ok(()) => true,
+            Err(e) if e.is_token_rejection() => false,
+            Err(e) => return Err(Rejection::Authy(e, "verify token")),
+        },
+        (None, None) => false,
+    };
+    if !accepted {
+        tracing::info!(event = "token_rejected", user_id = %c.user_id, recovery_code = recovery.is_some(), "wrong or reused code");
+        if shared
+            .challenges
+            .account_locked(&c.user_id, &shared.limits, now)
+            .await?
+        {
+            return lock(&shared, &reply, &c).await;
         }
-        Err(e) => return Err(Rejection::Authy(e, "verify token")),
+        if reply.json {
+            return Ok(reply.problem(
+                StatusCode::UNAUTHORIZED,
+                "Wrong code",
+                "That code is not valid.",
+            ));
+        }
+        let csrf = form.csrf_token.unwrap_or_default();
+        let error = Some("That code is not valid. Please try again.");
+        let page = pages::verify(&shared, &csrf, &c, None, error);
+        return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     }
     if !shared
         .challenges
@@ -100,7 +114,16 @@ pub(crate) async fn token(
             "This login has already ended. Log in again if needed.",
         ));
     }
-    tracing::info!(event = "challenge_approved", user_id = %c.user_id, via = "token", "second factor approved");
+    if let Some((store, _)) = &recovery {
+        let left = store.remaining(&c.user_id).await?;
+        tracing::warn!(event = "recovery_code_used", user_id = %c.user_id, codes_left = left, "a recovery code replaced the second factor");
+    }
+    let via = if recovery.is_some() {
+        "recovery_code"
+    } else {
+        "token"
+    };
+    tracing::info!(event = "challenge_approved", user_id = %c.user_id, via, "second factor approved");
     notify(&shared, &c.id);
     shared.challenges.clear_failures(&c.user_id).await?;
     complete(&shared, &session, &reply, &pending, &c).await

@@ -1,5 +1,5 @@
 //! The subroutes: login, the waiting page, status and events, codes by app, SMS and call,
-//! confirm, logout, and Authy's callback.
+//! confirm, logout, recovery codes, and Authy's callback.
 //!
 //! Invariants kept here:
 //! - the browser never names a challenge or an approval uuid; both come from the server-side
@@ -17,6 +17,7 @@ mod code;
 mod events;
 pub(crate) mod lifecycle;
 mod login;
+mod recovery;
 pub(crate) mod reply;
 mod step_up;
 
@@ -47,6 +48,14 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         )
     } else {
         Router::new().route(&p("/login"), get(login::login_form).post(login::login))
+    };
+    let start = if shared.recovery.is_some() {
+        start.route(
+            &p("/recovery-codes"),
+            get(recovery::page).post(recovery::generate),
+        )
+    } else {
+        start
     };
     let router = start
         .route(&p("/verify"), get(verify_page))

@@ -1,0 +1,72 @@
+//! Recovery codes: `GET /recovery-codes` says how many are left, `POST /recovery-codes` makes
+//! a new set and shows it once. Mounted only when the builder has a recovery code store.
+//!
+//! Invariants kept here:
+//! - only a user verified with both factors in this session (as the guard sees it) reaches
+//!   either, and the new set belongs to that user; nothing the form sends names a user;
+//! - a new set needs the session's CSRF token, replaces the old set whole, rotates the session
+//!   id, and is logged; the codes themselves are never logged or stored, only their hashes.
+
+use super::reply::{Handled, Reply};
+use super::{CsrfForm, Shared_};
+use crate::config::Shared;
+use crate::recovery::{self, RecoveryCode};
+use crate::{RecoveryCodeStore, VerifiedUser, pages, session};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::request::Parts;
+use serde_json::json;
+use tower_sessions::Session;
+
+/// The user as the guard sees them (or the way to the login), and the store.
+async fn verified_user<'a>(
+    shared: &'a Shared,
+    parts: &Parts,
+) -> Result<(VerifiedUser, &'a dyn RecoveryCodeStore), Response> {
+    let user = crate::layer::check(shared, parts).await?;
+    let store = shared
+        .recovery
+        .as_deref()
+        .expect("mounted only with a recovery code store");
+    Ok((user, store))
+}
+
+pub(crate) async fn page(Extension(shared): Shared_, session: Session, parts: Parts) -> Handled {
+    let (user, store) = match verified_user(&shared, &parts).await {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let remaining = store.remaining(&user.user_id).await?;
+    let csrf = session::csrf_token(&session).await?;
+    Ok(if Reply::new(&shared, &parts.headers).json {
+        Json(json!({"remaining": remaining, "csrf_token": csrf})).into_response()
+    } else {
+        Html(pages::recovery_codes(&shared, &csrf, remaining)).into_response()
+    })
+}
+
+pub(crate) async fn generate(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<CsrfForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let (user, store) = match verified_user(&shared, &parts).await {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let (codes, hashes) = recovery::new_set(&user.user_id);
+    store.replace(&user.user_id, hashes).await?;
+    session::rotate(&session).await?;
+    tracing::warn!(event = "recovery_codes_generated", user_id = %user.user_id, count = codes.len(), "a new set of recovery codes replaced the old one");
+    let shown: Vec<String> = codes.iter().map(RecoveryCode::display).collect();
+    Ok(if reply.json {
+        Json(json!({"codes": shown})).into_response()
+    } else {
+        Html(pages::new_recovery_codes(&shared, &shown)).into_response()
+    })
+}
