@@ -218,6 +218,7 @@ fn record((id, email, _, authy_id): Row) -> UserRecord {
         id: id.to_string(),
         login: email,
         authy_id: authy_id.and_then(|a| u64::try_from(a).ok()),
+        credential_epoch: 0,
     }
 }
 

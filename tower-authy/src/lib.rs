@@ -12,6 +12,7 @@ mod limits;
 mod pages;
 mod random;
 mod recovery;
+mod remember;
 mod routes;
 mod secret;
 mod session;
@@ -45,6 +46,7 @@ pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 pub use recovery::{
     MemoryRecoveryCodeStore, RECOVERY_CODES_PER_SET, RecoveryCodeHash, RecoveryCodeStore,
 };
+pub use remember::{DeviceStore, MemoryDeviceStore, RememberDevice, RememberKey, RememberedDevice};
 pub use secret::{ApiKey, Password, Token, TokenError};
 #[cfg(feature = "axum-login")]
 pub use step_up::AxumLogin;

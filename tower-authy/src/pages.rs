@@ -50,6 +50,18 @@ fn page(shared: &Shared, title: &str, script: bool, content: &Markup) -> String 
     .into_string()
 }
 
+/// "Remember this device", unticked, when remembering is on.
+fn remember_box(shared: &Shared) -> Markup {
+    html! {
+        @if let Some(r) = &shared.remember {
+            label.check {
+                input type="checkbox" name="remember" value="1";
+                " Remember this device for " (r.settings.days) " days"
+            }
+        }
+    }
+}
+
 fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(csrf); }
 }
@@ -65,6 +77,7 @@ pub(crate) fn login(shared: &Shared, csrf: &str, return_to: &str, error: Option<
             input #login name="login" type="email" autocomplete="username" required;
             label for="password" { "Password" }
             input #password name="password" type="password" autocomplete="current-password" required;
+            (remember_box(shared))
             button type="submit" { "Log in" }
         }
     };
@@ -78,6 +91,7 @@ pub(crate) fn step_up(shared: &Shared, csrf: &str, return_to: &str) -> String {
         form method="post" action=(shared.path("/step-up")) {
             (csrf_field(csrf))
             input type="hidden" name="return_to" value=(return_to);
+            (remember_box(shared))
             button type="submit" { "Send the request" }
         }
     };
@@ -186,4 +200,35 @@ pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String]) -> String {
         p { a href=(shared.default_return_to) { "I have saved them" } }
     };
     page(shared, "Your new recovery codes", false, &content)
+}
+
+/// The devices that skip the second factor, each with a button to forget it.
+pub(crate) fn devices(shared: &Shared, csrf: &str, devices: &[crate::RememberedDevice]) -> String {
+    let forget = shared.path("/devices/forget");
+    let content = html! {
+        h1 { "Remembered devices" }
+        @if devices.is_empty() {
+            p data-testid="no-devices" { "No device skips the second step." }
+        } @else {
+            p { "On these browsers your password alone logs you in, until the date shown." }
+            ul.devices {
+                @for d in devices {
+                    li data-device=(d.id) {
+                        (d.label) " (until " (crate::routes::date(d.expires_at)) ")"
+                        form method="post" action=(forget) {
+                            (csrf_field(csrf))
+                            input type="hidden" name="device" value=(d.id);
+                            button.secondary type="submit" { "Forget" }
+                        }
+                    }
+                }
+            }
+            form method="post" action=(forget) {
+                (csrf_field(csrf))
+                button type="submit" { "Forget them all" }
+            }
+        }
+        p { a href=(shared.default_return_to) { "Back" } }
+    };
+    page(shared, "Remembered devices", false, &content)
 }

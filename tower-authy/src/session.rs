@@ -15,6 +15,19 @@ pub(crate) struct Pending {
     pub(crate) challenge_id: String,
     pub(crate) user_id: String,
     pub(crate) return_to: String,
+    /// The box "remember this device" was ticked: the device to remember once both factors
+    /// are proved.
+    #[serde(default)]
+    pub(crate) remember: Option<RememberRequest>,
+}
+
+/// A device to remember at the end of a login.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RememberRequest {
+    /// The user's credential epoch when the password was accepted.
+    pub(crate) epoch: u64,
+    /// What the browser called itself.
+    pub(crate) label: String,
 }
 
 fn unavailable(e: tower_sessions::session::Error) -> StoreError {

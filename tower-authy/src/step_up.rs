@@ -36,7 +36,7 @@ use std::sync::Arc;
 ///         };
 ///         let email: Option<String> = session.get("user").await.map_err(StoreError::unavailable)?;
 ///         // Here the application would read the user's Authy id from its database.
-///         Ok(email.map(|email| UserRecord { id: email.clone(), login: email, authy_id: Some(1234) }))
+///         Ok(email.map(|email| UserRecord { id: email.clone(), login: email, authy_id: Some(1234), credential_epoch: 0 }))
 ///     }
 /// }
 /// ```
@@ -129,6 +129,7 @@ mod axum_login_adapter {
     ///     id: u.id.to_string(),
     ///     login: u.email.clone(),
     ///     authy_id: u.authy_id,
+    ///     credential_epoch: 0,
     /// });
     /// let two_factor = TwoFactor::step_up(authy, first_factor, "/login")
     ///     .callback_url("https://app.example/authy/callback")

@@ -185,6 +185,7 @@ async fn step_up_on_an_axum_login_app() {
         id: u.id.to_string(),
         login: "ada@example.com".to_owned(),
         authy_id: Some(authy_id),
+        credential_epoch: 0,
     });
     let two_factor = TwoFactor::step_up(client, adapter, "/login")
         .callback_url(&callback)

@@ -102,6 +102,7 @@ impl App {
             id: format!("id-{email}"),
             login: email.to_owned(),
             authy_id: Some(authy_id),
+            credential_epoch: 0,
         };
         self.accounts
             .0
@@ -247,6 +248,7 @@ async fn the_step_up_page_refuses_without_a_login_a_csrf_token_or_a_second_facto
             id: "id-eve".into(),
             login: "eve@example.com".into(),
             authy_id: None,
+            credential_epoch: 0,
         },
     );
     app.app_login(&mut b, "eve@example.com").await;

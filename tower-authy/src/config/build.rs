@@ -85,6 +85,11 @@ impl TwoFactorBuilder {
         if !(1..=60).contains(&self.body_timeout.as_secs()) {
             return Err(ConfigError::BodyTimeout);
         }
+        if let Some(r) = &self.remember
+            && (!(1..=365).contains(&r.settings.days) || !(1..=100).contains(&r.settings.per_user))
+        {
+            return Err(ConfigError::RememberDevice);
+        }
         Ok(TwoFactor {
             shared: Arc::new(Shared {
                 client: self.client,
@@ -120,6 +125,7 @@ impl TwoFactorBuilder {
                     .unwrap_or_else(|| Arc::new(crate::LocalChangeFeed::new())),
                 watchers: crate::watchers::Watchers::new(),
                 recovery: self.recovery,
+                remember: self.remember,
             }),
         })
     }

@@ -73,4 +73,7 @@ pub enum ConfigError {
     /// The application's login URL for step-up mode must be a local path.
     #[error("the application's login URL must be a local path such as /login, not {0:?}")]
     StepUpLoginUrl(String),
+    /// [`RememberDevice`](crate::RememberDevice) out of range.
+    #[error("devices are remembered for 1 to 365 days, 1 to 100 per user")]
+    RememberDevice,
 }

@@ -1,5 +1,5 @@
-//! The builder's settings for where shared state lives: the challenge store, the change feed
-//! and the recovery codes. With several instances, all must be shared (for example Redis).
+//! The builder's settings for where shared state lives: the challenge store, the change feed,
+//! the recovery codes and the remembered devices. With several instances, all must be shared (for example Redis).
 
 use super::TwoFactorBuilder;
 use crate::{ChallengeStore, ChangeFeed};
@@ -50,6 +50,37 @@ impl TwoFactorBuilder {
     /// ```
     pub fn recovery_codes(mut self, store: impl crate::RecoveryCodeStore) -> Self {
         self.recovery = Some(Arc::new(store));
+        self
+    }
+
+    /// Turns on "remember this device": a login form box (off unless ticked) that, once both
+    /// factors are proved, gives the browser a signed HttpOnly cookie; for `settings.days` the
+    /// password alone then logs that user in from that browser. The cookie is signed with
+    /// `key` (the same on every instance), bound to the user and their
+    /// [`credential_epoch`](crate::UserRecord::credential_epoch), and counts only while
+    /// `store` lists the device: users see and forget theirs at `{prefix}/devices`, and only
+    /// the newest `settings.per_user` are kept. Default: off.
+    ///
+    /// ```
+    /// use tower_authy::{MemoryDeviceStore, RememberDevice, RememberKey};
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let key = RememberKey::from_bytes([42; 32]); // from your configuration, never from code
+    /// let builder = builder.remember_devices(RememberDevice::default(), key, MemoryDeviceStore::new());
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn remember_devices(
+        mut self,
+        settings: crate::RememberDevice,
+        key: crate::RememberKey,
+        store: impl crate::DeviceStore,
+    ) -> Self {
+        self.remember = Some(crate::remember::Remembering {
+            settings,
+            key,
+            store: Arc::new(store),
+        });
         self
     }
 }

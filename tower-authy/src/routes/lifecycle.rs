@@ -124,5 +124,43 @@ pub(crate) async fn complete(
     }
     session::complete(session, &pending.user_id).await?;
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
-    Ok(reply.redirect(&pending.return_to))
+    let mut response = reply.redirect(&pending.return_to);
+    if let (Some(r), Some(asked)) = (&shared.remember, &pending.remember) {
+        let cookie = remember_this_device(shared, r, &pending.user_id, asked).await?;
+        response
+            .headers_mut()
+            .append(http::header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Lists the device for the user (the oldest beyond the cap forgotten) and makes its cookie.
+async fn remember_this_device(
+    shared: &Shared,
+    r: &crate::remember::Remembering,
+    user_id: &str,
+    asked: &session::RememberRequest,
+) -> Result<http::HeaderValue, crate::StoreError> {
+    let now = shared.clock.now();
+    let max_age = i64::from(r.settings.days) * 86_400;
+    let device = crate::RememberedDevice {
+        id: crate::random::id(),
+        label: asked.label.clone(),
+        created_at: now,
+        expires_at: now + max_age,
+    };
+    let cookie = crate::remember::cookie(
+        r,
+        shared.secure_cookies,
+        user_id,
+        &device.id,
+        asked.epoch,
+        device.expires_at,
+        max_age,
+    );
+    r.store
+        .remember(user_id, device, r.settings.per_user)
+        .await?;
+    tracing::info!(event = "device_remembered", user_id = %user_id, days = r.settings.days, "device remembered");
+    Ok(cookie)
 }

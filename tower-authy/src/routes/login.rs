@@ -56,6 +56,8 @@ pub(crate) struct LoginForm {
     password: String,
     return_to: Option<String>,
     csrf_token: Option<String>,
+    /// The "remember this device" box: present when ticked.
+    remember: Option<String>,
 }
 
 pub(crate) async fn login(
@@ -121,20 +123,50 @@ pub(crate) async fn login(
         return Ok(refuse(&csrf));
     }
 
-    start_second_factor(&shared, &session, &reply, &user, authy_id, return_to, now).await
+    let start = Start {
+        user: &user,
+        authy_id,
+        return_to,
+        remember: form.remember.is_some(),
+        now,
+    };
+    start_second_factor(&shared, &session, &reply, &headers, start).await
 }
 
-/// The password (or the application's own login, in step-up mode) is accepted: sends the push
+/// Who passed the first factor, and what they asked for.
+pub(crate) struct Start<'a> {
+    pub(crate) user: &'a crate::UserRecord,
+    pub(crate) authy_id: u64,
+    pub(crate) return_to: String,
+    /// "Remember this device" was ticked.
+    pub(crate) remember: bool,
+    pub(crate) now: i64,
+}
+
+/// The password (or the application's own login, in step-up mode) is accepted: on a device
+/// the user asked to be remembered on, that is the whole login; otherwise sends the push
 /// (within the quotas), stores the challenge, and sends the browser to the waiting page.
 pub(crate) async fn start_second_factor(
     shared: &Shared,
     session: &Session,
     reply: &Reply<'_>,
-    user: &crate::UserRecord,
-    authy_id: u64,
-    return_to: String,
-    now: i64,
+    headers: &HeaderMap,
+    start: Start<'_>,
 ) -> Handled {
+    let Start {
+        user,
+        authy_id,
+        return_to,
+        remember,
+        now,
+    } = start;
+    if let Some(r) = &shared.remember
+        && crate::remember::recognised(r, shared.secure_cookies, headers, user, now).await?
+    {
+        session::complete(session, &user.id).await?;
+        tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
+        return Ok(reply.redirect(&return_to));
+    }
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
     // Per account and per phone: several accounts may share one phone (one Authy id).
@@ -204,6 +236,10 @@ pub(crate) async fn start_second_factor(
         challenge_id: id,
         user_id: user.id.clone(),
         return_to,
+        remember: (remember && shared.remember.is_some()).then(|| session::RememberRequest {
+            epoch: user.credential_epoch,
+            label: crate::remember::label(headers),
+        }),
     };
     session::begin(session, &pending).await?;
     tracing::info!(event = "challenge_created", user_id = %user.id, onetouch, "password accepted; second factor pending");

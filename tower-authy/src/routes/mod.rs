@@ -1,5 +1,5 @@
 //! The subroutes: login, the waiting page, status and events, codes by app, SMS and call,
-//! confirm, logout, recovery codes, and Authy's callback.
+//! confirm, logout, recovery codes, remembered devices, and Authy's callback.
 //!
 //! Invariants kept here:
 //! - the browser never names a challenge or an approval uuid; both come from the server-side
@@ -14,6 +14,7 @@
 
 pub(crate) mod callback;
 mod code;
+mod devices;
 mod events;
 pub(crate) mod lifecycle;
 mod login;
@@ -57,6 +58,13 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
     } else {
         start
     };
+    let start = if shared.remember.is_some() {
+        start
+            .route(&p("/devices"), get(devices::list))
+            .route(&p("/devices/forget"), post(devices::forget))
+    } else {
+        start
+    };
     let router = start
         .route(&p("/verify"), get(verify_page))
         .route(&p("/status"), get(status))
@@ -79,6 +87,13 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
     crate::hardening::harden(router, &shared)
+}
+
+/// `2026-12-28`: a day as the pages show it (UTC).
+pub(crate) fn date(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -9,7 +9,7 @@
 //! - a user without a second factor, or with a locked account, cannot start one.
 
 use super::Shared_;
-use super::login::{ReturnTo, return_to_or_default, start_second_factor};
+use super::login::{ReturnTo, Start, return_to_or_default, start_second_factor};
 use super::reply::{Handled, Reply};
 use crate::pages;
 use crate::session;
@@ -76,6 +76,8 @@ pub(crate) async fn step_up_page(
 pub(crate) struct StepUpForm {
     return_to: Option<String>,
     csrf_token: Option<String>,
+    /// The "remember this device" box: present when ticked.
+    remember: Option<String>,
 }
 
 pub(crate) async fn step_up(
@@ -110,7 +112,14 @@ pub(crate) async fn step_up(
             "Too many wrong codes. Your account is locked for a while; try again later.",
         ));
     }
-    start_second_factor(&shared, &session, &reply, &user, authy_id, return_to, now).await
+    let start = Start {
+        user: &user,
+        authy_id,
+        return_to,
+        remember: form.remember.is_some(),
+        now,
+    };
+    start_second_factor(&shared, &session, &reply, &headers, start).await
 }
 
 fn no_second_factor(reply: &Reply<'_>) -> Response {

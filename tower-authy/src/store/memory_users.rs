@@ -73,11 +73,24 @@ impl MemoryUserStore {
                     id: id.clone(),
                     login: login.to_owned(),
                     authy_id,
+                    credential_epoch: 0,
                 },
                 hash,
             ),
         );
         id
+    }
+
+    /// Bumps a user's [`credential_epoch`](UserRecord::credential_epoch), as an application
+    /// does on a password change or "log out everywhere": their remembered devices stop
+    /// counting. `false` when there is no such user.
+    pub fn bump_credential_epoch(&self, login: &str) -> bool {
+        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        users
+            .by_login
+            .get_mut(login)
+            .map(|(u, _)| u.credential_epoch += 1)
+            .is_some()
     }
 
     /// Deletes a user; `true` when there was one. Their verified sessions end at their next

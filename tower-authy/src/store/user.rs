@@ -14,6 +14,10 @@ pub struct UserRecord {
     /// The Authy id from registration; `None` means no second factor is set up, and such a user
     /// cannot log in through tower-authy.
     pub authy_id: Option<u64>,
+    /// A number the application bumps whenever earlier proofs of identity must stop counting:
+    /// a password change, a second-factor reset, "log out everywhere". A remembered device
+    /// is bound to it. `0` for applications that never bump it.
+    pub credential_epoch: u64,
 }
 
 /// The application's users: the first factor.

@@ -1,0 +1,400 @@
+//! "Remember this device": after a login that proved both factors with the box ticked, the
+//! browser gets a signed, HttpOnly cookie, and for N days the password alone logs that user in
+//! from that browser.
+//!
+//! The cookie holds a random device id, the user's credential epoch and an expiry, under an
+//! HMAC-SHA256 with the application's key that also covers the user id: it cannot be forged,
+//! moved to another user, or stretched. It counts only while the epoch is still the user's
+//! (the application bumps it on a password change, a second-factor reset, "log out
+//! everywhere") and while the device store still lists it: a user sees their devices and
+//! forgets them, and only the newest few per user are kept.
+
+use crate::store::StoreError;
+use async_trait::async_trait;
+use hmac::{Hmac, Mac};
+use http::{HeaderMap, HeaderValue, header};
+use serde::Serialize;
+use sha2::Sha256;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// How long a device is remembered, and how many per user. Used with
+/// [`TwoFactorBuilder::remember_devices`](crate::TwoFactorBuilder::remember_devices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RememberDevice {
+    /// Days a remembered device skips the second factor (1 to 365). Default 30.
+    pub days: u32,
+    /// Devices kept per user (1 to 100); remembering one more forgets the oldest. Default 5.
+    pub per_user: usize,
+}
+
+impl Default for RememberDevice {
+    fn default() -> Self {
+        RememberDevice {
+            days: 30,
+            per_user: 5,
+        }
+    }
+}
+
+/// The key that signs remembered-device cookies. Every instance needs the same one, from
+/// configuration; a new key forgets every device. Its `Debug` shows nothing.
+#[derive(Clone)]
+pub struct RememberKey([u8; 32]);
+
+impl RememberKey {
+    /// A key from configuration (32 random bytes).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        RememberKey(bytes)
+    }
+
+    /// A fresh random key: for one instance whose devices may be forgotten at each restart.
+    pub fn random() -> Self {
+        RememberKey(crate::random::bytes())
+    }
+}
+
+impl std::fmt::Debug for RememberKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RememberKey(..)")
+    }
+}
+
+/// A device a user asked to be remembered on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RememberedDevice {
+    /// Random id, also in the device's cookie.
+    pub id: String,
+    /// What the browser said it was (its `User-Agent`, shortened).
+    pub label: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; after this the device is no longer remembered.
+    pub expires_at: i64,
+}
+
+/// Where each user's remembered devices are listed. With several instances, a shared one.
+#[async_trait]
+pub trait DeviceStore: Send + Sync + 'static {
+    /// Adds a device, then keeps only the newest `keep` of the user's devices.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn remember(
+        &self,
+        user_id: &str,
+        device: RememberedDevice,
+        keep: usize,
+    ) -> Result<(), StoreError>;
+
+    /// The user's devices not yet expired at `now`, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError>;
+
+    /// Forgets one device (`Some(id)`) or all of them (`None`); returns how many went.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError>;
+}
+
+#[async_trait]
+impl<T: DeviceStore + ?Sized> DeviceStore for Arc<T> {
+    async fn remember(
+        &self,
+        user_id: &str,
+        device: RememberedDevice,
+        keep: usize,
+    ) -> Result<(), StoreError> {
+        (**self).remember(user_id, device, keep).await
+    }
+
+    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError> {
+        (**self).devices(user_id, now).await
+    }
+
+    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError> {
+        (**self).forget(user_id, device_id).await
+    }
+}
+
+/// Remembered devices in this process's memory. Cheap to clone; clones share the devices.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryDeviceStore {
+    users: Arc<Mutex<HashMap<String, Vec<RememberedDevice>>>>,
+}
+
+impl MemoryDeviceStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Vec<RememberedDevice>>) -> R) -> R {
+        f(&mut self.users.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[async_trait]
+impl DeviceStore for MemoryDeviceStore {
+    async fn remember(
+        &self,
+        user_id: &str,
+        device: RememberedDevice,
+        keep: usize,
+    ) -> Result<(), StoreError> {
+        self.with(|users| {
+            let list = users.entry(user_id.to_owned()).or_default();
+            list.insert(0, device);
+            list.truncate(keep);
+        });
+        Ok(())
+    }
+
+    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError> {
+        Ok(self.with(|users| {
+            users.get(user_id).map_or_else(Vec::new, |list| {
+                list.iter()
+                    .filter(|d| d.expires_at > now)
+                    .cloned()
+                    .collect()
+            })
+        }))
+    }
+
+    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError> {
+        Ok(self.with(|users| {
+            let Some(list) = users.get_mut(user_id) else {
+                return 0;
+            };
+            let before = list.len();
+            list.retain(|d| device_id.is_some_and(|id| d.id != id));
+            before - list.len()
+        }))
+    }
+}
+
+/// Remembering, as configured.
+pub(crate) struct Remembering {
+    pub(crate) settings: RememberDevice,
+    pub(crate) key: RememberKey,
+    pub(crate) store: Arc<dyn DeviceStore>,
+}
+
+/// The cookie's name: `__Host-` (HTTPS only, this host, path `/`) unless HTTP is allowed.
+pub(crate) fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-tower-authy-device"
+    } else {
+        "tower-authy-device"
+    }
+}
+
+fn mac(
+    key: &RememberKey,
+    user_id: &str,
+    device_id: &str,
+    epoch: u64,
+    expires: i64,
+) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes any key length");
+    mac.update(b"tower-authy remembered device v1\0");
+    for part in [user_id, device_id, &epoch.to_string(), &expires.to_string()] {
+        mac.update(part.as_bytes());
+        mac.update(b"\0");
+    }
+    mac
+}
+
+/// The `Set-Cookie` value that remembers `device_id` for `user_id` at `epoch` until `expires`.
+pub(crate) fn cookie(
+    r: &Remembering,
+    secure: bool,
+    user_id: &str,
+    device_id: &str,
+    epoch: u64,
+    expires: i64,
+    max_age: i64,
+) -> HeaderValue {
+    let tag = mac(&r.key, user_id, device_id, epoch, expires)
+        .finalize()
+        .into_bytes();
+    let tag = data_encoding::BASE64URL_NOPAD.encode(&tag);
+    let secure_attr = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{}={device_id}.{epoch}.{expires}.{tag}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure_attr}",
+        cookie_name(secure)
+    );
+    HeaderValue::from_str(&value).expect("ids, digits and base64 make a valid header")
+}
+
+/// The device id in the request's cookie, if the cookie is genuine, for this user, at their
+/// current epoch and not expired. The store is not asked (see [`recognised`]).
+fn device_in_cookie(
+    r: &Remembering,
+    secure: bool,
+    headers: &HeaderMap,
+    user: &crate::UserRecord,
+    now: i64,
+) -> Option<String> {
+    let name = cookie_name(secure);
+    let value = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))?;
+    let mut parts = value.split('.');
+    let (device_id, epoch, expires, tag) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let (epoch, expires): (u64, i64) = (epoch.parse().ok()?, expires.parse().ok()?);
+    let tag = data_encoding::BASE64URL_NOPAD.decode(tag.as_bytes()).ok()?;
+    // `verify_slice` compares in constant time.
+    mac(&r.key, &user.id, device_id, epoch, expires)
+        .verify_slice(&tag)
+        .ok()?;
+    (epoch == user.credential_epoch && now < expires).then(|| device_id.to_owned())
+}
+
+/// Whether this request comes from a device `user` asked to be remembered on, still listed.
+pub(crate) async fn recognised(
+    r: &Remembering,
+    secure: bool,
+    headers: &HeaderMap,
+    user: &crate::UserRecord,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let Some(device_id) = device_in_cookie(r, secure, headers, user, now) else {
+        return Ok(false);
+    };
+    let listed = r.store.devices(&user.id, now).await?;
+    Ok(listed.iter().any(|d| d.id == device_id))
+}
+
+/// What the browser calls itself, cut to 80 characters, for the device list.
+pub(crate) fn label(headers: &HeaderMap) -> String {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("Unknown browser");
+    agent.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remembering() -> Remembering {
+        Remembering {
+            settings: RememberDevice::default(),
+            key: RememberKey::from_bytes([7; 32]),
+            store: Arc::new(MemoryDeviceStore::new()),
+        }
+    }
+
+    fn user(id: &str, epoch: u64) -> crate::UserRecord {
+        crate::UserRecord {
+            id: id.into(),
+            login: "ada@example.com".into(),
+            authy_id: Some(1),
+            credential_epoch: epoch,
+        }
+    }
+
+    fn presented(set_cookie: &HeaderValue) -> HeaderMap {
+        let pair = set_cookie.to_str().unwrap().split(';').next().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {pair}")).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn a_cookie_counts_for_its_user_epoch_and_time_only() {
+        let r = remembering();
+        let set = cookie(&r, true, "u1", "dev1", 3, 1000, 60);
+        let s = set.to_str().unwrap();
+        assert!(
+            s.starts_with("__Host-tower-authy-device=dev1.3.1000."),
+            "{s}"
+        );
+        assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax") && s.contains("Secure"));
+        let h = presented(&set);
+        assert_eq!(
+            device_in_cookie(&r, true, &h, &user("u1", 3), 999).as_deref(),
+            Some("dev1")
+        );
+        for (secure, who, epoch, now, why) in [
+            (true, "u2", 3, 999, "another user"),
+            (true, "u1", 4, 999, "epoch bumped"),
+            (true, "u1", 3, 1000, "expired"),
+            (false, "u1", 3, 999, "other cookie name"),
+        ] {
+            let found = device_in_cookie(&r, secure, &h, &user(who, epoch), now);
+            assert_eq!(found, None, "{why}");
+        }
+        let other_key = Remembering {
+            key: RememberKey::from_bytes([8; 32]),
+            ..remembering()
+        };
+        assert_eq!(
+            device_in_cookie(&other_key, true, &h, &user("u1", 3), 999),
+            None
+        );
+    }
+
+    #[test]
+    fn a_tampered_cookie_counts_for_nothing() {
+        let r = remembering();
+        let set = cookie(&r, false, "u1", "dev1", 0, 1000, 60);
+        let pair = set.to_str().unwrap().split(';').next().unwrap().to_owned();
+        for forged in [
+            pair.replace(".1000.", ".9999."),
+            pair.replace("dev1.", "dev2."),
+            pair.replace("dev1.0.", "dev1.1."),
+            format!("{pair}x"),
+            format!("{pair}.extra"),
+            "tower-authy-device=dev1.0.1000.".to_owned(),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(header::COOKIE, HeaderValue::from_str(&forged).unwrap());
+            assert_eq!(
+                device_in_cookie(&r, false, &h, &user("u1", 0), 1),
+                None,
+                "{forged}"
+            );
+        }
+        assert_eq!(format!("{:?}", r.key), "RememberKey(..)");
+    }
+
+    #[tokio::test]
+    async fn the_store_keeps_the_newest_and_forgets_on_demand() {
+        let store = MemoryDeviceStore::new();
+        let device = |id: &str, at: i64| RememberedDevice {
+            id: id.into(),
+            label: "b".into(),
+            created_at: at,
+            expires_at: at + 100,
+        };
+        for (i, id) in ["a", "b", "c"].iter().enumerate() {
+            store.remember("u", device(id, i as i64), 2).await.unwrap();
+        }
+        let ids = |v: Vec<RememberedDevice>| v.into_iter().map(|d| d.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.devices("u", 0).await.unwrap()), ["c", "b"]);
+        assert_eq!(
+            ids(store.devices("u", 101).await.unwrap()),
+            ["c"],
+            "b expired"
+        );
+        assert_eq!(store.forget("u", Some("c")).await.unwrap(), 1);
+        assert_eq!(store.forget("u", None).await.unwrap(), 1);
+        assert!(store.devices("u", 0).await.unwrap().is_empty());
+    }
+}

@@ -1,0 +1,78 @@
+//! Remembered devices: `GET /devices` lists the verified user's, `POST /devices/forget`
+//! forgets one (`device`) or all of them. Mounted only when remembering is on.
+//!
+//! Invariants kept here:
+//! - only a user verified with both factors in this session (as the guard sees it) reaches
+//!   either, and sees and forgets only their own devices;
+//! - forgetting needs the session's CSRF token, rotates the session id, and is logged.
+
+use super::Shared_;
+use super::reply::{Handled, Reply};
+use crate::config::Shared;
+use crate::remember::Remembering;
+use crate::{VerifiedUser, pages, session};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::request::Parts;
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+/// The user as the guard sees them (or the way to the login), and the remembering settings.
+async fn verified_user<'a>(
+    shared: &'a Shared,
+    parts: &Parts,
+) -> Result<(VerifiedUser, &'a Remembering), Response> {
+    let user = crate::layer::check(shared, parts).await?;
+    let r = shared
+        .remember
+        .as_ref()
+        .expect("mounted only when remembering");
+    Ok((user, r))
+}
+
+pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Parts) -> Handled {
+    let (user, r) = match verified_user(&shared, &parts).await {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let devices = r.store.devices(&user.user_id, shared.clock.now()).await?;
+    let csrf = session::csrf_token(&session).await?;
+    Ok(if Reply::new(&shared, &parts.headers).json {
+        Json(json!({"devices": devices, "csrf_token": csrf})).into_response()
+    } else {
+        Html(pages::devices(&shared, &csrf, &devices)).into_response()
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ForgetForm {
+    csrf_token: Option<String>,
+    /// One device's id; none means every device.
+    device: Option<String>,
+}
+
+pub(crate) async fn forget(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<ForgetForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let (user, r) = match verified_user(&shared, &parts).await {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let device = form.device.as_deref().filter(|d| !d.is_empty());
+    let forgotten = r.store.forget(&user.user_id, device).await?;
+    session::rotate(&session).await?;
+    tracing::info!(event = "devices_forgotten", user_id = %user.user_id, forgotten, all = device.is_none(), "remembered devices forgotten");
+    Ok(if reply.json {
+        Json(json!({"forgotten": forgotten})).into_response()
+    } else {
+        reply.redirect(&shared.path("/devices"))
+    })
+}
