@@ -3,6 +3,7 @@
 //! With no configuration it runs fully offline: an embedded mock-authy plays Authy, and its
 //! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
 
+mod factors;
 mod handlers;
 pub mod pages;
 mod serve;
@@ -245,7 +246,14 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         )
         .default_return_to("/account")
         .stylesheet("/static/app.css")
-        .layout(pages::layout);
+        .layout(pages::layout)
+        // Recovery codes and remembered devices live beside the users, in the SQLite file.
+        .recovery_codes(users.clone())
+        .remember_devices(
+            tower_authy::RememberDevice::default(),
+            users.remember_key().await?,
+            users.clone(),
+        );
     if insecure_ok {
         builder = builder.with_insecure_http_for_local_demo();
     }

@@ -116,6 +116,11 @@ pub fn account(name: &str, csrf: &str) -> String {
             p.success {
                 "Welcome, " (name) ". You logged in with your password and a second factor."
             }
+            h2 { "Your second factor" }
+            ul {
+                li { a href="/authy/recovery-codes" { "Recovery codes" } ": for the day your phone is lost" }
+                li { a href="/authy/devices" { "Remembered devices" } ": browsers where your password is enough" }
+            }
             form method="post" action="/authy/logout" {
                 input type="hidden" name="csrf_token" value=(csrf);
                 button.secondary type="submit" { "Log out" }

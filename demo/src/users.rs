@@ -77,6 +77,7 @@ impl SqliteUsers {
              );",
         )
         .map_err(store_err)?;
+        crate::factors::migrate(&conn).map_err(store_err)?;
         let params = if cheap_hashing {
             Params::new(1024, 1, 1, None)
         } else {
@@ -100,7 +101,7 @@ impl SqliteUsers {
         crate::sessions::SqliteSessions::new(Arc::clone(&self.db)).map_err(store_err)
     }
 
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {

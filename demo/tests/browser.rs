@@ -1,6 +1,7 @@
 //! The demo in headless Chromium, as a person uses it: sign up, log in, approve on the virtual
 //! phone, account page; deny and the way back; SMS for a user without the app; wrong codes
-//! until the account locks. Screenshots go to `target/screenshots/`.
+//! until the account locks; a remembered device, recovery codes and a recovery-code login.
+//! Screenshots go to `target/screenshots/`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -41,12 +42,9 @@ async fn answer_on_phone(d: &Chromium, phone_url: &str, button: &str) {
     d.switch_to_window(app_tab).await.unwrap();
 }
 
-#[tokio::test]
-async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
-    let Some(d) = Chromium::start().await else {
-        return;
-    };
-    let demo = demo::start(Config {
+/// The demo on its embedded mock, with a throwaway database.
+async fn start_demo() -> demo::Demo {
+    demo::start(Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: ":memory:".into(),
         authy: AuthyMode::Embedded,
@@ -56,7 +54,15 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
         insecure_http_callback_on_loopback: false,
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo().await;
     let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
     let mock = demo.mock.as_ref().unwrap();
 
@@ -138,6 +144,72 @@ async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
     d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "bob@example.com", "a long enough password").await;
     d.wait_text("Wrong email or password.").await;
+
+    d.quit().await;
+    demo.stop();
+}
+
+/// A remembered browser skips the push; recovery codes are made on the account page and one
+/// logs in when the phone is "lost".
+#[tokio::test]
+async fn a_remembered_device_and_a_recovery_code_in_the_browser() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo().await;
+    let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
+    let mock = demo.mock.as_ref().unwrap();
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+
+    // Tick "remember this device", approve on the phone.
+    d.type_into("#login", "ada@example.com").await;
+    d.type_into("#password", "a long enough password").await;
+    d.click("input[name=remember]").await;
+    d.click("form button[type=submit]").await;
+    d.wait_text("Waiting for your approval").await;
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+
+    // Recovery codes, from the account page.
+    d.click("a[href='/authy/recovery-codes']").await;
+    d.wait_text("You have 0 left").await;
+    d.click("form[action='/authy/recovery-codes'] button").await;
+    d.wait_text("Your new recovery codes").await;
+    let code = d
+        .text("[data-testid=recovery-codes] li:first-child code")
+        .await;
+    assert_eq!(code.len(), 19, "{code}");
+    d.save_screenshot(&screenshots().join("recovery-codes.png"))
+        .await;
+
+    // Log out and in again: the password is enough on this browser, and no push goes out.
+    d.goto(&format!("{base}/account")).await.unwrap();
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+    let pushes = mock.approval_requests().len();
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    assert_eq!(
+        mock.approval_requests().len(),
+        pushes,
+        "no push for a remembered device"
+    );
+
+    // Forget the device: the next login needs the second factor, and the phone is "lost".
+    d.goto(&format!("{base}/authy/devices")).await.unwrap();
+    d.save_screenshot(&screenshots().join("devices.png")).await;
+    d.click("form[action='/authy/devices/forget'] button").await;
+    d.wait_text("No device skips the second step").await;
+    d.goto(&format!("{base}/account")).await.unwrap();
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Lost your phone?").await;
+    d.type_into("#token", &code).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
 
     d.quit().await;
     demo.stop();

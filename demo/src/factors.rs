@@ -1,0 +1,220 @@
+//! The demo's recovery codes and remembered devices, in the users' SQLite file beside the
+//! users (tower-authy's `RecoveryCodeStore` and `DeviceStore`), and the key that signs the
+//! remembered-device cookies, made once per database: every instance on the file shares it,
+//! and a restart keeps it.
+
+use crate::users::SqliteUsers;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use async_trait::async_trait;
+use rusqlite::{Connection, params};
+use tower_authy::{
+    DeviceStore, RecoveryCodeHash, RecoveryCodeStore, RememberKey, RememberedDevice, StoreError,
+};
+
+/// Creates the tables (idempotent).
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS recovery_codes (
+             user_id TEXT NOT NULL,
+             hash BLOB NOT NULL,
+             PRIMARY KEY (user_id, hash)
+         );
+         CREATE TABLE IF NOT EXISTS remembered_devices (
+             user_id TEXT NOT NULL,
+             id TEXT NOT NULL,
+             label TEXT NOT NULL,
+             created_at INTEGER NOT NULL,
+             expires_at INTEGER NOT NULL,
+             PRIMARY KEY (user_id, id)
+         );
+         CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);",
+    )
+}
+
+impl SqliteUsers {
+    /// The key for remembered-device cookies: made at random on first use, then kept.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn remember_key(&self) -> Result<RememberKey, StoreError> {
+        let mut fresh = [0u8; 32];
+        OsRng.fill_bytes(&mut fresh);
+        let stored: Vec<u8> = self
+            .blocking(move |c| {
+                c.execute(
+                    "INSERT OR IGNORE INTO secrets (name, value) VALUES ('remember_key', ?1)",
+                    params![fresh.as_slice()],
+                )?;
+                c.query_row(
+                    "SELECT value FROM secrets WHERE name = 'remember_key'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .await?;
+        let bytes: [u8; 32] = stored
+            .try_into()
+            .map_err(|_| StoreError::unavailable(std::io::Error::other("bad remember key")))?;
+        Ok(RememberKey::from_bytes(bytes))
+    }
+}
+
+#[async_trait]
+impl RecoveryCodeStore for SqliteUsers {
+    async fn replace(
+        &self,
+        user_id: &str,
+        hashes: Vec<RecoveryCodeHash>,
+    ) -> Result<(), StoreError> {
+        let user_id = user_id.to_owned();
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            tx.execute(
+                "DELETE FROM recovery_codes WHERE user_id = ?1",
+                params![user_id],
+            )?;
+            for h in &hashes {
+                tx.execute(
+                    "INSERT OR IGNORE INTO recovery_codes (user_id, hash) VALUES (?1, ?2)",
+                    params![user_id, h.as_bytes().as_slice()],
+                )?;
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn redeem(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<bool, StoreError> {
+        let (user_id, hash) = (user_id.to_owned(), *hash.as_bytes());
+        // One DELETE: of two instances given the same code, one removes the row.
+        self.blocking(move |c| {
+            c.execute(
+                "DELETE FROM recovery_codes WHERE user_id = ?1 AND hash = ?2",
+                params![user_id, hash.as_slice()],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+    }
+
+    async fn remaining(&self, user_id: &str) -> Result<usize, StoreError> {
+        let user_id = user_id.to_owned();
+        self.blocking(move |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1",
+                params![user_id],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .await
+        .map(|n| usize::try_from(n).unwrap_or(0))
+    }
+}
+
+#[async_trait]
+impl DeviceStore for SqliteUsers {
+    async fn remember(
+        &self,
+        user_id: &str,
+        device: RememberedDevice,
+        keep: usize,
+    ) -> Result<(), StoreError> {
+        let user_id = user_id.to_owned();
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            tx.execute(
+                "INSERT OR REPLACE INTO remembered_devices (user_id, id, label, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![user_id, device.id, device.label, device.created_at, device.expires_at],
+            )?;
+            tx.execute(
+                "DELETE FROM remembered_devices WHERE user_id = ?1 AND id NOT IN (
+                     SELECT id FROM remembered_devices WHERE user_id = ?1
+                     ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+                params![user_id, keep],
+            )?;
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError> {
+        let user_id = user_id.to_owned();
+        self.blocking(move |c| {
+            let mut q = c.prepare(
+                "SELECT id, label, created_at, expires_at FROM remembered_devices
+                 WHERE user_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC, rowid DESC",
+            )?;
+            let rows = q.query_map(params![user_id, now], |r| {
+                Ok(RememberedDevice {
+                    id: r.get(0)?,
+                    label: r.get(1)?,
+                    created_at: r.get(2)?,
+                    expires_at: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError> {
+        let (user_id, device_id) = (user_id.to_owned(), device_id.map(str::to_owned));
+        self.blocking(move |c| match device_id {
+            Some(id) => c.execute(
+                "DELETE FROM remembered_devices WHERE user_id = ?1 AND id = ?2",
+                params![user_id, id],
+            ),
+            None => c.execute(
+                "DELETE FROM remembered_devices WHERE user_id = ?1",
+                params![user_id],
+            ),
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn codes_and_devices_live_in_the_database() {
+        let users = SqliteUsers::open(std::path::Path::new(":memory:"), true).unwrap();
+        let h = |b| RecoveryCodeHash::from_bytes([b; 32]);
+        users.replace("1", vec![h(1), h(2)]).await.unwrap();
+        assert!(users.redeem("1", &h(1)).await.unwrap());
+        assert!(!users.redeem("1", &h(1)).await.unwrap());
+        assert!(
+            !users.redeem("2", &h(2)).await.unwrap(),
+            "another user's code"
+        );
+        assert_eq!(users.remaining("1").await.unwrap(), 1);
+        users.replace("1", vec![h(3)]).await.unwrap();
+        assert!(!users.redeem("1", &h(2)).await.unwrap(), "replaced");
+
+        let device = |id: &str, at: i64| RememberedDevice {
+            id: id.into(),
+            label: "Firefox".into(),
+            created_at: at,
+            expires_at: at + 100,
+        };
+        for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
+            users.remember("1", device(id, i as i64), 2).await.unwrap();
+        }
+        let ids: Vec<String> = users
+            .devices("1", 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, ["c", "b"]);
+        assert_eq!(users.forget("1", Some("c")).await.unwrap(), 1);
+        assert_eq!(users.forget("1", None).await.unwrap(), 1);
+
+        let key = format!("{:?}", users.remember_key().await.unwrap());
+        assert_eq!(key, "RememberKey(..)");
+    }
+}
