@@ -191,6 +191,9 @@ async fn redis_stopped_mid_login_fails_closed_and_its_restart_recovers() {
     };
     let mut events = fresh.open_events().await;
     read_events_until(&mut events, r#""status":"pending""#).await;
+    // The store's pool is back; the feed's subscriber reconnects on its own schedule. Once
+    // both instances listen again, an approval must reach the other one's stream.
+    both_instances_listen(&redis).await;
     let uuid = c.mock.approval_requests().last().unwrap().uuid.clone();
     assert!(c.mock.approve(&uuid).await.unwrap().unwrap().delivered);
     read_events_until(&mut events, r#""status":"approved""#).await;
@@ -200,6 +203,33 @@ async fn redis_stopped_mid_login_fails_closed_and_its_restart_recovers() {
         Some("/account")
     );
     assert_eq!(fresh.get("/account").await.status, 200);
+}
+
+/// Waits (at most [`test_support::WAIT`]) until two clients subscribe to the change feed.
+async fn both_instances_listen(redis: &RedisServer) {
+    let probe = RedisChallengeStore::connect(&redis.url, 1).await.unwrap();
+    let numsub = CustomCommand::new_static("PUBSUB", ClusterHash::FirstKey, false);
+    let deadline = tokio::time::Instant::now() + test_support::WAIT;
+    loop {
+        let answer: Value = probe
+            .pool()
+            .custom(numsub.clone(), vec!["NUMSUB", "tower-authy:changes"])
+            .await
+            .unwrap();
+        let listening = answer
+            .into_array()
+            .get(1)
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        if listening >= 2 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the feed never resubscribed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
