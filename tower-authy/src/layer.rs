@@ -212,6 +212,11 @@ fn to_login(reply: &Reply<'_>, login: &str, parts: &Parts) -> Response {
         .get::<axum::extract::OriginalUri>()
         .map_or(&parts.uri, |original| &original.0);
     let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    redirect_with_return_to(login, target)
+}
+
+/// 303 to `login`, with the way back to `target` in `return_to`.
+pub(crate) fn redirect_with_return_to(login: &str, target: &str) -> Response {
     let encoded: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
     let location = format!("{login}?return_to={encoded}");
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()

@@ -41,11 +41,10 @@ async fn first_factor_user(
             "Not logged in",
             "Log in to the application first.",
         )),
-        None => {
-            let encoded: String = form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
-            let login = format!("{}?return_to={encoded}", step_up.login_url);
-            Err((StatusCode::SEE_OTHER, [(http::header::LOCATION, login)]).into_response())
-        }
+        None => Err(crate::layer::redirect_with_return_to(
+            &step_up.login_url,
+            return_to,
+        )),
     })
 }
 
