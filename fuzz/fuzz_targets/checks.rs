@@ -68,17 +68,51 @@ pub fn mock_request(data: &[u8]) {
         body.as_bytes(),
     );
     let _ = mock_authy::fuzzing::parse_params(query, "application/json", body.as_bytes());
+    // The first line as "country_code number": whatever is kept is a possible E.164 number.
+    let (cc, number) = query.split_once(' ').unwrap_or(("1", query));
+    if let Some(national) = mock_authy::fuzzing::phone_number(cc, number) {
+        assert!(national.bytes().all(|b| b.is_ascii_digit()), "{national:?}");
+        assert!((4..=15).contains(&national.len()), "{national:?}");
+    }
+}
+
+/// Recovery codes and remembered-device cookies, as a login reads them: a code accepted is 16
+/// characters of Crockford's base32 and reads back the same; a cookie is accepted only if it is
+/// exactly the one the key signed for that device and expiry.
+pub fn second_factor_inputs(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Some(shown) = tower_authy::fuzzing::recovery_code(&text) {
+        assert_eq!(shown.len(), 19, "{shown:?}");
+        assert!(
+            shown
+                .bytes()
+                .all(|b| b == b'-' || b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b)),
+            "{shown:?}"
+        );
+        assert_eq!(
+            tower_authy::fuzzing::recovery_code(&shown).as_deref(),
+            Some(shown.as_str())
+        );
+    }
+    if let Some(device) = tower_authy::fuzzing::remembered_device(&text) {
+        let genuine = text.split(';').map(str::trim).any(|pair| {
+            let expires = pair.split('.').nth(2).and_then(|e| e.parse::<i64>().ok());
+            expires.is_some_and(|e| pair == tower_authy::fuzzing::remember_cookie(&device, e))
+        });
+        assert!(genuine, "a forged cookie was accepted: {text:?}");
+    }
 }
 
 /// A target's check.
 pub type Check = fn(&[u8]);
 
 /// Every target by name, for the replay test.
-pub const TARGETS: [(&str, Check); 6] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("callback_verify", callback_verify),
     ("callback_parse", callback_parse),
     ("token_parse", token_parse),
     ("return_to", return_to),
     ("authy_response", authy_response),
     ("mock_request", mock_request),
+    ("second_factor_inputs", second_factor_inputs),
 ];

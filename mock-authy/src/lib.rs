@@ -86,6 +86,14 @@ pub mod fuzzing {
         crate::params::parse(Some(query), Some(content_type), body).is_ok()
     }
 
+    /// Reads a phone number as `users/new` and the phone endpoints do; `Some` is the national
+    /// number kept.
+    pub fn phone_number(country_code: &str, number: &str) -> Option<String> {
+        crate::numbering::PhoneNumber::parse(country_code, number)
+            .ok()
+            .map(|p| p.national)
+    }
+
     /// Splits and percent-decodes a request path the way the router does.
     pub fn route_path(path: &str) -> bool {
         crate::api::fuzz_route(path)

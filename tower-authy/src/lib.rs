@@ -71,6 +71,46 @@ pub mod fuzzing {
     pub use crate::routes::callback::parse_for_fuzzing as parse_callback;
     pub use crate::session::safe_return_to;
 
+    /// Reads a recovery code as the code form does; `Some` is how it would be shown.
+    pub fn recovery_code(input: &str) -> Option<String> {
+        crate::recovery::RecoveryCode::parse(input).map(|c| c.display())
+    }
+
+    fn remembering() -> crate::remember::Remembering {
+        crate::remember::Remembering {
+            settings: crate::RememberDevice::default(),
+            key: crate::RememberKey::from_bytes([7; 32]),
+            store: std::sync::Arc::new(crate::MemoryDeviceStore::new()),
+        }
+    }
+
+    fn fuzz_user() -> crate::UserRecord {
+        crate::UserRecord {
+            id: "u1".into(),
+            login: "u1".into(),
+            authy_id: Some(1),
+            credential_epoch: 3,
+        }
+    }
+
+    /// The remembered-device cookie this fuzzing key makes for user `u1` at epoch 3.
+    pub fn remember_cookie(device_id: &str, expires: i64) -> String {
+        let set = crate::remember::cookie(&remembering(), false, "u1", device_id, 3, expires, 60);
+        let pair = set.to_str().unwrap_or_default().split(';').next();
+        pair.unwrap_or_default().to_owned()
+    }
+
+    /// The device a `Cookie` header names, if its cookie is genuine for user `u1` at epoch 3
+    /// and not expired at Unix second 0.
+    pub fn remembered_device(cookie_header: &str) -> Option<String> {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            http::HeaderValue::from_str(cookie_header).ok()?,
+        );
+        crate::remember::device_in_cookie(&remembering(), false, &headers, &fuzz_user(), 0)
+    }
+
     /// Canonicalises and verifies a JSON callback body under a fixed key.
     pub fn verify_json_callback(body: &[u8], signature: &str) -> bool {
         serde_json::from_slice(body).is_ok_and(|v| {

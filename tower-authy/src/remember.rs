@@ -232,7 +232,7 @@ pub(crate) fn cookie(
 
 /// The device id in the request's cookie, if the cookie is genuine, for this user, at their
 /// current epoch and not expired. The store is not asked (see [`recognised`]).
-fn device_in_cookie(
+pub(crate) fn device_in_cookie(
     r: &Remembering,
     secure: bool,
     headers: &HeaderMap,
@@ -252,7 +252,12 @@ fn device_in_cookie(
     if parts.next().is_some() {
         return None;
     }
+    // Canonical numbers only: `01000` or `+1000` would be another spelling of a signed value.
+    let (epoch_raw, expires_raw) = (epoch, expires);
     let (epoch, expires): (u64, i64) = (epoch.parse().ok()?, expires.parse().ok()?);
+    if epoch.to_string() != epoch_raw || expires.to_string() != expires_raw {
+        return None;
+    }
     let tag = data_encoding::BASE64URL_NOPAD.decode(tag.as_bytes()).ok()?;
     // `verify_slice` compares in constant time.
     mac(&r.key, &user.id, device_id, epoch, expires)
@@ -359,6 +364,9 @@ mod tests {
             pair.replace(".1000.", ".9999."),
             pair.replace("dev1.", "dev2."),
             pair.replace("dev1.0.", "dev1.1."),
+            pair.replace(".1000.", ".01000."),
+            pair.replace(".1000.", ".+1000."),
+            pair.replace("dev1.0.", "dev1.00."),
             format!("{pair}x"),
             format!("{pair}.extra"),
             "tower-authy-device=dev1.0.1000.".to_owned(),
