@@ -15,7 +15,12 @@
 //!    counts the limit of failures within the lockout, even the right password is refused with
 //!    the wrong-password answer and sends no push;
 //! 9. per phone (Authy id), at most the hourly limit of SMS and at most the 10-minute limit of
-//!    pushes are ever sent, in any window.
+//!    pushes are ever sent, in any window;
+//! 10. a recovery code logs in only if it is one of the user's current set, unused; each logs
+//!     in once, and a new set (made only by a verified session) voids the old one;
+//! 11. the password alone logs in only on a browser holding a remembered-device cookie of that
+//!     user, made at the user's current credential epoch and not expired; bumping the epoch
+//!     ends every remembered device, and no push is sent for such a login.
 //!
 //! `LIFECYCLE_CASES` sets the number of cases (default 1,000):
 //! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test lifecycle_model` for a long run.
@@ -41,6 +46,8 @@ const PW_PER_ADDRESS: u32 = 5;
 const PW_LOCKOUT: i64 = 300;
 const PUSHES_PER_10_MIN: usize = 5;
 const SMS_PER_HOUR: usize = 10;
+const REMEMBER_DAYS: i64 = 30;
+const DEVICE_COOKIE: &str = "tower-authy-device=";
 
 /// The model of one throttled key: attempts counted and the newest one's time.
 #[derive(Debug, Default, Clone, Copy)]
@@ -74,6 +81,17 @@ enum Op {
         s: usize,
         user: usize,
         right_password: bool,
+        remember: bool,
+    },
+    MakeCodes {
+        s: usize,
+    },
+    RecoveryCode {
+        s: usize,
+        pick: usize,
+    },
+    BumpEpoch {
+        user: usize,
     },
     Approve {
         s: usize,
@@ -118,7 +136,10 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let s = 0..SESSIONS;
     prop_oneof![
-        4 => (s.clone(), 0..2usize, prop::bool::weighted(0.6)).prop_map(|(s, user, right_password)| Op::Login { s, user, right_password }),
+        4 => (s.clone(), 0..2usize, prop::bool::weighted(0.7), prop::bool::weighted(0.6)).prop_map(|(s, user, right_password, remember)| Op::Login { s, user, right_password, remember }),
+        3 => s.clone().prop_map(|s| Op::MakeCodes { s }),
+        3 => (s.clone(), 0..64usize).prop_map(|(s, pick)| Op::RecoveryCode { s, pick }),
+        1 => (0..2usize).prop_map(|user| Op::BumpEpoch { user }),
         2 => s.clone().prop_map(|s| Op::Approve { s }),
         1 => s.clone().prop_map(|s| Op::Deny { s }),
         1 => s.clone().prop_map(|s| Op::Forged { s }),
@@ -145,6 +166,17 @@ struct Challenge {
     /// A final state the app reported for it.
     final_seen: Option<String>,
     codes_reaching_authy: usize,
+    /// "Remember this device" was ticked, at this credential epoch.
+    remember: Option<u64>,
+}
+
+/// A remembered-device cookie a session's browser holds, as the model knows it.
+#[derive(Debug, Clone)]
+struct Device {
+    cookie: String,
+    user: usize,
+    epoch: u64,
+    expires: i64,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -167,6 +199,13 @@ struct World {
     /// The password throttle per user's login name, and for the one client address.
     pw_accounts: [Throttle; 2],
     pw_address: Throttle,
+    /// Each user's current recovery codes, every code ever made for them, and those used.
+    codes: [Vec<String>; 2],
+    issued: [Vec<String>; 2],
+    used: std::collections::HashSet<String>,
+    /// Each user's credential epoch, and the device cookie each session's browser keeps.
+    epochs: [u64; 2],
+    devices: Vec<Option<Device>>,
 }
 
 impl World {
@@ -201,6 +240,16 @@ impl World {
                         per_address: PW_PER_ADDRESS,
                         lockout: Duration::from_secs(PW_LOCKOUT as u64),
                     })
+                    .recovery_codes(tower_authy::MemoryRecoveryCodeStore::new())
+                    // Enough per user that the model never sees one dropped for the cap.
+                    .remember_devices(
+                        tower_authy::RememberDevice {
+                            days: REMEMBER_DAYS as u32,
+                            per_user: 100,
+                        },
+                        tower_authy::RememberKey::random(),
+                        tower_authy::MemoryDeviceStore::new(),
+                    )
             }),
         )
         .await;
@@ -223,7 +272,31 @@ impl World {
             failures: [(0, 0); 2],
             pw_accounts: [Throttle::default(); 2],
             pw_address: Throttle::default(),
+            codes: [Vec::new(), Vec::new()],
+            issued: [Vec::new(), Vec::new()],
+            used: std::collections::HashSet::new(),
+            epochs: [0; 2],
+            devices: vec![None; SESSIONS],
         }
+    }
+
+    /// A session's login completed with both factors: invariant 11's bookkeeping. With the box
+    /// ticked, the browser now holds a new device cookie.
+    fn completed(&mut self, s: usize, c: &Challenge, now: i64) {
+        self.sessions[s].verified = Some(c.user);
+        let Some(epoch) = c.remember else { return };
+        let cookies = self.browsers[s].cookie().unwrap_or_default();
+        let cookie = cookies
+            .split("; ")
+            .find(|p| p.starts_with(DEVICE_COOKIE))
+            .expect("a remembered login sets the device cookie")
+            .to_owned();
+        self.devices[s] = Some(Device {
+            cookie,
+            user: c.user,
+            epoch,
+            expires: now + REMEMBER_DAYS * 86_400,
+        });
     }
 
     fn verify_calls(&self) -> usize {
@@ -285,9 +358,14 @@ impl World {
                 s,
                 user,
                 right_password,
+                remember,
             } => {
                 let pushes = self.mock.approval_requests().len();
                 self.browsers[s] = self.app.browser();
+                // The browser keeps its remembered-device cookie across logins.
+                if let Some(d) = &self.devices[s] {
+                    self.browsers[s].set_cookie(&d.cookie);
+                }
                 let pw = if right_password {
                     PASSWORD
                 } else {
@@ -299,7 +377,11 @@ impl World {
                     self.pw_accounts[user].refund();
                     self.pw_address.refund();
                 }
-                let page = self.browsers[s].login(self.emails[user], pw).await;
+                let mut fields = vec![("login", self.emails[user]), ("password", pw)];
+                if remember {
+                    fields.push(("remember", "1"));
+                }
+                let page = self.browsers[s].post("/authy/login", &fields).await;
                 assert!(page.status < 500, "login answered {}", page.status);
                 if throttled {
                     assert_eq!(page.status, 401, "a throttled login was let through");
@@ -311,7 +393,25 @@ impl World {
                     );
                 }
                 self.sessions[s] = Session::default();
-                if page.status == 303 {
+                if page.location.as_deref() == Some("/account") {
+                    // Invariant 11: the password alone, on a remembered device.
+                    assert!(right_password, "a wrong password was accepted");
+                    let d = self.devices[s]
+                        .as_ref()
+                        .expect("no device cookie, yet no second factor");
+                    assert_eq!(d.user, user, "another user's remembered device let them in");
+                    assert_eq!(
+                        d.epoch, self.epochs[user],
+                        "a device from an old epoch let them in"
+                    );
+                    assert!(now < d.expires, "an expired device let them in");
+                    assert_eq!(
+                        self.mock.approval_requests().len(),
+                        pushes,
+                        "a push for a remembered device"
+                    );
+                    self.sessions[s].verified = Some(user);
+                } else if page.status == 303 {
                     assert!(right_password, "a wrong password was accepted");
                     let uuid = self
                         .mock
@@ -321,6 +421,7 @@ impl World {
                     self.sessions[s].challenge = Some(Challenge {
                         user,
                         uuid,
+                        remember: remember.then_some(self.epochs[user]),
                         ..Challenge::default()
                     });
                 }
@@ -422,7 +523,8 @@ impl World {
                 if page.status == 303 {
                     let c = self.sessions[s].challenge.take().unwrap();
                     assert!(c.legit_approval, "confirmed without a valid approval");
-                    self.sessions[s].verified = Some(c.user);
+                    let now = self.clock_now();
+                    self.completed(s, &c, now);
                 }
             }
             Op::Token { s, correct } => {
@@ -450,7 +552,7 @@ impl World {
                 if page.status == 303 {
                     assert!(correct, "a wrong code logged in");
                     let c = self.sessions[s].challenge.take().unwrap();
-                    self.sessions[s].verified = Some(c.user);
+                    self.completed(s, &c, now);
                     self.failures[c.user] = (0, now);
                 } else if reached == 1 {
                     let f = &mut self.failures[user];
@@ -464,6 +566,57 @@ impl World {
                         f.0
                     );
                 }
+            }
+            Op::MakeCodes { s } => {
+                let page = self.browsers[s].post("/authy/recovery-codes", &[]).await;
+                assert!(page.status < 500, "recovery codes answered {}", page.status);
+                match self.sessions[s].verified {
+                    Some(user) if page.status == 200 => {
+                        let codes: Vec<String> = page
+                            .body
+                            .split("<code>")
+                            .skip(1)
+                            .filter_map(|p| p.split("</code>").next())
+                            .map(str::to_owned)
+                            .collect();
+                        assert_eq!(codes.len(), 10);
+                        self.issued[user].extend(codes.iter().cloned());
+                        self.codes[user] = codes;
+                    }
+                    Some(_) => panic!("a verified session could not make codes: {}", page.status),
+                    None => assert_ne!(page.status, 200, "an unverified session made codes"),
+                }
+            }
+            Op::RecoveryCode { s, pick } => {
+                let Some(user) = self.sessions[s].challenge.as_ref().map(|c| c.user) else {
+                    return;
+                };
+                // Any code ever made for either user, or one never made.
+                let mut candidates: Vec<String> = self.issued.iter().flatten().cloned().collect();
+                candidates.push("AAAA-AAAA-AAAA-AAAA".to_owned());
+                let code = candidates[pick % candidates.len()].clone();
+                let before = self.verify_calls();
+                let page = self.browsers[s]
+                    .post("/authy/token", &[("token", &code)])
+                    .await;
+                assert!(page.status < 500, "recovery code answered {}", page.status);
+                assert_eq!(self.verify_calls(), before, "a recovery code went to Authy");
+                if page.status == 303 {
+                    // Invariant 10.
+                    assert!(
+                        self.codes[user].contains(&code),
+                        "a code not in the user's set logged in"
+                    );
+                    assert!(self.used.insert(code), "a recovery code logged in twice");
+                    let c = self.sessions[s].challenge.take().unwrap();
+                    let now = self.clock_now();
+                    self.completed(s, &c, now);
+                    self.failures[c.user] = (0, now);
+                }
+            }
+            Op::BumpEpoch { user } => {
+                assert!(self.app.users.bump_credential_epoch(self.emails[user]));
+                self.epochs[user] += 1;
             }
             Op::Sms { s } => {
                 let page = self.browsers[s].post("/authy/sms", &[]).await;
@@ -561,7 +714,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..45)) {
+    fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60)) {
         runtime().block_on(async {
             let mut w = World::new().await;
             for op in &ops {
