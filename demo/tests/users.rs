@@ -71,3 +71,14 @@ async fn the_database_persists_and_is_migrated_once() {
     assert!(reopened.email_taken("ada@example.com").await.unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Recovery codes and remembered devices in the same SQLite file pass tower-authy's suites; the
+/// remembered-device key they sign with never shows in `Debug`.
+#[tokio::test]
+async fn second_factor_stores_conform() {
+    let users = SqliteUsers::open(std::path::Path::new(":memory:"), true).unwrap();
+    conformance::recovery_code_store(&users).await;
+    conformance::device_store(&users).await;
+    let key = users.remember_key().await.unwrap();
+    assert_eq!(format!("{key:?}"), "RememberKey(..)");
+}

@@ -381,28 +381,4 @@ mod tests {
         }
         assert_eq!(format!("{:?}", r.key), "RememberKey(..)");
     }
-
-    #[tokio::test]
-    async fn the_store_keeps_the_newest_and_forgets_on_demand() {
-        let store = MemoryDeviceStore::new();
-        let device = |id: &str, at: i64| RememberedDevice {
-            id: id.into(),
-            label: "b".into(),
-            created_at: at,
-            expires_at: at + 100,
-        };
-        for (i, id) in ["a", "b", "c"].iter().enumerate() {
-            store.remember("u", device(id, i as i64), 2).await.unwrap();
-        }
-        let ids = |v: Vec<RememberedDevice>| v.into_iter().map(|d| d.id).collect::<Vec<_>>();
-        assert_eq!(ids(store.devices("u", 0).await.unwrap()), ["c", "b"]);
-        assert_eq!(
-            ids(store.devices("u", 101).await.unwrap()),
-            ["c"],
-            "b expired"
-        );
-        assert_eq!(store.forget("u", Some("c")).await.unwrap(), 1);
-        assert_eq!(store.forget("u", None).await.unwrap(), 1);
-        assert!(store.devices("u", 0).await.unwrap().is_empty());
-    }
 }

@@ -34,3 +34,9 @@ async fn clones_of_a_memory_challenge_store_share_one_state() {
     let clients: Vec<_> = (0..3).map(|_| Arc::new((*store).clone())).collect();
     conformance::shared_challenge_store(&clients).await;
 }
+
+#[tokio::test]
+async fn memory_recovery_code_and_device_stores_conform() {
+    conformance::recovery_code_store(&tower_authy::MemoryRecoveryCodeStore::new()).await;
+    conformance::device_store(&tower_authy::MemoryDeviceStore::new()).await;
+}

@@ -1,5 +1,7 @@
-//! Conformance suites that any [`UserStore`] or [`ChallengeStore`] implementation can run in
-//! its own tests. Each check panics with a message naming the broken rule.
+//! Conformance suites that any [`UserStore`], [`ChallengeStore`],
+//! [`RecoveryCodeStore`](crate::RecoveryCodeStore) or [`DeviceStore`](crate::DeviceStore)
+//! implementation can run in its own tests. Each check panics with a message naming the broken
+//! rule.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -10,10 +12,14 @@
 //!     id, login: "ada@example.com".into(), password: "pw-1".into(), authy_id: Some(42),
 //! }).await;
 //! conformance::challenge_store(std::sync::Arc::new(MemoryChallengeStore::new())).await;
+//! conformance::recovery_code_store(&tower_authy::MemoryRecoveryCodeStore::new()).await;
+//! conformance::device_store(&tower_authy::MemoryDeviceStore::new()).await;
 //! # }
 //! ```
 
+mod second_factor;
 mod shared;
+pub use second_factor::{device_store, recovery_code_store};
 pub use shared::shared_challenge_store;
 
 use crate::Password;
