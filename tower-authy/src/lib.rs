@@ -4,6 +4,7 @@
 
 mod client;
 mod config;
+mod enrol;
 mod feed;
 mod hardening;
 mod layer;
@@ -33,6 +34,7 @@ pub use client::{
     UserStatus,
 };
 pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
+pub use enrol::AuthyIdStore;
 #[cfg(feature = "redis")]
 pub use feed::RedisChangeFeed;
 pub use feed::{ChangeFeed, LocalChangeFeed};

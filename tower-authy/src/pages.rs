@@ -232,3 +232,78 @@ pub(crate) fn devices(shared: &Shared, csrf: &str, devices: &[crate::RememberedD
     };
     page(shared, "Remembered devices", false, &content)
 }
+
+/// Enrolment, first step: the phone to register with Authy.
+pub(crate) fn enrol_phone(shared: &Shared, csrf: &str, error: Option<&str>) -> String {
+    let content = html! {
+        h1 { "Turn on the second step" }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        p { "Your account has no second step yet. Add your phone: logging in will then need it too." }
+        form method="post" action=(shared.path("/enrol")) {
+            (csrf_field(csrf))
+            label for="email" { "Email" }
+            input #email name="email" type="email" autocomplete="email" required;
+            label for="country_code" { "Country code" }
+            input #country_code name="country_code" inputmode="numeric" autocomplete="tel-country-code"
+                pattern="[+]?[0-9]{1,3}" maxlength="4" required;
+            label for="phone" { "Phone number" }
+            input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required;
+            button type="submit" { "Continue" }
+        }
+    };
+    page(shared, "Turn on the second step", false, &content)
+}
+
+/// Enrolment, second step: prove the phone with a token (and optionally scan the QR code).
+pub(crate) fn enrol_token(
+    shared: &Shared,
+    csrf: &str,
+    qr_svg: Option<&str>,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> String {
+    let content = html! {
+        h1 { "Prove it is your phone" }
+        @if let Some(n) = notice { p.notice role="status" { (n) } }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        p { "Enter a code from the Authy app, or ask for one by SMS. The second step is turned on only once a code checks out." }
+        @if let Some(svg) = qr_svg {
+            p { "Or scan this with an authenticator app, then enter the code it shows:" }
+            div.qr data-testid="qr-code" role="img" aria-label="QR code for an authenticator app" {
+                (maud::PreEscaped(svg))
+            }
+        }
+        form method="post" action=(shared.path("/enrol/confirm")) {
+            (csrf_field(csrf))
+            label for="token" { "Code" }
+            input #token name="token" inputmode="numeric" autocomplete="one-time-code"
+                pattern="[0-9 ]*" maxlength="16" required;
+            button type="submit" { "Turn it on" }
+        }
+        form method="post" action=(shared.path("/enrol/sms")) {
+            (csrf_field(csrf))
+            button.secondary type="submit" { "Send me an SMS" }
+        }
+    };
+    page(shared, "Prove it is your phone", false, &content)
+}
+
+/// Turning the second step off: the password and a current code.
+pub(crate) fn disable(shared: &Shared, csrf: &str, error: Option<&str>) -> String {
+    let content = html! {
+        h1 { "Turn off the second step" }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        p { "Logging in will need only your password. Remembered devices and recovery codes are forgotten." }
+        form method="post" action=(shared.path("/disable")) {
+            (csrf_field(csrf))
+            label for="password" { "Password" }
+            input #password name="password" type="password" autocomplete="current-password" required;
+            label for="token" { "A current code" }
+            input #token name="token" inputmode="numeric" autocomplete="one-time-code"
+                pattern="[0-9 ]*" maxlength="16" required;
+            button type="submit" { "Turn it off" }
+        }
+        p { a href=(shared.default_return_to) { "Back" } }
+    };
+    page(shared, "Turn off the second step", false, &content)
+}

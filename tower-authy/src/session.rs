@@ -8,6 +8,46 @@ use tower_sessions::Session;
 const PENDING: &str = "tower_authy.pending";
 const VERIFIED: &str = "tower_authy.verified";
 const CSRF: &str = "tower_authy.csrf";
+const ENROLLING: &str = "tower_authy.enrolling";
+
+/// First factor proved, no second factor yet: turning one on. Counts as logged out everywhere.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Enrolling {
+    pub(crate) user_id: String,
+    pub(crate) return_to: String,
+    /// Registered with Authy, not yet proved with a token.
+    pub(crate) authy_id: Option<u64>,
+}
+
+pub(crate) async fn enrolling(session: &Session) -> Result<Option<Enrolling>, StoreError> {
+    session.get(ENROLLING).await.map_err(unavailable)
+}
+
+/// Starts (or moves on) an enrolment; a fresh session id when it starts.
+pub(crate) async fn set_enrolling(
+    session: &Session,
+    enrolling: &Enrolling,
+    fresh: bool,
+) -> Result<(), StoreError> {
+    if fresh {
+        session.remove_value(VERIFIED).await.map_err(unavailable)?;
+        session.remove_value(PENDING).await.map_err(unavailable)?;
+        session.cycle_id().await.map_err(unavailable)?;
+    }
+    session
+        .insert(ENROLLING, enrolling)
+        .await
+        .map_err(unavailable)
+}
+
+/// The enrolment is over (done, or abandoned for a login).
+pub(crate) async fn end_enrolment(session: &Session) -> Result<(), StoreError> {
+    session
+        .remove_value(ENROLLING)
+        .await
+        .map_err(unavailable)
+        .map(drop)
+}
 
 /// Password accepted, second factor outstanding. Counts as logged out everywhere.
 #[derive(Debug, Clone, Serialize, Deserialize)]

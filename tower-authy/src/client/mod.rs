@@ -6,6 +6,7 @@
 //!
 //! `builder` checks the settings, `wire` decodes Authy's envelope and classifies errors.
 
+mod authenticator;
 mod builder;
 mod wire;
 

@@ -125,6 +125,7 @@ impl TwoFactorBuilder {
                     .unwrap_or_else(|| Arc::new(crate::LocalChangeFeed::new())),
                 watchers: crate::watchers::Watchers::new(),
                 recovery: self.recovery,
+                enrolment: self.enrolment,
                 remember: self.remember,
             }),
         })

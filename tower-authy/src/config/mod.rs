@@ -59,6 +59,8 @@ pub(crate) struct Shared {
     pub(crate) watchers: crate::watchers::Watchers,
     /// Where recovery codes are kept, when they are on.
     pub(crate) recovery: Option<Arc<dyn crate::RecoveryCodeStore>>,
+    /// Where enrolment writes Authy ids, when it is on.
+    pub(crate) enrolment: Option<Arc<dyn crate::AuthyIdStore>>,
     /// Remembered devices, when they are on.
     pub(crate) remember: Option<crate::remember::Remembering>,
 }

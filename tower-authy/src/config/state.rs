@@ -83,4 +83,25 @@ impl TwoFactorBuilder {
         });
         self
     }
+
+    /// Turns on enrolment: a user without a second factor who passes the first is sent to
+    /// `{prefix}/enrol` instead of being refused. There they give a phone (registered with
+    /// Authy), may scan a QR code into a generic authenticator app, and prove the phone with a
+    /// token; only then is the Authy id written to `store` and the login complete. A verified
+    /// user turns it off at `{prefix}/disable` with their password and a current token (with
+    /// tower-authy's own login). Default: off (such users are refused).
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// let users = tower_authy::MemoryUserStore::new();
+    /// let two_factor = tower_authy::TwoFactor::builder(authy, users.clone())
+    ///     .callback_url("https://app.example/authy/callback")
+    ///     .enrolment(users)
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn enrolment(mut self, store: impl crate::AuthyIdStore) -> Self {
+        self.enrolment = Some(Arc::new(store));
+        self
+    }
 }

@@ -116,6 +116,9 @@ pub(crate) async fn login(
         throttle::refund(&shared, &attempt),
     )?;
     let Some(authy_id) = user.authy_id else {
+        if shared.enrolment.is_some() {
+            return start_enrolment(&shared, &session, &reply, &user, return_to).await;
+        }
         return Ok(refuse(&csrf));
     };
     if locked {
@@ -131,6 +134,24 @@ pub(crate) async fn login(
         now,
     };
     start_second_factor(&shared, &session, &reply, &headers, start).await
+}
+
+/// The first factor is proved for a user without a second: on to enrolment.
+pub(crate) async fn start_enrolment(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    user: &crate::UserRecord,
+    return_to: String,
+) -> Handled {
+    let enrolling = session::Enrolling {
+        user_id: user.id.clone(),
+        return_to,
+        authy_id: None,
+    };
+    session::set_enrolling(session, &enrolling, true).await?;
+    tracing::info!(event = "enrolment_started", user_id = %user.id, "first factor proved; no second factor yet");
+    Ok(reply.redirect(&shared.path("/enrol")))
 }
 
 /// Who passed the first factor, and what they asked for.

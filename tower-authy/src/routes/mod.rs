@@ -1,5 +1,5 @@
 //! The subroutes: login, the waiting page, status and events, codes by app, SMS and call,
-//! confirm, logout, recovery codes, remembered devices, and Authy's callback.
+//! confirm, logout, enrolment, recovery codes, remembered devices, and Authy's callback.
 //!
 //! Invariants kept here:
 //! - the browser never names a challenge or an approval uuid; both come from the server-side
@@ -15,6 +15,7 @@
 pub(crate) mod callback;
 mod code;
 mod devices;
+mod enrol;
 mod events;
 pub(crate) mod lifecycle;
 mod login;
@@ -55,6 +56,23 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
             &p("/recovery-codes"),
             get(recovery::page).post(recovery::generate),
         )
+    } else {
+        start
+    };
+    let start = if shared.enrolment.is_some() {
+        let start = start
+            .route(&p("/enrol"), get(enrol::page).post(enrol::register))
+            .route(&p("/enrol/sms"), post(enrol::send_sms))
+            .route(&p("/enrol/confirm"), post(enrol::confirm));
+        // Turning it off asks for the password: tower-authy's own login only.
+        if shared.step_up.is_none() {
+            start.route(
+                &p("/disable"),
+                get(enrol::disable_page).post(enrol::disable),
+            )
+        } else {
+            start
+        }
     } else {
         start
     };

@@ -9,7 +9,7 @@
 //! - a user without a second factor, or with a locked account, cannot start one.
 
 use super::Shared_;
-use super::login::{ReturnTo, Start, return_to_or_default, start_second_factor};
+use super::login::{ReturnTo, Start, return_to_or_default, start_enrolment, start_second_factor};
 use super::reply::{Handled, Reply};
 use crate::pages;
 use crate::session;
@@ -61,6 +61,9 @@ pub(crate) async fn step_up_page(
         Err(to_login) => return Ok(to_login),
     };
     if user.authy_id.is_none() {
+        if shared.enrolment.is_some() {
+            return start_enrolment(&shared, &session, &reply, &user, return_to).await;
+        }
         return Ok(no_second_factor(&reply));
     }
     let csrf = session::csrf_token(&session).await?;

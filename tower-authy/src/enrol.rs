@@ -1,0 +1,93 @@
+//! Enrolment: a user without a second factor turns one on, and turns it off again.
+//!
+//! The application keeps each user's Authy id ([`UserRecord::authy_id`](crate::UserRecord));
+//! an [`AuthyIdStore`] is how tower-authy writes it, only once the user has proved they hold the
+//! phone (a token from it), so that a mistyped number cannot lock anyone out.
+
+use crate::store::StoreError;
+use async_trait::async_trait;
+
+/// Where the application keeps each user's Authy id, for enrolment to write.
+#[async_trait]
+pub trait AuthyIdStore: Send + Sync + 'static {
+    /// Sets (`Some`) or clears (`None`) the user's Authy id. From then on
+    /// [`UserStore::load`](crate::UserStore::load) and the first factor report it.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn set_authy_id(&self, user_id: &str, authy_id: Option<u64>) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+impl<T: AuthyIdStore + ?Sized> AuthyIdStore for std::sync::Arc<T> {
+    async fn set_authy_id(&self, user_id: &str, authy_id: Option<u64>) -> Result<(), StoreError> {
+        (**self).set_authy_id(user_id, authy_id).await
+    }
+}
+
+/// The QR code of an `otpauth://` URI as inline SVG (black modules, no script, no style).
+pub(crate) fn qr_svg(uri: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    // The renderer starts with an XML declaration, which HTML does not want.
+    let start = svg.find("<svg")?;
+    Some(svg[start..].to_owned())
+}
+
+/// A phone number as the enrolment form takes it: country code 1 to 3 digits (a `+` allowed),
+/// number 4 to 15 digits once spaces, dashes, dots and brackets are dropped.
+pub(crate) fn phone(country_code: &str, number: &str) -> Option<(String, String)> {
+    let cc = country_code.trim().trim_start_matches('+');
+    let digits: String = number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (all_digits(cc) && cc.len() <= 3 && all_digits(&digits) && (4..=15).contains(&digits.len()))
+        .then(|| (cc.to_owned(), digits))
+}
+
+/// One `@`, something either side, a dot in the domain, no spaces: Authy checks the rest.
+pub(crate) fn email(s: &str) -> bool {
+    s.len() <= 254
+        && !s.chars().any(char::is_whitespace)
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_and_emails() {
+        assert_eq!(
+            phone("+1", "(555) 123-4567"),
+            Some(("1".into(), "5551234567".into()))
+        );
+        for (cc, n) in [
+            ("", "5551234567"),
+            ("1234", "5551234567"),
+            ("1", "12"),
+            ("1", "555-CALL-NOW"),
+            ("x", "5551234567"),
+        ] {
+            assert_eq!(phone(cc, n), None, "{cc} {n}");
+        }
+        assert!(email("ada@example.com"));
+        for bad in ["ada", "ada@example", "a da@example.com", "@example.com"] {
+            assert!(!email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_qr_code_is_plain_svg() {
+        let svg = qr_svg("otpauth://totp/Demo:ada?secret=JBSWY3DPEHPK3PXP&digits=6").unwrap();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
+        assert!(!svg.contains("<script") && !svg.contains("style="));
+    }
+}

@@ -1,0 +1,393 @@
+//! Enrolment: `GET/POST /enrol` registers a phone with Authy, `POST /enrol/sms` sends a code,
+//! `POST /enrol/confirm` proves the phone with a token and switches the second factor on;
+//! `GET/POST /disable` switches it off. Mounted only when enrolment is on (`/disable` only with
+//! tower-authy's own login, whose password it asks for).
+//!
+//! Invariants kept here:
+//! - only a session whose first factor was just proved, for a user without a second factor,
+//!   enrols, and only for that user; nothing the form sends names a user;
+//! - the Authy id is written only after a token from that phone checks out, so a mistyped
+//!   number locks nobody out; token attempts count against the per-login limit;
+//! - switching off needs the session's CSRF token, the password and a current token; it also
+//!   forgets remembered devices and recovery codes, rotates the session id, and is logged.
+
+use super::reply::{Handled, Rejection, Reply};
+use super::{CsrfForm, Shared_};
+use crate::secret::{Password, Token};
+use crate::session::{self, Enrolling};
+use crate::{enrol, pages};
+use axum::extract::Query;
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::request::Parts;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+/// The session's enrolment, or the answer for one that has none (back to the login).
+async fn current(
+    shared: &crate::config::Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+) -> Result<Result<Enrolling, Response>, crate::StoreError> {
+    Ok(match session::enrolling(session).await? {
+        Some(e) => Ok(e),
+        None if reply.json => Err(reply.no_login()),
+        None => Err(reply.redirect(&shared.start_path())),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Notice {
+    sent: Option<String>,
+}
+
+pub(crate) async fn page(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<Notice>,
+) -> Handled {
+    let reply = Reply::new(&shared, &headers);
+    let e = match current(&shared, &session, &reply).await? {
+        Ok(e) => e,
+        Err(back) => return Ok(back),
+    };
+    let csrf = session::csrf_token(&session).await?;
+    if reply.json {
+        let body = json!({"csrf_token": csrf, "registered": e.authy_id.is_some()});
+        return Ok(Json(body).into_response());
+    }
+    Ok(Html(match e.authy_id {
+        None => pages::enrol_phone(&shared, &csrf, None),
+        Some(authy_id) => {
+            let notice = q.sent.is_some().then_some("We sent a code by SMS.");
+            let qr = qr_code(&shared, authy_id).await;
+            pages::enrol_token(&shared, &csrf, qr.as_deref(), notice, None)
+        }
+    })
+    .into_response())
+}
+
+/// The QR code for a generic authenticator app, when Authy gives one.
+async fn qr_code(shared: &crate::config::Shared, authy_id: u64) -> Option<String> {
+    let uri = shared.client.authenticator_uri(authy_id, "").await;
+    uri.ok().and_then(|u| enrol::qr_svg(&u))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PhoneForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    country_code: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub(crate) async fn register(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<PhoneForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &headers);
+    reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await?;
+    let e = match current(&shared, &session, &reply).await? {
+        Ok(e) => e,
+        Err(back) => return Ok(back),
+    };
+    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let invalid = |detail: &str| {
+        if reply.json {
+            reply.problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Check the phone number",
+                detail,
+            )
+        } else {
+            let page = pages::enrol_phone(&shared, &csrf, Some(detail));
+            (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response()
+        }
+    };
+    let email = form.email.trim();
+    let Some((country_code, phone)) =
+        enrol::phone(&form.country_code, &form.phone).filter(|_| enrol::email(email))
+    else {
+        return Ok(invalid(
+            "Enter an email address, a country code such as 1 or 44, and the phone number.",
+        ));
+    };
+    let authy_id = match shared
+        .client
+        .register_user(email, &phone, &country_code)
+        .await
+    {
+        Ok(id) => id,
+        Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "register user")),
+        Err(_) => {
+            return Ok(invalid(
+                "Authy did not accept this phone number. Please check it.",
+            ));
+        }
+    };
+    let user_id = e.user_id.clone();
+    let registered = Enrolling {
+        authy_id: Some(authy_id),
+        ..e
+    };
+    session::set_enrolling(&session, &registered, false).await?;
+    tracing::info!(event = "enrolment_registered", user_id = %user_id, "phone registered with Authy; not yet proved");
+    if reply.json {
+        let uri = shared.client.authenticator_uri(authy_id, "").await.ok();
+        return Ok(Json(json!({"otpauth_uri": uri})).into_response());
+    }
+    let qr = qr_code(&shared, authy_id).await;
+    Ok(Html(pages::enrol_token(
+        &shared,
+        &csrf,
+        qr.as_deref(),
+        None,
+        None,
+    ))
+    .into_response())
+}
+
+/// The session's enrolment once its phone is registered.
+async fn registered(
+    shared: &crate::config::Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+) -> Result<Result<(Enrolling, u64), Response>, crate::StoreError> {
+    Ok(match current(shared, session, reply).await? {
+        Ok(e) => match e.authy_id {
+            Some(id) => Ok((e, id)),
+            None => Err(reply.redirect(&shared.path("/enrol"))),
+        },
+        Err(back) => Err(back),
+    })
+}
+
+pub(crate) async fn send_sms(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &headers);
+    reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await?;
+    let (e, authy_id) = match registered(&shared, &session, &reply).await? {
+        Ok(found) => found,
+        Err(back) => return Ok(back),
+    };
+    let now = shared.clock.now();
+    let key = format!("send-account:{}", e.user_id);
+    if !shared
+        .challenges
+        .take_quota(&key, shared.sends.per_hour, 3600, now)
+        .await?
+    {
+        return Ok(reply.problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many codes sent",
+            "We have sent enough codes for now. Use the last one, or try again later.",
+        ));
+    }
+    match shared.client.request_sms(authy_id, true).await {
+        Ok(_) => {}
+        Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "send code")),
+        Err(_) => {
+            return Ok(reply.problem(
+                StatusCode::BAD_GATEWAY,
+                "Could not send a code",
+                "Authy could not send a code to this phone. Check the number.",
+            ));
+        }
+    }
+    if reply.json {
+        return Ok(Json(json!({"sent": "sms"})).into_response());
+    }
+    Ok(reply.redirect(&format!("{}?sent=sms", shared.path("/enrol"))))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    token: String,
+}
+
+pub(crate) async fn confirm(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &headers);
+    reply
+        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .await?;
+    let (e, authy_id) = match registered(&shared, &session, &reply).await? {
+        Ok(found) => found,
+        Err(back) => return Ok(back),
+    };
+    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let wrong = |status: StatusCode, detail: &str| {
+        if reply.json {
+            reply.problem(status, "Wrong code", detail)
+        } else {
+            let page = pages::enrol_token(&shared, &csrf, None, None, Some(detail));
+            (status, Html(page)).into_response()
+        }
+    };
+    let Ok(token) = Token::parse(&form.token) else {
+        return Ok(wrong(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "That is not a code.",
+        ));
+    };
+    let now = shared.clock.now();
+    let attempts = format!("enrol:{}", e.user_id);
+    let (max, window) = (shared.limits.per_challenge, shared.challenge_ttl);
+    if !shared
+        .challenges
+        .take_quota(&attempts, max, window, now)
+        .await?
+    {
+        return Ok(reply.problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Too many wrong codes. Try again in a few minutes.",
+        ));
+    }
+    match shared.client.verify_token(authy_id, &token).await {
+        Ok(()) => {}
+        Err(e) if e.is_token_rejection() => {
+            return Ok(wrong(
+                StatusCode::UNAUTHORIZED,
+                "That code is not valid. Please try again.",
+            ));
+        }
+        Err(e) => return Err(Rejection::Authy(e, "verify token")),
+    }
+    let store = shared
+        .enrolment
+        .as_ref()
+        .expect("mounted only with enrolment");
+    store.set_authy_id(&e.user_id, Some(authy_id)).await?;
+    session::end_enrolment(&session).await?;
+    session::complete(&session, &e.user_id).await?;
+    tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
+    Ok(reply.redirect(&e.return_to))
+}
+
+pub(crate) async fn disable_page(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+) -> Handled {
+    if let Err(to_login) = crate::layer::check(&shared, &parts).await {
+        return Ok(to_login);
+    }
+    let csrf = session::csrf_token(&session).await?;
+    if Reply::new(&shared, &parts.headers).json {
+        return Ok(Json(json!({"csrf_token": csrf})).into_response());
+    }
+    Ok(Html(pages::disable(&shared, &csrf, None)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DisableForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    token: String,
+}
+
+pub(crate) async fn disable(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<DisableForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let user = match crate::layer::check(&shared, &parts).await {
+        Ok(user) => user,
+        Err(to_login) => return Ok(to_login),
+    };
+    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let refuse = |status: StatusCode, detail: &str| {
+        if reply.json {
+            reply.problem(status, "Not turned off", detail)
+        } else {
+            (status, Html(pages::disable(&shared, &csrf, Some(detail)))).into_response()
+        }
+    };
+    let Some(authy_id) = user.user.authy_id else {
+        return Ok(refuse(
+            StatusCode::CONFLICT,
+            "The second step is already off.",
+        ));
+    };
+    let Ok(token) = Token::parse(&form.token) else {
+        return Ok(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your password and a current code.",
+        ));
+    };
+    let now = shared.clock.now();
+    let attempts = format!("disable:{}", user.user_id);
+    let (max, window) = (shared.limits.per_challenge, shared.challenge_ttl);
+    if !shared
+        .challenges
+        .take_quota(&attempts, max, window, now)
+        .await?
+    {
+        return Ok(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts. Try again in a few minutes.",
+        ));
+    }
+    // The password first: a wrong one does not spend the code at Authy.
+    let password = Password::new(form.password);
+    let owner = shared
+        .users
+        .verify_password(&user.user.login, &password)
+        .await?;
+    let token_ok = owner.is_some_and(|o| o.id == user.user_id)
+        && match shared.client.verify_token(authy_id, &token).await {
+            Ok(()) => true,
+            Err(e) if e.is_token_rejection() => false,
+            Err(e) => return Err(Rejection::Authy(e, "verify token")),
+        };
+    if !token_ok {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "The password or the code is wrong.",
+        ));
+    }
+    let store = shared
+        .enrolment
+        .as_ref()
+        .expect("mounted only with enrolment");
+    store.set_authy_id(&user.user_id, None).await?;
+    if let Some(r) = &shared.remember {
+        r.store.forget(&user.user_id, None).await?;
+    }
+    if let Some(codes) = &shared.recovery {
+        codes.replace(&user.user_id, Vec::new()).await?;
+    }
+    session::rotate(&session).await?;
+    tracing::warn!(event = "second_factor_disabled", user_id = %user.user_id, "second factor turned off");
+    Ok(reply.redirect(&shared.default_return_to))
+}
