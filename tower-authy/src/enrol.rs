@@ -7,21 +7,41 @@
 use crate::store::StoreError;
 use async_trait::async_trait;
 
-/// Where the application keeps each user's Authy id, for enrolment to write.
+/// A phone proved at enrolment: registered with Authy, and a token from it checked.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EnrolledPhone {
+    /// Authy's id for the user.
+    pub authy_id: u64,
+    /// Digits only, such as `1` or `44`.
+    pub country_code: String,
+    /// Digits only.
+    pub phone: String,
+}
+
+/// Where the application keeps each user's Authy id (and phone), for enrolment to write.
 #[async_trait]
 pub trait AuthyIdStore: Send + Sync + 'static {
-    /// Sets (`Some`) or clears (`None`) the user's Authy id. From then on
-    /// [`UserStore::load`](crate::UserStore::load) and the first factor report it.
+    /// Sets (`Some`) or clears (`None`) the user's second factor. From then on
+    /// [`UserStore::load`](crate::UserStore::load) and the first factor report its
+    /// `authy_id`.
     ///
     /// # Errors
     /// [`StoreError`] when the store cannot answer.
-    async fn set_authy_id(&self, user_id: &str, authy_id: Option<u64>) -> Result<(), StoreError>;
+    async fn set_second_factor(
+        &self,
+        user_id: &str,
+        phone: Option<EnrolledPhone>,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]
 impl<T: AuthyIdStore + ?Sized> AuthyIdStore for std::sync::Arc<T> {
-    async fn set_authy_id(&self, user_id: &str, authy_id: Option<u64>) -> Result<(), StoreError> {
-        (**self).set_authy_id(user_id, authy_id).await
+    async fn set_second_factor(
+        &self,
+        user_id: &str,
+        phone: Option<EnrolledPhone>,
+    ) -> Result<(), StoreError> {
+        (**self).set_second_factor(user_id, phone).await
     }
 }
 

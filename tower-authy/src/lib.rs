@@ -34,7 +34,7 @@ pub use client::{
     UserStatus,
 };
 pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
-pub use enrol::AuthyIdStore;
+pub use enrol::{AuthyIdStore, EnrolledPhone};
 #[cfg(feature = "redis")]
 pub use feed::RedisChangeFeed;
 pub use feed::{ChangeFeed, LocalChangeFeed};

@@ -16,7 +16,7 @@ pub(crate) struct Enrolling {
     pub(crate) user_id: String,
     pub(crate) return_to: String,
     /// Registered with Authy, not yet proved with a token.
-    pub(crate) authy_id: Option<u64>,
+    pub(crate) phone: Option<crate::EnrolledPhone>,
 }
 
 pub(crate) async fn enrolling(session: &Session) -> Result<Option<Enrolling>, StoreError> {

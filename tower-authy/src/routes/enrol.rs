@@ -15,7 +15,7 @@ use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::secret::{Password, Token};
 use crate::session::{self, Enrolling};
-use crate::{enrol, pages};
+use crate::{EnrolledPhone, enrol, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
@@ -56,10 +56,10 @@ pub(crate) async fn page(
     };
     let csrf = session::csrf_token(&session).await?;
     if reply.json {
-        let body = json!({"csrf_token": csrf, "registered": e.authy_id.is_some()});
+        let body = json!({"csrf_token": csrf, "registered": e.phone.is_some()});
         return Ok(Json(body).into_response());
     }
-    Ok(Html(match e.authy_id {
+    Ok(Html(match e.phone.map(|p| p.authy_id) {
         None => pages::enrol_phone(&shared, &csrf, None),
         Some(authy_id) => {
             let notice = q.sent.is_some().then_some("We sent a code by SMS.");
@@ -137,7 +137,11 @@ pub(crate) async fn register(
     };
     let user_id = e.user_id.clone();
     let registered = Enrolling {
-        authy_id: Some(authy_id),
+        phone: Some(EnrolledPhone {
+            authy_id,
+            country_code,
+            phone,
+        }),
         ..e
     };
     session::set_enrolling(&session, &registered, false).await?;
@@ -162,10 +166,10 @@ async fn registered(
     shared: &crate::config::Shared,
     session: &Session,
     reply: &Reply<'_>,
-) -> Result<Result<(Enrolling, u64), Response>, crate::StoreError> {
+) -> Result<Result<(Enrolling, EnrolledPhone), Response>, crate::StoreError> {
     Ok(match current(shared, session, reply).await? {
-        Ok(e) => match e.authy_id {
-            Some(id) => Ok((e, id)),
+        Ok(e) => match e.phone.clone() {
+            Some(phone) => Ok((e, phone)),
             None => Err(reply.redirect(&shared.path("/enrol"))),
         },
         Err(back) => Err(back),
@@ -182,7 +186,7 @@ pub(crate) async fn send_sms(
     reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
         .await?;
-    let (e, authy_id) = match registered(&shared, &session, &reply).await? {
+    let (e, phone) = match registered(&shared, &session, &reply).await? {
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
@@ -199,7 +203,7 @@ pub(crate) async fn send_sms(
             "We have sent enough codes for now. Use the last one, or try again later.",
         ));
     }
-    match shared.client.request_sms(authy_id, true).await {
+    match shared.client.request_sms(phone.authy_id, true).await {
         Ok(_) => {}
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "send code")),
         Err(_) => {
@@ -233,7 +237,7 @@ pub(crate) async fn confirm(
     reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
         .await?;
-    let (e, authy_id) = match registered(&shared, &session, &reply).await? {
+    let (e, phone) = match registered(&shared, &session, &reply).await? {
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
@@ -266,7 +270,7 @@ pub(crate) async fn confirm(
             "Too many wrong codes. Try again in a few minutes.",
         ));
     }
-    match shared.client.verify_token(authy_id, &token).await {
+    match shared.client.verify_token(phone.authy_id, &token).await {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
             return Ok(wrong(
@@ -280,7 +284,7 @@ pub(crate) async fn confirm(
         .enrolment
         .as_ref()
         .expect("mounted only with enrolment");
-    store.set_authy_id(&e.user_id, Some(authy_id)).await?;
+    store.set_second_factor(&e.user_id, Some(phone)).await?;
     session::end_enrolment(&session).await?;
     session::complete(&session, &e.user_id).await?;
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
@@ -380,7 +384,7 @@ pub(crate) async fn disable(
         .enrolment
         .as_ref()
         .expect("mounted only with enrolment");
-    store.set_authy_id(&user.user_id, None).await?;
+    store.set_second_factor(&user.user_id, None).await?;
     if let Some(r) = &shared.remember {
         r.store.forget(&user.user_id, None).await?;
     }

@@ -147,7 +147,7 @@ pub(crate) async fn start_enrolment(
     let enrolling = session::Enrolling {
         user_id: user.id.clone(),
         return_to,
-        authy_id: None,
+        phone: None,
     };
     session::set_enrolling(session, &enrolling, true).await?;
     tracing::info!(event = "enrolment_started", user_id = %user.id, "first factor proved; no second factor yet");

@@ -116,11 +116,15 @@ fn keyed_hash(key: &[u8], password: &str) -> [u8; 32] {
 /// Enrolment writes the Authy id here.
 #[async_trait]
 impl crate::AuthyIdStore for MemoryUserStore {
-    async fn set_authy_id(&self, user_id: &str, authy_id: Option<u64>) -> Result<(), StoreError> {
+    async fn set_second_factor(
+        &self,
+        user_id: &str,
+        phone: Option<crate::EnrolledPhone>,
+    ) -> Result<(), StoreError> {
         let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let login = users.login_of.get(user_id).cloned();
         if let Some((user, _)) = login.and_then(|l| users.by_login.get_mut(&l)) {
-            user.authy_id = authy_id;
+            user.authy_id = phone.map(|p| p.authy_id);
         }
         Ok(())
     }
