@@ -1,5 +1,6 @@
-//! The demo's recovery codes and remembered devices, in the users' SQLite file beside the
-//! users (tower-authy's `RecoveryCodeStore` and `DeviceStore`), and the key that signs the
+//! The demo's second-factor state in the users' SQLite file: the phone enrolment proves
+//! (`AuthyIdStore`), recovery codes and remembered devices (`RecoveryCodeStore`,
+//! `DeviceStore`), and the key that signs the
 //! remembered-device cookies, made once per database: every instance on the file shares it,
 //! and a restart keeps it.
 
@@ -8,7 +9,8 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 use tower_authy::{
-    DeviceStore, RecoveryCodeHash, RecoveryCodeStore, RememberKey, RememberedDevice, StoreError,
+    AuthyIdStore, DeviceStore, EnrolledPhone, RecoveryCodeHash, RecoveryCodeStore, RememberKey,
+    RememberedDevice, StoreError,
 };
 
 /// Creates the tables (idempotent).
@@ -56,6 +58,32 @@ impl SqliteUsers {
             .try_into()
             .map_err(|_| StoreError::unavailable(std::io::Error::other("bad remember key")))?;
         Ok(RememberKey::from_bytes(bytes))
+    }
+}
+
+/// Enrolment writes the proved phone and its Authy id (or clears them) on the user's row.
+#[async_trait]
+impl AuthyIdStore for SqliteUsers {
+    async fn set_second_factor(
+        &self,
+        user_id: &str,
+        phone: Option<EnrolledPhone>,
+    ) -> Result<(), StoreError> {
+        let Ok(id) = user_id.parse::<i64>() else {
+            return Ok(());
+        };
+        self.blocking(move |c| {
+            let (authy_id, cc, number) = match phone {
+                Some(p) => (Some(p.authy_id as i64), p.country_code, p.phone),
+                None => (None, String::new(), String::new()),
+            };
+            c.execute(
+                "UPDATE users SET authy_id = ?1, country_code = ?2, phone = ?3 WHERE id = ?4",
+                params![authy_id, cc, number, id],
+            )
+            .map(drop)
+        })
+        .await
     }
 }
 

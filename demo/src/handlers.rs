@@ -67,8 +67,9 @@ impl SignupForm {
     }
 }
 
-/// Checks the form; returns the normalised (country code, phone) or what is wrong.
-fn validate(f: &SignupForm) -> Result<(String, String), &'static str> {
+/// Checks the form; returns the normalised (country code, phone), `None` when both are left
+/// empty (the second step is then turned on at the first login), or what is wrong.
+fn validate(f: &SignupForm) -> Result<Option<(String, String)>, &'static str> {
     let digits = |s: &str| {
         s.chars()
             .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '+'))
@@ -84,13 +85,16 @@ fn validate(f: &SignupForm) -> Result<(String, String), &'static str> {
     if f.password.chars().count() < 8 || f.password.len() > 1024 {
         return Err("Please choose a password of at least 8 characters.");
     }
+    if cc.is_empty() && phone.is_empty() {
+        return Ok(None);
+    }
     if !(1..=4).contains(&cc.len()) || !cc.bytes().all(|b| b.is_ascii_digit()) {
         return Err("Please enter a country calling code, such as 1 or 44.");
     }
     if !(5..=15).contains(&phone.len()) || !phone.bytes().all(|b| b.is_ascii_digit()) {
         return Err("Please enter a phone number of 5 to 15 digits.");
     }
-    Ok((cc, phone))
+    Ok(Some((cc, phone)))
 }
 
 /// Registers the user with Authy and stores them. Does **not** log them in: the first login
@@ -122,13 +126,16 @@ pub(crate) async fn signup(
     let again = |status: StatusCode, error: &str| {
         (status, Html(pages::signup(&csrf, &form, Some(error)))).into_response()
     };
-    let (cc, phone) = match validate(&form) {
+    let phone = match validate(&form) {
         Ok(v) => v,
         Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, e),
     };
-    // Each sign-up makes Authy text or call a phone: limit them per phone and per address.
+    // Each sign-up with a phone makes Authy register it: limit them per phone and per address.
     let now = SystemClock.now();
-    let mut quotas = vec![(format!("signup-phone:{cc}:{phone}"), SIGNUPS_PER_PHONE)];
+    let mut quotas = Vec::new();
+    if let Some((cc, number)) = &phone {
+        quotas.push((format!("signup-phone:{cc}:{number}"), SIGNUPS_PER_PHONE));
+    }
     if let Some(Extension(ConnectInfo(peer))) = peer {
         quotas.push((format!("signup-addr:{}", peer.ip()), SIGNUPS_PER_ADDRESS));
     }
@@ -155,7 +162,15 @@ pub(crate) async fn signup(
         }
         Err(_) => return unavailable(),
     }
-    let authy_id = match s.authy.register_user(&form.email, &phone, &cc).await {
+    let registered = match &phone {
+        None => Ok(None),
+        Some((cc, number)) => s
+            .authy
+            .register_user(&form.email, number, cc)
+            .await
+            .map(Some),
+    };
+    let authy_id = match registered {
         Ok(id) => id,
         Err(e) if e.is_unavailable() => {
             tracing::error!(error = %e, "Authy registration failed");
@@ -169,10 +184,11 @@ pub(crate) async fn signup(
             );
         }
     };
+    let (country_code, phone) = phone.unwrap_or_default();
     let new = NewUser {
         name: form.name.trim().to_owned(),
         email: form.email.clone(),
-        country_code: cc,
+        country_code,
         phone,
         authy_id,
     };

@@ -247,7 +247,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .default_return_to("/account")
         .stylesheet("/static/app.css")
         .layout(pages::layout)
-        // Recovery codes and remembered devices live beside the users, in the SQLite file.
+        // Enrolment, recovery codes and remembered devices live beside the users, in SQLite.
+        .enrolment(users.clone())
         .recovery_codes(users.clone())
         .remember_devices(
             tower_authy::RememberDevice::default(),

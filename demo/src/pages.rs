@@ -88,12 +88,12 @@ pub fn signup(csrf: &str, form: &SignupForm, error: Option<&str>) -> String {
                     div {
                         label for="country_code" { "Country code" }
                         input #country_code name="country_code" inputmode="numeric"
-                            autocomplete="tel-country-code" required value=(form.country_code())
+                            autocomplete="tel-country-code" value=(form.country_code())
                             placeholder="1";
                     }
                     div {
                         label for="phone" { "Phone" }
-                        input #phone name="phone" type="tel" autocomplete="tel-national" required
+                        input #phone name="phone" type="tel" autocomplete="tel-national"
                             value=(form.phone());
                     }
                 }
@@ -101,7 +101,7 @@ pub fn signup(csrf: &str, form: &SignupForm, error: Option<&str>) -> String {
             }
             p.hint {
                 "Your phone number is registered with Authy, which sends the approval requests \
-                 and codes."
+                 and codes. Leave it empty to add it at your first login."
             }
         },
     )
@@ -120,6 +120,7 @@ pub fn account(name: &str, csrf: &str) -> String {
             ul {
                 li { a href="/authy/recovery-codes" { "Recovery codes" } ": for the day your phone is lost" }
                 li { a href="/authy/devices" { "Remembered devices" } ": browsers where your password is enough" }
+                li { a href="/authy/disable" { "Turn off the second step" } }
             }
             form method="post" action="/authy/logout" {
                 input type="hidden" name="csrf_token" value=(csrf);

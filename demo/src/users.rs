@@ -32,8 +32,9 @@ pub struct NewUser {
     pub country_code: String,
     /// Digits only.
     pub phone: String,
-    /// From Authy's registration.
-    pub authy_id: u64,
+    /// From Authy's registration; `None` for a user who signed up without a phone (they
+    /// turn the second step on at their first login).
+    pub authy_id: Option<u64>,
 }
 
 /// Users in an SQLite file (or in memory), behind a mutex; queries run on the blocking pool.
@@ -127,7 +128,7 @@ impl SqliteUsers {
             .blocking(move |c| {
                 c.execute(
                     "INSERT INTO users (name, email, password_hash, country_code, phone, authy_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![user.name, user.email, hashed, user.country_code, user.phone, user.authy_id as i64],
+                    params![user.name, user.email, hashed, user.country_code, user.phone, user.authy_id.map(|a| a as i64)],
                 )
                 .map(|_| c.last_insert_rowid())
             })
@@ -166,7 +167,10 @@ impl SqliteUsers {
     ) -> Result<usize, StoreError> {
         let rows: Vec<(i64, String, String, String)> = self
             .blocking(|c| {
-                let mut st = c.prepare("SELECT id, email, phone, country_code FROM users")?;
+                // Users who signed up without a phone have none to register (yet).
+                let mut st = c.prepare(
+                    "SELECT id, email, phone, country_code FROM users WHERE authy_id IS NOT NULL",
+                )?;
                 st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                     .collect()
             })

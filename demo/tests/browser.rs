@@ -1,6 +1,7 @@
 //! The demo in headless Chromium, as a person uses it: sign up, log in, approve on the virtual
 //! phone, account page; deny and the way back; SMS for a user without the app; wrong codes
-//! until the account locks; a remembered device, recovery codes and a recovery-code login.
+//! until the account locks; a remembered device, recovery codes and a recovery-code login;
+//! enrolment at the first login, QR code included.
 //! Screenshots go to `target/screenshots/`.
 
 #![allow(clippy::unwrap_used)]
@@ -210,6 +211,53 @@ async fn a_remembered_device_and_a_recovery_code_in_the_browser() {
     d.type_into("#token", &code).await;
     d.click("form[action='/authy/token'] button").await;
     d.wait_text("Welcome, Ada Lovelace").await;
+
+    d.quit().await;
+    demo.stop();
+}
+
+/// A person signs up without a phone, and turns the second step on at the first login: the
+/// phone, the QR code for an authenticator app, a code by SMS.
+#[tokio::test]
+async fn a_person_without_a_phone_enrols_at_the_first_login() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo().await;
+    let base = demo.url.clone();
+    let mock = demo.mock.as_ref().unwrap();
+
+    d.goto(&format!("{base}/signup")).await.unwrap();
+    d.type_into("#name", "Grace Hopper").await;
+    d.type_into("#email", "grace@example.com").await;
+    d.type_into("#password", "a long enough password").await;
+    d.click("form button[type=submit]").await;
+    d.wait_path("/authy/login").await;
+    assert!(
+        mock.users().is_empty(),
+        "no phone, nothing registered with Authy"
+    );
+
+    log_in(&d, "grace@example.com", "a long enough password").await;
+    d.wait_text("Turn on the second step").await;
+    d.type_into("#email", "grace@example.com").await;
+    d.type_into("#country_code", "1").await;
+    d.type_into("#phone", "555-246-8100").await;
+    d.click("form[action='/authy/enrol'] button").await;
+    d.wait_text("Prove it is your phone").await;
+    assert!(
+        d.text("[data-testid=qr-code]").await.is_empty(),
+        "the QR code is a picture"
+    );
+    d.save_screenshot(&screenshots().join("enrol.png")).await;
+
+    d.click("form[action='/authy/enrol/sms'] button").await;
+    d.wait_text("We sent a code by SMS.").await;
+    let grace = mock.users()[0].id;
+    let code = mock.outbox(grace).unwrap().pop().unwrap().token;
+    d.type_into("#token", &code).await;
+    d.click("form[action='/authy/enrol/confirm'] button").await;
+    d.wait_text("Welcome, Grace Hopper").await;
 
     d.quit().await;
     demo.stop();

@@ -14,7 +14,7 @@ async fn sqlite_users_conform() {
         email: email.into(),
         country_code: "1".into(),
         phone: "5551234567".into(),
-        authy_id,
+        authy_id: Some(authy_id),
     };
     users
         .create(new("other@example.com", 1), &Password::new("pw-other"))
@@ -60,7 +60,7 @@ async fn the_database_persists_and_is_migrated_once() {
                     email: "ada@example.com".into(),
                     country_code: "1".into(),
                     phone: "5551234567".into(),
-                    authy_id: 7,
+                    authy_id: Some(7),
                 },
                 &Password::new("pw-ada-123"),
             )
