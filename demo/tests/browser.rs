@@ -257,6 +257,9 @@ async fn a_person_without_a_phone_enrols_at_the_first_login() {
     let code = mock.outbox(grace).unwrap().pop().unwrap().token;
     d.type_into("#token", &code).await;
     d.click("form[action='/authy/enrol/confirm'] button").await;
+    // The first recovery codes come with the second factor.
+    d.wait_text("Your new recovery codes").await;
+    d.click("a[href='/account']").await;
     d.wait_text("Welcome, Grace Hopper").await;
 
     d.quit().await;

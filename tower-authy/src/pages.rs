@@ -187,7 +187,7 @@ pub(crate) fn recovery_codes(shared: &Shared, csrf: &str, remaining: usize) -> S
 }
 
 /// A new set of recovery codes, shown this once.
-pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String]) -> String {
+pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String], continue_to: &str) -> String {
     let content = html! {
         h1 { "Your new recovery codes" }
         p.notice role="status" {
@@ -197,7 +197,7 @@ pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String]) -> String {
         ol.codes data-testid="recovery-codes" {
             @for code in codes { li { code { (code) } } }
         }
-        p { a href=(shared.default_return_to) { "I have saved them" } }
+        p { a href=(continue_to) { "I have saved them" } }
     };
     page(shared, "Your new recovery codes", false, &content)
 }

@@ -28,8 +28,15 @@ async fn authy_id_of(users: &MemoryUserStore, id: &str) -> Option<u64> {
 async fn a_user_without_a_second_factor_turns_it_on_and_off() {
     let (w, users, id) = world().await;
     let mut b = w.browser();
+    b.csrf_token().await;
+    let anonymous = b.cookie();
     let login = b.login("new@example.com", PASSWORD).await;
     assert_eq!(login.location.as_deref(), Some("/authy/enrol"));
+    assert_ne!(
+        b.cookie(),
+        anonymous,
+        "enrolment starts on a fresh session id"
+    );
     assert_eq!(
         b.get("/account").await.status,
         303,
@@ -150,6 +157,43 @@ async fn an_enrolled_user_logs_in_with_the_second_factor() {
         Some("/authy/verify"),
         "now the phone is needed"
     );
+}
+
+#[tokio::test]
+async fn enrolment_hands_out_the_first_recovery_codes() {
+    let users = MemoryUserStore::new();
+    let id = users.insert("new@example.com", PASSWORD, None);
+    let codes = tower_authy::MemoryRecoveryCodeStore::new();
+    let (kept_users, kept_codes) = (users.clone(), codes.clone());
+    let w = World::start_with(Options {
+        users: Some(Arc::new(users.clone())),
+        configure: Box::new(move |b| b.enrolment(kept_users).recovery_codes(kept_codes)),
+        ..Options::default()
+    })
+    .await;
+    let mut b = w.browser();
+    b.login("new@example.com", PASSWORD).await;
+    let fields = [
+        ("email", "new@example.com"),
+        ("country_code", "1"),
+        ("phone", "5551230099"),
+    ];
+    assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+    let token = w.mock.app_token(w.mock.users()[0].id).unwrap();
+    let done = b.post("/authy/enrol/confirm", &[("token", &token)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body.matches("<code>").count(), 10);
+    assert!(
+        done.body.contains("href=\"/account\""),
+        "then on to where the user was going"
+    );
+    assert_eq!(
+        tower_authy::RecoveryCodeStore::remaining(&codes, &id)
+            .await
+            .unwrap(),
+        10
+    );
+    assert_eq!(b.get("/account").await.status, 200);
 }
 
 #[tokio::test]

@@ -125,3 +125,51 @@ async fn recovery_codes_are_logged_as_events_never_as_text() {
         );
     }
 }
+
+/// Turning the second factor on and off is in the audit trail; the codes are not.
+#[tokio::test(flavor = "current_thread")]
+async fn enrolment_is_logged_as_events() {
+    let (logs, _guard) = Captured::start();
+    let users = tower_authy::MemoryUserStore::new();
+    users.insert("new@example.com", PASSWORD, None);
+    let kept = users.clone();
+    let w = test_support::World::start_with(test_support::Options {
+        users: Some(std::sync::Arc::new(users.clone())),
+        configure: Box::new(move |b| b.enrolment(kept)),
+        ..test_support::Options::default()
+    })
+    .await;
+    let mut b = w.browser();
+    b.login("new@example.com", PASSWORD).await;
+    let fields = [
+        ("email", "new@example.com"),
+        ("country_code", "1"),
+        ("phone", "5551230099"),
+    ];
+    b.post("/authy/enrol", &fields).await;
+    let authy_id = w.mock.users()[0].id;
+    let on = w.mock.app_token(authy_id).unwrap();
+    assert_eq!(
+        b.post("/authy/enrol/confirm", &[("token", &on)])
+            .await
+            .status,
+        303
+    );
+    w.advance(30);
+    let off = w.mock.app_token(authy_id).unwrap();
+    let fields = [("password", PASSWORD), ("token", off.as_str())];
+    assert_eq!(b.post("/authy/disable", &fields).await.status, 303);
+
+    let text = logs.text();
+    for event in [
+        "enrolment_started",
+        "enrolment_registered",
+        "second_factor_enabled",
+        "second_factor_disabled",
+    ] {
+        assert!(text.contains(event), "{event} missing: {text}");
+    }
+    for secret in [on.as_str(), off.as_str(), PASSWORD, "5551230099"] {
+        assert!(!text.contains(secret), "{secret:?} appears in the logs");
+    }
+}

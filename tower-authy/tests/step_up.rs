@@ -46,8 +46,30 @@ struct App {
     base: String,
 }
 
+/// Enrolment writes the Authy id into the application's account.
+#[async_trait::async_trait]
+impl tower_authy::AuthyIdStore for Accounts {
+    async fn set_second_factor(
+        &self,
+        user_id: &str,
+        phone: Option<tower_authy::EnrolledPhone>,
+    ) -> Result<(), StoreError> {
+        for record in self.0.lock().unwrap().values_mut() {
+            if record.id == user_id {
+                record.authy_id = phone.as_ref().map(|p| p.authy_id);
+            }
+        }
+        Ok(())
+    }
+}
+
 impl App {
     async fn start() -> App {
+        App::start_with(false).await
+    }
+
+    /// With `enrolment`, users without a second factor turn one on instead of being refused.
+    async fn start_with(enrolment: bool) -> App {
         let mock = MockAuthy::builder().seed(5).start().await.unwrap();
         let server = Server::bind().await;
         let callback_url = format!("{}/authy/callback", server.base);
@@ -57,7 +79,11 @@ impl App {
             .build()
             .unwrap();
         let accounts = Accounts::default();
-        let two_factor = TwoFactor::step_up(client, accounts.clone(), "/app/login")
+        let mut builder = TwoFactor::step_up(client, accounts.clone(), "/app/login");
+        if enrolment {
+            builder = builder.enrolment(accounts.clone());
+        }
+        let two_factor = builder
             .callback_url(&callback_url)
             .default_return_to("/account")
             .with_insecure_http_for_local_demo()
@@ -257,6 +283,44 @@ async fn the_step_up_page_refuses_without_a_login_a_csrf_token_or_a_second_facto
     assert!(r.body.contains("No second factor"), "{}", r.body);
     assert!(app.mock.approval_requests().is_empty());
     assert_eq!(b.get("/account").await.status, 303);
+}
+
+#[tokio::test]
+async fn with_enrolment_a_user_without_a_second_factor_turns_it_on() {
+    let app = App::start_with(true).await;
+    app.accounts.0.lock().unwrap().insert(
+        "eve@example.com".into(),
+        UserRecord {
+            id: "id-eve".into(),
+            login: "eve@example.com".into(),
+            authy_id: None,
+            credential_epoch: 0,
+        },
+    );
+    // Once enrolling, the session's CSRF token comes with the enrolment page's JSON.
+    let mut b = Browser::new(&app.base).csrf_from("/authy/enrol");
+    app.app_login(&mut b, "eve@example.com").await;
+    let page = b.get("/authy/step-up?return_to=%2Faccount").await;
+    assert_eq!(page.location.as_deref(), Some("/authy/enrol"));
+    let fields = [
+        ("email", "eve@example.com"),
+        ("country_code", "1"),
+        ("phone", "5551230077"),
+    ];
+    let page = b.post("/authy/enrol", &fields).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let authy_id = app.mock.users()[0].id;
+    let token = app.mock.app_token(authy_id).unwrap();
+    let done = b.post("/authy/enrol/confirm", &[("token", &token)]).await;
+    assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+    assert_eq!(b.get("/account").await.status, 200);
+    let saved = app.accounts.0.lock().unwrap()["eve@example.com"].authy_id;
+    assert_eq!(saved, Some(authy_id));
+    assert_eq!(
+        b.get("/authy/disable").await.status,
+        404,
+        "no password to ask for here"
+    );
 }
 
 #[test]

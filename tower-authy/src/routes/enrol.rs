@@ -288,7 +288,16 @@ pub(crate) async fn confirm(
     session::end_enrolment(&session).await?;
     session::complete(&session, &e.user_id).await?;
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
-    Ok(reply.redirect(&e.return_to))
+    // With recovery codes on, the first set comes with the second factor, shown this once.
+    let Some(codes) = &shared.recovery else {
+        return Ok(reply.redirect(&e.return_to));
+    };
+    let shown = super::recovery::new_codes(codes.as_ref(), &e.user_id).await?;
+    Ok(if reply.json {
+        Json(json!({"redirect": e.return_to, "recovery_codes": shown})).into_response()
+    } else {
+        Html(pages::new_recovery_codes(&shared, &shown, &e.return_to)).into_response()
+    })
 }
 
 pub(crate) async fn disable_page(

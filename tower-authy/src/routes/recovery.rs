@@ -59,14 +59,27 @@ pub(crate) async fn generate(
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
-    let (codes, hashes) = recovery::new_set(&user.user_id);
-    store.replace(&user.user_id, hashes).await?;
+    let shown = new_codes(store, &user.user_id).await?;
     session::rotate(&session).await?;
-    tracing::warn!(event = "recovery_codes_generated", user_id = %user.user_id, count = codes.len(), "a new set of recovery codes replaced the old one");
-    let shown: Vec<String> = codes.iter().map(RecoveryCode::display).collect();
     Ok(if reply.json {
         Json(json!({"codes": shown})).into_response()
     } else {
-        Html(pages::new_recovery_codes(&shared, &shown)).into_response()
+        Html(pages::new_recovery_codes(
+            &shared,
+            &shown,
+            &shared.default_return_to,
+        ))
+        .into_response()
     })
+}
+
+/// Makes and stores a new set for the user (the old one stops working); the codes as shown.
+pub(crate) async fn new_codes(
+    store: &dyn RecoveryCodeStore,
+    user_id: &str,
+) -> Result<Vec<String>, crate::StoreError> {
+    let (codes, hashes) = recovery::new_set(user_id);
+    store.replace(user_id, hashes).await?;
+    tracing::warn!(event = "recovery_codes_generated", user_id = %user_id, count = codes.len(), "a new set of recovery codes replaced the old one");
+    Ok(codes.iter().map(RecoveryCode::display).collect())
 }
