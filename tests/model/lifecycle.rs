@@ -1,7 +1,9 @@
 //! A model-based property test of the challenge lifecycle. Random interleavings of logins
-//! (two users, four sessions), callbacks (valid, forged, replayed, stale, for the wrong user),
-//! status reads, confirms, token guesses, SMS requests, logouts and clock advances run against
-//! the real stack, and after every step these invariants are checked:
+//! (two users, four sessions, "remember this device" ticked or not), callbacks (valid, forged,
+//! replayed, stale, for the wrong user), status reads, confirms, token guesses, SMS requests,
+//! recovery codes made and used, credential epoch bumps, enrolment and turning the second
+//! factor off, logouts and clock advances run against the real stack (Bob starts without a
+//! second factor in some cases), and after every step these invariants are checked:
 //!
 //! 1. a session reaches the protected route only if its own challenge was approved by a valid,
 //!    fresh callback and confirmed, or a correct token was entered for it;
@@ -20,7 +22,11 @@
 //!     in once, and a new set (made only by a verified session) voids the old one;
 //! 11. the password alone logs in only on a browser holding a remembered-device cookie of that
 //!     user, made at the user's current credential epoch and not expired; bumping the epoch
-//!     ends every remembered device, and no push is sent for such a login.
+//!     ends every remembered device, and no push is sent for such a login;
+//! 12. a user whose second factor is off is sent to enrolment by the password, never let in;
+//!     enrolment turns it on only with a valid token from the phone; turning it off needs
+//!     a verified session, the password and a current token, and forgets the user's
+//!     remembered devices and recovery codes.
 //!
 //! `LIFECYCLE_CASES` sets the number of cases (default 1,000):
 //! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test lifecycle_model` for a long run.
@@ -93,6 +99,13 @@ enum Op {
     BumpEpoch {
         user: usize,
     },
+    Disable {
+        s: usize,
+    },
+    Enrol {
+        s: usize,
+        valid_token: bool,
+    },
     Approve {
         s: usize,
     },
@@ -140,6 +153,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => s.clone().prop_map(|s| Op::MakeCodes { s }),
         3 => (s.clone(), 0..64usize).prop_map(|(s, pick)| Op::RecoveryCode { s, pick }),
         1 => (0..2usize).prop_map(|user| Op::BumpEpoch { user }),
+        1 => s.clone().prop_map(|s| Op::Disable { s }),
+        2 => (s.clone(), prop::bool::weighted(0.7)).prop_map(|(s, valid_token)| Op::Enrol { s, valid_token }),
         2 => s.clone().prop_map(|s| Op::Approve { s }),
         1 => s.clone().prop_map(|s| Op::Deny { s }),
         1 => s.clone().prop_map(|s| Op::Forged { s }),
@@ -183,6 +198,8 @@ struct Device {
 struct Session {
     challenge: Option<Challenge>,
     verified: Option<usize>,
+    /// The password was accepted for this user, who has no second factor: enrolling.
+    enrolling: Option<usize>,
 }
 
 struct World {
@@ -206,10 +223,14 @@ struct World {
     /// Each user's credential epoch, and the device cookie each session's browser keeps.
     epochs: [u64; 2],
     devices: Vec<Option<Device>>,
+    /// Whether each user's second factor is on.
+    enrolled: [bool; 2],
+    phones: [&'static str; 2],
 }
 
 impl World {
-    async fn new() -> World {
+    /// The app and mock, with Bob's second factor on (`bob_enrolled`) or not yet set up.
+    async fn new(bob_enrolled: bool) -> World {
         let mock = MockAuthy::builder()
             .seed(9)
             .api_key(API_KEY)
@@ -219,11 +240,15 @@ impl World {
             .unwrap();
         let clock = ManualClock::new(T0);
         let app_clock = clock.clone();
-        let app = App::start(
+        let users = tower_authy::MemoryUserStore::new();
+        let enrol_into = users.clone();
+        let app = App::start_with_users(
             mock.base_url(),
             Duration::from_secs(2),
+            users,
             Box::new(move |b| {
                 b.clock(app_clock)
+                    .enrolment(enrol_into)
                     .challenge_ttl(Duration::from_secs(300))
                     .attempt_limits(tower_authy::AttemptLimits {
                         per_challenge: PER_LOGIN as u32,
@@ -255,10 +280,18 @@ impl World {
         .await;
         mock.set_callback(Some((app.callback_url.clone(), CallbackMethod::Post)));
         let emails = ["ada@example.com", "bob@example.com"];
+        let phones = ["5551230001", "5551230002"];
         let authy_ids = [
-            app.user(emails[0], "5551230001").await,
-            app.user(emails[1], "5551230002").await,
+            app.user(emails[0], phones[0]).await,
+            app.user(emails[1], phones[1]).await,
         ];
+        if !bob_enrolled {
+            let password = tower_authy::Password::new(PASSWORD);
+            let bob = tower_authy::UserStore::verify_password(&app.users, emails[1], &password);
+            let bob = bob.await.unwrap().unwrap().id;
+            let off = tower_authy::AuthyIdStore::set_second_factor(&app.users, &bob, None);
+            off.await.unwrap();
+        }
         let browsers = (0..SESSIONS).map(|_| app.browser()).collect();
         World {
             mock,
@@ -277,6 +310,8 @@ impl World {
             used: std::collections::HashSet::new(),
             epochs: [0; 2],
             devices: vec![None; SESSIONS],
+            enrolled: [true, bob_enrolled],
+            phones,
         }
     }
 
@@ -393,7 +428,19 @@ impl World {
                     );
                 }
                 self.sessions[s] = Session::default();
-                if page.location.as_deref() == Some("/account") {
+                // Invariant 12: the password of a user without a second factor leads to
+                // enrolment, and only there.
+                let to_enrol = page.location.as_deref() == Some("/authy/enrol");
+                assert_eq!(
+                    to_enrol,
+                    page.status == 303 && !self.enrolled[user],
+                    "{user} enrolled {}: went to {:?}",
+                    self.enrolled[user],
+                    page.location
+                );
+                if to_enrol {
+                    self.sessions[s].enrolling = Some(user);
+                } else if page.location.as_deref() == Some("/account") {
                     // Invariant 11: the password alone, on a remembered device.
                     assert!(right_password, "a wrong password was accepted");
                     let d = self.devices[s]
@@ -614,6 +661,74 @@ impl World {
                     self.failures[c.user] = (0, now);
                 }
             }
+            Op::Disable { s } => {
+                let user = self.sessions[s].verified.unwrap_or(0);
+                let token = self.mock.app_token(self.authy_ids[user]).unwrap();
+                let page = self.browsers[s]
+                    .post(
+                        "/authy/disable",
+                        &[("password", PASSWORD), ("token", &token)],
+                    )
+                    .await;
+                assert!(page.status < 500, "disable answered {}", page.status);
+                // Turned off: back to the account page (a refusal sends an unverified session to
+                // the login instead).
+                if page.location.as_deref() == Some("/account") {
+                    assert!(
+                        self.sessions[s].verified.is_some(),
+                        "an unverified session turned it off"
+                    );
+                    self.enrolled[user] = false;
+                    self.codes[user].clear();
+                    for d in &mut self.devices {
+                        if d.as_ref().is_some_and(|d| d.user == user) {
+                            *d = None;
+                        }
+                    }
+                }
+            }
+            Op::Enrol { s, valid_token } => {
+                let Some(user) = self.sessions[s].enrolling else {
+                    return;
+                };
+                let fields = [
+                    ("email", self.emails[user]),
+                    ("country_code", "1"),
+                    ("phone", self.phones[user]),
+                ];
+                let page = self.browsers[s].post("/authy/enrol", &fields).await;
+                assert!(page.status < 500, "enrol answered {}", page.status);
+                if page.status != 200 {
+                    return;
+                }
+                let token = if valid_token {
+                    self.mock.app_token(self.authy_ids[user]).unwrap()
+                } else {
+                    "0000000".to_owned()
+                };
+                let page = self.browsers[s]
+                    .post("/authy/enrol/confirm", &[("token", &token)])
+                    .await;
+                assert!(page.status < 500, "enrol confirm answered {}", page.status);
+                // With recovery codes on, success shows the first set.
+                if page.status == 200 && page.body.contains("<code>") {
+                    assert!(valid_token, "enrolment switched on without a valid token");
+                    let codes: Vec<String> = page
+                        .body
+                        .split("<code>")
+                        .skip(1)
+                        .filter_map(|p| p.split("</code>").next())
+                        .map(str::to_owned)
+                        .collect();
+                    self.issued[user].extend(codes.iter().cloned());
+                    self.codes[user] = codes;
+                    self.enrolled[user] = true;
+                    self.sessions[s] = Session {
+                        verified: Some(user),
+                        ..Session::default()
+                    };
+                }
+            }
             Op::BumpEpoch { user } => {
                 assert!(self.app.users.bump_credential_epoch(self.emails[user]));
                 self.epochs[user] += 1;
@@ -714,9 +829,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60)) {
+    fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60), bob_enrolled in prop::bool::weighted(0.6)) {
         runtime().block_on(async {
-            let mut w = World::new().await;
+            let mut w = World::new(bob_enrolled).await;
             for op in &ops {
                 w.apply(op).await;
                 w.check_per_phone_limits();

@@ -130,6 +130,16 @@ pub type Configure = Box<dyn FnOnce(TwoFactorBuilder) -> TwoFactorBuilder + Send
 impl App {
     /// Starts the app against the mock at `mock_base` (key [`API_KEY`]), on the system clock.
     pub async fn start(mock_base: &str, client_timeout: Duration, configure: Configure) -> App {
+        App::start_with_users(mock_base, client_timeout, MemoryUserStore::new(), configure).await
+    }
+
+    /// As [`App::start`], with `users` (which `configure` may also hand to the builder).
+    pub async fn start_with_users(
+        mock_base: &str,
+        client_timeout: Duration,
+        users: MemoryUserStore,
+        configure: Configure,
+    ) -> App {
         let server = Server::bind().await;
         let callback_url = format!("{}/authy/callback", server.base);
         let authy = AuthyClient::builder(ApiKey::new(API_KEY))
@@ -137,7 +147,6 @@ impl App {
             .timeouts(client_timeout.min(Duration::from_secs(1)), client_timeout)
             .build()
             .unwrap();
-        let users = MemoryUserStore::new();
         let builder = TwoFactor::builder(authy.clone(), users.clone())
             .callback_url(&callback_url)
             .default_return_to("/account")
