@@ -206,3 +206,30 @@ async fn without_enrolment_such_a_user_is_refused_like_a_wrong_password() {
     assert!(page.body.contains("Wrong email or password."));
     assert_eq!(b.get("/authy/enrol").await.status, 404);
 }
+
+#[tokio::test]
+async fn phones_tried_at_enrolment_are_limited() {
+    let (w, _, _) = world().await;
+    let mut b = w.browser();
+    b.login("new@example.com", PASSWORD).await;
+    for i in 0..10 {
+        let phone = format!("55512300{i:02}");
+        let fields = [
+            ("email", "new@example.com"),
+            ("country_code", "1"),
+            ("phone", phone.as_str()),
+        ];
+        assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+    }
+    let fields = [
+        ("email", "new@example.com"),
+        ("country_code", "1"),
+        ("phone", "5551230099"),
+    ];
+    assert_eq!(b.post("/authy/enrol", &fields).await.status, 429);
+    assert_eq!(
+        w.mock.users().len(),
+        10,
+        "the refused try registered nothing"
+    );
+}

@@ -1,25 +1,21 @@
 //! Enrolment: `GET/POST /enrol` registers a phone with Authy, `POST /enrol/sms` sends a code,
-//! `POST /enrol/confirm` proves the phone with a token and switches the second factor on;
-//! `GET/POST /disable` switches it off. Mounted only when enrolment is on (`/disable` only with
-//! tower-authy's own login, whose password it asks for).
+//! `POST /enrol/confirm` proves the phone with a token and switches the second factor on
+//! (`disable` switches it off). Mounted only when enrolment is on.
 //!
 //! Invariants kept here:
 //! - only a session whose first factor was just proved, for a user without a second factor,
 //!   enrols, and only for that user; nothing the form sends names a user;
 //! - the Authy id is written only after a token from that phone checks out, so a mistyped
 //!   number locks nobody out; token attempts count against the per-login limit;
-//! - switching off needs the session's CSRF token, the password and a current token; it also
-//!   forgets remembered devices and recovery codes, rotates the session id, and is logged.
 
 use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
-use crate::secret::{Password, Token};
+use crate::secret::Token;
 use crate::session::{self, Enrolling};
 use crate::{EnrolledPhone, enrol, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
-use http::request::Parts;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -122,6 +118,20 @@ pub(crate) async fn register(
             "Enter an email address, a country code such as 1 or 44, and the phone number.",
         ));
     };
+    // Each try registers a phone with Authy: as many per hour as codes may be sent.
+    let now = shared.clock.now();
+    let key = format!("enrol-register:{}", e.user_id);
+    if !shared
+        .challenges
+        .take_quota(&key, shared.sends.per_hour, 3600, now)
+        .await?
+    {
+        return Ok(reply.problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many tries",
+            "Too many phone numbers tried for now. Please try again later.",
+        ));
+    }
     let authy_id = match shared
         .client
         .register_user(email, &phone, &country_code)
@@ -298,109 +308,4 @@ pub(crate) async fn confirm(
     } else {
         Html(pages::new_recovery_codes(&shared, &shown, &e.return_to)).into_response()
     })
-}
-
-pub(crate) async fn disable_page(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-) -> Handled {
-    if let Err(to_login) = crate::layer::check(&shared, &parts).await {
-        return Ok(to_login);
-    }
-    let csrf = session::csrf_token(&session).await?;
-    if Reply::new(&shared, &parts.headers).json {
-        return Ok(Json(json!({"csrf_token": csrf})).into_response());
-    }
-    Ok(Html(pages::disable(&shared, &csrf, None)).into_response())
-}
-
-#[derive(Deserialize)]
-pub(crate) struct DisableForm {
-    csrf_token: Option<String>,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    token: String,
-}
-
-pub(crate) async fn disable(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<DisableForm>,
-) -> Handled {
-    let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
-    let user = match crate::layer::check(&shared, &parts).await {
-        Ok(user) => user,
-        Err(to_login) => return Ok(to_login),
-    };
-    let csrf = form.csrf_token.clone().unwrap_or_default();
-    let refuse = |status: StatusCode, detail: &str| {
-        if reply.json {
-            reply.problem(status, "Not turned off", detail)
-        } else {
-            (status, Html(pages::disable(&shared, &csrf, Some(detail)))).into_response()
-        }
-    };
-    let Some(authy_id) = user.user.authy_id else {
-        return Ok(refuse(
-            StatusCode::CONFLICT,
-            "The second step is already off.",
-        ));
-    };
-    let Ok(token) = Token::parse(&form.token) else {
-        return Ok(refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Enter your password and a current code.",
-        ));
-    };
-    let now = shared.clock.now();
-    let attempts = format!("disable:{}", user.user_id);
-    let (max, window) = (shared.limits.per_challenge, shared.challenge_ttl);
-    if !shared
-        .challenges
-        .take_quota(&attempts, max, window, now)
-        .await?
-    {
-        return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts. Try again in a few minutes.",
-        ));
-    }
-    // The password first: a wrong one does not spend the code at Authy.
-    let password = Password::new(form.password);
-    let owner = shared
-        .users
-        .verify_password(&user.user.login, &password)
-        .await?;
-    let token_ok = owner.is_some_and(|o| o.id == user.user_id)
-        && match shared.client.verify_token(authy_id, &token).await {
-            Ok(()) => true,
-            Err(e) if e.is_token_rejection() => false,
-            Err(e) => return Err(Rejection::Authy(e, "verify token")),
-        };
-    if !token_ok {
-        return Ok(refuse(
-            StatusCode::UNAUTHORIZED,
-            "The password or the code is wrong.",
-        ));
-    }
-    let store = shared
-        .enrolment
-        .as_ref()
-        .expect("mounted only with enrolment");
-    store.set_second_factor(&user.user_id, None).await?;
-    if let Some(r) = &shared.remember {
-        r.store.forget(&user.user_id, None).await?;
-    }
-    if let Some(codes) = &shared.recovery {
-        codes.replace(&user.user_id, Vec::new()).await?;
-    }
-    session::rotate(&session).await?;
-    tracing::warn!(event = "second_factor_disabled", user_id = %user.user_id, "second factor turned off");
-    Ok(reply.redirect(&shared.default_return_to))
 }

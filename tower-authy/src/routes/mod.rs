@@ -15,6 +15,7 @@
 pub(crate) mod callback;
 mod code;
 mod devices;
+mod disable;
 mod enrol;
 mod events;
 pub(crate) mod lifecycle;
@@ -68,7 +69,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         if shared.step_up.is_none() {
             start.route(
                 &p("/disable"),
-                get(enrol::disable_page).post(enrol::disable),
+                get(disable::disable_page).post(disable::disable),
             )
         } else {
             start

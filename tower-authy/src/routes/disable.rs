@@ -1,0 +1,126 @@
+//! Turning the second factor off: `GET/POST /disable`. Mounted only when enrolment is on and
+//! with tower-authy's own login, whose password it asks for.
+//!
+//! Invariants kept here:
+//! - only a user verified with both factors in this session (as the guard sees it) reaches it;
+//! - it needs the session's CSRF token, the password (checked first, so a wrong one spends no
+//!   code at Authy) and a current token, within the per-login attempt limit;
+//! - it also forgets remembered devices and recovery codes, rotates the session id, and is
+//!   logged.
+
+use super::Shared_;
+use super::reply::{Handled, Rejection, Reply};
+use crate::secret::{Password, Token};
+use crate::{pages, session};
+use axum::response::{Html, IntoResponse};
+use axum::{Extension, Form, Json};
+use http::StatusCode;
+use http::request::Parts;
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+pub(crate) async fn disable_page(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+) -> Handled {
+    if let Err(to_login) = crate::layer::check(&shared, &parts).await {
+        return Ok(to_login);
+    }
+    let csrf = session::csrf_token(&session).await?;
+    if Reply::new(&shared, &parts.headers).json {
+        return Ok(Json(json!({"csrf_token": csrf})).into_response());
+    }
+    Ok(Html(pages::disable(&shared, &csrf, None)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DisableForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    token: String,
+}
+
+pub(crate) async fn disable(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<DisableForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let user = match crate::layer::check(&shared, &parts).await {
+        Ok(user) => user,
+        Err(to_login) => return Ok(to_login),
+    };
+    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let refuse = |status: StatusCode, detail: &str| {
+        if reply.json {
+            reply.problem(status, "Not turned off", detail)
+        } else {
+            (status, Html(pages::disable(&shared, &csrf, Some(detail)))).into_response()
+        }
+    };
+    let Some(authy_id) = user.user.authy_id else {
+        return Ok(refuse(
+            StatusCode::CONFLICT,
+            "The second step is already off.",
+        ));
+    };
+    let Ok(token) = Token::parse(&form.token) else {
+        return Ok(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter your password and a current code.",
+        ));
+    };
+    let now = shared.clock.now();
+    let attempts = format!("disable:{}", user.user_id);
+    let (max, window) = (shared.limits.per_challenge, shared.challenge_ttl);
+    if !shared
+        .challenges
+        .take_quota(&attempts, max, window, now)
+        .await?
+    {
+        return Ok(refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts. Try again in a few minutes.",
+        ));
+    }
+    // The password first: a wrong one does not spend the code at Authy.
+    let password = Password::new(form.password);
+    let owner = shared
+        .users
+        .verify_password(&user.user.login, &password)
+        .await?;
+    let token_ok = owner.is_some_and(|o| o.id == user.user_id)
+        && match shared.client.verify_token(authy_id, &token).await {
+            Ok(()) => true,
+            Err(e) if e.is_token_rejection() => false,
+            Err(e) => return Err(Rejection::Authy(e, "verify token")),
+        };
+    if !token_ok {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "The password or the code is wrong.",
+        ));
+    }
+    let store = shared
+        .enrolment
+        .as_ref()
+        .expect("mounted only with enrolment");
+    store.set_second_factor(&user.user_id, None).await?;
+    if let Some(r) = &shared.remember {
+        r.store.forget(&user.user_id, None).await?;
+    }
+    if let Some(codes) = &shared.recovery {
+        codes.replace(&user.user_id, Vec::new()).await?;
+    }
+    session::rotate(&session).await?;
+    tracing::warn!(event = "second_factor_disabled", user_id = %user.user_id, "second factor turned off");
+    Ok(reply.redirect(&shared.default_return_to))
+}
