@@ -66,6 +66,22 @@ pub(crate) async fn page(
     .into_response())
 }
 
+/// Takes one of the hourly allowance under `key` (as many as codes may be sent per hour);
+/// the 429 answer once it is spent.
+async fn hourly(
+    shared: &crate::config::Shared,
+    reply: &Reply<'_>,
+    key: &str,
+    detail: &str,
+) -> Result<Option<Response>, crate::StoreError> {
+    let now = shared.clock.now();
+    let allowed = shared
+        .challenges
+        .take_quota(key, shared.sends.per_hour, 3600, now)
+        .await?;
+    Ok((!allowed).then(|| reply.problem(StatusCode::TOO_MANY_REQUESTS, "Too many tries", detail)))
+}
+
 /// The QR code for a generic authenticator app, when Authy gives one.
 async fn qr_code(shared: &crate::config::Shared, authy_id: u64) -> Option<String> {
     let uri = shared.client.authenticator_uri(authy_id, "").await;
@@ -119,18 +135,10 @@ pub(crate) async fn register(
         ));
     };
     // Each try registers a phone with Authy: as many per hour as codes may be sent.
-    let now = shared.clock.now();
     let key = format!("enrol-register:{}", e.user_id);
-    if !shared
-        .challenges
-        .take_quota(&key, shared.sends.per_hour, 3600, now)
-        .await?
-    {
-        return Ok(reply.problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many tries",
-            "Too many phone numbers tried for now. Please try again later.",
-        ));
+    let detail = "Too many phone numbers tried for now. Please try again later.";
+    if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
+        return Ok(spent);
     }
     let authy_id = match shared
         .client
@@ -200,18 +208,10 @@ pub(crate) async fn send_sms(
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
-    let now = shared.clock.now();
     let key = format!("send-account:{}", e.user_id);
-    if !shared
-        .challenges
-        .take_quota(&key, shared.sends.per_hour, 3600, now)
-        .await?
-    {
-        return Ok(reply.problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many codes sent",
-            "We have sent enough codes for now. Use the last one, or try again later.",
-        ));
+    let detail = "We have sent enough codes for now. Use the last one, or try again later.";
+    if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
+        return Ok(spent);
     }
     match shared.client.request_sms(phone.authy_id, true).await {
         Ok(_) => {}
