@@ -221,13 +221,18 @@ pub(crate) fn cookie(
     let tag = mac(&r.key, user_id, device_id, epoch, expires)
         .finalize()
         .into_bytes();
-    let tag = data_encoding::BASE64URL_NOPAD.encode(&tag);
-    let secure_attr = if secure { "; Secure" } else { "" };
     let value = format!(
-        "{}={device_id}.{epoch}.{expires}.{tag}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure_attr}",
-        cookie_name(secure)
+        "{device_id}.{epoch}.{expires}.{}",
+        data_encoding::BASE64URL_NOPAD.encode(&tag)
     );
-    HeaderValue::from_str(&value).expect("ids, digits and base64 make a valid header")
+    let set = cookie::Cookie::build((cookie_name(secure), value))
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&set.to_string()).expect("ids, digits and base64 make a valid header")
 }
 
 /// The device id in the request's cookie, if the cookie is genuine, for this user, at their
@@ -240,12 +245,14 @@ pub(crate) fn device_in_cookie(
     now: i64,
 ) -> Option<String> {
     let name = cookie_name(secure);
-    let value = headers
+    let found = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))?;
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)?;
+    let value = found.value();
     let mut parts = value.split('.');
     let (device_id, epoch, expires, tag) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
