@@ -13,11 +13,24 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// How many codes a set holds.
 pub const RECOVERY_CODES_PER_SET: usize = 10;
-/// Crockford's base32: no I, L, O or U, so nothing reads as something else.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const LEN: usize = 16;
+/// Random bytes per code: 80 bits, 16 characters of base32.
+const BYTES: usize = 10;
 
-/// A recovery code as the user reads it. Its `Debug` shows nothing.
+/// Crockford's base32 (no I, L, O or U, so nothing reads as something else), read leniently:
+/// any case, dashes and spaces ignored, O as 0, I and L as 1.
+fn crockford() -> &'static data_encoding::Encoding {
+    static ENCODING: std::sync::OnceLock<data_encoding::Encoding> = std::sync::OnceLock::new();
+    ENCODING.get_or_init(|| {
+        let mut spec = data_encoding::Specification::new();
+        spec.symbols.push_str("0123456789ABCDEFGHJKMNPQRSTVWXYZ");
+        spec.translate.from.push_str("abcdefghjkmnpqrstvwxyzOoIiLl");
+        spec.translate.to.push_str("ABCDEFGHJKMNPQRSTVWXYZ001111");
+        spec.ignore.push_str("- ");
+        spec.encoding().expect("a valid base32 specification")
+    })
+}
+
+/// A recovery code as the user reads it (16 characters, canonical). Its `Debug` shows nothing.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct RecoveryCode(String);
 
@@ -30,37 +43,22 @@ impl std::fmt::Debug for RecoveryCode {
 impl RecoveryCode {
     /// A fresh random code.
     fn generate() -> RecoveryCode {
-        let bytes = crate::random::bytes::<LEN>();
-        // 256 is a multiple of 32: taking each byte mod 32 is uniform.
-        let code = bytes
-            .iter()
-            .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
-            .collect();
-        RecoveryCode(code)
+        RecoveryCode(crockford().encode(&crate::random::bytes::<BYTES>()))
     }
 
-    /// Reads what a person typed: dashes and spaces ignored, any case, and the letters
-    /// Crockford's alphabet leaves out read as the digits they look like (O as 0, I and L as 1).
-    /// `None` when it cannot be a recovery code (it may still be a token).
+    /// Reads what a person typed (see [`crockford`]). `None` when it cannot be a recovery
+    /// code (it may still be a token: tokens are 6 to 12 digits, never 16 characters).
     pub(crate) fn parse(input: &str) -> Option<RecoveryCode> {
-        let mut code = String::with_capacity(LEN);
-        for c in input.trim().chars() {
-            let c = match c.to_ascii_uppercase() {
-                '-' | ' ' => continue,
-                'O' => '0',
-                'I' | 'L' => '1',
-                c if c.is_ascii() && ALPHABET.contains(&(c as u8)) => c,
-                _ => return None,
-            };
-            code.push(c);
-        }
-        // Tokens are 6 to 12 digits: 16 characters are never a token.
-        (code.len() == LEN).then_some(RecoveryCode(code))
+        let bytes = crockford().decode(input.trim().as_bytes()).ok()?;
+        (bytes.len() == BYTES).then(|| RecoveryCode(crockford().encode(&bytes)))
     }
 
     /// `ABCD-EFGH-JKMN-PQRS`: how the code is shown.
     pub(crate) fn display(&self) -> String {
-        let groups: Vec<&str> = (0..LEN).step_by(4).map(|i| &self.0[i..i + 4]).collect();
+        let groups: Vec<&str> = (0..self.0.len())
+            .step_by(4)
+            .map(|i| &self.0[i..i + 4])
+            .collect();
         groups.join("-")
     }
 
