@@ -619,13 +619,7 @@ impl World {
                 assert!(page.status < 500, "recovery codes answered {}", page.status);
                 match self.sessions[s].verified {
                     Some(user) if page.status == 200 => {
-                        let codes: Vec<String> = page
-                            .body
-                            .split("<code>")
-                            .skip(1)
-                            .filter_map(|p| p.split("</code>").next())
-                            .map(str::to_owned)
-                            .collect();
+                        let codes = page.recovery_codes();
                         assert_eq!(codes.len(), 10);
                         self.issued[user].extend(codes.iter().cloned());
                         self.codes[user] = codes;
@@ -713,13 +707,7 @@ impl World {
                 // With recovery codes on, success shows the first set.
                 if page.status == 200 && page.body.contains("<code>") {
                     assert!(valid_token, "enrolment switched on without a valid token");
-                    let codes: Vec<String> = page
-                        .body
-                        .split("<code>")
-                        .skip(1)
-                        .filter_map(|p| p.split("</code>").next())
-                        .map(str::to_owned)
-                        .collect();
+                    let codes = page.recovery_codes();
                     self.issued[user].extend(codes.iter().cloned());
                     self.codes[user] = codes;
                     self.enrolled[user] = true;

@@ -33,12 +33,7 @@ async fn logged_in(w: &World, authy_id: u64) -> Browser {
 async fn new_codes(b: &mut Browser) -> Vec<String> {
     let page = b.post("/authy/recovery-codes", &[]).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let codes: Vec<String> = page
-        .body
-        .split("<code>")
-        .skip(1)
-        .map(|s| s.split("</code>").next().unwrap().to_owned())
-        .collect();
+    let codes = page.recovery_codes();
     assert_eq!(codes.len(), 10, "{}", page.body);
     codes
 }

@@ -35,6 +35,16 @@ pub struct Page {
 }
 
 impl Page {
+    /// The recovery codes a page shows (the text of each `<code>`), in order.
+    pub fn recovery_codes(&self) -> Vec<String> {
+        self.body
+            .split("<code>")
+            .skip(1)
+            .filter_map(|s| s.split("</code>").next())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The body as JSON (`Null` when it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
