@@ -11,6 +11,7 @@ mod layer;
 mod layout;
 mod limits;
 mod pages;
+mod provider;
 mod random;
 mod recovery;
 mod remember;
@@ -45,6 +46,9 @@ pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
 pub use layout::{Layout, PageParts};
 pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+pub use provider::{
+    Capabilities, CodeChannel, PushAnswer, SecondFactorProvider, WebhookError, WebhookRequest,
+};
 pub use recovery::{
     MemoryRecoveryCodeStore, RECOVERY_CODES_PER_SET, RecoveryCodeHash, RecoveryCodeStore,
 };
@@ -70,7 +74,7 @@ pub use store::{MemoryChallengeStore, MemoryUserStore};
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::client::decode as decode_authy_response;
-    pub use crate::routes::callback::parse_for_fuzzing as parse_callback;
+    pub use crate::provider::parse_authy_callback as parse_callback;
     pub use crate::session::safe_return_to;
 
     /// Reads a recovery code as the code form does; `Some` is how it would be shown.

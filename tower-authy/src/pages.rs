@@ -106,6 +106,8 @@ pub(crate) fn verify(
     error: Option<&str>,
 ) -> String {
     let onetouch = c.approval_uuid.is_some();
+    let caps = shared.client.capabilities();
+    let app = app_name(shared);
     let content = html! {
         h1 { "Second step" }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
@@ -113,7 +115,7 @@ pub(crate) fn verify(
         @if onetouch {
             section #onetouch aria-live="polite" data-prefix=(shared.prefix) {
                 p #onetouch-status {
-                    "Waiting for your approval. We sent a request to the Authy app on your \
+                    "Waiting for your approval. We sent a request to " (app) " on your \
                      phone; check that it shows this code:"
                 }
                 p.code data-testid="match-code" { (c.match_code) }
@@ -129,7 +131,8 @@ pub(crate) fn verify(
             (csrf_field(csrf))
             label for="token" {
                 @if onetouch { "Or use a code instead" }
-                @else { "Enter the code from the Authy app or the SMS" }
+                @else if caps.sms { "Enter the code from " (app) " or the SMS" }
+                @else { "Enter the code from " (app) }
             }
             @if shared.recovery.is_some() {
                 input #token name="token" autocomplete="one-time-code"
@@ -142,13 +145,17 @@ pub(crate) fn verify(
             button type="submit" { "Verify code" }
         }
         div.row {
-            form method="post" action=(shared.path("/sms")) {
-                (csrf_field(csrf))
-                button.secondary type="submit" { "Send me an SMS" }
+            @if caps.sms {
+                form method="post" action=(shared.path("/sms")) {
+                    (csrf_field(csrf))
+                    button.secondary type="submit" { "Send me an SMS" }
+                }
             }
-            form method="post" action=(shared.path("/call")) {
-                (csrf_field(csrf))
-                button.secondary type="submit" { "Call me" }
+            @if caps.call {
+                form method="post" action=(shared.path("/call")) {
+                    (csrf_field(csrf))
+                    button.secondary type="submit" { "Call me" }
+                }
             }
             form method="post" action=(shared.path("/logout")) {
                 (csrf_field(csrf))
@@ -235,19 +242,26 @@ pub(crate) fn devices(shared: &Shared, csrf: &str, devices: &[crate::RememberedD
 
 /// Enrolment, first step: the phone to register with Authy.
 pub(crate) fn enrol_phone(shared: &Shared, csrf: &str, error: Option<&str>) -> String {
+    let caps = shared.client.capabilities();
     let content = html! {
         h1 { "Turn on the second step" }
         @if let Some(e) = error { p.error role="alert" { (e) } }
-        p { "Your account has no second step yet. Add your phone: logging in will then need it too." }
+        @if caps.needs_phone {
+            p { "Your account has no second step yet. Add your phone: logging in will then need it too." }
+        } @else {
+            p { "Your account has no second step yet. Add an authenticator app: logging in will then need it too." }
+        }
         form method="post" action=(shared.path("/enrol")) {
             (csrf_field(csrf))
             label for="email" { "Email" }
             input #email name="email" type="email" autocomplete="email" required;
-            label for="country_code" { "Country code" }
-            input #country_code name="country_code" inputmode="numeric" autocomplete="tel-country-code"
-                pattern="[+]?[0-9]{1,3}" maxlength="4" required;
-            label for="phone" { "Phone number" }
-            input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required;
+            @if caps.needs_phone {
+                label for="country_code" { "Country code" }
+                input #country_code name="country_code" inputmode="numeric" autocomplete="tel-country-code"
+                    pattern="[+]?[0-9]{1,3}" maxlength="4" required;
+                label for="phone" { "Phone number" }
+                input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required;
+            }
             button type="submit" { "Continue" }
         }
     };
@@ -262,13 +276,18 @@ pub(crate) fn enrol_token(
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
+    let caps = shared.client.capabilities();
     let content = html! {
         h1 { "Prove it is your phone" }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
-        p { "Enter a code from the Authy app, or ask for one by SMS. The second step is turned on only once a code checks out." }
+        @if caps.sms {
+            p { "Enter a code from " (app_name(shared)) ", or ask for one by SMS. The second step is turned on only once a code checks out." }
+        } @else {
+            p { "Enter a code from " (app_name(shared)) ". The second step is turned on only once a code checks out." }
+        }
         @if let Some(svg) = qr_svg {
-            p { "Or scan this with an authenticator app, then enter the code it shows:" }
+            p { "Scan this with an authenticator app, then enter the code it shows:" }
             div.qr data-testid="qr-code" role="img" aria-label="QR code for an authenticator app" {
                 (maud::PreEscaped(svg))
             }
@@ -280,9 +299,11 @@ pub(crate) fn enrol_token(
                 pattern="[0-9 ]*" maxlength="16" required;
             button type="submit" { "Turn it on" }
         }
-        form method="post" action=(shared.path("/enrol/sms")) {
-            (csrf_field(csrf))
-            button.secondary type="submit" { "Send me an SMS" }
+        @if caps.sms {
+            form method="post" action=(shared.path("/enrol/sms")) {
+                (csrf_field(csrf))
+                button.secondary type="submit" { "Send me an SMS" }
+            }
         }
     };
     page(shared, "Prove it is your phone", false, &content)
@@ -306,4 +327,9 @@ pub(crate) fn disable(shared: &Shared, csrf: &str, error: Option<&str>) -> Strin
         p { a href=(shared.default_return_to) { "Back" } }
     };
     page(shared, "Turn off the second step", false, &content)
+}
+
+/// How the pages name the app that shows codes and pushes.
+fn app_name(shared: &Shared) -> &'static str {
+    shared.client.app_label()
 }

@@ -25,6 +25,9 @@ pub enum AuthyError {
     /// Authy answered, but not with what the contract promises (not JSON, or missing fields).
     #[error("Authy's answer was malformed: {0}")]
     Malformed(&'static str),
+    /// The provider cannot do this (a push with a provider that has none, say).
+    #[error("the provider does not offer {0}")]
+    Unsupported(&'static str),
 }
 
 impl AuthyError {
@@ -36,6 +39,7 @@ impl AuthyError {
             AuthyError::Api { status, .. } => {
                 *status >= 500 || *status == 429 || *status == 401 && !self.is_token_rejection()
             }
+            AuthyError::Unsupported(_) => false,
         }
     }
 
@@ -57,7 +61,7 @@ pub(super) fn is_transient(e: &AuthyError) -> bool {
     match e {
         AuthyError::Timeout | AuthyError::Transport(_) => true,
         AuthyError::Api { status, .. } => *status >= 500,
-        AuthyError::Malformed(_) => false,
+        AuthyError::Malformed(_) | AuthyError::Unsupported(_) => false,
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`TwoFactorBuilder`]: the settings, each with a safe default and a doc example.
 
-use crate::client::AuthyClient;
 use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+use crate::provider::SecondFactorProvider;
 use crate::store::{ChallengeStore, Clock, SystemClock, UserStore};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::time::Duration;
 /// Builds a [`TwoFactor`]. See the crate docs for a complete example.
 #[must_use]
 pub struct TwoFactorBuilder {
-    pub(super) client: AuthyClient,
+    pub(super) client: Arc<dyn SecondFactorProvider>,
     pub(super) users: Arc<dyn UserStore>,
     pub(super) step_up: Option<crate::step_up::StepUp>,
     pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
@@ -51,7 +51,7 @@ impl std::fmt::Debug for TwoFactorBuilder {
 }
 
 impl TwoFactorBuilder {
-    pub(crate) fn new(client: AuthyClient, users: Arc<dyn UserStore>) -> Self {
+    pub(crate) fn new(client: Arc<dyn SecondFactorProvider>, users: Arc<dyn UserStore>) -> Self {
         TwoFactorBuilder {
             client,
             users,

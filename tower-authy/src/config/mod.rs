@@ -10,8 +10,8 @@ mod state;
 pub use builder::TwoFactorBuilder;
 pub use error::ConfigError;
 
-use crate::client::AuthyClient;
 use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+use crate::provider::SecondFactorProvider;
 use crate::store::{ChallengeStore, Clock, UserStore};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use std::time::Duration;
 
 /// Everything the routes and the layer share.
 pub(crate) struct Shared {
-    pub(crate) client: AuthyClient,
+    pub(crate) client: Arc<dyn SecondFactorProvider>,
     pub(crate) users: Arc<dyn UserStore>,
     /// Step-up mode: the application's login is the first factor.
     pub(crate) step_up: Option<crate::step_up::StepUp>,
@@ -97,9 +97,10 @@ impl std::fmt::Debug for TwoFactor {
 }
 
 impl TwoFactor {
-    /// Starts configuring: an Authy client and the application's users.
-    pub fn builder(client: AuthyClient, users: impl UserStore) -> TwoFactorBuilder {
-        TwoFactorBuilder::new(client, Arc::new(users))
+    /// Starts configuring: a provider (an [`AuthyClient`](crate::AuthyClient), or any
+    /// [`SecondFactorProvider`]) and the application's users.
+    pub fn builder(client: impl SecondFactorProvider, users: impl UserStore) -> TwoFactorBuilder {
+        TwoFactorBuilder::new(Arc::new(client), Arc::new(users))
     }
 
     /// Starts configuring step-up mode, for an application that already has a login: it says
@@ -123,11 +124,12 @@ impl TwoFactor {
     ///     .unwrap();
     /// ```
     pub fn step_up(
-        client: AuthyClient,
+        client: impl SecondFactorProvider,
         first_factor: impl crate::FirstFactor,
         login_url: &str,
     ) -> TwoFactorBuilder {
-        let mut builder = TwoFactorBuilder::new(client, Arc::new(crate::step_up::NoPasswords));
+        let mut builder =
+            TwoFactorBuilder::new(Arc::new(client), Arc::new(crate::step_up::NoPasswords));
         builder.step_up = Some(crate::step_up::StepUp {
             first_factor: Arc::new(first_factor),
             login_url: login_url.to_owned(),

@@ -5,6 +5,7 @@ use super::lifecycle::{complete, finished_page, lock, notify};
 use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::pages;
+use crate::provider::CodeChannel;
 use crate::recovery::RecoveryCode;
 use crate::secret::Token;
 use crate::store::{AttemptDecision, ChallengeState};
@@ -75,7 +76,7 @@ pub(crate) async fn token(
     }
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
-        (None, Some(token)) => match shared.client.verify_token(c.authy_id, token).await {
+        (None, Some(token)) => match shared.client.verify_code(c.authy_id, token).await {
             Ok(()) => true,
             Err(e) if e.is_token_rejection() => false,
             Err(e) => return Err(Rejection::Authy(e, "verify token")),
@@ -135,7 +136,7 @@ pub(crate) async fn send_sms(
     headers: HeaderMap,
     form: Form<CsrfForm>,
 ) -> Handled {
-    send_code(ext, session, headers, form, Channel::Sms).await
+    send_code(ext, session, headers, form, CodeChannel::Sms).await
 }
 
 pub(crate) async fn send_call(
@@ -144,13 +145,7 @@ pub(crate) async fn send_call(
     headers: HeaderMap,
     form: Form<CsrfForm>,
 ) -> Handled {
-    send_code(ext, session, headers, form, Channel::Call).await
-}
-
-#[derive(Clone, Copy)]
-enum Channel {
-    Sms,
-    Call,
+    send_code(ext, session, headers, form, CodeChannel::Call).await
 }
 
 async fn send_code(
@@ -158,9 +153,16 @@ async fn send_code(
     session: Session,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
-    channel: Channel,
+    channel: CodeChannel,
 ) -> Handled {
     let reply = Reply::new(&shared, &headers);
+    if !shared.client.capabilities().sends(channel) {
+        return Ok(reply.problem(
+            StatusCode::NOT_FOUND,
+            "Not available",
+            "Codes cannot be sent this way. Use the code from your app instead.",
+        ));
+    }
     let (_, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
         .await?;
@@ -203,10 +205,8 @@ async fn send_code(
         }
     }
     // Sent once, never retried: a slow Authy must not make the phone ring twice.
-    let (result, name) = match channel {
-        Channel::Sms => (shared.client.request_sms(c.authy_id, true).await, "sms"),
-        Channel::Call => (shared.client.request_call(c.authy_id, true).await, "call"),
-    };
+    let result = shared.client.send_code(c.authy_id, channel).await;
+    let name = channel.as_str();
     match result {
         Ok(_) => {
             tracing::info!(event = "code_sent", user_id = %c.user_id, channel = name, "code sent");

@@ -98,7 +98,7 @@ pub(crate) async fn disable(
         .verify_password(&user.user.login, &password)
         .await?;
     let token_ok = owner.is_some_and(|o| o.id == user.user_id)
-        && match shared.client.verify_token(authy_id, &token).await {
+        && match shared.client.verify_code(authy_id, &token).await {
             Ok(()) => true,
             Err(e) if e.is_token_rejection() => false,
             Err(e) => return Err(Rejection::Authy(e, "verify token")),

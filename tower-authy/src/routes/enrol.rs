@@ -127,9 +127,13 @@ pub(crate) async fn register(
         }
     };
     let email = form.email.trim();
-    let Some((country_code, phone)) =
-        enrol::phone(&form.country_code, &form.phone).filter(|_| enrol::email(email))
-    else {
+    let needs_phone = shared.client.capabilities().needs_phone;
+    let phone = if needs_phone {
+        enrol::phone(&form.country_code, &form.phone)
+    } else {
+        Some((String::new(), String::new()))
+    };
+    let Some((country_code, phone)) = phone.filter(|_| enrol::email(email)) else {
         return Ok(invalid(
             "Enter an email address, a country code such as 1 or 44, and the phone number.",
         ));
@@ -140,11 +144,7 @@ pub(crate) async fn register(
     if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
         return Ok(spent);
     }
-    let authy_id = match shared
-        .client
-        .register_user(email, &phone, &country_code)
-        .await
-    {
+    let authy_id = match shared.client.register(email, &phone, &country_code).await {
         Ok(id) => id,
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "register user")),
         Err(_) => {
@@ -204,6 +204,10 @@ pub(crate) async fn send_sms(
     reply
         .require_csrf(&session, &headers, form.csrf_token.as_deref())
         .await?;
+    if !shared.client.capabilities().sms {
+        let detail = "Codes cannot be sent by SMS. Use the code from your app.";
+        return Ok(reply.problem(StatusCode::NOT_FOUND, "Not available", detail));
+    }
     let (e, phone) = match registered(&shared, &session, &reply).await? {
         Ok(found) => found,
         Err(back) => return Ok(back),
@@ -213,7 +217,11 @@ pub(crate) async fn send_sms(
     if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
         return Ok(spent);
     }
-    match shared.client.request_sms(phone.authy_id, true).await {
+    match shared
+        .client
+        .send_code(phone.authy_id, crate::provider::CodeChannel::Sms)
+        .await
+    {
         Ok(_) => {}
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "send code")),
         Err(_) => {
@@ -280,7 +288,7 @@ pub(crate) async fn confirm(
             "Too many wrong codes. Try again in a few minutes.",
         ));
     }
-    match shared.client.verify_token(phone.authy_id, &token).await {
+    match shared.client.verify_code(phone.authy_id, &token).await {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
             return Ok(wrong(

@@ -189,7 +189,7 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         // challenge ends the stream then).
         Ok(false) | Err(_) => return,
     }
-    let to = match shared.client.approval_request_status(uuid).await {
+    let to = match shared.client.push_status(c.authy_id, uuid).await {
         Ok(crate::client::ApprovalStatus::Approved) => ChallengeState::Approved,
         Ok(crate::client::ApprovalStatus::Denied) => ChallengeState::Denied,
         Ok(crate::client::ApprovalStatus::Expired) => ChallengeState::Expired,

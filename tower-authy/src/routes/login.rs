@@ -222,11 +222,7 @@ pub(crate) async fn start_second_factor(
             logos: shared.push_logos.clone(),
             seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
         };
-        match shared
-            .client
-            .create_approval_request(authy_id, &request)
-            .await
-        {
+        match shared.client.start_push(authy_id, &request).await {
             Ok(uuid) => Some(uuid),
             Err(e) if e.is_unavailable() => {
                 return Err(Rejection::Authy(e, "create approval request"));
