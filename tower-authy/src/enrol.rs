@@ -57,6 +57,15 @@ pub(crate) fn qr_svg(uri: &str) -> Option<String> {
     Some(svg[start..].to_owned())
 }
 
+/// The secret of an `otpauth://` URI in groups of four, for people who cannot scan.
+pub(crate) fn manual_key(uri: &str) -> Option<String> {
+    let uri = url::Url::parse(uri).ok()?;
+    let (_, secret) = uri.query_pairs().find(|(k, _)| k == "secret")?;
+    let chars: Vec<char> = secret.chars().filter(char::is_ascii_alphanumeric).collect();
+    let groups: Vec<String> = chars.chunks(4).map(|g| g.iter().collect()).collect();
+    (!groups.is_empty()).then(|| groups.join(" "))
+}
+
 /// A phone number as the enrolment form takes it: country code 1 to 3 digits (a `+` allowed),
 /// number 4 to 15 digits once spaces, dashes, dots and brackets are dropped.
 pub(crate) fn phone(country_code: &str, number: &str) -> Option<(String, String)> {

@@ -46,6 +46,11 @@ pub use hardening::security_headers;
 pub use layer::{RequireTwoFactor, RequireTwoFactorLayer, ResponseFuture, VerifiedUser};
 pub use layout::{Layout, PageParts};
 pub use limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
+#[cfg(feature = "totp")]
+pub use provider::totp::{
+    MemoryTotpSecretStore, TotpAlgorithm, TotpKey, TotpProvider, TotpProviderBuilder,
+    TotpSecretStore,
+};
 pub use provider::{
     Capabilities, CodeChannel, PushAnswer, SecondFactorProvider, WebhookError, WebhookRequest,
 };

@@ -272,13 +272,18 @@ pub(crate) fn enrol_phone(shared: &Shared, csrf: &str, error: Option<&str>) -> S
 pub(crate) fn enrol_token(
     shared: &Shared,
     csrf: &str,
-    qr_svg: Option<&str>,
+    qr: Option<(&str, &str)>,
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
     let caps = shared.client.capabilities();
+    let title = if caps.needs_phone {
+        "Prove it is your phone"
+    } else {
+        "Add your authenticator app"
+    };
     let content = html! {
-        h1 { "Prove it is your phone" }
+        h1 { (title) }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if caps.sms {
@@ -286,11 +291,12 @@ pub(crate) fn enrol_token(
         } @else {
             p { "Enter a code from " (app_name(shared)) ". The second step is turned on only once a code checks out." }
         }
-        @if let Some(svg) = qr_svg {
+        @if let Some((svg, key)) = qr {
             p { "Scan this with an authenticator app, then enter the code it shows:" }
             div.qr data-testid="qr-code" role="img" aria-label="QR code for an authenticator app" {
                 (maud::PreEscaped(svg))
             }
+            p { "Cannot scan it? Type this key into the app: " code data-testid="manual-key" { (key) } }
         }
         form method="post" action=(shared.path("/enrol/confirm")) {
             (csrf_field(csrf))
@@ -306,7 +312,7 @@ pub(crate) fn enrol_token(
             }
         }
     };
-    page(shared, "Prove it is your phone", false, &content)
+    page(shared, title, false, &content)
 }
 
 /// Turning the second step off: the password and a current code.

@@ -40,3 +40,11 @@ async fn memory_recovery_code_and_device_stores_conform() {
     conformance::recovery_code_store(&tower_authy::MemoryRecoveryCodeStore::new()).await;
     conformance::device_store(&tower_authy::MemoryDeviceStore::new()).await;
 }
+
+#[tokio::test]
+async fn memory_totp_secret_store_conforms() {
+    conformance::totp_secret_store(std::sync::Arc::new(
+        tower_authy::MemoryTotpSecretStore::new(),
+    ))
+    .await;
+}

@@ -25,6 +25,15 @@ pub enum AuthyError {
     /// Authy answered, but not with what the contract promises (not JSON, or missing fields).
     #[error("Authy's answer was malformed: {0}")]
     Malformed(&'static str),
+    /// The provider checked the code itself and refused it.
+    #[error("the code is wrong or was already used")]
+    CodeRejected {
+        /// The code was right but its time step was already used.
+        reused: bool,
+    },
+    /// The store behind the provider (secrets, used codes) could not answer.
+    #[error("the provider's store is unavailable")]
+    Store(#[source] crate::StoreError),
     /// The provider cannot do this (a push with a provider that has none, say).
     #[error("the provider does not offer {0}")]
     Unsupported(&'static str),
@@ -39,13 +48,15 @@ impl AuthyError {
             AuthyError::Api { status, .. } => {
                 *status >= 500 || *status == 429 || *status == 401 && !self.is_token_rejection()
             }
-            AuthyError::Unsupported(_) => false,
+            AuthyError::Store(_) => true,
+            AuthyError::Unsupported(_) | AuthyError::CodeRejected { .. } => false,
         }
     }
 
     /// True when Authy rejected a token (`60020` invalid, `60019` reused).
     pub fn is_token_rejection(&self) -> bool {
         matches!(self, AuthyError::Api { status: 401, code: Some(c), .. } if c == "60020" || c == "60019")
+            || matches!(self, AuthyError::CodeRejected { .. })
     }
 
     /// Authy's `error_code`, when it sent one.
@@ -61,7 +72,7 @@ pub(super) fn is_transient(e: &AuthyError) -> bool {
     match e {
         AuthyError::Timeout | AuthyError::Transport(_) => true,
         AuthyError::Api { status, .. } => *status >= 500,
-        AuthyError::Malformed(_) | AuthyError::Unsupported(_) => false,
+        _ => false,
     }
 }
 

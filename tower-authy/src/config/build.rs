@@ -16,11 +16,19 @@ impl TwoFactorBuilder {
         if !p.starts_with('/') || p.len() < 2 || p.ends_with('/') || p.contains(['?', '#', ' ']) {
             return Err(ConfigError::Prefix(p.clone()));
         }
-        let url = self.callback_url.ok_or(ConfigError::MissingCallbackUrl)?;
+        // A provider without pushes sends no webhooks: it needs no callback URL.
+        let pushes = self.client.capabilities().push;
+        let url = match self.callback_url {
+            Some(url) => url,
+            None if !pushes => String::new(),
+            None => return Err(ConfigError::MissingCallbackUrl),
+        };
         let expected_path = format!("{p}/callback");
-        let callback_ok = url::Url::parse(&url).is_ok_and(|u| {
-            let scheme_ok = u.scheme() == "https" || (self.insecure_http && u.scheme() == "http");
-            scheme_ok
+        let callback_ok = (url.is_empty() && !pushes)
+            || url::Url::parse(&url).is_ok_and(|u| {
+                let scheme_ok =
+                    u.scheme() == "https" || (self.insecure_http && u.scheme() == "http");
+                scheme_ok
                 && u.host().is_some()
                 && u.username().is_empty()
                 && u.password().is_none()
@@ -29,7 +37,7 @@ impl TwoFactorBuilder {
                 && u.path() == expected_path
                 // The URL is signed as written: it must already be in canonical form.
                 && u.as_str().trim_end_matches('/') == url.trim_end_matches('/')
-        });
+            });
         if !callback_ok {
             return Err(ConfigError::CallbackUrl { url, expected_path });
         }

@@ -76,4 +76,7 @@ pub enum ConfigError {
     /// [`RememberDevice`](crate::RememberDevice) out of range.
     #[error("devices are remembered for 1 to 365 days, 1 to 100 per user")]
     RememberDevice,
+    /// A TOTP provider setting is out of range.
+    #[error("TOTP provider: {0}")]
+    InvalidTotp(&'static str),
 }

@@ -19,8 +19,12 @@
 
 mod second_factor;
 mod shared;
+#[cfg(feature = "totp")]
+mod totp;
 pub use second_factor::{device_store, recovery_code_store};
 pub use shared::shared_challenge_store;
+#[cfg(feature = "totp")]
+pub use totp::totp_secret_store;
 
 use crate::Password;
 use crate::limits::AttemptLimits;

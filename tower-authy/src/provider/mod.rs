@@ -8,6 +8,8 @@
 //! service, and says with [`Capabilities`] what it can do, so that the pages offer nothing else.
 
 mod authy;
+#[cfg(feature = "totp")]
+pub(crate) mod totp;
 mod webhook;
 
 #[cfg(feature = "fuzzing")]

@@ -60,7 +60,13 @@ pub(crate) async fn page(
         Some(authy_id) => {
             let notice = q.sent.is_some().then_some("We sent a code by SMS.");
             let qr = qr_code(&shared, authy_id).await;
-            pages::enrol_token(&shared, &csrf, qr.as_deref(), notice, None)
+            pages::enrol_token(
+                &shared,
+                &csrf,
+                qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
+                notice,
+                None,
+            )
         }
     })
     .into_response())
@@ -82,10 +88,11 @@ async fn hourly(
     Ok((!allowed).then(|| reply.problem(StatusCode::TOO_MANY_REQUESTS, "Too many tries", detail)))
 }
 
-/// The QR code for a generic authenticator app, when Authy gives one.
-async fn qr_code(shared: &crate::config::Shared, authy_id: u64) -> Option<String> {
-    let uri = shared.client.authenticator_uri(authy_id, "").await;
-    uri.ok().and_then(|u| enrol::qr_svg(&u))
+/// The QR code for a generic authenticator app, and its key for typing in, when the provider
+/// gives one.
+async fn qr_code(shared: &crate::config::Shared, authy_id: u64) -> Option<(String, String)> {
+    let uri = shared.client.authenticator_uri(authy_id, "").await.ok()?;
+    Some((enrol::qr_svg(&uri)?, enrol::manual_key(&uri)?))
 }
 
 #[derive(Deserialize)]
@@ -172,7 +179,7 @@ pub(crate) async fn register(
     Ok(Html(pages::enrol_token(
         &shared,
         &csrf,
-        qr.as_deref(),
+        qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
         None,
         None,
     ))

@@ -1,0 +1,282 @@
+//! The self-hosted TOTP provider end to end: codes from an authenticator app log in, each time
+//! step counts once (also across two instances sharing the store), skew is bounded, the pages
+//! offer no SMS, call or push, and enrolment shows a QR code whose secret works.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use test_support::{Browser, PASSWORD, Server, T0, app_router};
+use tower_authy::{
+    ManualClock, MemoryChallengeStore, MemoryTotpSecretStore, MemoryUserStore, TotpKey,
+    TotpProvider, TwoFactor, TwoFactorBuilder,
+};
+
+struct Totp {
+    provider: TotpProvider,
+    store: Arc<MemoryTotpSecretStore>,
+    clock: ManualClock,
+    users: MemoryUserStore,
+    challenges: Arc<MemoryChallengeStore>,
+}
+
+impl Totp {
+    fn new() -> Totp {
+        let store = Arc::new(MemoryTotpSecretStore::new());
+        let clock = ManualClock::new(T0);
+        Totp {
+            provider: provider(&store, &clock),
+            store,
+            clock,
+            users: MemoryUserStore::new(),
+            challenges: Arc::new(MemoryChallengeStore::new()),
+        }
+    }
+
+    /// An instance of the app: its own provider value, the shared stores.
+    async fn instance(
+        &self,
+        configure: impl FnOnce(TwoFactorBuilder) -> TwoFactorBuilder,
+    ) -> String {
+        let builder = TwoFactor::builder(provider(&self.store, &self.clock), self.users.clone())
+            .clock(self.clock.clone())
+            .challenge_store(self.challenges.clone())
+            .default_return_to("/account")
+            .with_insecure_http_for_local_demo();
+        let two_factor = configure(builder).build().unwrap();
+        let server = Server::bind().await;
+        server.serve(app_router(
+            &two_factor,
+            tower_sessions::MemoryStore::default(),
+        ))
+    }
+
+    async fn user(&self, email: &str) -> u64 {
+        use tower_authy::SecondFactorProvider;
+        let subject = self.provider.register(email, "", "").await.unwrap();
+        self.users.insert(email, PASSWORD, Some(subject));
+        subject
+    }
+
+    async fn code(&self, subject: u64, offset_steps: i64) -> String {
+        let at = self.clock_now() + offset_steps * 30;
+        self.provider.code_at(subject, at).await.unwrap()
+    }
+
+    fn clock_now(&self) -> i64 {
+        use tower_authy::Clock;
+        self.clock.now()
+    }
+}
+
+fn provider(store: &Arc<MemoryTotpSecretStore>, clock: &ManualClock) -> TotpProvider {
+    TotpProvider::builder(TotpKey::from_bytes([3; 32]), store.clone())
+        .issuer("Totp Test")
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+async fn logged_in(base: &str, email: &str) -> Browser {
+    let mut b = Browser::new(base);
+    let page = b.login(email, PASSWORD).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    b
+}
+
+#[tokio::test]
+async fn an_app_code_logs_in_and_the_page_offers_no_sms_call_or_push() {
+    let t = Totp::new();
+    let base = t.instance(|b| b).await;
+    let subject = t.user("ada@example.com").await;
+    let mut b = logged_in(&base, "ada@example.com").await;
+    let page = b.get("/authy/verify").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("your authenticator app"),
+        "{}",
+        page.body
+    );
+    for absent in ["Send me an SMS", "Call me", "onetouch-status", "Authy"] {
+        assert!(
+            !page.body.contains(absent),
+            "{absent} offered: {}",
+            page.body
+        );
+    }
+    assert_eq!(b.post("/authy/sms", &[]).await.status, 404);
+    assert_eq!(b.post("/authy/call", &[]).await.status, 404);
+    let code = t.code(subject, 0).await;
+    let page = b.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(b.get("/account").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_code_counts_once_even_on_another_instance_sharing_the_store() {
+    let t = Totp::new();
+    let (one, two) = (t.instance(|b| b).await, t.instance(|b| b).await);
+    let subject = t.user("ada@example.com").await;
+    let code = t.code(subject, 0).await;
+    let mut first = logged_in(&one, "ada@example.com").await;
+    assert_eq!(
+        first.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+
+    let mut second = logged_in(&two, "ada@example.com").await;
+    let page = second.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(
+        page.status, 401,
+        "a used code is refused on the other instance"
+    );
+    assert!(
+        page.body.contains("That code is not valid"),
+        "{}",
+        page.body
+    );
+    // The previous step's code is refused too once a later one was used.
+    let earlier = t.code(subject, -1).await;
+    assert_eq!(
+        second
+            .post("/authy/token", &[("token", &earlier)])
+            .await
+            .status,
+        401
+    );
+    assert_eq!(second.get("/account").await.status, 303, "not logged in");
+
+    t.clock.advance(30);
+    let next = t.code(subject, 0).await;
+    assert_eq!(
+        second
+            .post("/authy/token", &[("token", &next)])
+            .await
+            .status,
+        303
+    );
+}
+
+#[tokio::test]
+async fn one_step_of_skew_is_accepted_two_are_not() {
+    let t = Totp::new();
+    let base = t.instance(|b| b).await;
+    let subject = t.user("ada@example.com").await;
+    let mut b = logged_in(&base, "ada@example.com").await;
+    for off in [-2, 2] {
+        let code = t.code(subject, off).await;
+        assert_eq!(
+            b.post("/authy/token", &[("token", &code)]).await.status,
+            401,
+            "offset {off}"
+        );
+    }
+    let code = t.code(subject, 1).await;
+    assert_eq!(
+        b.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+}
+
+#[tokio::test]
+async fn secrets_are_sealed_at_rest_and_a_wrong_key_fails_closed() {
+    use tower_authy::{SecondFactorProvider, TotpSecretStore};
+    let t = Totp::new();
+    let subject = t.user("ada@example.com").await;
+    let uri = t.provider.authenticator_uri(subject, "").await.unwrap();
+    let secret = url::Url::parse(&uri)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "secret")
+        .unwrap()
+        .1
+        .into_owned();
+    let raw = data_encoding::BASE32_NOPAD
+        .decode(secret.as_bytes())
+        .unwrap();
+    let sealed = t.store.sealed(subject).await.unwrap().unwrap();
+    assert!(
+        !sealed.windows(raw.len()).any(|w| w == raw.as_slice()),
+        "secret stored in the clear"
+    );
+    assert!(format!("{:?}", t.provider).contains("redacted"));
+
+    let wrong = TotpProvider::builder(TotpKey::from_bytes([4; 32]), t.store.clone())
+        .clock(t.clock.clone())
+        .build()
+        .unwrap();
+    let code = tower_authy::Token::parse(&t.code(subject, 0).await).unwrap();
+    let err = wrong.verify_code(subject, &code).await.unwrap_err();
+    assert!(err.is_unavailable() && !err.is_token_rejection(), "{err}");
+}
+
+#[tokio::test]
+async fn enrolment_shows_a_qr_code_and_key_that_turn_the_factor_on() {
+    use tower_authy::UserStore;
+    let t = Totp::new();
+    let ids = t.users.clone();
+    let base = t.instance(move |b| b.enrolment(ids)).await;
+    let id = t.users.insert("bob@example.com", PASSWORD, None);
+    let mut b = Browser::new(&base);
+    let login = b.login("bob@example.com", PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/authy/enrol"));
+    let page = b.get("/authy/enrol").await;
+    assert!(
+        !page.body.contains("Phone number"),
+        "asks for a phone: {}",
+        page.body
+    );
+    let page = b
+        .post("/authy/enrol", &[("email", "bob@example.com")])
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("data-testid=\"qr-code\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Send me an SMS"));
+    let key = page
+        .body
+        .split("data-testid=\"manual-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the key is shown for typing in")
+        .to_owned();
+    assert_eq!(
+        t.users.load(&id).await.unwrap().unwrap().authy_id,
+        None,
+        "not on before a code"
+    );
+    let code = t.provider.authenticator_code(&key, t.clock_now()).unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(
+        b.post("/authy/enrol/confirm", &[("token", wrong)])
+            .await
+            .status,
+        401
+    );
+    let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert!(
+        page.status == 200 || page.status == 303,
+        "{}: {}",
+        page.status,
+        page.body
+    );
+    let subject = t
+        .users
+        .load(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .authy_id
+        .expect("turned on");
+
+    // From now on the app's codes log Bob in.
+    t.clock.advance(30);
+    let mut again = logged_in(&base, "bob@example.com").await;
+    let code = t.code(subject, 0).await;
+    assert_eq!(
+        again.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+}
