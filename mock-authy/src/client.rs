@@ -201,6 +201,38 @@ impl ControlClient {
         self.decide(uuid, "deny").await
     }
 
+    /// Every code sent through Verify v2, oldest first.
+    ///
+    /// # Errors
+    /// See [`ClientError`].
+    pub async fn verify_codes(&self) -> Result<Vec<crate::VerifyCode>, ClientError> {
+        Ok(self
+            .call(Method::GET, "/verify/codes", None)
+            .await?
+            .json()
+            .await?)
+    }
+
+    /// Every Verify v2 challenge, oldest first.
+    ///
+    /// # Errors
+    /// See [`ClientError`].
+    pub async fn verify_challenges(&self) -> Result<Vec<crate::VerifyChallenge>, ClientError> {
+        let r = self.call(Method::GET, "/verify/challenges", None).await?;
+        Ok(r.json().await?)
+    }
+
+    /// Approves (`true`) or denies a pending Verify push challenge; the webhooks go out before
+    /// this returns.
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`]: 404 for an unknown challenge, 409 when no longer pending.
+    pub async fn answer_challenge(&self, sid: &str, approve: bool) -> Result<(), ClientError> {
+        let action = if approve { "approve" } else { "deny" };
+        let path = format!("/verify/challenges/{sid}/{action}");
+        self.call(Method::POST, &path, None).await.map(drop)
+    }
+
     /// Lets the request expire now (Authy sends no callback for that).
     ///
     /// # Errors

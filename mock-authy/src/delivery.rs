@@ -152,6 +152,35 @@ pub(crate) async fn deliver(inner: &Arc<Inner>, a: &ApprovalRequest) -> Option<C
     }
     let target = inner.callback_target()?;
     let sent = build(inner, a, &target.url, target.method);
+    let (attempts, delivered) = with_retries(inner, || {
+        match sent.method {
+            CallbackMethod::Post => inner
+                .http
+                .post(&sent.url)
+                .header("content-type", "application/json")
+                .body(sent.body.clone()),
+            CallbackMethod::Get => inner.http.get(&sent.url),
+        }
+        .header("x-authy-signature", &sent.signature)
+        .header("x-authy-signature-nonce", &sent.nonce)
+    })
+    .await;
+    tracing::info!(uuid = %a.uuid, delivered, attempts = attempts.len(), "callback delivery finished");
+    Some(CallbackDelivery {
+        uuid: a.uuid.clone(),
+        status: a.status,
+        request: sent,
+        attempts,
+        delivered,
+    })
+}
+
+/// Sends what `request` builds until a 2xx, a 4xx (the receiver refused it; the same bytes
+/// cannot do better) or the configured attempts run out, backing off between attempts.
+pub(crate) async fn with_retries(
+    inner: &Inner,
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> (Vec<DeliveryAttempt>, bool) {
     let mut attempts = Vec::new();
     let mut delivered = false;
     let mut backoff = inner.config.callback_backoff;
@@ -164,18 +193,11 @@ pub(crate) async fn deliver(inner: &Arc<Inner>, a: &ApprovalRequest) -> Option<C
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         let t0 = Instant::now();
-        let request = match sent.method {
-            CallbackMethod::Post => inner
-                .http
-                .post(&sent.url)
-                .header("content-type", "application/json")
-                .body(sent.body.clone()),
-            CallbackMethod::Get => inner.http.get(&sent.url),
-        }
-        .header("x-authy-signature", &sent.signature)
-        .header("x-authy-signature-nonce", &sent.nonce)
-        .timeout(inner.config.callback_timeout);
-        let (status, error) = match request.send().await {
+        let sent = request()
+            .timeout(inner.config.callback_timeout)
+            .send()
+            .await;
+        let (status, error) = match sent {
             Ok(resp) => (Some(resp.status().as_u16()), None),
             Err(e) => (None, Some(describe(&e))),
         };
@@ -190,19 +212,11 @@ pub(crate) async fn deliver(inner: &Arc<Inner>, a: &ApprovalRequest) -> Option<C
             delivered = true;
             break;
         }
-        // A 4xx means the application refused it; retrying the same bytes cannot help.
         if status.is_some_and(|s| (400..500).contains(&s)) {
             break;
         }
     }
-    tracing::info!(uuid = %a.uuid, delivered, attempts = attempts.len(), "callback delivery finished");
-    Some(CallbackDelivery {
-        uuid: a.uuid.clone(),
-        status: a.status,
-        request: sent,
-        attempts,
-        delivered,
-    })
+    (attempts, delivered)
 }
 
 fn describe(e: &reqwest::Error) -> String {

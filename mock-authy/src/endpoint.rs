@@ -41,6 +41,24 @@ pub enum Endpoint {
     ApprovalRequestCreate,
     /// `GET /onetouch/json/approval_requests/{uuid}`
     ApprovalRequestGet,
+    /// Verify v2: `/v2/Services` and `/v2/Services/{Sid}`
+    VerifyService,
+    /// Verify v2: `POST /v2/Services/{Sid}/Verifications`
+    VerifyVerificationCreate,
+    /// Verify v2: `GET`/`POST /v2/Services/{Sid}/Verifications/{Sid}`
+    VerifyVerification,
+    /// Verify v2: `POST /v2/Services/{Sid}/VerificationCheck`
+    VerifyVerificationCheck,
+    /// Verify v2: `/v2/Services/{Sid}/Entities[/{Identity}]`
+    VerifyEntity,
+    /// Verify v2: `.../Entities/{Identity}/Factors[/{Sid}]`
+    VerifyFactor,
+    /// Verify v2: `POST .../Entities/{Identity}/Challenges`
+    VerifyChallengeCreate,
+    /// Verify v2: reading, listing and answering challenges
+    VerifyChallenge,
+    /// Verify v2: `/v2/Services/{Sid}/Webhooks[/{Sid}]`
+    VerifyWebhook,
 }
 
 impl Endpoint {
@@ -64,11 +82,20 @@ impl Endpoint {
             Endpoint::PhoneInfo => "phone_info",
             Endpoint::ApprovalRequestCreate => "approval_request_create",
             Endpoint::ApprovalRequestGet => "approval_request_get",
+            Endpoint::VerifyService => "verify_service",
+            Endpoint::VerifyVerificationCreate => "verify_verification_create",
+            Endpoint::VerifyVerification => "verify_verification",
+            Endpoint::VerifyVerificationCheck => "verify_verification_check",
+            Endpoint::VerifyEntity => "verify_entity",
+            Endpoint::VerifyFactor => "verify_factor",
+            Endpoint::VerifyChallengeCreate => "verify_challenge_create",
+            Endpoint::VerifyChallenge => "verify_challenge",
+            Endpoint::VerifyWebhook => "verify_webhook",
         }
     }
 
     /// Every endpoint.
-    pub const ALL: [Endpoint; 17] = [
+    pub const ALL: [Endpoint; 26] = [
         Endpoint::UsersNew,
         Endpoint::UserStatus,
         Endpoint::UserDelete,
@@ -86,6 +113,15 @@ impl Endpoint {
         Endpoint::PhoneInfo,
         Endpoint::ApprovalRequestCreate,
         Endpoint::ApprovalRequestGet,
+        Endpoint::VerifyService,
+        Endpoint::VerifyVerificationCreate,
+        Endpoint::VerifyVerification,
+        Endpoint::VerifyVerificationCheck,
+        Endpoint::VerifyEntity,
+        Endpoint::VerifyFactor,
+        Endpoint::VerifyChallengeCreate,
+        Endpoint::VerifyChallenge,
+        Endpoint::VerifyWebhook,
     ];
 
     /// The endpoint with this [`name`](Self::name).

@@ -141,6 +141,57 @@ impl MockAuthy {
             .map(|(_, d)| d)
     }
 
+    /// Every code sent through Verify v2 (SMS, call, email), oldest first, with expiry applied.
+    pub fn verify_codes(&self) -> Vec<crate::VerifyCode> {
+        let now = self.inner.clock.now();
+        self.inner.with_world(|w| {
+            w.verify.expire(now);
+            w.verify.codes.clone()
+        })
+    }
+
+    /// Every Verify v2 challenge, oldest first, with expiry applied.
+    pub fn verify_challenges(&self) -> Vec<crate::VerifyChallenge> {
+        let now = self.inner.clock.now();
+        self.inner.with_world(|w| {
+            w.verify.expire(now);
+            w.verify.challenges.clone()
+        })
+    }
+
+    /// Approves (`true`) or denies a pending Verify push challenge as the phone would, and
+    /// delivers the webhooks subscribed to it.
+    ///
+    /// # Errors
+    /// [`ControlError`] when the challenge is unknown, not a push, or no longer pending.
+    pub async fn answer_challenge(
+        &self,
+        sid: &str,
+        approve: bool,
+    ) -> Result<Vec<CallbackDelivery>, ControlError> {
+        crate::verify::decide(&self.inner, sid, approve)
+            .await
+            .map(|(_, d)| d)
+    }
+
+    /// The code the authenticator app holding a Verify TOTP factor shows now, as the user
+    /// would read it off the phone. `None` for an unknown or push factor.
+    pub fn verify_totp_code(&self, factor_sid: &str) -> Option<String> {
+        let now = self.inner.clock.now();
+        self.inner
+            .with_world(|w| w.verify.totp_code(factor_sid, now))
+    }
+
+    /// The Twilio account SID the Verify v2 API accepts.
+    pub fn twilio_account_sid(&self) -> &str {
+        &self.inner.config.twilio.account_sid
+    }
+
+    /// The Twilio auth token the Verify v2 API accepts and signs webhooks with.
+    pub fn twilio_auth_token(&self) -> &str {
+        &self.inner.config.twilio.auth_token
+    }
+
     /// Expires a pending request now. Authy sends no callback for expiry.
     ///
     /// # Errors

@@ -33,6 +33,7 @@ mod rng;
 mod server;
 pub mod signature;
 mod state;
+mod verify;
 
 pub use callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
 pub use client::{AppToken, ClientError, ControlClient, Decision};
@@ -44,6 +45,10 @@ pub use model::{
     RateLimits, User, VerificationStatus,
 };
 pub use server::{DEFAULT_API_KEY, MockAuthyBuilder};
+pub use verify::{
+    ChallengeStatus, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SERVICE_SID, VerifyChallenge,
+    VerifyCode, VerifyCodeStatus,
+};
 
 use std::sync::Arc;
 

@@ -81,6 +81,14 @@ struct Options {
     /// /__mock/rate_limits.
     #[arg(long, env = "MOCK_AUTHY_RATE_LIMITS", value_enum, default_value = "on")]
     rate_limits: Switch,
+    /// Twilio account SID the Verify v2 API (under /v2) accepts
+    /// [default: AC0000000000000000000000000000a11f].
+    #[arg(long, env = "MOCK_TWILIO_ACCOUNT_SID")]
+    twilio_account_sid: Option<String>,
+    /// Twilio auth token the Verify v2 API accepts and signs webhooks with
+    /// [default: mock-twilio-auth-token].
+    #[arg(long, env = "MOCK_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
 }
 
 /// `--rate-limits` values.
@@ -151,6 +159,14 @@ async fn main() -> ExitCode {
     if let Some(token) = &opts.control_token {
         builder = builder.control_token(token);
     }
+    builder = builder.twilio_credentials(
+        opts.twilio_account_sid
+            .as_deref()
+            .unwrap_or(mock_authy::DEFAULT_ACCOUNT_SID),
+        opts.twilio_auth_token
+            .as_deref()
+            .unwrap_or(mock_authy::DEFAULT_AUTH_TOKEN),
+    );
     let mock = match builder.start().await {
         Ok(m) => m,
         Err(e) => {
@@ -161,6 +177,11 @@ async fn main() -> ExitCode {
     // Scripts read this line to find the port; keep its shape stable.
     println!("mock-authy listening on {}", mock.base_url());
     println!("virtual phone: {}/__mock/phone", mock.base_url());
+    println!(
+        "Verify v2: {}/v2/Services/{}",
+        mock.base_url(),
+        mock_authy::DEFAULT_SERVICE_SID
+    );
     match &opts.callback_url {
         Some(url) => println!(
             "OneTouch callbacks: {} {url}",

@@ -32,6 +32,7 @@ pub struct MockAuthyBuilder {
     callback_timeout: Duration,
     control_hosts: Vec<String>,
     control_token: Option<String>,
+    twilio: crate::state::TwilioConfig,
 }
 
 impl Default for MockAuthyBuilder {
@@ -50,6 +51,10 @@ impl Default for MockAuthyBuilder {
             callback_timeout: Duration::from_secs(5),
             control_hosts: Vec::new(),
             control_token: None,
+            twilio: crate::state::TwilioConfig {
+                account_sid: crate::verify::DEFAULT_ACCOUNT_SID.to_owned(),
+                auth_token: crate::verify::DEFAULT_AUTH_TOKEN.to_owned(),
+            },
         }
     }
 }
@@ -132,6 +137,21 @@ impl MockAuthyBuilder {
         self
     }
 
+    /// The Twilio account SID and auth token the Verify v2 API accepts (HTTP Basic) and signs
+    /// its webhooks with. Default [`DEFAULT_ACCOUNT_SID`](crate::DEFAULT_ACCOUNT_SID) and
+    /// [`DEFAULT_AUTH_TOKEN`](crate::DEFAULT_AUTH_TOKEN).
+    pub fn twilio_credentials(
+        mut self,
+        account_sid: impl Into<String>,
+        auth_token: impl Into<String>,
+    ) -> Self {
+        self.twilio = crate::state::TwilioConfig {
+            account_sid: account_sid.into(),
+            auth_token: auth_token.into(),
+        };
+        self
+    }
+
     /// Binds and starts serving.
     ///
     /// # Errors
@@ -147,6 +167,7 @@ impl MockAuthyBuilder {
         let (changes, _) = watch::channel(0);
         let inner = Arc::new(Inner {
             config: Config {
+                twilio: self.twilio,
                 api_key: self.api_key,
                 app_name: self.app_name,
                 seed: self.seed,
@@ -169,6 +190,7 @@ impl MockAuthyBuilder {
             http,
             base_url: format!("http://{addr}"),
         });
+        crate::state::reset(&inner);
         let app = crate::router(Arc::clone(&inner));
         let (stop_tx, stop_rx) = watch::channel(false);
         let server = tokio::spawn(serve(listener, app, stop_rx));

@@ -120,6 +120,27 @@ pub fn sign(api_key: &str, nonce: &str, method: &str, url: &str, canonical_param
     data_encoding::BASE64.encode(&mac.finalize().into_bytes())
 }
 
+/// Twilio's `X-Twilio-Signature` on a form-encoded webhook: base64(HMAC-SHA1(auth token, the
+/// URL followed by each distinct parameter name in order, each followed by its distinct values
+/// in order)), as Twilio's request validators compute it.
+pub fn twilio(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+    let mut sorted: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    for (k, v) in params {
+        sorted.entry(k).or_default().insert(v);
+    }
+    let mut mac =
+        Hmac::<sha1::Sha1>::new_from_slice(auth_token.as_bytes()).expect("HMAC takes any key");
+    mac.update(url.as_bytes());
+    for (k, values) in sorted {
+        for v in values {
+            mac.update(k.as_bytes());
+            mac.update(v.as_bytes());
+        }
+    }
+    data_encoding::BASE64.encode(&mac.finalize().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

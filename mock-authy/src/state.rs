@@ -18,8 +18,16 @@ pub(crate) struct CallbackTarget {
     pub(crate) method: CallbackMethod,
 }
 
+/// Who may call the Verify v2 API, and the key its webhooks are signed with.
+#[derive(Debug, Clone)]
+pub(crate) struct TwilioConfig {
+    pub(crate) account_sid: String,
+    pub(crate) auth_token: String,
+}
+
 #[derive(Debug)]
 pub(crate) struct Config {
+    pub(crate) twilio: TwilioConfig,
     pub(crate) api_key: String,
     pub(crate) app_name: String,
     pub(crate) seed: Option<u64>,
@@ -69,7 +77,12 @@ pub(crate) fn reset(inner: &Inner) {
             inner.config.seed,
             inner.config.default_onetouch,
             inner.config.rate_limits,
-        )
+        );
+        w.verify = crate::verify::VerifyWorld::with_default_service(
+            crate::verify::DEFAULT_SERVICE_SID,
+            &inner.config.app_name,
+            inner.clock.now(),
+        );
     });
     inner.clock.reset();
     inner.notify();

@@ -234,6 +234,11 @@ pub(super) fn endpoint_response(
                 )
             })
         }
+        // Routed to `crate::verify` before this point.
+        _ => (
+            StatusCode::NOT_FOUND,
+            json!({"message": "Resource not found", "success": false, "errors": {}, "error_code": "60000"}),
+        ),
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use std::time::Duration;
 
-pub(super) fn fault_response(fault: FaultKind) -> (Response, u16) {
+pub(crate) fn fault_response(fault: FaultKind) -> (Response, u16) {
     match fault {
         FaultKind::Status {
             status,

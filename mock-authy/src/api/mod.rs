@@ -5,14 +5,14 @@
 //! fault into a broken answer.
 
 mod app;
-mod endpoints;
+pub(crate) mod endpoints;
 mod faults;
 mod phones;
 mod route;
 mod users;
 
 use endpoints::{endpoint_response, error_body};
-use faults::fault_response;
+pub(crate) use faults::fault_response;
 #[cfg(feature = "fuzzing")]
 pub(crate) use route::fuzz_route;
 use route::{Route, route, segments};
@@ -32,7 +32,7 @@ use std::time::Duration;
 /// Bodies larger than this get 413.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
-pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
@@ -79,16 +79,29 @@ pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Res
     // that times out and hangs up does not undo the push or the SMS it asked for.
     let task_inner = Arc::clone(&inner);
     let task = tokio::spawn(async move {
-        let (response, status) = dispatch(
-            &task_inner,
-            &parts.headers,
-            &method,
-            &path,
-            parts.uri.query(),
-            &bytes,
-            &mut entry,
-        )
-        .await;
+        let (response, status) = if path.starts_with("/v2/") {
+            crate::verify::dispatch(
+                &task_inner,
+                &parts.headers,
+                &method,
+                &path,
+                parts.uri.query(),
+                &bytes,
+                &mut entry,
+            )
+            .await
+        } else {
+            dispatch(
+                &task_inner,
+                &parts.headers,
+                &method,
+                &path,
+                parts.uri.query(),
+                &bytes,
+                &mut entry,
+            )
+            .await
+        };
         entry.status = status;
         task_inner.with_world(|w| w.record(entry));
         task_inner.notify();

@@ -3,6 +3,7 @@
 //! `phones` holds the parts for phone verifications, number information and rate limits.
 
 mod phones;
+mod verify;
 
 use crate::callback::CallbackMethod;
 use crate::model::{ApprovalStatus, ControlError, Fault, OneTouchBehaviour};
@@ -43,6 +44,10 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
             "/rate_limits",
             get(phones::rate_limits).put(phones::set_rate_limits),
         )
+        .route("/verify/codes", get(verify::codes))
+        .route("/verify/challenges", get(verify::challenges))
+        .route("/verify/factors/{sid}/code", get(verify::totp_code))
+        .route("/verify/challenges/{sid}/{action}", post(verify::decide))
         .route("/reset", post(reset))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))

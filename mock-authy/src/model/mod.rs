@@ -61,6 +61,8 @@ pub(crate) struct World {
     pub(crate) rate_limits: RateLimits,
     /// When each number was sent something, per kind, within the limit's window.
     sends: HashMap<(Sending, String), VecDeque<i64>>,
+    /// The Verify v2 side.
+    pub(crate) verify: crate::verify::VerifyWorld,
 }
 
 impl World {
@@ -88,6 +90,7 @@ impl World {
             phone_info: HashMap::new(),
             rate_limits,
             sends: HashMap::new(),
+            verify: crate::verify::VerifyWorld::default(),
         }
     }
 
