@@ -107,7 +107,62 @@ pub fn second_factor_inputs(data: &[u8]) {
 pub type Check = fn(&[u8]);
 
 /// Every target by name, for the replay test.
-pub const TARGETS: [(&str, Check); 7] = [
+/// A Verify webhook body, as the callback route reads it once signed: a push answer names a
+/// challenge sid, one of tower-authy's entities, and says approved or denied, nothing else.
+pub fn verify_webhook(data: &[u8]) {
+    if let Some((challenge, subject, _)) = tower_authy::fuzzing::parse_verify_webhook(data) {
+        assert!(
+            challenge.starts_with("YC") && challenge.len() <= 64,
+            "{challenge:?}"
+        );
+        let body = String::from_utf8_lossy(data);
+        let identity = format!("ta-{subject:016x}");
+        let named = form_urlencoded::parse(body.as_bytes())
+            .any(|(k, v)| k == "entity_identity" && v == identity.as_str());
+        assert!(named, "subject {subject} not named by {body:?}");
+    }
+}
+
+/// Twilio's signature canonicaliser: the first line is the URL, the rest a form body. The
+/// canonical string starts with the URL, does not depend on the parameters' order, and a body
+/// signed under a key verifies under that key only.
+pub fn twilio_signature(data: &[u8]) {
+    use hmac::Mac;
+    let split = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let url = String::from_utf8_lossy(&data[..split]).into_owned();
+    let body = data.get(split + 1..).unwrap_or_default();
+    let canonical = tower_authy::fuzzing::twilio_canonical(&url, body);
+    assert!(canonical.starts_with(&url));
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    pairs.reverse();
+    let reordered = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    assert_eq!(
+        tower_authy::fuzzing::twilio_canonical(&url, reordered.as_bytes()),
+        canonical,
+        "order matters"
+    );
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(b"fuzz-token").unwrap();
+    mac.update(canonical.as_bytes());
+    let sig = data_encoding::BASE64.encode(&mac.finalize().into_bytes());
+    assert!(tower_authy::fuzzing::verify_twilio_signature(
+        b"fuzz-token",
+        &url,
+        body,
+        &sig
+    ));
+    assert!(!tower_authy::fuzzing::verify_twilio_signature(
+        b"other-token",
+        &url,
+        body,
+        &sig
+    ));
+}
+
+pub const TARGETS: [(&str, Check); 9] = [
+    ("verify_webhook", verify_webhook),
+    ("twilio_signature", twilio_signature),
     ("callback_verify", callback_verify),
     ("callback_parse", callback_parse),
     ("token_parse", token_parse),

@@ -182,6 +182,38 @@ impl MockAuthy {
             .with_world(|w| w.verify.totp_code(factor_sid, now))
     }
 
+    /// The code the app holding an entity's newest TOTP factor shows now. `None` when the
+    /// entity has no TOTP factor.
+    pub fn verify_entity_totp_code(&self, identity: &str) -> Option<String> {
+        let now = self.inner.clock.now();
+        self.inner.with_world(|w| {
+            let sid = w
+                .verify
+                .factors
+                .iter()
+                .rev()
+                .find(|f| f.identity == identity && !f.push)?
+                .sid
+                .clone();
+            w.verify.totp_code(&sid, now)
+        })
+    }
+
+    /// Removes an entity's push factors, as if the user deleted the app: its challenges then
+    /// cannot be pushed.
+    pub fn remove_verify_push_factors(&self, identity: &str) {
+        self.inner.with_world(|w| {
+            w.verify
+                .factors
+                .retain(|f| !(f.identity == identity && f.push))
+        });
+    }
+
+    /// Removes every Verify webhook subscription: answers then reach nobody.
+    pub fn clear_verify_webhooks(&self) {
+        self.inner.with_world(|w| w.verify.webhooks.clear());
+    }
+
     /// The Twilio account SID the Verify v2 API accepts.
     pub fn twilio_account_sid(&self) -> &str {
         &self.inner.config.twilio.account_sid

@@ -51,6 +51,8 @@ pub use provider::totp::{
     MemoryTotpSecretStore, TotpAlgorithm, TotpKey, TotpProvider, TotpProviderBuilder,
     TotpSecretStore,
 };
+#[cfg(feature = "verify")]
+pub use provider::verify::{VerifyProvider, VerifyProviderBuilder};
 pub use provider::{
     Capabilities, CodeChannel, PushAnswer, SecondFactorProvider, WebhookError, WebhookRequest,
 };
@@ -80,6 +82,11 @@ pub use store::{MemoryChallengeStore, MemoryUserStore};
 pub mod fuzzing {
     pub use crate::client::decode as decode_authy_response;
     pub use crate::provider::parse_authy_callback as parse_callback;
+    #[cfg(feature = "verify")]
+    pub use crate::provider::verify::{
+        canonical_for_fuzzing as twilio_canonical, parse_for_fuzzing as parse_verify_webhook,
+        verify_for_fuzzing as verify_twilio_signature,
+    };
     pub use crate::session::safe_return_to;
 
     /// Reads a recovery code as the code form does; `Some` is how it would be shown.

@@ -1,13 +1,29 @@
-//! The second-factor flows end to end: a browser, an app on tower-authy, and mock Authy.
+//! The second-factor flows end to end: a browser, an app on tower-authy, and a provider (mock
+//! Authy, mock Verify v2, or self-hosted TOTP); each flow runs once per provider that can do it.
 
 #![allow(clippy::unwrap_used)]
 
-use test_support::{PASSWORD, WAIT, World};
+use test_support::{PASSWORD, ProviderKind, WAIT, World};
 
-#[tokio::test]
-async fn onetouch_approve_logs_in_and_rotates_the_session() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+test_support::phone_providers!(
+    push_approval_logs_in_and_rotates_the_session,
+    push_denial_ends_the_login,
+    pending_login_expires_on_the_server_whatever_the_provider_says,
+    without_a_push_device_an_sms_code_works,
+    voice_call_sends_a_code,
+    sends_are_rate_limited_per_login,
+    server_sent_events_push_the_outcome_the_moment_the_callback_lands,
+    a_lost_callback_is_recovered_from_the_providers_record,
+);
+test_support::every_provider!(
+    an_app_code_logs_in_without_the_push,
+    logout_ends_the_session,
+    events_and_status_need_a_pending_login,
+);
+
+async fn push_approval_logs_in_and_rotates_the_session(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
 
     let before = b.get("/account").await;
@@ -32,23 +48,22 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
     let page = b.get("/authy/verify").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Waiting for your approval"));
-    let push = w.mock.approval_requests().pop().unwrap();
-    assert_eq!(push.authy_id, authy_id);
-    assert_eq!(push.seconds_to_expire, 300);
+    let push = w.pushes().pop().unwrap();
+    assert_eq!(push.subject, subject);
+    assert_eq!(push.ttl, 300);
     let code = push.details["Code"].as_str().unwrap();
     assert!(
         page.body.contains(code),
         "the page shows the matching code sent in the push"
     );
     assert_eq!(push.details["Login"], "ada@example.com");
-    assert!(push.hidden_details["challenge"].is_string());
+    assert!(push.hidden["challenge"].is_string());
 
     // Force-browsing while the factor is pending is refused.
     assert_eq!(b.get("/account").await.status, 303);
     assert_eq!(b.status().await, "pending");
 
-    let delivery = w.mock.approve(&push.uuid).await.unwrap().unwrap();
-    assert!(delivery.delivered, "{delivery:?}");
+    w.approve(&push.id).await;
     assert_eq!(b.status().await, "approved");
     assert_eq!(
         b.get("/account").await.status,
@@ -86,14 +101,13 @@ async fn onetouch_approve_logs_in_and_rotates_the_session() {
     assert_eq!(b.post("/authy/confirm", &[]).await.status, 401);
 }
 
-#[tokio::test]
-async fn onetouch_deny_ends_the_login() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn push_denial_ends_the_login(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
-    let uuid = w.latest_push(authy_id).await;
-    w.mock.deny(&uuid).await.unwrap();
+    let push = w.latest_push(subject).await;
+    assert_eq!(w.answer(&push, false).await, [Some(200)]);
     assert_eq!(b.status().await, "denied");
     let confirm = b.post("/authy/confirm", &[]).await;
     assert_eq!(confirm.status, 403);
@@ -104,42 +118,44 @@ async fn onetouch_deny_ends_the_login() {
         verify.body.contains("Back to log in"),
         "the way back is offered"
     );
-    // Denied cannot be overridden with a token either.
-    let token = w.mock.app_token(authy_id).unwrap();
+    // Denied cannot be overridden with a code either.
+    let code = w.app_code(subject).await;
     assert_eq!(
-        b.post("/authy/token", &[("token", &token)]).await.status,
+        b.post("/authy/token", &[("token", &code)]).await.status,
         403
     );
     assert_eq!(b.get("/account").await.status, 303);
 }
 
-#[tokio::test]
-async fn pending_login_expires_on_the_server_whatever_authy_says() {
+async fn pending_login_expires_on_the_server_whatever_the_provider_says(kind: ProviderKind) {
     let w = World::start_with(test_support::Options {
         configure: Box::new(|b| b.challenge_ttl(std::time::Duration::from_secs(60))),
+        provider: kind,
         ..Default::default()
     })
     .await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
-    let uuid = w.latest_push(authy_id).await;
-    assert_eq!(w.mock.approval_requests()[0].seconds_to_expire, 60);
+    let push = w.latest_push(subject).await;
+    assert_eq!(w.pushes()[0].ttl, 60);
 
-    // Only the app's clock moves: Authy still thinks the request is pending.
+    // Only the app's clock moves: the provider still thinks the push is pending.
     w.clock.advance(61);
     assert_eq!(b.status().await, "expired");
-    let late = w.mock.approve(&uuid).await.unwrap().unwrap();
-    assert_eq!(late.last_status(), Some(409), "a late approval is refused");
+    assert_eq!(
+        w.answer(&push, true).await,
+        [Some(409)],
+        "a late approval is refused"
+    );
     assert_eq!(b.status().await, "expired");
     assert_eq!(b.post("/authy/confirm", &[]).await.status, 403);
     assert_eq!(b.get("/account").await.status, 303);
 }
 
-#[tokio::test]
-async fn app_token_logs_in_without_the_push() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn an_app_code_logs_in_without_the_push(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.post(
         "/authy/login",
@@ -150,26 +166,30 @@ async fn app_token_logs_in_without_the_push() {
         ],
     )
     .await;
-    let token = w.mock.app_token(authy_id).unwrap();
-    let done = b.post("/authy/token", &[("token", &token)]).await;
+    let wrong = b.post("/authy/token", &[("token", "0000000")]).await;
+    assert_eq!(wrong.status, 401);
+    let code = w.app_code(subject).await;
+    let done = b.post("/authy/token", &[("token", &code)]).await;
     assert_eq!(
         (done.status, done.location.as_deref()),
         (303, Some("/account?tab=2"))
     );
     assert_eq!(b.get("/account").await.status, 200);
-    let verify = w
-        .mock
-        .journal()
-        .into_iter()
-        .find(|e| e.endpoint == "verify")
-        .unwrap();
-    assert_eq!(verify.params["force"], "true", "verify always forces");
+    assert_eq!(w.code_checks(), 2);
+    if kind == ProviderKind::Authy {
+        let verify = w
+            .mock
+            .journal()
+            .into_iter()
+            .find(|e| e.endpoint == "verify")
+            .unwrap();
+        assert_eq!(verify.params["force"], "true", "verify always forces");
+    }
 }
 
-#[tokio::test]
-async fn no_device_falls_back_to_sms_and_the_sms_code_works() {
-    let w = World::start().await;
-    let authy_id = w.user_without_device("bob@example.com", "5551230002").await;
+async fn without_a_push_device_an_sms_code_works(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user_without_device("bob@example.com", "5551230002").await;
     let mut b = w.browser();
     assert_eq!(
         b.login("bob@example.com", PASSWORD)
@@ -197,7 +217,8 @@ async fn no_device_falls_back_to_sms_and_the_sms_code_works() {
             .body
             .contains("We sent a code by SMS.")
     );
-    let code = w.mock.outbox(authy_id).unwrap().pop().unwrap().token;
+    let (channel, code) = w.sent_codes(subject).pop().unwrap();
+    assert_eq!(channel, "sms");
     let done = b.post("/authy/token", &[("token", &code)]).await;
     assert_eq!(
         (done.status, done.location.as_deref()),
@@ -206,27 +227,25 @@ async fn no_device_falls_back_to_sms_and_the_sms_code_works() {
     assert_eq!(b.get("/account").await.status, 200);
 }
 
-#[tokio::test]
-async fn voice_call_sends_a_code() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn voice_call_sends_a_code(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     let called = b.post("/authy/call", &[]).await;
     assert_eq!(called.location.as_deref(), Some("/authy/verify?sent=call"));
-    let outbox = w.mock.outbox(authy_id).unwrap();
+    let sent = w.sent_codes(subject);
     assert_eq!(
-        outbox.len(),
+        sent.len(),
         1,
-        "forced, so Authy does not skip it for an app user"
+        "forced, so it is not skipped for an app user"
     );
-    assert_eq!(outbox[0].channel, mock_authy::Channel::Call);
+    assert_eq!(sent[0].0, "call");
 }
 
-#[tokio::test]
-async fn sends_are_rate_limited_per_login() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn sends_are_rate_limited_per_login(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     for _ in 0..3 {
@@ -235,20 +254,19 @@ async fn sends_are_rate_limited_per_login() {
     let limited = b.post("/authy/call", &[]).await;
     assert_eq!(limited.status, 429);
     assert_eq!(
-        w.mock.outbox(authy_id).unwrap().len(),
+        w.sent_codes(subject).len(),
         3,
-        "the refused send never reached Authy"
+        "the refused send never reached the provider"
     );
 }
 
-#[tokio::test]
-async fn logout_ends_the_session() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn logout_ends_the_session(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
-    let token = w.mock.app_token(authy_id).unwrap();
-    b.post("/authy/token", &[("token", &token)]).await;
+    let code = w.app_code(subject).await;
+    b.post("/authy/token", &[("token", &code)]).await;
     assert_eq!(b.get("/account").await.status, 200);
     assert_eq!(
         b.post_without_csrf("/authy/logout", &[]).await.status,
@@ -260,13 +278,12 @@ async fn logout_ends_the_session() {
     assert_eq!(b.get("/account").await.status, 303);
 }
 
-#[tokio::test]
-async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
-    let uuid = w.latest_push(authy_id).await;
+    let push = w.latest_push(subject).await;
 
     let mut events = b.open_events().await;
     assert_eq!(events.headers()["content-type"], "text/event-stream");
@@ -277,7 +294,7 @@ async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
         .unwrap();
     assert!(String::from_utf8_lossy(&first).contains(r#""status":"pending""#));
 
-    w.mock.approve(&uuid).await.unwrap();
+    w.approve(&push).await;
     test_support::read_events_until(&mut events, r#""status":"approved""#).await;
     // Approved is final: the stream ends.
     let end = tokio::time::timeout(WAIT, async {
@@ -293,9 +310,8 @@ async fn server_sent_events_push_the_outcome_the_moment_the_callback_lands() {
     assert!(end);
 }
 
-#[tokio::test]
-async fn events_and_status_need_a_pending_login() {
-    let w = World::start().await;
+async fn events_and_status_need_a_pending_login(kind: ProviderKind) {
+    let w = World::on(kind).await;
     let mut b = w.browser();
     assert_eq!(b.get_json("/authy/status").await.status, 401);
     assert_eq!(b.get("/authy/events").await.status, 401);
@@ -305,26 +321,19 @@ async fn events_and_status_need_a_pending_login() {
     );
 }
 
-#[tokio::test]
-async fn a_lost_callback_is_recovered_from_authys_record() {
-    let w = World::start().await;
-    let authy_id = w.user("ada@example.com", "5551230001").await;
+async fn a_lost_callback_is_recovered_from_the_providers_record(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
-    let uuid = w.latest_push(authy_id).await;
+    let push = w.latest_push(subject).await;
     let mut events = b.open_events().await;
 
-    // The callback never arrives: no URL configured at Authy's side.
-    w.mock.set_callback(None);
-    assert!(w.mock.approve(&uuid).await.unwrap().is_none());
+    // The callback never arrives: nothing subscribed at the provider's side.
+    w.lose_callbacks();
+    assert!(w.answer(&push, true).await.is_empty());
     test_support::read_events_until(&mut events, r#""status":"approved""#).await;
-    assert!(
-        w.mock
-            .journal()
-            .iter()
-            .any(|e| e.endpoint == "approval_request_get"),
-        "it asked Authy"
-    );
+    assert!(w.read_a_push(), "it asked the provider");
     assert_eq!(
         b.post("/authy/confirm", &[]).await.location.as_deref(),
         Some("/account")

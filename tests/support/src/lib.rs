@@ -14,6 +14,7 @@
 mod binary;
 mod browser;
 mod chromium;
+mod provider;
 mod redis;
 mod server;
 mod world;
@@ -21,6 +22,7 @@ mod world;
 pub use binary::{API_KEY, App, Configure, MockProcess, mock_binary};
 pub use browser::{Browser, Page};
 pub use chromium::{Chromium, DEADLINE};
+pub use provider::{Counting, ProviderKind, ShownPush};
 pub use redis::{Durability, RedisServer};
 pub use server::{Server, app_router};
 pub use world::{Options, RecordingStore, T0, World, read_events_until};

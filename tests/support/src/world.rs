@@ -1,14 +1,17 @@
 //! A real app on tower-authy, a real mock Authy (in process, on a virtual clock), all on
 //! loopback.
 
+use crate::provider::{Counting, ProviderKind};
 use crate::{Browser, PASSWORD, Server, WAIT, app_router};
-use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
-use std::sync::Arc;
-use std::sync::Mutex;
+use mock_authy::{CallbackMethod, MockAuthy};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_authy::{
-    ApiKey, AuthyClient, ManualClock, MemoryChallengeStore, MemoryUserStore, TwoFactor,
-    TwoFactorBuilder, UserStore,
+    ApiKey, AuthyClient, ManualClock, MemoryChallengeStore, MemoryTotpSecretStore, MemoryUserStore,
+    SecondFactorProvider, TotpKey, TotpProvider, TwoFactor, TwoFactorBuilder, UserStore,
+    VerifyProvider,
 };
 use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
@@ -57,6 +60,16 @@ pub struct World {
     pub clock: ManualClock,
     /// Where the mock sends OneTouch callbacks.
     pub callback_url: String,
+    /// Which provider the app uses.
+    pub provider: ProviderKind,
+    /// The app's provider, for registering users.
+    pub(crate) second_factor: Arc<dyn SecondFactorProvider>,
+    /// The TOTP provider, when that is the one.
+    pub totp: Option<TotpProvider>,
+    /// Code checks that reached the provider.
+    pub(crate) checks: Arc<AtomicUsize>,
+    /// Each subject's phone in E.164, as registered.
+    pub(crate) phones: Mutex<HashMap<u64, String>>,
 }
 
 /// How a [`World`] differs from the default.
@@ -72,6 +85,8 @@ pub struct Options {
     pub callback_method: CallbackMethod,
     /// Sessions that outlive this app (a restart keeps them in a shared store).
     pub sessions: Option<RecordingStore>,
+    /// Which provider the app uses.
+    pub provider: ProviderKind,
 }
 
 impl Default for Options {
@@ -82,6 +97,7 @@ impl Default for Options {
             client_timeout: Duration::from_secs(2),
             callback_method: CallbackMethod::Post,
             sessions: None,
+            provider: ProviderKind::Authy,
         }
     }
 }
@@ -90,6 +106,15 @@ impl World {
     /// A world with the default options.
     pub async fn start() -> World {
         World::start_with(Options::default()).await
+    }
+
+    /// A world with the default options on `provider`.
+    pub async fn on(provider: ProviderKind) -> World {
+        World::start_with(Options {
+            provider,
+            ..Options::default()
+        })
+        .await
     }
 
     /// A world whose app is built with `configure` on top of the defaults.
@@ -115,19 +140,54 @@ impl World {
         let callback_url = format!("{}/authy/callback", server.base);
         mock.set_callback(Some((callback_url.clone(), opts.callback_method)));
 
-        let client = AuthyClient::builder(ApiKey::new(mock.api_key()))
-            .base_url(mock.base_url())
-            .timeouts(
-                opts.client_timeout.min(Duration::from_secs(1)),
-                opts.client_timeout,
-            )
-            .build()
-            .unwrap();
-        let users = MemoryUserStore::new();
         let clock = ManualClock::new(T0);
+        let timeouts = (
+            opts.client_timeout.min(Duration::from_secs(1)),
+            opts.client_timeout,
+        );
+        let mut totp = None;
+        let (client, checks): (Arc<dyn SecondFactorProvider>, _) = match opts.provider {
+            ProviderKind::Authy => {
+                let authy = AuthyClient::builder(ApiKey::new(mock.api_key()))
+                    .base_url(mock.base_url())
+                    .timeouts(timeouts.0, timeouts.1)
+                    .build()
+                    .unwrap();
+                let (counting, checks) = Counting::new(authy);
+                (Arc::new(counting), checks)
+            }
+            ProviderKind::Verify => {
+                let verify = VerifyProvider::builder(
+                    mock.twilio_account_sid(),
+                    ApiKey::new(mock.twilio_auth_token()),
+                    mock_authy::DEFAULT_SERVICE_SID,
+                )
+                .base_url(mock.base_url())
+                .timeouts(timeouts.0, timeouts.1)
+                .clock(clock.clone())
+                .build()
+                .unwrap();
+                verify.ensure_webhook(&callback_url).await.unwrap();
+                let (counting, checks) = Counting::new(verify);
+                (Arc::new(counting), checks)
+            }
+            ProviderKind::Totp => {
+                let provider = TotpProvider::builder(
+                    TotpKey::from_bytes([11; 32]),
+                    MemoryTotpSecretStore::new(),
+                )
+                .clock(clock.clone())
+                .build()
+                .unwrap();
+                totp = Some(provider.clone());
+                let (counting, checks) = Counting::new(provider);
+                (Arc::new(counting), checks)
+            }
+        };
+        let users = MemoryUserStore::new();
         let builder = match opts.users {
-            Some(custom) => TwoFactor::builder(client, custom),
-            None => TwoFactor::builder(client, users.clone()),
+            Some(custom) => TwoFactor::builder(Arc::clone(&client), custom),
+            None => TwoFactor::builder(Arc::clone(&client), users.clone()),
         };
         let two_factor = (opts.configure)(
             builder
@@ -148,27 +208,27 @@ impl World {
             users,
             clock,
             callback_url,
+            provider: opts.provider,
+            second_factor: client,
+            totp,
+            checks,
+            phones: Mutex::default(),
         }
     }
 
-    /// Registers a user with the mock Authy and the app.
+    /// Registers a user (country code 1) with the provider and the app; their subject.
     pub async fn user(&self, email: &str, phone: &str) -> u64 {
-        let client = AuthyClient::builder(ApiKey::new(self.mock.api_key()))
-            .base_url(self.mock.base_url())
-            .build()
+        let subject = self
+            .second_factor
+            .register(email, phone, "1")
+            .await
             .unwrap();
-        let authy_id = client.register_user(email, phone, "1").await.unwrap();
-        self.users.insert(email, PASSWORD, Some(authy_id));
-        authy_id
-    }
-
-    /// Registers a user whose phone has no Authy app.
-    pub async fn user_without_device(&self, email: &str, phone: &str) -> u64 {
-        let id = self.user(email, phone).await;
-        self.mock
-            .set_onetouch(id, OneTouchBehaviour::NoDevice)
-            .unwrap();
-        id
+        self.phones
+            .lock()
+            .unwrap()
+            .insert(subject, format!("+1{phone}"));
+        self.users.insert(email, PASSWORD, Some(subject));
+        subject
     }
 
     /// A fresh browser for the app.
@@ -180,20 +240,6 @@ impl World {
     pub fn advance(&self, secs: i64) {
         self.clock.advance(secs);
         self.mock.advance_clock(Duration::from_secs(secs as u64));
-    }
-
-    /// The uuid of the newest approval request for a user, waiting for it to exist.
-    pub async fn latest_push(&self, authy_id: u64) -> String {
-        self.mock
-            .wait_for(WAIT, |m| {
-                m.approval_requests()
-                    .into_iter()
-                    .rev()
-                    .find(|a| a.authy_id == authy_id)
-                    .map(|a| a.uuid)
-            })
-            .await
-            .expect("a push was sent")
     }
 
     /// How many token checks reached the mock.

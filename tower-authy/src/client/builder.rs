@@ -80,31 +80,7 @@ impl AuthyClientBuilder {
     /// [`ConfigError::BaseUrl`], [`ConfigError::ClientTimeouts`], or
     /// [`ConfigError::HttpClient`] when the HTTP client cannot be built (TLS set-up).
     pub fn build(self) -> Result<AuthyClient, ConfigError> {
-        let base_ok = url::Url::parse(&self.base_url).is_ok_and(|u| {
-            matches!(u.scheme(), "http" | "https")
-                && u.host().is_some()
-                && u.username().is_empty()
-                && u.password().is_none()
-                && u.query().is_none()
-                && u.fragment().is_none()
-        });
-        if !base_ok {
-            return Err(ConfigError::BaseUrl(self.base_url));
-        }
-        let sane = |d: Duration| d >= Duration::from_millis(100) && d <= Duration::from_secs(60);
-        if !sane(self.connect_timeout) || !sane(self.timeout) || self.connect_timeout > self.timeout
-        {
-            return Err(ConfigError::ClientTimeouts);
-        }
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .user_agent(concat!("tower-authy/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                tracing::error!(error = %e, "the HTTP client could not be built");
-                ConfigError::HttpClient
-            })?;
+        let http = http_client(&self.base_url, self.connect_timeout, self.timeout)?;
         Ok(AuthyClient {
             http,
             api_key: self.api_key,
@@ -112,4 +88,37 @@ impl AuthyClientBuilder {
             read_retries: self.read_retries,
         })
     }
+}
+
+/// The HTTP client every provider uses: `base_url` must be an absolute http(s) URL with no
+/// credentials, query or fragment, and the timeouts 100 ms to 60 s, connect within total.
+pub(crate) fn http_client(
+    base_url: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client, ConfigError> {
+    let base_ok = url::Url::parse(base_url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if !base_ok {
+        return Err(ConfigError::BaseUrl(base_url.to_owned()));
+    }
+    let sane = |d: Duration| d >= Duration::from_millis(100) && d <= Duration::from_secs(60);
+    if !sane(connect_timeout) || !sane(timeout) || connect_timeout > timeout {
+        return Err(ConfigError::ClientTimeouts);
+    }
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .user_agent(concat!("tower-authy/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| {
+            tracing::error!(error = %e, "the HTTP client could not be built");
+            ConfigError::HttpClient
+        })
 }

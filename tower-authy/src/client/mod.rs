@@ -11,8 +11,9 @@ mod builder;
 mod wire;
 
 pub use builder::AuthyClientBuilder;
+pub(crate) use builder::http_client;
 pub use wire::{AuthyError, decode};
-use wire::{classify, is_transient};
+pub(crate) use wire::{classify, is_transient};
 
 use crate::secret::{ApiKey, Token};
 use serde::Serialize;

@@ -68,7 +68,7 @@ impl AuthyError {
     }
 }
 
-pub(super) fn is_transient(e: &AuthyError) -> bool {
+pub(crate) fn is_transient(e: &AuthyError) -> bool {
     match e {
         AuthyError::Timeout | AuthyError::Transport(_) => true,
         AuthyError::Api { status, .. } => *status >= 500,
@@ -77,7 +77,7 @@ pub(super) fn is_transient(e: &AuthyError) -> bool {
 }
 
 /// Drops the URL from transport errors: the verify URL carries the token.
-pub(super) fn classify(e: reqwest::Error) -> AuthyError {
+pub(crate) fn classify(e: reqwest::Error) -> AuthyError {
     if e.is_timeout() {
         AuthyError::Timeout
     } else {

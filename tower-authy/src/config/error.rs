@@ -79,4 +79,7 @@ pub enum ConfigError {
     /// A TOTP provider setting is out of range.
     #[error("TOTP provider: {0}")]
     InvalidTotp(&'static str),
+    /// A Verify provider setting has the wrong shape.
+    #[error("Verify provider: {0}")]
+    InvalidVerify(&'static str),
 }

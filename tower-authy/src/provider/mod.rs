@@ -10,6 +10,8 @@
 mod authy;
 #[cfg(feature = "totp")]
 pub(crate) mod totp;
+#[cfg(feature = "verify")]
+pub(crate) mod verify;
 mod webhook;
 
 #[cfg(feature = "fuzzing")]
@@ -119,7 +121,7 @@ impl Capabilities {
 /// [`AuthyError::Unsupported`] is what the default methods answer for what a provider cannot
 /// do. Nothing that sends, creates or verifies may be retried by an implementation.
 #[async_trait]
-pub trait SecondFactorProvider: Send + Sync + 'static {
+pub trait SecondFactorProvider: Send + Sync + std::fmt::Debug + 'static {
     /// A short name for logs and pages (`authy`, `verify`, `totp`).
     fn name(&self) -> &'static str;
 

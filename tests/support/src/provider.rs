@@ -1,0 +1,323 @@
+//! The three providers a [`World`](crate::World) can run on, and what a test does to each
+//! through one vocabulary: register a user, see and answer the push, read the code the phone
+//! shows or was sent, count the code checks.
+
+use crate::WAIT;
+use crate::world::World;
+use async_trait::async_trait;
+use mock_authy::OneTouchBehaviour;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tower_authy::{
+    ApprovalRequest, ApprovalStatus, AuthyError, Capabilities, CodeChannel, PushAnswer,
+    SecondFactorProvider, SendOutcome, Token, WebhookError, WebhookRequest,
+};
+
+/// Which provider proves the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// The Authy API ([`tower_authy::AuthyClient`]) on the mock.
+    Authy,
+    /// Twilio Verify v2 ([`tower_authy::VerifyProvider`]) on the mock.
+    Verify,
+    /// The self-hosted [`tower_authy::TotpProvider`]: no network.
+    Totp,
+}
+
+impl ProviderKind {
+    /// Every provider.
+    pub const ALL: [ProviderKind; 3] = [
+        ProviderKind::Authy,
+        ProviderKind::Verify,
+        ProviderKind::Totp,
+    ];
+
+    /// Whether it sends pushes.
+    pub fn pushes(self) -> bool {
+        self != ProviderKind::Totp
+    }
+}
+
+/// Counts the code checks that reach a provider (the brute-force bound is about these).
+#[derive(Debug)]
+pub struct Counting<P> {
+    inner: P,
+    /// Calls to `verify_code` so far.
+    pub checks: Arc<AtomicUsize>,
+}
+
+impl<P> Counting<P> {
+    /// Wraps a provider.
+    pub fn new(inner: P) -> (Counting<P>, Arc<AtomicUsize>) {
+        let checks = Arc::new(AtomicUsize::new(0));
+        (
+            Counting {
+                inner,
+                checks: Arc::clone(&checks),
+            },
+            checks,
+        )
+    }
+}
+
+#[async_trait]
+impl<P: SecondFactorProvider> SecondFactorProvider for Counting<P> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    fn app_label(&self) -> &'static str {
+        self.inner.app_label()
+    }
+    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
+        self.inner.register(email, phone, cc).await
+    }
+    async fn start_push(&self, subject: u64, r: &ApprovalRequest) -> Result<String, AuthyError> {
+        self.inner.start_push(subject, r).await
+    }
+    async fn push_status(&self, subject: u64, id: &str) -> Result<ApprovalStatus, AuthyError> {
+        self.inner.push_status(subject, id).await
+    }
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify_code(subject, code).await
+    }
+    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
+        self.inner.send_code(subject, c).await
+    }
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+        self.inner.authenticator_uri(subject, label).await
+    }
+    fn authenticate_webhook(&self, r: &WebhookRequest<'_>) -> Result<PushAnswer, WebhookError> {
+        self.inner.authenticate_webhook(r)
+    }
+}
+
+/// A push as the phone shows it, whatever the provider.
+#[derive(Debug, Clone)]
+pub struct ShownPush {
+    /// The id the provider gave it (approval uuid, challenge sid).
+    pub id: String,
+    /// The subject it was sent to.
+    pub subject: u64,
+    /// The notification's text.
+    pub message: String,
+    /// Label → value pairs shown in the app.
+    pub details: serde_json::Map<String, serde_json::Value>,
+    /// The hidden details.
+    pub hidden: serde_json::Value,
+    /// Seconds until the provider expires it.
+    pub ttl: i64,
+}
+
+fn identity(subject: u64) -> String {
+    format!("ta-{subject:016x}")
+}
+
+impl World {
+    /// Every push sent so far, oldest first.
+    pub fn pushes(&self) -> Vec<ShownPush> {
+        match self.provider {
+            ProviderKind::Authy => self
+                .mock
+                .approval_requests()
+                .into_iter()
+                .map(|a| ShownPush {
+                    id: a.uuid,
+                    subject: a.authy_id,
+                    message: a.message,
+                    details: a.details.as_object().cloned().unwrap_or_default(),
+                    hidden: a.hidden_details,
+                    ttl: a.seconds_to_expire,
+                })
+                .collect(),
+            ProviderKind::Verify => self
+                .mock
+                .verify_challenges()
+                .into_iter()
+                .filter(|c| c.factor_type == "push")
+                .map(|c| ShownPush {
+                    subject: u64::from_str_radix(&c.identity[3..], 16).unwrap_or(0),
+                    id: c.sid,
+                    message: c.message,
+                    details: c
+                        .fields
+                        .iter()
+                        .map(|f| {
+                            (
+                                f["label"].as_str().unwrap_or("").to_owned(),
+                                f["value"].clone(),
+                            )
+                        })
+                        .collect(),
+                    hidden: c.hidden_details,
+                    ttl: c.expires_at - c.created_at,
+                })
+                .collect(),
+            ProviderKind::Totp => Vec::new(),
+        }
+    }
+
+    /// The newest push to `subject`, waiting for it to exist.
+    pub async fn latest_push(&self, subject: u64) -> String {
+        self.mock
+            .wait_for(WAIT, |_| {
+                self.pushes()
+                    .into_iter()
+                    .rev()
+                    .find(|p| p.subject == subject)
+                    .map(|p| p.id)
+            })
+            .await
+            .expect("a push was sent")
+    }
+
+    /// Answers a push on the phone; the HTTP status the app gave each webhook or callback it
+    /// was sent (empty when none was).
+    pub async fn answer(&self, push: &str, approve: bool) -> Vec<Option<u16>> {
+        let deliveries = match self.provider {
+            ProviderKind::Authy => {
+                let d = if approve {
+                    self.mock.approve(push).await
+                } else {
+                    self.mock.deny(push).await
+                };
+                d.unwrap().into_iter().collect()
+            }
+            _ => self.mock.answer_challenge(push, approve).await.unwrap(),
+        };
+        deliveries
+            .iter()
+            .map(mock_authy::CallbackDelivery::last_status)
+            .collect()
+    }
+
+    /// Taps Approve; panics unless the app took the callback.
+    pub async fn approve(&self, push: &str) {
+        assert_eq!(
+            self.answer(push, true).await,
+            [Some(200)],
+            "the app took the callback"
+        );
+    }
+
+    /// From now on the provider's answers reach nobody (the app must read them itself).
+    pub fn lose_callbacks(&self) {
+        self.mock.set_callback(None);
+        self.mock.clear_verify_webhooks();
+    }
+
+    /// The code the user's app shows now.
+    pub async fn app_code(&self, subject: u64) -> String {
+        match self.provider {
+            ProviderKind::Authy => self.mock.app_token(subject).unwrap(),
+            ProviderKind::Verify => self
+                .mock
+                .verify_entity_totp_code(&identity(subject))
+                .unwrap(),
+            ProviderKind::Totp => {
+                use tower_authy::Clock;
+                let totp = self.totp.as_ref().unwrap();
+                totp.code_at(subject, self.clock.now()).await.unwrap()
+            }
+        }
+    }
+
+    /// The codes sent to `subject`'s phone, oldest first: (`sms` or `call`, code).
+    pub fn sent_codes(&self, subject: u64) -> Vec<(String, String)> {
+        match self.provider {
+            ProviderKind::Authy => self
+                .mock
+                .outbox(subject)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| (format!("{:?}", m.channel).to_lowercase(), m.token))
+                .collect(),
+            ProviderKind::Verify => {
+                let phone = self
+                    .phones
+                    .lock()
+                    .unwrap()
+                    .get(&subject)
+                    .cloned()
+                    .unwrap_or_default();
+                self.mock
+                    .verify_codes()
+                    .into_iter()
+                    .filter(|c| c.to == phone)
+                    .map(|c| (c.channel, c.code))
+                    .collect()
+            }
+            ProviderKind::Totp => Vec::new(),
+        }
+    }
+
+    /// Whether the app asked the provider for a push's state (the poll fallback).
+    pub fn read_a_push(&self) -> bool {
+        self.mock.journal().iter().any(|e| {
+            e.endpoint == "approval_request_get"
+                || (e.endpoint == "verify_challenge" && e.method == "GET")
+        })
+    }
+
+    /// Code checks that reached the provider so far.
+    pub fn code_checks(&self) -> usize {
+        self.checks.load(Ordering::SeqCst)
+    }
+
+    /// Registers a user whose phone cannot take pushes.
+    pub async fn user_without_device(&self, email: &str, phone: &str) -> u64 {
+        let id = self.user(email, phone).await;
+        match self.provider {
+            ProviderKind::Authy => self
+                .mock
+                .set_onetouch(id, OneTouchBehaviour::NoDevice)
+                .unwrap(),
+            ProviderKind::Verify => self.mock.remove_verify_push_factors(&identity(id)),
+            ProviderKind::Totp => {}
+        }
+        id
+    }
+}
+
+/// Runs `async fn $scenario(ProviderKind)` as one test per provider: `$scenario::authy`,
+/// `$scenario::verify`, `$scenario::totp`.
+#[macro_export]
+macro_rules! every_provider {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn authy() {
+                super::$scenario($crate::ProviderKind::Authy).await;
+            }
+            #[tokio::test]
+            async fn verify() {
+                super::$scenario($crate::ProviderKind::Verify).await;
+            }
+            #[tokio::test]
+            async fn totp() {
+                super::$scenario($crate::ProviderKind::Totp).await;
+            }
+        }
+    )+};
+}
+
+/// As [`every_provider!`], for the providers that push and send codes to phones (Authy and
+/// Verify): `$scenario::authy`, `$scenario::verify`.
+#[macro_export]
+macro_rules! phone_providers {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn authy() {
+                super::$scenario($crate::ProviderKind::Authy).await;
+            }
+            #[tokio::test]
+            async fn verify() {
+                super::$scenario($crate::ProviderKind::Verify).await;
+            }
+        }
+    )+};
+}
