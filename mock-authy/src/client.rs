@@ -213,6 +213,21 @@ impl ControlClient {
             .await?)
     }
 
+    /// The code the app holding an entity's newest TOTP factor shows now.
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] (404) when the entity has no TOTP factor.
+    pub async fn verify_totp_code_of(&self, identity: &str) -> Result<String, ClientError> {
+        #[derive(Deserialize)]
+        struct Shown {
+            code: String,
+        }
+        let shown: Shown = self
+            .get(&format!("/verify/entities/{identity}/code"))
+            .await?;
+        Ok(shown.code)
+    }
+
     /// Every Verify v2 challenge, oldest first.
     ///
     /// # Errors

@@ -186,17 +186,8 @@ impl MockAuthy {
     /// entity has no TOTP factor.
     pub fn verify_entity_totp_code(&self, identity: &str) -> Option<String> {
         let now = self.inner.clock.now();
-        self.inner.with_world(|w| {
-            let sid = w
-                .verify
-                .factors
-                .iter()
-                .rev()
-                .find(|f| f.identity == identity && !f.push)?
-                .sid
-                .clone();
-            w.verify.totp_code(&sid, now)
-        })
+        self.inner
+            .with_world(|w| w.verify.entity_totp_code(identity, now))
     }
 
     /// Removes an entity's push factors, as if the user deleted the app: its challenges then

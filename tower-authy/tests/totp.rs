@@ -280,3 +280,79 @@ async fn enrolment_shows_a_qr_code_and_key_that_turn_the_factor_on() {
         303
     );
 }
+
+/// A store that can be switched off, as a database outage.
+#[derive(Debug, Default)]
+struct Flaky {
+    inner: MemoryTotpSecretStore,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), tower_authy::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(tower_authy::StoreError::unavailable(
+                "the TOTP store is down",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl tower_authy::TotpSecretStore for Flaky {
+    async fn insert(&self, s: u64, sealed: Vec<u8>) -> Result<bool, tower_authy::StoreError> {
+        self.check()?;
+        self.inner.insert(s, sealed).await
+    }
+    async fn sealed(&self, s: u64) -> Result<Option<Vec<u8>>, tower_authy::StoreError> {
+        self.check()?;
+        self.inner.sealed(s).await
+    }
+    async fn advance(&self, s: u64, step: u64) -> Result<bool, tower_authy::StoreError> {
+        self.check()?;
+        self.inner.advance(s, step).await
+    }
+    async fn remove(&self, s: u64) -> Result<(), tower_authy::StoreError> {
+        self.check()?;
+        self.inner.remove(s).await
+    }
+}
+
+#[tokio::test]
+async fn a_store_outage_fails_closed_with_a_clear_page() {
+    use tower_authy::SecondFactorProvider;
+    let store = Arc::new(Flaky::default());
+    let clock = ManualClock::new(T0);
+    let provider = TotpProvider::builder(TotpKey::from_bytes([5; 32]), store.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let users = MemoryUserStore::new();
+    let subject = provider.register("ada@example.com", "", "").await.unwrap();
+    users.insert("ada@example.com", PASSWORD, Some(subject));
+    let two_factor = TwoFactor::builder(provider.clone(), users)
+        .clock(clock.clone())
+        .default_return_to("/account")
+        .with_insecure_http_for_local_demo()
+        .build()
+        .unwrap();
+    let base = Server::bind().await.serve(app_router(
+        &two_factor,
+        tower_sessions::MemoryStore::default(),
+    ));
+    let mut b = logged_in(&base, "ada@example.com").await;
+    let code = provider.code_at(subject, T0).await.unwrap();
+    store.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let page = b.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.retry_after.as_deref(), Some("30"));
+    assert_eq!(b.get("/account").await.status, 303, "nobody gets in");
+    store.down.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        b.post("/authy/token", &[("token", &code)]).await.status,
+        303,
+        "the code was not spent"
+    );
+}

@@ -47,6 +47,7 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
         .route("/verify/codes", get(verify::codes))
         .route("/verify/challenges", get(verify::challenges))
         .route("/verify/factors/{sid}/code", get(verify::totp_code))
+        .route("/verify/entities/{identity}/code", get(verify::entity_code))
         .route("/verify/challenges/{sid}/{action}", post(verify::decide))
         .route("/reset", post(reset))
         .route("/clock", get(clock))

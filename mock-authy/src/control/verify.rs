@@ -35,6 +35,15 @@ pub(super) async fn totp_code(State(inner): Shared, Path(sid): Path<String>) -> 
     }
 }
 
+/// The code the app holding an entity's newest TOTP factor shows now.
+pub(super) async fn entity_code(State(inner): Shared, Path(identity): Path<String>) -> Response {
+    let now = inner.clock.now();
+    match inner.with_world(|w| w.verify.entity_totp_code(&identity, now)) {
+        Some(code) => Json(json!({"code": code})).into_response(),
+        None => problem(StatusCode::NOT_FOUND, "this entity has no TOTP factor"),
+    }
+}
+
 /// `approve` or `deny` a pending push challenge, as the phone would.
 pub(super) async fn decide(
     State(inner): Shared,

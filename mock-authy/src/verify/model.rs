@@ -273,6 +273,20 @@ impl VerifyWorld {
         ))
     }
 
+    /// The code the app holding an entity's newest TOTP factor shows at `now`.
+    pub(crate) fn entity_totp_code(&self, identity: &str, now: i64) -> Option<String> {
+        let f = self
+            .factors
+            .iter()
+            .rev()
+            .find(|f| f.identity == identity && !f.push)?;
+        Some(otp::totp_digits(
+            &f.secret,
+            now / f.time_step,
+            f.code_length,
+        ))
+    }
+
     /// Whether `code` is right for a TOTP factor now (within its skew), and not used before;
     /// marks its step used.
     pub(crate) fn totp_matches(

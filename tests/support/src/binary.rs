@@ -1,15 +1,20 @@
 //! The mock-authy **binary** started as a user's CI would start it, driven through its typed
 //! control client, and an app on tower-authy pointed at it.
 
+use crate::ProviderKind;
 use crate::{Browser, PASSWORD, Server, WAIT, app_router};
 use mock_authy::{ControlClient, Endpoint};
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, SystemClock, TwoFactor, TwoFactorBuilder};
+use tower_authy::{
+    MemoryUserStore, SecondFactorProvider, SystemClock, TwoFactor, TwoFactorBuilder,
+};
 use tower_sessions::MemoryStore;
 
 /// The API key the binary is started with.
@@ -118,8 +123,14 @@ pub struct App {
     pub base: String,
     /// Its users.
     pub users: MemoryUserStore,
-    /// Its Authy client.
-    pub authy: AuthyClient,
+    /// Which provider it uses.
+    pub provider: ProviderKind,
+    /// The provider, for registering users.
+    pub second_factor: Arc<dyn SecondFactorProvider>,
+    /// The TOTP provider, when that is the one.
+    pub totp: Option<tower_authy::TotpProvider>,
+    /// Code checks that reached the provider.
+    pub checks: Arc<AtomicUsize>,
     /// Where the mock should send callbacks.
     pub callback_url: String,
 }
@@ -140,14 +151,36 @@ impl App {
         users: MemoryUserStore,
         configure: Configure,
     ) -> App {
+        App::on(
+            ProviderKind::Authy,
+            mock_base,
+            client_timeout,
+            users,
+            configure,
+        )
+        .await
+    }
+
+    /// As [`App::start_with_users`], on `provider`.
+    pub async fn on(
+        provider: ProviderKind,
+        mock_base: &str,
+        client_timeout: Duration,
+        users: MemoryUserStore,
+        configure: Configure,
+    ) -> App {
         let server = Server::bind().await;
         let callback_url = format!("{}/authy/callback", server.base);
-        let authy = AuthyClient::builder(ApiKey::new(API_KEY))
-            .base_url(mock_base)
-            .timeouts(client_timeout.min(Duration::from_secs(1)), client_timeout)
-            .build()
-            .unwrap();
-        let builder = TwoFactor::builder(authy.clone(), users.clone())
+        let (second_factor, checks, totp) = crate::provider::provider(
+            provider,
+            mock_base,
+            API_KEY,
+            client_timeout,
+            SystemClock,
+            &callback_url,
+        )
+        .await;
+        let builder = TwoFactor::builder(Arc::clone(&second_factor), users.clone())
             .callback_url(&callback_url)
             .default_return_to("/account")
             .with_insecure_http_for_local_demo()
@@ -157,16 +190,28 @@ impl App {
         App {
             base,
             users,
-            authy,
+            provider,
+            second_factor,
+            totp,
+            checks,
             callback_url,
         }
     }
 
-    /// Registers a user with the mock and the app; returns the authy_id.
+    /// Registers a user with the provider and the app; returns the subject.
     pub async fn user(&self, email: &str, phone: &str) -> u64 {
-        let id = self.authy.register_user(email, phone, "1").await.unwrap();
+        let id = self
+            .second_factor
+            .register(email, phone, "1")
+            .await
+            .unwrap();
         self.users.insert(email, PASSWORD, Some(id));
         id
+    }
+
+    /// Code checks that reached the provider so far.
+    pub fn code_checks(&self) -> usize {
+        self.checks.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A fresh browser for the app.

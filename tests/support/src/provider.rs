@@ -95,6 +95,61 @@ impl<P: SecondFactorProvider> SecondFactorProvider for Counting<P> {
     }
 }
 
+/// An app's provider of `kind` on the mock at `mock_base`, counted: the provider, its code
+/// checks so far, and the TOTP provider itself when that is the kind. A Verify provider has its
+/// webhook pointed at `callback_url`.
+pub async fn provider(
+    kind: ProviderKind,
+    mock_base: &str,
+    authy_key: &str,
+    timeout: std::time::Duration,
+    clock: impl tower_authy::Clock + Clone,
+    callback_url: &str,
+) -> (
+    Arc<dyn SecondFactorProvider>,
+    Arc<AtomicUsize>,
+    Option<tower_authy::TotpProvider>,
+) {
+    let connect = timeout.min(std::time::Duration::from_secs(1));
+    match kind {
+        ProviderKind::Authy => {
+            let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new(authy_key))
+                .base_url(mock_base)
+                .timeouts(connect, timeout)
+                .build()
+                .unwrap();
+            let (counting, checks) = Counting::new(authy);
+            (Arc::new(counting), checks, None)
+        }
+        ProviderKind::Verify => {
+            let verify = tower_authy::VerifyProvider::builder(
+                mock_authy::DEFAULT_ACCOUNT_SID,
+                tower_authy::ApiKey::new(mock_authy::DEFAULT_AUTH_TOKEN),
+                mock_authy::DEFAULT_SERVICE_SID,
+            )
+            .base_url(mock_base)
+            .timeouts(connect, timeout)
+            .clock(clock)
+            .build()
+            .unwrap();
+            verify.ensure_webhook(callback_url).await.unwrap();
+            let (counting, checks) = Counting::new(verify);
+            (Arc::new(counting), checks, None)
+        }
+        ProviderKind::Totp => {
+            let totp = tower_authy::TotpProvider::builder(
+                tower_authy::TotpKey::from_bytes([11; 32]),
+                tower_authy::MemoryTotpSecretStore::new(),
+            )
+            .clock(clock)
+            .build()
+            .unwrap();
+            let (counting, checks) = Counting::new(totp.clone());
+            (Arc::new(counting), checks, Some(totp))
+        }
+    }
+}
+
 /// A push as the phone shows it, whatever the provider.
 #[derive(Debug, Clone)]
 pub struct ShownPush {

@@ -1,7 +1,7 @@
 //! A real app on tower-authy, a real mock Authy (in process, on a virtual clock), all on
 //! loopback.
 
-use crate::provider::{Counting, ProviderKind};
+use crate::provider::ProviderKind;
 use crate::{Browser, PASSWORD, Server, WAIT, app_router};
 use mock_authy::{CallbackMethod, MockAuthy};
 use std::collections::HashMap;
@@ -9,9 +9,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_authy::{
-    ApiKey, AuthyClient, ManualClock, MemoryChallengeStore, MemoryTotpSecretStore, MemoryUserStore,
-    SecondFactorProvider, TotpKey, TotpProvider, TwoFactor, TwoFactorBuilder, UserStore,
-    VerifyProvider,
+    ManualClock, MemoryChallengeStore, MemoryUserStore, SecondFactorProvider, TotpProvider,
+    TwoFactor, TwoFactorBuilder, UserStore,
 };
 use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
@@ -141,49 +140,15 @@ impl World {
         mock.set_callback(Some((callback_url.clone(), opts.callback_method)));
 
         let clock = ManualClock::new(T0);
-        let timeouts = (
-            opts.client_timeout.min(Duration::from_secs(1)),
+        let (client, checks, totp) = crate::provider::provider(
+            opts.provider,
+            mock.base_url(),
+            mock.api_key(),
             opts.client_timeout,
-        );
-        let mut totp = None;
-        let (client, checks): (Arc<dyn SecondFactorProvider>, _) = match opts.provider {
-            ProviderKind::Authy => {
-                let authy = AuthyClient::builder(ApiKey::new(mock.api_key()))
-                    .base_url(mock.base_url())
-                    .timeouts(timeouts.0, timeouts.1)
-                    .build()
-                    .unwrap();
-                let (counting, checks) = Counting::new(authy);
-                (Arc::new(counting), checks)
-            }
-            ProviderKind::Verify => {
-                let verify = VerifyProvider::builder(
-                    mock.twilio_account_sid(),
-                    ApiKey::new(mock.twilio_auth_token()),
-                    mock_authy::DEFAULT_SERVICE_SID,
-                )
-                .base_url(mock.base_url())
-                .timeouts(timeouts.0, timeouts.1)
-                .clock(clock.clone())
-                .build()
-                .unwrap();
-                verify.ensure_webhook(&callback_url).await.unwrap();
-                let (counting, checks) = Counting::new(verify);
-                (Arc::new(counting), checks)
-            }
-            ProviderKind::Totp => {
-                let provider = TotpProvider::builder(
-                    TotpKey::from_bytes([11; 32]),
-                    MemoryTotpSecretStore::new(),
-                )
-                .clock(clock.clone())
-                .build()
-                .unwrap();
-                totp = Some(provider.clone());
-                let (counting, checks) = Counting::new(provider);
-                (Arc::new(counting), checks)
-            }
-        };
+            clock.clone(),
+            &callback_url,
+        )
+        .await;
         let users = MemoryUserStore::new();
         let builder = match opts.users {
             Some(custom) => TwoFactor::builder(Arc::clone(&client), custom),
