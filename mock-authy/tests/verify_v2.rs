@@ -150,6 +150,7 @@ async fn an_sms_code_checks_once_and_five_wrong_checks_end_it() {
 #[tokio::test]
 async fn bad_input_and_too_many_sends_are_refused() {
     let v = Verify::start().await;
+    v.mock.set_rate_limits(mock_authy::RateLimits::authy());
     for form in [
         vec![("To", "5551230001"), ("Channel", "sms")],
         vec![("To", "+15551230001"), ("Channel", "fax")],

@@ -37,6 +37,7 @@ async fn ten_thousand_guesses_reach_the_provider_at_most_the_account_limit(kind:
         &mock.base,
         Duration::from_secs(2),
         tower_authy::MemoryUserStore::new(),
+        tower_authy::SystemClock,
         Box::new(|b| {
             b.attempt_limits(tower_authy::AttemptLimits {
                 per_challenge: PER_LOGIN,

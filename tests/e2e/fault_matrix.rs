@@ -73,6 +73,7 @@ async fn every_fault_on_every_step_fails_closed_without_retries(kind: ProviderKi
         &mock.base,
         Duration::from_millis(500),
         tower_authy::MemoryUserStore::new(),
+        tower_authy::SystemClock,
         Box::new(|b| {
             b.send_limits(tower_authy::SendLimits {
                 pushes_per_10_minutes: 100,

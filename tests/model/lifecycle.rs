@@ -1,4 +1,6 @@
-//! A model-based property test of the challenge lifecycle. Random interleavings of logins
+//! A model-based property test of the challenge lifecycle, once per provider (Authy, Verify v2,
+//! self-hosted TOTP; the TOTP provider has no pushes, so its push steps do nothing). Random
+//! interleavings of logins
 //! (two users, four sessions, "remember this device" ticked or not), callbacks (valid, forged,
 //! replayed, stale, for the wrong user), status reads, confirms, token guesses, SMS requests,
 //! recovery codes made and used, credential epoch bumps, enrolment and turning the second
@@ -11,12 +13,12 @@
 //! 3. a challenge's final state (denied, expired, locked) never changes;
 //! 4. "approved" is only ever reported after a valid callback for that challenge;
 //! 5. bad callbacks get a 4xx and change nothing;
-//! 6. per login at most 5, per account at most 10 consecutive failed codes reach Authy;
+//! 6. per login at most 5, per account at most 10 consecutive failed codes reach the provider;
 //! 7. nothing answers 5xx, and nothing panics;
 //! 8. password guesses are throttled per login name and per client address: once the model
 //!    counts the limit of failures within the lockout, even the right password is refused with
 //!    the wrong-password answer and sends no push;
-//! 9. per phone (Authy id), at most the hourly limit of SMS and at most the 10-minute limit of
+//! 9. per phone, at most the hourly limit of SMS, and per subject at most the 10-minute limit of
 //!    pushes are ever sent, in any window;
 //! 10. a recovery code logs in only if it is one of the user's current set, unused; each logs
 //!     in once, and a new set (made only by a verified session) voids the old one;
@@ -30,15 +32,16 @@
 //!
 //! `LIFECYCLE_CASES` sets the number of cases (default 1,000):
 //! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test lifecycle_model` for a long run.
+//! Each provider runs that many.
 
 #![allow(clippy::unwrap_used)]
 
-use mock_authy::signature::{canonical_json, sign};
+use mock_authy::signature::{canonical_json, sign, twilio};
 use mock_authy::{CallbackMethod, MockAuthy, SentCallback};
 use proptest::prelude::*;
 use serde_json::json;
 use std::time::Duration;
-use test_support::{API_KEY, App, Browser, PASSWORD};
+use test_support::{API_KEY, App, Browser, PASSWORD, ProviderKind};
 use tower_authy::ManualClock;
 
 const T0: i64 = 1_760_000_000;
@@ -203,12 +206,15 @@ struct Session {
 }
 
 struct World {
+    kind: ProviderKind,
+    /// Plays an authenticator app that scanned an enrolment key (its own store is unused).
+    phone_app: tower_authy::TotpProvider,
     mock: MockAuthy,
     app: App,
     clock: ManualClock,
     browsers: Vec<Browser>,
     sessions: Vec<Session>,
-    authy_ids: [u64; 2],
+    subjects: [u64; 2],
     emails: [&'static str; 2],
     last_callback: Option<SentCallback>,
     /// Consecutive failed codes that reached Authy, and the time of the last one, per user.
@@ -229,8 +235,9 @@ struct World {
 }
 
 impl World {
-    /// The app and mock, with Bob's second factor on (`bob_enrolled`) or not yet set up.
-    async fn new(bob_enrolled: bool) -> World {
+    /// The app and mock on `kind`, with Bob's second factor on (`bob_enrolled`) or not yet
+    /// set up.
+    async fn new(kind: ProviderKind, bob_enrolled: bool) -> World {
         let mock = MockAuthy::builder()
             .seed(9)
             .api_key(API_KEY)
@@ -242,10 +249,12 @@ impl World {
         let app_clock = clock.clone();
         let users = tower_authy::MemoryUserStore::new();
         let enrol_into = users.clone();
-        let app = App::start_with_users(
+        let app = App::on(
+            kind,
             mock.base_url(),
             Duration::from_secs(2),
             users,
+            clock.clone(),
             Box::new(move |b| {
                 b.clock(app_clock)
                     .enrolment(enrol_into)
@@ -281,7 +290,7 @@ impl World {
         mock.set_callback(Some((app.callback_url.clone(), CallbackMethod::Post)));
         let emails = ["ada@example.com", "bob@example.com"];
         let phones = ["5551230001", "5551230002"];
-        let authy_ids = [
+        let subjects = [
             app.user(emails[0], phones[0]).await,
             app.user(emails[1], phones[1]).await,
         ];
@@ -293,13 +302,21 @@ impl World {
             off.await.unwrap();
         }
         let browsers = (0..SESSIONS).map(|_| app.browser()).collect();
+        let phone_app = tower_authy::TotpProvider::builder(
+            tower_authy::TotpKey::from_bytes([1; 32]),
+            tower_authy::MemoryTotpSecretStore::new(),
+        )
+        .build()
+        .unwrap();
         World {
+            kind,
+            phone_app,
             mock,
             app,
             clock,
             browsers,
             sessions: vec![Session::default(); SESSIONS],
-            authy_ids,
+            subjects,
             emails,
             last_callback: None,
             failures: [(0, 0); 2],
@@ -334,12 +351,83 @@ impl World {
         });
     }
 
+    /// Code checks that reached the provider so far.
     fn verify_calls(&self) -> usize {
-        self.mock
-            .journal()
-            .iter()
-            .filter(|e| e.endpoint == "verify")
-            .count()
+        self.app.code_checks()
+    }
+
+    fn push_count(&self) -> usize {
+        test_support::pushes(self.kind, &self.mock).len()
+    }
+
+    /// The code the user's app shows now.
+    async fn app_code(&self, user: usize) -> String {
+        let now = self.clock_now();
+        let totp = self.app.totp.as_ref();
+        test_support::app_code(self.kind, &self.mock, totp, self.subjects[user], now).await
+    }
+
+    /// A callback or webhook for `push` to the app that must be refused: signed with the wrong
+    /// key (`Forged`), stale or signed for another URL (`Stale`), or naming the other user
+    /// (`WrongUser`).
+    async fn bad_callback(&self, op: &Op, push: &str, user: usize) -> u16 {
+        let now = self.clock_now();
+        if self.kind == ProviderKind::Authy {
+            let body = |subject: u64| json!({"authy_id": subject, "uuid": push, "status": "approved", "callback_action": "approval_request_status"});
+            return match op {
+                Op::Forged { .. } => {
+                    self.post_callback(&body(self.subjects[user]), now, "not-the-key")
+                        .await
+                }
+                Op::Stale { .. } => {
+                    self.post_callback(&body(self.subjects[user]), now - 1_000, self.mock.api_key())
+                        .await
+                }
+                _ => {
+                    self.post_callback(&body(self.subjects[1 - user]), now, self.mock.api_key())
+                        .await
+                }
+            };
+        }
+        let (token, url, subject) = match op {
+            Op::Forged { .. } => (
+                "not-the-token",
+                self.app.callback_url.clone(),
+                self.subjects[user],
+            ),
+            Op::Stale { .. } => (
+                self.mock.twilio_auth_token(),
+                self.app.callback_url.replace("127.0.0.1", "localhost"),
+                self.subjects[user],
+            ),
+            _ => (
+                self.mock.twilio_auth_token(),
+                self.app.callback_url.clone(),
+                self.subjects[1 - user],
+            ),
+        };
+        let params: Vec<(String, String)> = [
+            ("uuid", format!("model-{now}-{push}")),
+            ("type", "challenge.approved".to_owned()),
+            ("entity_identity", format!("ta-{subject:016x}")),
+            ("challenge_sid", push.to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
+        reqwest::Client::new()
+            .post(&self.app.callback_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", twilio(token, &url, &params))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
     }
 
     async fn post_callback(&self, body: &serde_json::Value, nonce: i64, key: &str) -> u16 {
@@ -387,7 +475,6 @@ impl World {
     }
 
     async fn apply(&mut self, op: &Op) {
-        let cb_body = |uuid: &str, authy_id: u64| json!({"authy_id": authy_id, "uuid": uuid, "status": "approved", "callback_action": "approval_request_status"});
         match *op {
             Op::Login {
                 s,
@@ -395,7 +482,7 @@ impl World {
                 right_password,
                 remember,
             } => {
-                let pushes = self.mock.approval_requests().len();
+                let pushes = self.push_count();
                 self.browsers[s] = self.app.browser();
                 // The browser keeps its remembered-device cookie across logins.
                 if let Some(d) = &self.devices[s] {
@@ -421,11 +508,7 @@ impl World {
                 if throttled {
                     assert_eq!(page.status, 401, "a throttled login was let through");
                     assert!(page.body.contains("Wrong email or password."));
-                    assert_eq!(
-                        self.mock.approval_requests().len(),
-                        pushes,
-                        "a throttled login sent a push"
-                    );
+                    assert_eq!(self.push_count(), pushes, "a throttled login sent a push");
                 }
                 self.sessions[s] = Session::default();
                 // Invariant 12: the password of a user without a second factor leads to
@@ -452,19 +535,13 @@ impl World {
                         "a device from an old epoch let them in"
                     );
                     assert!(now < d.expires, "an expired device let them in");
-                    assert_eq!(
-                        self.mock.approval_requests().len(),
-                        pushes,
-                        "a push for a remembered device"
-                    );
+                    assert_eq!(self.push_count(), pushes, "a push for a remembered device");
                     self.sessions[s].verified = Some(user);
                 } else if page.status == 303 {
                     assert!(right_password, "a wrong password was accepted");
-                    let uuid = self
-                        .mock
-                        .approval_requests()
+                    let uuid = test_support::pushes(self.kind, &self.mock)
                         .get(pushes)
-                        .map(|a| a.uuid.clone());
+                        .map(|a| a.id.clone());
                     self.sessions[s].challenge = Some(Challenge {
                         user,
                         uuid,
@@ -486,12 +563,8 @@ impl World {
                 if approve {
                     self.sessions[s].challenge.as_mut().unwrap().legit_approval = true;
                 }
-                let decided = if approve {
-                    self.mock.approve(&uuid).await
-                } else {
-                    self.mock.deny(&uuid).await
-                };
-                if let Ok(Some(d)) = decided {
+                let decided = test_support::answer(self.kind, &self.mock, &uuid, approve).await;
+                if let Some(d) = decided.into_iter().last() {
                     assert!(
                         d.last_status().is_some_and(|c| c < 500),
                         "callback answered {:?}",
@@ -506,33 +579,7 @@ impl World {
                 };
                 let Some(uuid) = c.uuid else { return };
                 let before = self.status(s).await;
-                let now = self.clock_now();
-                let code = match op {
-                    Op::Forged { .. } => {
-                        self.post_callback(
-                            &cb_body(&uuid, self.authy_ids[c.user]),
-                            now,
-                            "not-the-key",
-                        )
-                        .await
-                    }
-                    Op::Stale { .. } => {
-                        self.post_callback(
-                            &cb_body(&uuid, self.authy_ids[c.user]),
-                            now - 1_000,
-                            self.mock.api_key(),
-                        )
-                        .await
-                    }
-                    _ => {
-                        self.post_callback(
-                            &cb_body(&uuid, self.authy_ids[1 - c.user]),
-                            now,
-                            self.mock.api_key(),
-                        )
-                        .await
-                    }
-                };
+                let code = self.bad_callback(op, &uuid, c.user).await;
                 assert!((400..500).contains(&code), "{op:?} answered {code}");
                 let after = self.status(s).await;
                 // The only change allowed is the deadline passing.
@@ -545,15 +592,18 @@ impl World {
                 let Some(sent) = self.last_callback.clone() else {
                     return;
                 };
-                let r = reqwest::Client::new()
-                    .post(&sent.url)
-                    .header("content-type", "application/json")
-                    .header("x-authy-signature", &sent.signature)
-                    .header("x-authy-signature-nonce", &sent.nonce)
-                    .body(sent.body)
-                    .send()
-                    .await
-                    .unwrap();
+                let request = reqwest::Client::new().post(&sent.url);
+                let request = if self.kind == ProviderKind::Authy {
+                    request
+                        .header("content-type", "application/json")
+                        .header("x-authy-signature", &sent.signature)
+                        .header("x-authy-signature-nonce", &sent.nonce)
+                } else {
+                    request
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .header("x-twilio-signature", &sent.signature)
+                };
+                let r = request.body(sent.body).send().await.unwrap();
                 assert!(
                     r.status().is_client_error(),
                     "a replay answered {}",
@@ -577,7 +627,7 @@ impl World {
             Op::Token { s, correct } => {
                 let user = self.sessions[s].challenge.as_ref().map_or(0, |c| c.user);
                 let token = if correct {
-                    self.mock.app_token(self.authy_ids[user]).unwrap()
+                    self.app_code(user).await
                 } else {
                     "000000".to_owned()
                 };
@@ -641,7 +691,11 @@ impl World {
                     .post("/authy/token", &[("token", &code)])
                     .await;
                 assert!(page.status < 500, "recovery code answered {}", page.status);
-                assert_eq!(self.verify_calls(), before, "a recovery code went to Authy");
+                assert_eq!(
+                    self.verify_calls(),
+                    before,
+                    "a recovery code went to the provider"
+                );
                 if page.status == 303 {
                     // Invariant 10.
                     assert!(
@@ -657,7 +711,7 @@ impl World {
             }
             Op::Disable { s } => {
                 let user = self.sessions[s].verified.unwrap_or(0);
-                let token = self.mock.app_token(self.authy_ids[user]).unwrap();
+                let token = self.app_code(user).await;
                 let page = self.browsers[s]
                     .post(
                         "/authy/disable",
@@ -695,10 +749,23 @@ impl World {
                 if page.status != 200 {
                     return;
                 }
-                let token = if valid_token {
-                    self.mock.app_token(self.authy_ids[user]).unwrap()
-                } else {
-                    "0000000".to_owned()
+                let token = match (valid_token, self.kind) {
+                    (false, _) => "0000000".to_owned(),
+                    (true, ProviderKind::Authy) => {
+                        self.mock.app_token(self.subjects[user]).unwrap()
+                    }
+                    // An authenticator app that was given the key the page shows.
+                    (true, _) => {
+                        let key = page
+                            .body
+                            .split("data-testid=\"manual-key\">")
+                            .nth(1)
+                            .and_then(|rest| rest.split('<').next())
+                            .expect("the enrolment page shows the key");
+                        self.phone_app
+                            .authenticator_code(key, self.clock_now())
+                            .unwrap()
+                    }
                 };
                 let page = self.browsers[s]
                     .post("/authy/enrol/confirm", &[("token", &token)])
@@ -711,6 +778,14 @@ impl World {
                     self.issued[user].extend(codes.iter().cloned());
                     self.codes[user] = codes;
                     self.enrolled[user] = true;
+                    // Verify and TOTP make a new subject at each enrolment.
+                    let password = tower_authy::Password::new(PASSWORD);
+                    let found = tower_authy::UserStore::verify_password(
+                        &self.app.users,
+                        self.emails[user],
+                        &password,
+                    );
+                    self.subjects[user] = found.await.unwrap().unwrap().authy_id.unwrap();
                     self.sessions[s] = Session {
                         verified: Some(user),
                         ..Session::default()
@@ -759,15 +834,15 @@ impl World {
         false
     }
 
-    /// Invariant 9: per Authy id, sends never exceed their limits in any window.
+    /// Invariant 9: sends never exceed their limits in any window, SMS per phone and pushes
+    /// per subject.
     fn check_per_phone_limits(&self) {
-        for &authy_id in &self.authy_ids {
-            let sms: Vec<i64> = self
-                .mock
-                .outbox(authy_id)
-                .unwrap()
-                .iter()
-                .map(|m| m.sent_at)
+        for (user, &subject) in self.subjects.iter().enumerate() {
+            let phone = format!("+1{}", self.phones[user]);
+            let sms: Vec<i64> = test_support::sent_codes(self.kind, &self.mock, subject, &phone)
+                .into_iter()
+                .filter(|(channel, _, _)| channel == "sms")
+                .map(|(_, _, at)| at)
                 .collect();
             for &t in &sms {
                 let in_hour = sms.iter().filter(|&&u| u >= t && u < t + 3600).count();
@@ -776,20 +851,21 @@ impl World {
                     "{in_hour} SMS to one phone in an hour"
                 );
             }
-            let pushes: Vec<i64> = self
-                .mock
-                .approval_requests()
+        }
+        let pushes = test_support::pushes(self.kind, &self.mock);
+        for p in &pushes {
+            let in_window = pushes
                 .iter()
-                .filter(|a| a.authy_id == authy_id)
-                .map(|a| a.created_at)
-                .collect();
-            for &t in &pushes {
-                let in_window = pushes.iter().filter(|&&u| u >= t && u < t + 600).count();
-                assert!(
-                    in_window <= PUSHES_PER_10_MIN,
-                    "{in_window} pushes to one phone in 10 minutes"
-                );
-            }
+                .filter(|q| {
+                    q.subject == p.subject
+                        && q.created_at >= p.created_at
+                        && q.created_at < p.created_at + 600
+                })
+                .count();
+            assert!(
+                in_window <= PUSHES_PER_10_MIN,
+                "{in_window} pushes to one phone in 10 minutes"
+            );
         }
     }
 
@@ -813,25 +889,39 @@ fn cases() -> u32 {
         .unwrap_or(1_000)
 }
 
+fn run(kind: ProviderKind, ops: &[Op], bob_enrolled: bool) {
+    runtime().block_on(async {
+        let mut w = World::new(kind, bob_enrolled).await;
+        for op in ops {
+            w.apply(op).await;
+            w.check_per_phone_limits();
+        }
+        // Every session's final word agrees with the model.
+        for s in 0..SESSIONS {
+            w.apply(&Op::Protected { s }).await;
+            let st = w.status(s).await;
+            if w.sessions[s].challenge.is_some() {
+                w.check_status(s, &st);
+            }
+        }
+    });
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60), bob_enrolled in prop::bool::weighted(0.6)) {
-        runtime().block_on(async {
-            let mut w = World::new(bob_enrolled).await;
-            for op in &ops {
-                w.apply(op).await;
-                w.check_per_phone_limits();
-            }
-            // Every session's final word agrees with the model.
-            for s in 0..SESSIONS {
-                w.apply(&Op::Protected { s }).await;
-                let st = w.status(s).await;
-                if w.sessions[s].challenge.is_some() {
-                    w.check_status(s, &st);
-                }
-            }
-        });
+    fn on_authy_no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60), bob_enrolled in prop::bool::weighted(0.6)) {
+        run(ProviderKind::Authy, &ops, bob_enrolled);
+    }
+
+    #[test]
+    fn on_verify_no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60), bob_enrolled in prop::bool::weighted(0.6)) {
+        run(ProviderKind::Verify, &ops, bob_enrolled);
+    }
+
+    #[test]
+    fn on_totp_no_interleaving_lets_anyone_in_without_a_real_second_factor(ops in prop::collection::vec(op(), 1..60), bob_enrolled in prop::bool::weighted(0.6)) {
+        run(ProviderKind::Totp, &ops, bob_enrolled);
     }
 }

@@ -104,6 +104,9 @@ pub struct RateLimits {
     pub calls: Option<RateLimit>,
     /// `phones/verification/start`, by SMS or call.
     pub phone_verifications: Option<RateLimit>,
+    /// Verify v2 verifications to one `To` (`60203`, HTTP 429).
+    #[serde(default)]
+    pub verify_sends: Option<RateLimit>,
 }
 
 impl RateLimits {
@@ -127,6 +130,10 @@ impl RateLimits {
             }),
             phone_verifications: Some(RateLimit {
                 max: 5,
+                per_seconds: 600,
+            }),
+            verify_sends: Some(RateLimit {
+                max: super::super::verify::SENDS_PER_10_MINUTES,
                 per_seconds: 600,
             }),
         }

@@ -9,8 +9,8 @@ mod model;
 mod resources;
 mod webhooks;
 
-pub(crate) use model::VerifyWorld;
 pub use model::{ChallengeStatus, VerifyChallenge, VerifyCode, VerifyCodeStatus};
+pub(crate) use model::{SENDS_PER_10_MINUTES, VerifyWorld};
 pub(crate) use webhooks::decide;
 
 use crate::api::{fault_response, json_response};

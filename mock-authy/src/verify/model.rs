@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) const VERIFICATION_TTL: i64 = 600;
 /// Wrong checks before a verification ends as `max_attempts_reached`.
 pub(crate) const CHECK_ATTEMPTS: u32 = 5;
-/// Sends to one `To` per 10 minutes before 60203.
-pub(crate) const SENDS_PER_10_MINUTES: usize = 5;
+/// Sends to one `To` per 10 minutes before 60203, when rate limits are on.
+pub(crate) const SENDS_PER_10_MINUTES: u32 = 5;
 /// A challenge's life when no `ExpirationDate` is given (Verify's five minutes), and the most.
 pub(crate) const CHALLENGE_TTL: i64 = 300;
 pub(crate) const CHALLENGE_MAX_TTL: i64 = 3600;
@@ -222,11 +222,11 @@ impl VerifyWorld {
         }
     }
 
-    /// Sends to `to` in the last 10 minutes.
-    pub(crate) fn recent_sends(&self, service: &str, to: &str, now: i64) -> usize {
+    /// Sends to `to` in the last `window` seconds.
+    pub(crate) fn recent_sends(&self, service: &str, to: &str, now: i64, window: i64) -> usize {
         self.codes
             .iter()
-            .filter(|c| c.service_sid == service && c.to == to && now - c.created_at < 600)
+            .filter(|c| c.service_sid == service && c.to == to && now - c.created_at < window)
             .count()
     }
 

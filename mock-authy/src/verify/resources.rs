@@ -1,9 +1,8 @@
 //! Each Verify v2 resource: validation, the state change, and the answer shaped like Twilio's.
 
 use super::model::{
-    CHALLENGE_MAX_TTL, CHALLENGE_TTL, CHECK_ATTEMPTS, ChallengeStatus, Factor,
-    SENDS_PER_10_MINUTES, Service, VerifyChallenge, VerifyCode, VerifyCodeStatus, VerifyWorld,
-    Webhook, sid,
+    CHALLENGE_MAX_TTL, CHALLENGE_TTL, CHECK_ATTEMPTS, ChallengeStatus, Factor, Service,
+    VerifyChallenge, VerifyCode, VerifyCodeStatus, VerifyWorld, Webhook, sid,
 };
 use super::{Form, all_values, error, first, page};
 use crate::api::endpoints::iso8601;
@@ -69,6 +68,7 @@ struct Ctx<'a> {
     account: &'a str,
     now: i64,
     auto: OneTouchBehaviour,
+    sends: Option<crate::model::RateLimit>,
 }
 
 pub(crate) fn answer(
@@ -78,14 +78,15 @@ pub(crate) fn answer(
     form: &Form,
     now: i64,
 ) -> Answer {
-    let ctx = Ctx {
-        base: format!("{}/v2", inner.base_url),
-        account: &inner.config.twilio.account_sid,
-        now,
-        auto: inner.config.default_onetouch,
-    };
     let path = format!("/{}", segs.join("/"));
     inner.with_world(|w| {
+        let ctx = Ctx {
+            base: format!("{}/v2", inner.base_url),
+            account: &inner.config.twilio.account_sid,
+            now,
+            auto: inner.config.default_onetouch,
+            sends: w.rate_limits.verify_sends,
+        };
         let (verify, rng) = (&mut w.verify, &mut w.rng);
         verify.expire(now);
         route(&ctx, verify, rng, method, segs, form, &path, inner)
@@ -274,7 +275,10 @@ fn start(ctx: &Ctx<'_>, v: &mut VerifyWorld, rng: &mut Rng, service: &str, form:
     }) {
         return invalid("CustomCode");
     }
-    if v.recent_sends(service, to, ctx.now) >= SENDS_PER_10_MINUTES {
+    if ctx
+        .sends
+        .is_some_and(|l| v.recent_sends(service, to, ctx.now, l.per_seconds) >= l.max as usize)
+    {
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
             60203,

@@ -156,6 +156,7 @@ impl App {
             mock_base,
             client_timeout,
             users,
+            SystemClock,
             configure,
         )
         .await
@@ -167,6 +168,7 @@ impl App {
         mock_base: &str,
         client_timeout: Duration,
         users: MemoryUserStore,
+        clock: impl tower_authy::Clock + Clone,
         configure: Configure,
     ) -> App {
         let server = Server::bind().await;
@@ -176,7 +178,7 @@ impl App {
             mock_base,
             API_KEY,
             client_timeout,
-            SystemClock,
+            clock,
             &callback_url,
         )
         .await;

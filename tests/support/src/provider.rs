@@ -5,7 +5,7 @@
 use crate::WAIT;
 use crate::world::World;
 use async_trait::async_trait;
-use mock_authy::OneTouchBehaviour;
+use mock_authy::{MockAuthy, OneTouchBehaviour};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tower_authy::{
@@ -165,54 +165,130 @@ pub struct ShownPush {
     pub hidden: serde_json::Value,
     /// Seconds until the provider expires it.
     pub ttl: i64,
+    /// Unix seconds on the mock's clock.
+    pub created_at: i64,
 }
 
 fn identity(subject: u64) -> String {
     format!("ta-{subject:016x}")
 }
 
+/// Every push `kind` has sent through `mock`, oldest first.
+pub fn pushes(kind: ProviderKind, mock: &MockAuthy) -> Vec<ShownPush> {
+    match kind {
+        ProviderKind::Authy => mock
+            .approval_requests()
+            .into_iter()
+            .map(|a| ShownPush {
+                id: a.uuid,
+                subject: a.authy_id,
+                message: a.message,
+                details: a.details.as_object().cloned().unwrap_or_default(),
+                hidden: a.hidden_details,
+                ttl: a.seconds_to_expire,
+                created_at: a.created_at,
+            })
+            .collect(),
+        ProviderKind::Verify => mock
+            .verify_challenges()
+            .into_iter()
+            .filter(|c| c.factor_type == "push")
+            .map(|c| ShownPush {
+                subject: u64::from_str_radix(&c.identity[3..], 16).unwrap_or(0),
+                id: c.sid,
+                message: c.message,
+                details: c
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        (
+                            f["label"].as_str().unwrap_or("").to_owned(),
+                            f["value"].clone(),
+                        )
+                    })
+                    .collect(),
+                hidden: c.hidden_details,
+                ttl: c.expires_at - c.created_at,
+                created_at: c.created_at,
+            })
+            .collect(),
+        ProviderKind::Totp => Vec::new(),
+    }
+}
+
+/// The codes `kind` sent through `mock` to `subject`, whose phone is `phone` (E.164), oldest
+/// first: (`sms` or `call`, code, Unix seconds).
+pub fn sent_codes(
+    kind: ProviderKind,
+    mock: &MockAuthy,
+    subject: u64,
+    phone: &str,
+) -> Vec<(String, String, i64)> {
+    match kind {
+        ProviderKind::Authy => mock
+            .outbox(subject)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| {
+                (
+                    format!("{:?}", m.channel).to_lowercase(),
+                    m.token,
+                    m.sent_at,
+                )
+            })
+            .collect(),
+        ProviderKind::Verify => mock
+            .verify_codes()
+            .into_iter()
+            .filter(|c| c.to == phone)
+            .map(|c| (c.channel, c.code, c.created_at))
+            .collect(),
+        ProviderKind::Totp => Vec::new(),
+    }
+}
+
+/// Answers a push on `mock`'s phone: the deliveries of its callback or webhooks.
+pub async fn answer(
+    kind: ProviderKind,
+    mock: &MockAuthy,
+    push: &str,
+    approve: bool,
+) -> Vec<mock_authy::CallbackDelivery> {
+    match kind {
+        ProviderKind::Authy => {
+            let d = if approve {
+                mock.approve(push).await
+            } else {
+                mock.deny(push).await
+            };
+            d.ok().flatten().into_iter().collect()
+        }
+        _ => mock
+            .answer_challenge(push, approve)
+            .await
+            .unwrap_or_default(),
+    }
+}
+
+/// The code the app of `subject` on `kind` shows now (the TOTP provider's own for `Totp`).
+pub async fn app_code(
+    kind: ProviderKind,
+    mock: &MockAuthy,
+    totp: Option<&tower_authy::TotpProvider>,
+    subject: u64,
+    now: i64,
+) -> String {
+    match kind {
+        ProviderKind::Authy => mock.app_token(subject).unwrap(),
+        ProviderKind::Verify => mock.verify_entity_totp_code(&identity(subject)).unwrap(),
+        ProviderKind::Totp => totp.unwrap().code_at(subject, now).await.unwrap(),
+    }
+}
+
 impl World {
     /// Every push sent so far, oldest first.
     pub fn pushes(&self) -> Vec<ShownPush> {
-        match self.provider {
-            ProviderKind::Authy => self
-                .mock
-                .approval_requests()
-                .into_iter()
-                .map(|a| ShownPush {
-                    id: a.uuid,
-                    subject: a.authy_id,
-                    message: a.message,
-                    details: a.details.as_object().cloned().unwrap_or_default(),
-                    hidden: a.hidden_details,
-                    ttl: a.seconds_to_expire,
-                })
-                .collect(),
-            ProviderKind::Verify => self
-                .mock
-                .verify_challenges()
-                .into_iter()
-                .filter(|c| c.factor_type == "push")
-                .map(|c| ShownPush {
-                    subject: u64::from_str_radix(&c.identity[3..], 16).unwrap_or(0),
-                    id: c.sid,
-                    message: c.message,
-                    details: c
-                        .fields
-                        .iter()
-                        .map(|f| {
-                            (
-                                f["label"].as_str().unwrap_or("").to_owned(),
-                                f["value"].clone(),
-                            )
-                        })
-                        .collect(),
-                    hidden: c.hidden_details,
-                    ttl: c.expires_at - c.created_at,
-                })
-                .collect(),
-            ProviderKind::Totp => Vec::new(),
-        }
+        pushes(self.provider, &self.mock)
     }
 
     /// The newest push to `subject`, waiting for it to exist.
@@ -232,17 +308,7 @@ impl World {
     /// Answers a push on the phone; the HTTP status the app gave each webhook or callback it
     /// was sent (empty when none was).
     pub async fn answer(&self, push: &str, approve: bool) -> Vec<Option<u16>> {
-        let deliveries = match self.provider {
-            ProviderKind::Authy => {
-                let d = if approve {
-                    self.mock.approve(push).await
-                } else {
-                    self.mock.deny(push).await
-                };
-                d.unwrap().into_iter().collect()
-            }
-            _ => self.mock.answer_challenge(push, approve).await.unwrap(),
-        };
+        let deliveries = answer(self.provider, &self.mock, push, approve).await;
         deliveries
             .iter()
             .map(mock_authy::CallbackDelivery::last_status)
@@ -266,47 +332,30 @@ impl World {
 
     /// The code the user's app shows now.
     pub async fn app_code(&self, subject: u64) -> String {
-        match self.provider {
-            ProviderKind::Authy => self.mock.app_token(subject).unwrap(),
-            ProviderKind::Verify => self
-                .mock
-                .verify_entity_totp_code(&identity(subject))
-                .unwrap(),
-            ProviderKind::Totp => {
-                use tower_authy::Clock;
-                let totp = self.totp.as_ref().unwrap();
-                totp.code_at(subject, self.clock.now()).await.unwrap()
-            }
-        }
+        use tower_authy::Clock;
+        app_code(
+            self.provider,
+            &self.mock,
+            self.totp.as_ref(),
+            subject,
+            self.clock.now(),
+        )
+        .await
     }
 
     /// The codes sent to `subject`'s phone, oldest first: (`sms` or `call`, code).
     pub fn sent_codes(&self, subject: u64) -> Vec<(String, String)> {
-        match self.provider {
-            ProviderKind::Authy => self
-                .mock
-                .outbox(subject)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|m| (format!("{:?}", m.channel).to_lowercase(), m.token))
-                .collect(),
-            ProviderKind::Verify => {
-                let phone = self
-                    .phones
-                    .lock()
-                    .unwrap()
-                    .get(&subject)
-                    .cloned()
-                    .unwrap_or_default();
-                self.mock
-                    .verify_codes()
-                    .into_iter()
-                    .filter(|c| c.to == phone)
-                    .map(|c| (c.channel, c.code))
-                    .collect()
-            }
-            ProviderKind::Totp => Vec::new(),
-        }
+        let phone = self
+            .phones
+            .lock()
+            .unwrap()
+            .get(&subject)
+            .cloned()
+            .unwrap_or_default();
+        sent_codes(self.provider, &self.mock, subject, &phone)
+            .into_iter()
+            .map(|(channel, code, _)| (channel, code))
+            .collect()
     }
 
     /// Whether the app asked the provider for a push's state (the poll fallback).
