@@ -162,13 +162,13 @@ pub(crate) async fn signup(
         }
         Err(_) => return unavailable(),
     }
+    // A provider without phones (self-hosted TOTP) registers at enrolment, where the QR code
+    // is shown; a phone given at sign-up is then kept for the account only.
     let registered = match &phone {
-        None => Ok(None),
-        Some((cc, number)) => s
-            .authy
-            .register_user(&form.email, number, cc)
-            .await
-            .map(Some),
+        Some((cc, number)) if s.provider.capabilities().needs_phone => {
+            s.provider.register(&form.email, number, cc).await.map(Some)
+        }
+        _ => Ok(None),
     };
     let authy_id = match registered {
         Ok(id) => id,

@@ -6,8 +6,10 @@
 mod factors;
 mod handlers;
 pub mod pages;
+mod provider;
 mod serve;
 pub mod sessions;
+mod totp_store;
 pub mod users;
 
 use axum::Router;
@@ -16,15 +18,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 pub use handlers::SignupForm;
 use handlers::{account, home, signup, signup_form};
-use mock_authy::{CallbackMethod, MockAuthy};
+use mock_authy::MockAuthy;
+pub use provider::{Provider, VerifyRemote};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_authy::{
-    ApiKey, AuthyClient, ChallengeStore, MemoryChallengeStore, RedisChallengeStore,
-    RedisChangeFeed, TwoFactor,
+    ChallengeStore, MemoryChallengeStore, RedisChallengeStore, RedisChangeFeed,
+    SecondFactorProvider, TwoFactor,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
@@ -78,8 +81,14 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The SQLite file (`:memory:` for none).
     pub database: PathBuf,
-    /// Where Authy is.
+    /// Which provider proves the second factor.
+    pub provider: Provider,
+    /// Where Authy is (with [`Provider::Authy`]).
     pub authy: AuthyMode,
+    /// A real Verify service (with [`Provider::Verify`]); `None`: the embedded mock's.
+    pub verify: Option<VerifyRemote>,
+    /// 64 hex digits sealing TOTP secrets (with [`Provider::Totp`]); `None`: random per run.
+    pub totp_key: Option<String>,
     /// Small Argon2 parameters, for tests and benchmarks only.
     pub cheap_hashing: bool,
     /// How long a client may take to send its request headers, and a request to the demo's own
@@ -98,7 +107,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("database", &self.database)
+            .field("provider", &self.provider)
             .field("authy", &self.authy)
+            .field("verify", &self.verify)
+            .field("totp_key", &self.totp_key.as_ref().map(|_| "[redacted]"))
             .field("cheap_hashing", &self.cheap_hashing)
             .field("request_timeout", &self.request_timeout)
             .field("redis", &self.redis.as_ref().map(|_| "[redacted]"))
@@ -148,6 +160,12 @@ pub enum StartError {
     /// tower-authy rejected the configuration (the Authy client's or the second factor's).
     #[error("configuration: {0}")]
     Config(#[from] tower_authy::ConfigError),
+    /// The provider could not be set up (Verify's webhook subscription).
+    #[error("cannot set up the provider: {0}")]
+    Provider(#[source] tower_authy::AuthyError),
+    /// DEMO_TOTP_KEY is not 64 hex digits.
+    #[error("DEMO_TOTP_KEY must be 64 hexadecimal digits")]
+    TotpKey,
     /// Redis could not be reached.
     #[error("cannot reach Redis: {0}")]
     Redis(#[source] tower_authy::StoreError),
@@ -162,7 +180,7 @@ pub enum StartError {
 struct AppState {
     two_factor: TwoFactor,
     users: SqliteUsers,
-    authy: AuthyClient,
+    provider: Arc<dyn SecondFactorProvider>,
     /// tower-authy's store, also counting sign-ups per phone and per address.
     limits: Arc<dyn ChallengeStore>,
     /// The `Host` values this app answers to.
@@ -190,42 +208,14 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
     if let AuthyMode::Remote { public_url, .. } = &config.authy {
         hosts.push(authority(public_url));
     }
-    let (mock, api_key, api_url, callback_url) = match config.authy {
-        AuthyMode::Embedded => {
-            let callback_url = format!("{url}/authy/callback");
-            // A fresh key each run: the published default would let anyone who can reach the
-            // port act as this app.
-            let mock = MockAuthy::builder()
-                .api_key(random_key())
-                .app_name("Authy demo")
-                .callback(&callback_url, CallbackMethod::Post)
-                .start()
-                .await?;
-            let (key, base) = (mock.api_key().to_owned(), mock.base_url().to_owned());
-            (Some(mock), key, base, callback_url)
-        }
-        AuthyMode::Remote {
-            api_key,
-            api_url,
-            public_url,
-        } => (
-            None,
-            api_key,
-            api_url,
-            format!("{}/authy/callback", public_url.trim_end_matches('/')),
-        ),
-    };
-    let authy = AuthyClient::builder(ApiKey::new(api_key))
-        .base_url(api_url)
-        .timeouts(Duration::from_secs(2), Duration::from_secs(5))
-        .build()?;
-    if mock.is_some() {
-        // The embedded mock forgets everything on restart; the database does not.
-        let n = users.reregister_all(&authy).await?;
-        if n > 0 {
-            tracing::info!("registered {n} existing user(s) with the embedded mock Authy");
-        }
+    if let Some(v) = &config.verify {
+        hosts.push(authority(&v.public_url));
     }
+    let provider::Setup {
+        mock,
+        provider,
+        callback_url,
+    } = provider::setup(&config, &url, &users).await?;
     let insecure_ok = match &mock {
         Some(_) => true,
         None if config.insecure_http_callback_on_loopback => {
@@ -237,8 +227,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         }
         None => false,
     };
-    let mut builder = TwoFactor::builder(authy.clone(), users.clone())
-        .callback_url(callback_url)
+    let pushes = provider.capabilities().push;
+    let mut builder = TwoFactor::builder(Arc::clone(&provider), users.clone())
         .push(
             "Request to log in to the Twilio demo app",
             serde_json::Map::new(),
@@ -255,13 +245,17 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
             users.remember_key().await?,
             users.clone(),
         );
+    // A provider without pushes sends no webhooks, so needs no callback URL.
+    if pushes {
+        builder = builder.callback_url(callback_url);
+    }
     if insecure_ok {
         builder = builder.with_insecure_http_for_local_demo();
     }
     let state = |two_factor, limits| AppState {
         two_factor,
         users: users.clone(),
-        authy: authy.clone(),
+        provider: Arc::clone(&provider),
         limits,
         hosts: Arc::new(hosts.clone()),
         request_timeout: config.request_timeout,
@@ -367,18 +361,15 @@ fn is_loopback_url(url: &str) -> bool {
     })
 }
 
-fn random_key() -> String {
-    let mut bytes = [0u8; 24];
-    getrandom::getrandom(&mut bytes).expect("the OS random source works");
-    data_encoding::HEXLOWER.encode(&bytes)
-}
-
 /// Shared so `main` and the tests build the demo the same way.
 pub fn embedded_config(listen: SocketAddr, database: PathBuf) -> Config {
     Config {
         listen,
         database,
+        provider: Provider::Authy,
         authy: AuthyMode::Embedded,
+        verify: None,
+        totp_key: None,
         cheap_hashing: false,
         request_timeout: Duration::from_secs(10),
         redis: None,

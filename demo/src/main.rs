@@ -2,7 +2,7 @@
 //! A thin clap wrapper over [`demo::start`].
 
 use clap::Parser;
-use demo::{AuthyMode, Config};
+use demo::{AuthyMode, Config, Provider, VerifyRemote};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,9 +12,15 @@ use std::time::Duration;
 ///
 /// With no AUTHY_API_KEY, an embedded mock-authy plays Authy and prints a virtual phone URL.
 /// Set AUTHY_API_KEY (and optionally AUTHY_API_URL) and --public-url to use a real Authy.
+/// `--provider verify` uses Twilio Verify v2 instead (the embedded mock's, or a real one with
+/// TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and VERIFY_SERVICE_SID); `--provider totp` needs no
+/// vendor at all (authenticator apps; DEMO_TOTP_KEY seals their secrets).
 #[derive(Parser)]
 #[command(version, about)]
 struct Options {
+    /// Which provider proves the second factor.
+    #[arg(long, env = "DEMO_PROVIDER", value_enum, default_value = "authy")]
+    provider: Provider,
     /// Where the app listens.
     #[arg(long, env = "DEMO_LISTEN", default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
@@ -30,6 +36,25 @@ struct Options {
     /// The Authy API's base URL.
     #[arg(long, env = "AUTHY_API_URL", default_value = "https://api.authy.com")]
     authy_api_url: String,
+    /// A real Twilio account for `--provider verify`; without it, the embedded mock's Verify.
+    #[arg(long, env = "TWILIO_ACCOUNT_SID")]
+    twilio_account_sid: Option<String>,
+    /// The account's auth token (it also signs Verify's webhooks).
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    twilio_auth_token: Option<String>,
+    /// The Verify service (VA…).
+    #[arg(long, env = "VERIFY_SERVICE_SID")]
+    verify_service_sid: Option<String>,
+    /// Verify's base URL.
+    #[arg(
+        long,
+        env = "VERIFY_API_URL",
+        default_value = "https://verify.twilio.com"
+    )]
+    verify_api_url: String,
+    /// 64 hex digits sealing `--provider totp` secrets; without it, a random key per run.
+    #[arg(long, env = "DEMO_TOTP_KEY", hide_env_values = true)]
+    totp_key: Option<String>,
     /// A Redis URL (redis://host:port): challenges, sessions and notifications live there, so
     /// several demo instances share one set of logins.
     #[arg(long, env = "DEMO_REDIS_URL")]
@@ -47,12 +72,31 @@ impl Options {
             Some(api_key) => AuthyMode::Remote {
                 api_key,
                 api_url: self.authy_api_url,
-                public_url: self.public_url.ok_or(
+                public_url: self.public_url.clone().ok_or(
                     "with AUTHY_API_KEY, --public-url (or DEMO_PUBLIC_URL) must give the https:// URL Authy's callbacks reach",
                 )?,
             },
         };
+        let verify = match (self.provider, self.twilio_account_sid) {
+            (Provider::Verify, Some(account_sid)) => Some(VerifyRemote {
+                account_sid,
+                auth_token: self
+                    .twilio_auth_token
+                    .ok_or("with TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN is needed too")?,
+                service_sid: self
+                    .verify_service_sid
+                    .ok_or("with TWILIO_ACCOUNT_SID, VERIFY_SERVICE_SID is needed too")?,
+                api_url: self.verify_api_url,
+                public_url: self.public_url.clone().ok_or(
+                    "with a real Verify, --public-url must give the https:// URL its webhooks reach",
+                )?,
+            }),
+            _ => None,
+        };
         Ok(Config {
+            provider: self.provider,
+            verify,
+            totp_key: self.totp_key,
             listen: self.listen,
             database: self.database,
             authy,
@@ -74,7 +118,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let embedded = matches!(config.authy, AuthyMode::Embedded);
+    let provider = config.provider;
     let database = config.database.display().to_string();
     let demo = match demo::start(config).await {
         Ok(d) => d,
@@ -84,14 +128,19 @@ async fn main() -> ExitCode {
         }
     };
     println!("demo app:        {}", demo.url);
+    println!("provider:        {provider:?}");
     if let Some(phone) = demo.phone_url() {
         println!("virtual phone:   {phone}");
-        println!("Authy:           embedded mock (offline); approve logins on the virtual phone");
+        println!("second factor:   embedded mock (offline); approve logins on the virtual phone");
+    } else if provider == Provider::Totp {
+        println!(
+            "second factor:   self-hosted TOTP; enrol an authenticator app at the first login"
+        );
     } else {
-        println!("Authy:           remote, callbacks expected at the public URL");
+        println!("second factor:   remote, callbacks expected at the public URL");
     }
     println!("users database:  {database}");
-    if embedded {
+    if demo.phone_url().is_some() {
         println!("Open the app, sign up, log in, then approve on the virtual phone. Ctrl-C stops.");
     }
     if tokio::signal::ctrl_c().await.is_err() {
@@ -132,5 +181,46 @@ mod tests {
             AuthyMode::Remote { .. }
         ));
         assert!(parse(&["--bogus"]).is_err());
+    }
+
+    #[test]
+    fn the_provider_is_configuration() {
+        assert_eq!(
+            parse(&[]).unwrap().config().unwrap().provider,
+            Provider::Authy
+        );
+        let totp = parse(&["--provider", "totp"]).unwrap().config().unwrap();
+        assert_eq!(totp.provider, Provider::Totp);
+        let embedded = parse(&["--provider", "verify"]).unwrap().config().unwrap();
+        assert!(
+            embedded.verify.is_none(),
+            "no account: the embedded mock's Verify"
+        );
+        let half = parse(&["--provider", "verify", "--twilio-account-sid", "AC1"]).unwrap();
+        assert!(
+            half.config().is_err(),
+            "a real account needs its token, service and URL"
+        );
+        let remote = parse(&[
+            "--provider",
+            "verify",
+            "--twilio-account-sid",
+            "AC1",
+            "--twilio-auth-token",
+            "t",
+            "--verify-service-sid",
+            "VA1",
+            "--public-url",
+            "https://app.example",
+        ])
+        .unwrap()
+        .config()
+        .unwrap();
+        let shown = format!("{remote:?}");
+        assert!(
+            remote.verify.is_some() && !shown.contains("\"t\""),
+            "{shown}"
+        );
+        assert!(parse(&["--provider", "sms"]).is_err());
     }
 }

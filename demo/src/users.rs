@@ -79,6 +79,7 @@ impl SqliteUsers {
         )
         .map_err(store_err)?;
         crate::factors::migrate(&conn).map_err(store_err)?;
+        crate::totp_store::migrate(&conn).map_err(store_err)?;
         let params = if cheap_hashing {
             Params::new(1024, 1, 1, None)
         } else {
@@ -163,7 +164,7 @@ impl SqliteUsers {
     /// When the store fails or Authy refuses.
     pub async fn reregister_all(
         &self,
-        authy: &tower_authy::AuthyClient,
+        provider: &dyn tower_authy::SecondFactorProvider,
     ) -> Result<usize, StoreError> {
         let rows: Vec<(i64, String, String, String)> = self
             .blocking(|c| {
@@ -176,8 +177,8 @@ impl SqliteUsers {
             })
             .await?;
         for (id, email, phone, cc) in &rows {
-            let authy_id = authy
-                .register_user(email, phone, cc)
+            let authy_id = provider
+                .register(email, phone, cc)
                 .await
                 .map_err(StoreError::unavailable)?;
             let id = *id;

@@ -1,12 +1,13 @@
 //! The demo in headless Chromium, as a person uses it: sign up, log in, approve on the virtual
 //! phone, account page; deny and the way back; SMS for a user without the app; wrong codes
 //! until the account locks; a remembered device, recovery codes and a recovery-code login;
-//! enrolment at the first login, QR code included.
+//! enrolment at the first login, QR code included; and the push and code flows again on Twilio
+//! Verify (the embedded mock's) and on self-hosted TOTP, chosen by configuration alone.
 //! Screenshots go to `target/screenshots/`.
 
 #![allow(clippy::unwrap_used)]
 
-use demo::{AuthyMode, Config};
+use demo::{AuthyMode, Config, Provider};
 use mock_authy::OneTouchBehaviour;
 use std::path::PathBuf;
 use test_support::Chromium;
@@ -45,7 +46,15 @@ async fn answer_on_phone(d: &Chromium, phone_url: &str, button: &str) {
 
 /// The demo on its embedded mock, with a throwaway database.
 async fn start_demo() -> demo::Demo {
+    start_demo_on(Provider::Authy).await
+}
+
+/// The demo on `provider` (embedded where there is a service), with a throwaway database.
+async fn start_demo_on(provider: Provider) -> demo::Demo {
     demo::start(Config {
+        provider,
+        verify: None,
+        totp_key: Some("0f".repeat(32)),
         listen: "127.0.0.1:0".parse().unwrap(),
         database: ":memory:".into(),
         authy: AuthyMode::Embedded,
@@ -56,6 +65,131 @@ async fn start_demo() -> demo::Demo {
     })
     .await
     .unwrap()
+}
+
+fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    i64::try_from(since.unwrap().as_secs()).unwrap()
+}
+
+#[tokio::test]
+async fn on_verify_a_push_an_app_code_and_an_sms_log_in() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo_on(Provider::Verify).await;
+    let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
+    let mock = demo.mock.as_ref().unwrap();
+
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    let code = d.text("[data-testid=match-code]").await;
+    let push = mock.verify_challenges().pop().unwrap();
+    assert!(
+        push.fields
+            .iter()
+            .any(|f| f["label"] == "Code" && f["value"] == code.as_str())
+    );
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_path("/account").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    d.save_screenshot(&screenshots().join("verify-account.png"))
+        .await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // The code from the app (Verify's TOTP factor), as the virtual phone shows it.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    let entity = &mock.verify_challenges().pop().unwrap().identity;
+    let app_code = mock.verify_entity_totp_code(entity).unwrap();
+    d.type_into("#token", &app_code).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // A code by SMS, sent through Verify.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    d.click("form[action='/authy/sms'] button").await;
+    d.wait_text("We sent a code by SMS.").await;
+    let sms = mock.verify_codes().pop().unwrap();
+    assert_eq!(
+        (sms.to.as_str(), sms.channel.as_str()),
+        ("+15551234567", "sms")
+    );
+    d.type_into("#token", &sms.code).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+
+    d.quit().await;
+    demo.stop();
+}
+
+#[tokio::test]
+async fn on_self_hosted_totp_an_authenticator_app_is_enrolled_and_logs_in() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo_on(Provider::Totp).await;
+    assert!(demo.mock.is_none(), "no vendor, no mock");
+    let base = demo.url.clone();
+    // Plays the authenticator app: the same code settings as the demo's provider.
+    let app = tower_authy::TotpProvider::builder(
+        tower_authy::TotpKey::from_bytes([0; 32]),
+        tower_authy::MemoryTotpSecretStore::new(),
+    )
+    .build()
+    .unwrap();
+
+    sign_up(
+        &d,
+        &base,
+        "Grace Hopper",
+        "grace@example.com",
+        "555-246-8100",
+    )
+    .await;
+    log_in(&d, "grace@example.com", "a long enough password").await;
+    d.wait_text("Add an authenticator app").await;
+    d.type_into("#email", "grace@example.com").await;
+    d.click("form[action='/authy/enrol'] button").await;
+    d.wait_text("Scan this with an authenticator app").await;
+    assert!(!d.text("body").await.contains("Send me an SMS"));
+    d.save_screenshot(&screenshots().join("totp-enrol.png"))
+        .await;
+    let key = d.text("[data-testid=manual-key]").await;
+    let code = app.authenticator_code(&key, unix_now()).unwrap();
+    d.type_into("#token", &code).await;
+    d.click("form[action='/authy/enrol/confirm'] button").await;
+    d.wait_text("Your new recovery codes").await;
+    d.click("a[href='/account']").await;
+    d.wait_text("Welcome, Grace Hopper").await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // The next login: no push, no SMS, no call; the same code is spent, the next one works.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "grace@example.com", "a long enough password").await;
+    d.wait_path("/authy/verify").await;
+    let page = d.text("body").await;
+    for absent in ["Waiting for your approval", "Send me an SMS", "Call me"] {
+        assert!(!page.contains(absent), "{absent}: {page}");
+    }
+    d.type_into("#token", &code).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("That code is not valid").await;
+    let next = app.authenticator_code(&key, unix_now() + 30).unwrap();
+    d.type_into("#token", &next).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Grace Hopper").await;
+
+    d.quit().await;
+    demo.stop();
 }
 
 #[tokio::test]

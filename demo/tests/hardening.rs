@@ -12,6 +12,9 @@ const WAIT: Duration = Duration::from_secs(10);
 
 async fn start(request_timeout: Duration) -> Demo {
     demo::start(Config {
+        provider: demo::Provider::Authy,
+        verify: None,
+        totp_key: None,
         listen: "127.0.0.1:0".parse().unwrap(),
         database: ":memory:".into(),
         authy: AuthyMode::Embedded,

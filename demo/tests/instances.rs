@@ -11,6 +11,9 @@ use test_support::{API_KEY, Browser, MockProcess, RedisServer, read_events_until
 
 fn config(listen: SocketAddr, database: &std::path::Path, mock: &str, public_url: &str) -> Config {
     Config {
+        provider: demo::Provider::Authy,
+        verify: None,
+        totp_key: None,
         listen,
         database: database.to_owned(),
         authy: AuthyMode::Remote {

@@ -17,6 +17,39 @@ async function act(uuid, action) {
   await fetch(withToken(`/__mock/approval_requests/${encodeURIComponent(uuid)}/${action}`), { method: "POST" });
   refresh();
 }
+async function answer(sid, action) {
+  for (const b of document.querySelectorAll(`[data-sid="${CSS.escape(sid)}"] button`)) b.disabled = true;
+  await fetch(withToken(`/__mock/verify/challenges/${encodeURIComponent(sid)}/${action}`), { method: "POST" });
+  refresh();
+}
+function renderVerify(verify) {
+  if (verify.codes.length > 0) {
+    const card = el("section", { class: "phone", "data-testid": "verify-codes" }, el("h2", {}, "Verify codes"));
+    const ul = el("ul", { class: "inbox" });
+    for (const c of verify.codes) {
+      ul.append(el("li", {}, `${CHANNELS[c.channel]} to ${c.to}: your code is `,
+        el("span", { class: "code", "data-testid": "verify-code" }, c.code), ` (${c.status})`));
+    }
+    card.append(ul);
+    root.append(card);
+  }
+  for (const e of verify.entities) {
+    const card = el("section", { class: "phone", "data-identity": e.identity },
+      el("h2", {}, `Verify: ${e.identity}`));
+    if (e.app_code) card.append(el("h3", {}, "Authenticator app code"), el("div", { class: "token", "data-testid": "verify-app-code" }, e.app_code));
+    card.append(el("h3", {}, "Push challenges"));
+    if (e.pending.length === 0) card.append(el("p", { class: "empty" }, "Nothing waiting."));
+    for (const c of e.pending) {
+      const dl = el("dl", {});
+      for (const f of c.fields || []) dl.append(el("dt", {}, f.label), el("dd", {}, String(f.value)));
+      card.append(el("div", { class: "request", "data-sid": c.sid },
+        el("p", {}, c.message), dl,
+        el("button", { class: "approve", type: "button", onclick: () => answer(c.sid, "approve") }, "Approve"),
+        el("button", { class: "deny", type: "button", onclick: () => answer(c.sid, "deny") }, "Deny")));
+    }
+    root.append(card);
+  }
+}
 const CHANNELS = { sms: "SMS", call: "Call", email: "Email" };
 function renderVerifications(list) {
   const card = el("section", { class: "phone", "data-testid": "phone-verifications" },
@@ -32,7 +65,11 @@ function renderVerifications(list) {
 function render(state) {
   root.replaceChildren();
   if (state.verifications.length > 0) renderVerifications(state.verifications);
-  if (state.users.length === 0) { root.append(el("p", { class: "empty" }, "No users yet. Sign up in the app first.")); return; }
+  renderVerify(state.verify);
+  if (state.users.length === 0) {
+    if (state.verify.entities.length === 0) root.append(el("p", { class: "empty" }, "No users yet. Sign up in the app first."));
+    return;
+  }
   for (const u of state.users) {
     const card = el("section", { class: "phone", "data-authy-id": String(u.id) },
       el("h2", {}, u.emails.join(", ")),
@@ -66,7 +103,7 @@ async function refresh() {
   try {
     const state = await (await fetch(withToken("/__mock/phone/state"))).json();
     // Re-render only when something visible changed, so buttons do not move under a finger.
-    const key = JSON.stringify([state.users, state.verifications]);
+    const key = JSON.stringify([state.users, state.verifications, state.verify]);
     if (key !== shown) { shown = key; render(state); }
   } catch (_) { /* the next event retries */ }
 }

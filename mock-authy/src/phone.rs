@@ -1,6 +1,7 @@
 //! The virtual phone: a page (with its own stylesheet and script, under a strict
 //! Content-Security-Policy) that shows every user's pending approvals, codes and app token, the
-//! phone verifications sent to any number, and the state and change events it reads.
+//! phone verifications sent to any number, each Verify entity's app code and pending push
+//! challenges, the Verify codes sent, and the state and change events it reads.
 
 use crate::model::ApprovalStatus;
 use crate::state::Inner;
@@ -44,7 +45,23 @@ pub(crate) async fn state(State(inner): Shared) -> Json<Value> {
                        "via": v.via, "message": v.message, "code": v.code, "status": v.status})
             })
             .collect();
-        json!({"app": inner.config.app_name, "now": now, "users": users, "verifications": verifications})
+        w.verify.expire(now);
+        let v = &w.verify;
+        let entities: Vec<Value> = v
+            .entities
+            .iter()
+            .map(|(_, identity, _, _)| {
+                let pending: Vec<&crate::VerifyChallenge> = v
+                    .challenges
+                    .iter()
+                    .filter(|c| &c.identity == identity && c.factor_type == "push" && c.status == crate::ChallengeStatus::Pending)
+                    .collect();
+                json!({"identity": identity, "app_code": v.entity_totp_code(identity, now), "pending": pending})
+            })
+            .collect();
+        let codes: Vec<&crate::VerifyCode> = v.codes.iter().rev().take(20).collect();
+        json!({"app": inner.config.app_name, "now": now, "users": users, "verifications": verifications,
+               "verify": {"entities": entities, "codes": codes}})
     }))
 }
 

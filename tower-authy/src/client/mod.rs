@@ -11,6 +11,7 @@ mod builder;
 mod wire;
 
 pub use builder::AuthyClientBuilder;
+#[cfg(feature = "verify")]
 pub(crate) use builder::http_client;
 pub use wire::{AuthyError, decode};
 pub(crate) use wire::{classify, is_transient};
