@@ -22,7 +22,10 @@ mod world;
 pub use binary::{API_KEY, App, Configure, MockProcess, mock_binary};
 pub use browser::{Browser, Page};
 pub use chromium::{Chromium, DEADLINE};
-pub use provider::{Counting, ProviderKind, ShownPush, answer, app_code, pushes, sent_codes};
+pub use provider::{
+    Counting, ProviderKind, ShownPush, answer, app_code, provider as build_provider, pushes,
+    sent_codes,
+};
 pub use redis::{Durability, RedisServer};
 pub use server::{Server, app_router};
 pub use world::{Options, RecordingStore, T0, World, read_events_until};

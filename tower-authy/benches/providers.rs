@@ -1,0 +1,325 @@
+//! Complete logins per second on each provider, in one run so that the figures compare:
+//! the push flow (password, push, the phone approves after 5 ms, signed callback or webhook,
+//! server-sent event, confirm, protected page) on Authy and on Verify, and the code flow
+//! (password, code from the app, protected page) on Authy, Verify and self-hosted TOTP. Each
+//! code login uses a user not used before, so no code is refused as already used.
+//!
+//! `cargo bench -p tower-authy --bench providers`
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use test_support::ProviderKind;
+use tower_authy::{Clock, MemoryChallengeStore, MemoryUserStore, SystemClock, TwoFactor};
+use tower_sessions::MemoryStore;
+
+const CLIENTS: usize = 32;
+/// Under `cargo test` (no `--bench`), every part runs briefly, as a check that it works.
+static QUICK: AtomicBool = AtomicBool::new(false);
+
+fn quick() -> bool {
+    QUICK.load(Ordering::Relaxed)
+}
+
+struct Stack {
+    mock: MockAuthy,
+    base: String,
+    kind: ProviderKind,
+    totp: Option<tower_authy::TotpProvider>,
+    subjects: Vec<u64>,
+}
+
+async fn stack(kind: ProviderKind, users: usize, phones: OneTouchBehaviour) -> Stack {
+    let mock = MockAuthy::builder()
+        .seed(4)
+        .default_onetouch(phones)
+        .start()
+        .await
+        .unwrap();
+    let server = test_support::Server::bind().await;
+    let callback_url = format!("{}/authy/callback", server.base);
+    mock.set_callback(Some((callback_url.clone(), CallbackMethod::Post)));
+    let (provider, _, totp) = test_support::build_provider(
+        kind,
+        mock.base_url(),
+        mock.api_key(),
+        Duration::from_secs(5),
+        SystemClock,
+        &callback_url,
+    )
+    .await;
+    let store_users = MemoryUserStore::new();
+    let mut subjects = Vec::with_capacity(users);
+    for i in 0..users {
+        let s = provider
+            .register(&format!("u{i}@example.com"), &format!("555{i:07}"), "1")
+            .await
+            .unwrap();
+        store_users.insert(&format!("u{i}@example.com"), "pw", Some(s));
+        subjects.push(s);
+    }
+    let two_factor = TwoFactor::builder(provider, store_users)
+        .callback_url(&callback_url)
+        .with_insecure_http_for_local_demo()
+        .challenge_store(MemoryChallengeStore::new())
+        .send_limits(tower_authy::SendLimits {
+            pushes_per_10_minutes: 100,
+            per_login: 3,
+            per_hour: 10,
+        })
+        .login_throttle(tower_authy::LoginThrottle {
+            per_address: 10_000,
+            ..tower_authy::LoginThrottle::default()
+        })
+        .build()
+        .unwrap();
+    let base = server.serve(test_support::app_router(
+        &two_factor,
+        MemoryStore::default(),
+    ));
+    Stack {
+        mock,
+        base,
+        kind,
+        totp,
+        subjects,
+    }
+}
+
+/// One browser: its session cookie and CSRF token.
+struct Browser<'a> {
+    http: &'a reqwest::Client,
+    base: &'a str,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(m, format!("{}{path}", self.base));
+        if self.cookie.is_empty() {
+            r
+        } else {
+            r.header("cookie", &self.cookie)
+        }
+    }
+
+    fn keep_cookie(&mut self, r: &reqwest::Response) {
+        if let Some(set) = r.headers().get("set-cookie") {
+            let c = tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap();
+            self.cookie = format!("{}={}", c.name(), c.value());
+        }
+    }
+
+    /// The login form, then the password: the browser waits on the second step.
+    async fn password(http: &'a reqwest::Client, base: &'a str, email: &str) -> Browser<'a> {
+        let mut b = Browser {
+            http,
+            base,
+            cookie: String::new(),
+            csrf: String::new(),
+        };
+        let r = b
+            .req(reqwest::Method::GET, "/authy/login")
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        b.keep_cookie(&r);
+        b.csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let form = [
+            ("login", email),
+            ("password", "pw"),
+            ("csrf_token", &b.csrf),
+        ];
+        let r = b
+            .req(reqwest::Method::POST, "/authy/login")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        b.keep_cookie(&r);
+        b
+    }
+
+    async fn post(&mut self, path: &str, extra: Option<(&str, &str)>) {
+        let mut form = vec![("csrf_token", self.csrf.clone())];
+        if let Some((k, v)) = extra {
+            form.push((k, v.to_owned()));
+        }
+        let r = self
+            .req(reqwest::Method::POST, path)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        self.keep_cookie(&r);
+    }
+
+    async fn protected_page(&self) {
+        let r = self
+            .req(reqwest::Method::GET, "/account")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+}
+
+async fn until_approved(events: &mut reqwest::Response) {
+    let mut seen = String::new();
+    while !seen.contains("\"approved\"") {
+        let chunk = events.chunk().await.unwrap().expect("events ended early");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// Complete logins per second with `CLIENTS` browsers, for up to `secs` seconds or until
+/// `limit` logins; `login(n)` runs login number `n`.
+async fn measure<F, Fut>(limit: usize, secs: u64, login: F) -> f64
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let login = Arc::new(login);
+    let next = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let t0 = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (login, next, stop) = (Arc::clone(&login), Arc::clone(&next), Arc::clone(&stop));
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= limit {
+                        break;
+                    }
+                    login(n).await;
+                }
+            })
+        })
+        .collect();
+    let timer = {
+        let stop = Arc::clone(&stop);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+    for t in tasks {
+        t.await.unwrap();
+    }
+    timer.abort();
+    let done = next.load(Ordering::Relaxed).min(limit);
+    // Logins started when the clock ran out finish before this; count them all.
+    done as f64 / t0.elapsed().as_secs_f64()
+}
+
+async fn push_logins(kind: ProviderKind) -> f64 {
+    let users = if quick() { 20 } else { 1000 };
+    let phones = OneTouchBehaviour::AutoApprove { after_ms: 5 };
+    let s = Arc::new(stack(kind, users, phones).await);
+    let http = http();
+    let secs = if quick() { 1 } else { 8 };
+    let st = Arc::clone(&s);
+    let rate = measure(usize::MAX, secs, move |n| {
+        let (s, http) = (Arc::clone(&st), http.clone());
+        async move {
+            let email = format!("u{}@example.com", n % s.subjects.len());
+            let mut b = Browser::password(&http, &s.base, &email).await;
+            let mut events = b
+                .req(reqwest::Method::GET, "/authy/events")
+                .send()
+                .await
+                .unwrap();
+            until_approved(&mut events).await;
+            drop(events);
+            b.post("/authy/confirm", None).await;
+            b.protected_page().await;
+        }
+    })
+    .await;
+    drop(s);
+    rate
+}
+
+async fn code_logins(kind: ProviderKind) -> f64 {
+    let users = if quick() { 40 } else { 6000 };
+    // Phones without the app: no push is sent, the code is the second factor.
+    let s = Arc::new(stack(kind, users, OneTouchBehaviour::NoDevice).await);
+    let http = http();
+    let secs = if quick() { 1 } else { 8 };
+    let st = Arc::clone(&s);
+    let rate = measure(users, secs, move |n| {
+        let (s, http) = (Arc::clone(&st), http.clone());
+        async move {
+            let email = format!("u{n}@example.com");
+            let mut b = Browser::password(&http, &s.base, &email).await;
+            let now = SystemClock.now();
+            let code =
+                test_support::app_code(s.kind, &s.mock, s.totp.as_ref(), s.subjects[n], now).await;
+            b.post("/authy/token", Some(("token", &code))).await;
+            b.protected_page().await;
+        }
+    })
+    .await;
+    drop(s);
+    rate
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap()
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    QUICK.store(!std::env::args().any(|a| a == "--bench"), Ordering::Relaxed);
+    rt.block_on(async {
+        let baseline = push_logins(ProviderKind::Authy).await;
+        let mut rows = vec![("push", ProviderKind::Authy, baseline)];
+        rows.push((
+            "push",
+            ProviderKind::Verify,
+            push_logins(ProviderKind::Verify).await,
+        ));
+        for kind in ProviderKind::ALL {
+            rows.push(("code", kind, code_logins(kind).await));
+        }
+        // The baseline again, so that drift on a shared machine shows.
+        let again = push_logins(ProviderKind::Authy).await;
+        println!(
+            "complete logins per second, {CLIENTS} concurrent browsers, one instance in memory:"
+        );
+        for (flow, kind, rate) in &rows {
+            println!(
+                "  {flow:<4} {:<7} {rate:>7.0} /s   {:.2} x Authy push",
+                format!("{kind:?}"),
+                rate / baseline
+            );
+        }
+        println!(
+            "  push Authy (again) {again:>7.0} /s   {:.2} x",
+            again / baseline
+        );
+        assert!(
+            rows.iter().all(|r| r.2 > 0.0),
+            "every flow completed logins"
+        );
+    });
+}
