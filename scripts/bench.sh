@@ -12,6 +12,8 @@ echo "== logins, approval latency, scale"
 cargo bench -q -p tower-authy --bench login 2>/dev/null
 echo "== a crowd of 10,000 browsers on the event stream"
 cargo bench -q -p tower-authy --bench crowd 2>/dev/null
+echo "== complete logins per second per provider (section 10)"
+cargo bench -q -p tower-authy --all-features --bench providers 2>/dev/null
 
 echo "== mock-authy throughput (release binary, wrk -t1 -c32 -d5s)"
 cargo build -q --release -p mock-authy
