@@ -115,11 +115,12 @@ pub fn verify_webhook(data: &[u8]) {
             challenge.starts_with("YC") && challenge.len() <= 64,
             "{challenge:?}"
         );
-        let body = String::from_utf8_lossy(data);
+        // The identity named is the subject's one canonical spelling.
         let identity = format!("ta-{subject:016x}");
-        let named = form_urlencoded::parse(body.as_bytes())
-            .any(|(k, v)| k == "entity_identity" && v == identity.as_str());
-        assert!(named, "subject {subject} not named by {body:?}");
+        let named = form_urlencoded::parse(data)
+            .find(|(k, _)| k == "entity_identity")
+            .is_some_and(|(_, v)| v == identity.as_str());
+        assert!(named, "subject {subject} not named canonically by {data:?}");
     }
 }
 

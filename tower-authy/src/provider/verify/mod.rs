@@ -29,8 +29,10 @@ fn identity(subject: u64) -> String {
 
 /// The subject of an entity identity this provider made.
 fn subject_of(identity: &str) -> Option<u64> {
+    // Only the canonical spelling: 16 lower-case hex digits, no sign.
     let hex = identity.strip_prefix("ta-")?;
-    (hex.len() == 16)
+    let canonical = hex.len() == 16 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    canonical
         .then(|| u64::from_str_radix(hex, 16).ok())
         .flatten()
 }
@@ -415,6 +417,8 @@ mod tests {
             "ta-2a",
             "user-0001",
             "ta-zzzzzzzzzzzzzzzz",
+            "ta-000000000000002A",
+            "ta-+00000000000002a",
             "ta-000000000000002a0",
         ] {
             assert_eq!(subject_of(other), None, "{other}");
