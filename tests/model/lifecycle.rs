@@ -36,7 +36,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mock_authy::signature::{canonical_json, sign, twilio};
+use mock_authy::signature::{canonical_json, sign};
 use mock_authy::{CallbackMethod, MockAuthy, SentCallback};
 use proptest::prelude::*;
 use serde_json::json;
@@ -406,28 +406,9 @@ impl World {
                 self.subjects[1 - user],
             ),
         };
-        let params: Vec<(String, String)> = [
-            ("uuid", format!("model-{now}-{push}")),
-            ("type", "challenge.approved".to_owned()),
-            ("entity_identity", format!("ta-{subject:016x}")),
-            ("challenge_sid", push.to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&params)
-            .finish();
-        reqwest::Client::new()
-            .post(&self.app.callback_url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", twilio(token, &url, &params))
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        let delivery = format!("model-{now}-{push}");
+        let params = test_support::verify_answer(&delivery, push, subject, true);
+        test_support::post_verify_webhook(&self.app.callback_url, &params, token, &url).await
     }
 
     async fn post_callback(&self, body: &serde_json::Value, nonce: i64, key: &str) -> u16 {

@@ -5,44 +5,25 @@ MOCK_AUTHY_BIN names the binary; the mock listens on a free loopback port. Run w
 """
 
 import json
-import os
-import selectors
-import subprocess
 import unittest
 import urllib.request
 
 from authy.api import AuthyApiClient
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("MOCK_AUTHY_BIN", os.path.join(ROOT, "target", "debug", "mock-authy"))
+import mock_binary
+
 KEY = "python-client-test-key"
 
 
 class AuthyPythonClient(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mock = subprocess.Popen(
-            [BIN, "--listen", "127.0.0.1:0", "--api-key", KEY, "--seed", "5"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        selector = selectors.DefaultSelector()
-        selector.register(cls.mock.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=20):
-            cls.mock.kill()
-            raise RuntimeError("mock-authy did not start within 20 s")
-        line = cls.mock.stdout.readline().strip()
-        prefix = "mock-authy listening on "
-        if not line.startswith(prefix):
-            cls.mock.kill()
-            raise RuntimeError(f"unexpected first line: {line!r}")
-        cls.base = line[len(prefix):]
+        cls.mock, cls.base = mock_binary.start("--api-key", KEY, "--seed", "5")
         cls.authy = AuthyApiClient(KEY, cls.base)
 
     @classmethod
     def tearDownClass(cls):
-        cls.mock.terminate()
-        cls.mock.wait(timeout=20)
+        mock_binary.stop(cls.mock)
 
     def control(self, path):
         with urllib.request.urlopen(f"{self.base}/__mock{path}", timeout=20) as answer:

@@ -7,10 +7,7 @@ is all that differs from production. The mock's webhooks are checked with the li
 
 import http.server
 import json
-import os
 import queue
-import selectors
-import subprocess
 import threading
 import unittest
 import urllib.parse
@@ -21,8 +18,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("MOCK_AUTHY_BIN", os.path.join(ROOT, "target", "debug", "mock-authy"))
+import mock_binary
+
 ACCOUNT = "AC" + "12" * 16
 TOKEN = "python-twilio-auth-token"
 SERVICE = "VA0000000000000000000000000000a11f"
@@ -56,23 +53,8 @@ class Hooks(http.server.BaseHTTPRequestHandler):
 class TwilioVerifyClient(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mock = subprocess.Popen(
-            [BIN, "--listen", "127.0.0.1:0", "--seed", "9",
-             "--twilio-account-sid", ACCOUNT, "--twilio-auth-token", TOKEN],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        selector = selectors.DefaultSelector()
-        selector.register(cls.mock.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=20):
-            cls.mock.kill()
-            raise RuntimeError("mock-authy did not start within 20 s")
-        line = cls.mock.stdout.readline().strip()
-        prefix = "mock-authy listening on "
-        if not line.startswith(prefix):
-            cls.mock.kill()
-            raise RuntimeError(f"unexpected first line: {line!r}")
-        cls.base = line[len(prefix):]
+        cls.mock, cls.base = mock_binary.start(
+            "--seed", "9", "--twilio-account-sid", ACCOUNT, "--twilio-auth-token", TOKEN)
         cls.client = Client(ACCOUNT, TOKEN, http_client=ToMock(cls.base))
         cls.service = cls.client.verify.v2.services(SERVICE)
         cls.hooks = http.server.HTTPServer(("127.0.0.1", 0), Hooks)
@@ -81,8 +63,7 @@ class TwilioVerifyClient(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.hooks.shutdown()
-        cls.mock.terminate()
-        cls.mock.wait(timeout=20)
+        mock_binary.stop(cls.mock)
 
     def control(self, path, method="GET", body=None):
         data = None if body is None else json.dumps(body).encode()

@@ -7,6 +7,10 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+#[path = "support/browser.rs"]
+mod browser;
+use browser::{Browser, until_approved};
+
 use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -127,114 +131,33 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, state: State) -> Stack
     }
 }
 
-/// One browser's login; returns the duration of each step.
-struct Login<'a> {
-    http: &'a reqwest::Client,
-    base: &'a str,
-    cookie: String,
-}
-
-impl<'a> Login<'a> {
-    fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let r = self.http.request(m, format!("{}{path}", self.base));
-        if self.cookie.is_empty() {
-            r
-        } else {
-            r.header("cookie", &self.cookie)
-        }
-    }
-
-    fn keep_cookie(&mut self, r: &reqwest::Response) {
-        if let Some(set) = r.headers().get("set-cookie") {
-            let c = tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap();
-            self.cookie = format!("{}={}", c.name(), c.value());
-        }
-    }
-
-    /// A fresh browser on the login form: its cookie and CSRF token.
-    async fn begin(http: &'a reqwest::Client, base: &'a str) -> (Self, String) {
-        let mut l = Login {
-            http,
-            base,
-            cookie: String::new(),
-        };
-        let r = l
-            .req(reqwest::Method::GET, "/authy/login")
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        l.keep_cookie(&r);
-        let csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        (l, csrf)
-    }
-
-    /// Submits the password; the push goes out and the browser is sent to the waiting page.
-    async fn password(&mut self, email: &str, csrf: &str) {
-        let r = self
-            .req(reqwest::Method::POST, "/authy/login")
-            .form(&[("login", email), ("password", "pw"), ("csrf_token", csrf)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        self.keep_cookie(&r);
-    }
-
-    /// Password (and push), then the approval through SSE, confirm (on `other`), protected page.
-    async fn run(
-        http: &'a reqwest::Client,
-        base: &'a str,
-        other: &'a str,
-        email: &str,
-    ) -> [Duration; 4] {
-        let t0 = Instant::now();
-        let (mut l, csrf) = Login::begin(http, base).await;
-        l.password(email, &csrf).await;
-        let t1 = Instant::now();
-        let mut events = l
-            .req(reqwest::Method::GET, "/authy/events")
-            .send()
-            .await
-            .unwrap();
-        until_approved(&mut events).await;
-        drop(events);
-        let t2 = Instant::now();
-        l.base = other;
-        let r = l
-            .req(reqwest::Method::POST, "/authy/confirm")
-            .form(&[("csrf_token", &csrf)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        l.keep_cookie(&r);
-        let t3 = Instant::now();
-        l.base = base;
-        let r = l
-            .req(reqwest::Method::GET, "/account")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let t4 = Instant::now();
-        [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
-    }
-}
-
-/// Reads a waiting page's event stream until it reports the approval.
-async fn until_approved(events: &mut reqwest::Response) {
-    let status = events.status();
-    let mut seen = String::new();
-    while !seen.contains("\"approved\"") {
-        match events.chunk().await.unwrap() {
-            Some(chunk) => seen.push_str(&String::from_utf8_lossy(&chunk)),
-            None => panic!("events ended early ({status}): {seen}"),
-        }
-    }
+/// One browser's complete login: password (and push), the approval through SSE, confirm (on
+/// `other`), protected page; returns the duration of each step.
+async fn complete_login(
+    http: &reqwest::Client,
+    base: &str,
+    other: &str,
+    email: &str,
+) -> [Duration; 4] {
+    let t0 = Instant::now();
+    let mut l = Browser::begin(http, base).await;
+    l.password(email).await;
+    let t1 = Instant::now();
+    let mut events = l
+        .req(reqwest::Method::GET, "/authy/events")
+        .send()
+        .await
+        .unwrap();
+    until_approved(&mut events).await;
+    drop(events);
+    let t2 = Instant::now();
+    l.base = other;
+    l.post("/authy/confirm", None).await;
+    let t3 = Instant::now();
+    l.base = base;
+    l.protected_page().await;
+    let t4 = Instant::now();
+    [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
 }
 
 /// Latencies, recorded in microseconds (1 µs to 60 s, 3 significant digits).
@@ -288,7 +211,7 @@ async fn throughput(label: &str, state: State) -> f64 {
                 let mut n = c;
                 while !stop.load(Ordering::Relaxed) {
                     let email = format!("u{}@example.com", n % USERS);
-                    let steps = Login::run(&http, &base, &other, &email).await;
+                    let steps = complete_login(&http, &base, &other, &email).await;
                     samples.lock().await.push(steps);
                     n += CLIENTS;
                 }
@@ -420,8 +343,8 @@ async fn approval_latency(label: &str, state: State) {
         .unwrap();
     let mut lat = Latencies::new();
     for n in 0..200 {
-        let (mut l, csrf) = Login::begin(&http, &s.base).await;
-        l.password(&format!("u{}@example.com", n % 10), &csrf).await;
+        let mut l = Browser::begin(&http, &s.base).await;
+        l.password(&format!("u{}@example.com", n % 10)).await;
         let mut events = l
             .req(reqwest::Method::GET, "/authy/events")
             .send()
@@ -523,9 +446,9 @@ async fn scale() {
             .unwrap();
         let mut lat = Latencies::new();
         for i in 0..400 {
-            let (mut l, csrf) = Login::begin(&http, &s.base).await;
+            let mut l = Browser::begin(&http, &s.base).await;
             let t0 = Instant::now();
-            l.password(&format!("u{}@example.com", i % 50), &csrf).await;
+            l.password(&format!("u{}@example.com", i % 50)).await;
             lat.record(t0.elapsed());
         }
         println!(

@@ -8,6 +8,10 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+#[path = "support/browser.rs"]
+mod browser;
+use browser::{Browser, until_approved};
+
 use mock_authy::{CallbackMethod, MockAuthy, OneTouchBehaviour};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -89,99 +93,6 @@ async fn stack(kind: ProviderKind, users: usize, phones: OneTouchBehaviour) -> S
     }
 }
 
-/// One browser: its session cookie and CSRF token.
-struct Browser<'a> {
-    http: &'a reqwest::Client,
-    base: &'a str,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let r = self.http.request(m, format!("{}{path}", self.base));
-        if self.cookie.is_empty() {
-            r
-        } else {
-            r.header("cookie", &self.cookie)
-        }
-    }
-
-    fn keep_cookie(&mut self, r: &reqwest::Response) {
-        if let Some(set) = r.headers().get("set-cookie") {
-            let c = tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap();
-            self.cookie = format!("{}={}", c.name(), c.value());
-        }
-    }
-
-    /// The login form, then the password: the browser waits on the second step.
-    async fn password(http: &'a reqwest::Client, base: &'a str, email: &str) -> Browser<'a> {
-        let mut b = Browser {
-            http,
-            base,
-            cookie: String::new(),
-            csrf: String::new(),
-        };
-        let r = b
-            .req(reqwest::Method::GET, "/authy/login")
-            .header("accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        b.keep_cookie(&r);
-        b.csrf = r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let form = [
-            ("login", email),
-            ("password", "pw"),
-            ("csrf_token", &b.csrf),
-        ];
-        let r = b
-            .req(reqwest::Method::POST, "/authy/login")
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        b.keep_cookie(&r);
-        b
-    }
-
-    async fn post(&mut self, path: &str, extra: Option<(&str, &str)>) {
-        let mut form = vec![("csrf_token", self.csrf.clone())];
-        if let Some((k, v)) = extra {
-            form.push((k, v.to_owned()));
-        }
-        let r = self
-            .req(reqwest::Method::POST, path)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "{path}");
-        self.keep_cookie(&r);
-    }
-
-    async fn protected_page(&self) {
-        let r = self
-            .req(reqwest::Method::GET, "/account")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-    }
-}
-
-async fn until_approved(events: &mut reqwest::Response) {
-    let mut seen = String::new();
-    while !seen.contains("\"approved\"") {
-        let chunk = events.chunk().await.unwrap().expect("events ended early");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-}
-
 /// Complete logins per second with `CLIENTS` browsers, for up to `secs` seconds or until
 /// `limit` logins; `login(n)` runs login number `n`.
 async fn measure<F, Fut>(limit: usize, secs: u64, login: F) -> f64
@@ -234,7 +145,8 @@ async fn push_logins(kind: ProviderKind) -> f64 {
         let (s, http) = (Arc::clone(&st), http.clone());
         async move {
             let email = format!("u{}@example.com", n % s.subjects.len());
-            let mut b = Browser::password(&http, &s.base, &email).await;
+            let mut b = Browser::begin(&http, &s.base).await;
+            b.password(&email).await;
             let mut events = b
                 .req(reqwest::Method::GET, "/authy/events")
                 .send()
@@ -262,7 +174,8 @@ async fn code_logins(kind: ProviderKind) -> f64 {
         let (s, http) = (Arc::clone(&st), http.clone());
         async move {
             let email = format!("u{n}@example.com");
-            let mut b = Browser::password(&http, &s.base, &email).await;
+            let mut b = Browser::begin(&http, &s.base).await;
+            b.password(&email).await;
             let now = SystemClock.now();
             let code =
                 test_support::app_code(s.kind, &s.mock, s.totp.as_ref(), s.subjects[n], now).await;

@@ -39,18 +39,10 @@ fn callback_body(uuid: &str, authy_id: u64, status: &str) -> Value {
            "approval_request": {"transaction": {"status": status, "uuid": uuid, "details": {}, "hidden_details": null}, "logos": null}})
 }
 
-async fn logged_in_pending(w: &World, email: &str, phone: &str) -> (Browser, u64, String) {
-    let authy_id = w.user(email, phone).await;
-    let mut b = w.browser();
-    assert_eq!(b.login(email, PASSWORD).await.status, 303);
-    let uuid = w.latest_push(authy_id).await;
-    (b, authy_id, uuid)
-}
-
 #[tokio::test]
 async fn forged_callback_is_rejected_and_changes_nothing() {
     let w = World::start().await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let body = callback_body(&uuid, authy_id, "approved");
     let forged = reqwest::Client::new()
         .post(&w.callback_url)
@@ -99,7 +91,7 @@ async fn forged_callback_is_rejected_and_changes_nothing() {
 #[tokio::test]
 async fn signature_uses_the_configured_url_not_the_host_header() {
     let w = World::start().await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let body = callback_body(&uuid, authy_id, "approved");
     // What a proxy-confused app would rebuild from headers.
     let spoofed_url = "https://evil.example/authy/callback";
@@ -136,7 +128,7 @@ async fn signature_uses_the_configured_url_not_the_host_header() {
 #[tokio::test]
 async fn stale_and_future_callbacks_are_rejected() {
     let w = World::start().await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let body = callback_body(&uuid, authy_id, "approved");
     assert_eq!(
         send_callback(&w, &body, test_support::T0 - 301, &w.callback_url).await,
@@ -152,7 +144,7 @@ async fn stale_and_future_callbacks_are_rejected() {
 #[tokio::test]
 async fn replayed_callback_is_rejected_and_cannot_approve_a_later_login() {
     let w = World::start().await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let delivery = w.mock.deny(&uuid).await.unwrap().unwrap();
     assert_eq!(b.status().await, "denied");
 
@@ -198,12 +190,12 @@ async fn replayed_callback_is_rejected_and_cannot_approve_a_later_login() {
 async fn one_sessions_approval_cannot_complete_another_session_or_user() {
     let w = World::start().await;
     // The attacker knows Ada's password and logs in at the same time as Ada.
-    let (mut ada, ada_id, ada_uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut ada, ada_id, ada_uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let mut attacker = w.browser();
     attacker.login("ada@example.com", PASSWORD).await;
     let attacker_uuid = w.latest_push(ada_id).await;
     assert_ne!(ada_uuid, attacker_uuid);
-    let (mut bob, bob_id, bob_uuid) = logged_in_pending(&w, "bob@example.com", "5551230002").await;
+    let (mut bob, bob_id, bob_uuid) = w.pending_login("bob@example.com", "5551230002").await;
 
     // Ada approves her own push: only her session moves.
     w.mock.approve(&ada_uuid).await.unwrap();
@@ -246,7 +238,7 @@ async fn get_callbacks_are_verified_too() {
         ..Default::default()
     })
     .await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let query = format!(
         "authy_id={authy_id}&callback_action=approval_request_status&status=approved&uuid={uuid}"
     );
@@ -276,7 +268,7 @@ async fn get_callbacks_are_verified_too() {
 #[tokio::test]
 async fn oversized_and_malformed_callbacks_get_4xx() {
     let w = World::start().await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = w.pending_login("ada@example.com", "5551230001").await;
     let mut big = callback_body(&uuid, authy_id, "approved");
     big["padding"] = json!("x".repeat(70 * 1024));
     assert_eq!(
@@ -761,7 +753,7 @@ async fn pushes_are_rate_limited_per_account() {
 #[tokio::test]
 async fn a_restart_that_loses_the_challenges_fails_closed() {
     let before = World::start().await;
-    let (mut b, authy_id, uuid) = logged_in_pending(&before, "ada@example.com", "5551230001").await;
+    let (mut b, authy_id, uuid) = before.pending_login("ada@example.com", "5551230001").await;
     // The app restarts: its in-memory challenges are gone, its sessions are kept.
     let after = World::start_with(Options {
         sessions: Some(before.sessions.clone()),

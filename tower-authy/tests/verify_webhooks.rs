@@ -4,8 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use mock_authy::signature::twilio;
-use test_support::{Browser, PASSWORD, ProviderKind, World};
+use test_support::{PASSWORD, ProviderKind, World};
 
 fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -14,52 +13,16 @@ fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Posts `params` to the app's callback, signed with `token` over `signed_url`.
 async fn post(w: &World, params: &[(String, String)], token: &str, signed_url: &str) -> u16 {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish();
-    reqwest::Client::new()
-        .post(&w.callback_url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", twilio(token, signed_url, params))
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
-fn answer(uuid: &str, challenge: &str, subject: u64, approved: bool) -> Vec<(String, String)> {
-    let event = if approved {
-        "challenge.approved"
-    } else {
-        "challenge.denied"
-    };
-    form(&[
-        ("uuid", uuid),
-        ("type", event),
-        ("entity_identity", &format!("ta-{subject:016x}")),
-        ("challenge_sid", challenge),
-        ("factor_type", "push"),
-    ])
-}
-
-async fn pending(w: &World, email: &str, phone: &str) -> (Browser, u64, String) {
-    let subject = w.user(email, phone).await;
-    let mut b = w.browser();
-    assert_eq!(b.login(email, PASSWORD).await.status, 303);
-    let push = w.latest_push(subject).await;
-    (b, subject, push)
+    test_support::post_verify_webhook(&w.callback_url, params, token, signed_url).await
 }
 
 #[tokio::test]
 async fn forged_and_misaddressed_webhooks_change_nothing() {
     let w = World::on(ProviderKind::Verify).await;
-    let (mut b, subject, push) = pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, subject, push) = w.pending_login("ada@example.com", "5551230001").await;
     let token = w.mock.twilio_auth_token().to_owned();
-    let approve = answer("d1", &push, subject, true);
+    let approve = test_support::verify_answer("d1", &push, subject, true);
     assert_eq!(
         post(&w, &approve, "not-the-token", &w.callback_url).await,
         401
@@ -80,7 +43,7 @@ async fn forged_and_misaddressed_webhooks_change_nothing() {
     assert_eq!(unsigned.status(), 400);
     for bad in [
         form(&[("uuid", "d2"), ("type", "factor.created")]),
-        answer("d3", "CA-not-a-challenge", subject, true),
+        test_support::verify_answer("d3", "CA-not-a-challenge", subject, true),
         form(&[
             ("uuid", "d4"),
             ("type", "challenge.approved"),
@@ -97,7 +60,7 @@ async fn forged_and_misaddressed_webhooks_change_nothing() {
     assert_eq!(
         post(
             &w,
-            &answer("d5", "YCunknown", subject, true),
+            &test_support::verify_answer("d5", "YCunknown", subject, true),
             &token,
             &w.callback_url
         )
@@ -107,7 +70,7 @@ async fn forged_and_misaddressed_webhooks_change_nothing() {
     assert_eq!(
         post(
             &w,
-            &answer("d6", &push, subject + 1, true),
+            &test_support::verify_answer("d6", &push, subject + 1, true),
             &token,
             &w.callback_url
         )
@@ -127,7 +90,7 @@ async fn forged_and_misaddressed_webhooks_change_nothing() {
 #[tokio::test]
 async fn a_replayed_or_edited_webhook_cannot_approve_a_later_login() {
     let w = World::on(ProviderKind::Verify).await;
-    let (mut b, _, push) = pending(&w, "ada@example.com", "5551230001").await;
+    let (mut b, _, push) = w.pending_login("ada@example.com", "5551230001").await;
     let delivered = w.mock.answer_challenge(&push, false).await.unwrap();
     assert_eq!(b.status().await, "denied");
     let sent = delivered[0].request.clone();

@@ -79,29 +79,16 @@ pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Res
     // that times out and hangs up does not undo the push or the SMS it asked for.
     let task_inner = Arc::clone(&inner);
     let task = tokio::spawn(async move {
-        let (response, status) = if path.starts_with("/v2/") {
-            crate::verify::dispatch(
-                &task_inner,
-                &parts.headers,
-                &method,
-                &path,
-                parts.uri.query(),
-                &bytes,
-                &mut entry,
-            )
-            .await
-        } else {
-            dispatch(
-                &task_inner,
-                &parts.headers,
-                &method,
-                &path,
-                parts.uri.query(),
-                &bytes,
-                &mut entry,
-            )
-            .await
-        };
+        let (response, status) = dispatch(
+            &task_inner,
+            &parts.headers,
+            &method,
+            &path,
+            parts.uri.query(),
+            &bytes,
+            &mut entry,
+        )
+        .await;
         entry.status = status;
         task_inner.with_world(|w| w.record(entry));
         task_inner.notify();
@@ -113,6 +100,23 @@ pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Res
     }
 }
 
+/// Runs the faults that apply to `endpoint`: sleeps the latencies, and answers with the
+/// terminal fault if there is one.
+pub(crate) async fn apply_faults(
+    inner: &Inner,
+    endpoint: Endpoint,
+    entry: &mut JournalEntry,
+) -> Option<(Response, u16)> {
+    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint));
+    if delay_ms > 0 {
+        entry.fault = Some(format!("latency {delay_ms} ms"));
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+    }
+    let fault = fault?;
+    entry.fault = Some(format!("{fault:?}"));
+    Some(fault_response(fault))
+}
+
 async fn dispatch(
     inner: &Arc<Inner>,
     headers: &HeaderMap,
@@ -122,6 +126,9 @@ async fn dispatch(
     body: &Bytes,
     entry: &mut JournalEntry,
 ) -> (Response, u16) {
+    if path.starts_with("/v2/") {
+        return crate::verify::dispatch(inner, headers, method, path, query, body, entry).await;
+    }
     let plain = |status: StatusCode, b: Value| {
         let code = status.as_u16();
         (json_response(status, &b), code)
@@ -159,14 +166,8 @@ async fn dispatch(
     }
 
     // Faults come first: they simulate the service failing, whoever is asking.
-    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint));
-    if delay_ms > 0 {
-        entry.fault = Some(format!("latency {delay_ms} ms"));
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-    }
-    if let Some(fault) = fault {
-        entry.fault = Some(format!("{fault:?}"));
-        return fault_response(fault);
+    if let Some(broken) = apply_faults(inner, endpoint, entry).await {
+        return broken;
     }
 
     let params = match parsed {

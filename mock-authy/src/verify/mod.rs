@@ -5,15 +5,17 @@
 //!
 //! `model` holds the state, `resources` answers each path, `webhooks` delivers the events.
 
+mod entities;
 mod model;
 mod resources;
+mod shapes;
 mod webhooks;
 
 pub use model::{ChallengeStatus, VerifyChallenge, VerifyCode, VerifyCodeStatus};
 pub(crate) use model::{SENDS_PER_10_MINUTES, VerifyWorld};
 pub(crate) use webhooks::decide;
 
-use crate::api::{fault_response, json_response};
+use crate::api::json_response;
 use crate::endpoint::Endpoint;
 use crate::model::JournalEntry;
 use crate::state::Inner;
@@ -22,7 +24,6 @@ use axum::response::Response;
 use http::{HeaderMap, Method, StatusCode, header};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The account SID the mock accepts when none is configured.
 pub const DEFAULT_ACCOUNT_SID: &str = "AC0000000000000000000000000000a11f";
@@ -123,14 +124,8 @@ pub(crate) async fn dispatch(
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect(),
     );
-    let (delay_ms, fault) = inner.with_world(|w| w.take_faults(endpoint));
-    if delay_ms > 0 {
-        entry.fault = Some(format!("latency {delay_ms} ms"));
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-    }
-    if let Some(fault) = fault {
-        entry.fault = Some(format!("{fault:?}"));
-        return fault_response(fault);
+    if let Some(broken) = crate::api::apply_faults(inner, endpoint, entry).await {
+        return broken;
     }
     if !authenticated(inner, headers) {
         return error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");

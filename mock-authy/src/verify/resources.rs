@@ -1,18 +1,20 @@
 //! Each Verify v2 resource: validation, the state change, and the answer shaped like Twilio's.
 
-use super::model::{
-    CHALLENGE_MAX_TTL, CHALLENGE_TTL, CHECK_ATTEMPTS, ChallengeStatus, Factor, Service,
-    VerifyChallenge, VerifyCode, VerifyCodeStatus, VerifyWorld, Webhook, sid,
+use super::entities::{
+    create_challenge, create_entity, create_factor, create_webhook, respond, verify_factor,
 };
-use super::{Form, all_values, error, first, page};
-use crate::api::endpoints::iso8601;
+use super::model::{CHECK_ATTEMPTS, Service, VerifyCode, VerifyCodeStatus, VerifyWorld, sid};
+use super::shapes::{
+    challenge_json, code_json, entity_json, factor_json, service_json, webhook_json,
+};
+use super::{Form, error, first, page};
 use crate::api::json_response;
 use crate::model::OneTouchBehaviour;
 use crate::rng::Rng;
 use crate::state::Inner;
 use axum::response::Response;
 use http::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// An answer, and the push challenge it created (for the phone's automatic answer).
 pub(crate) struct Answer {
@@ -21,7 +23,7 @@ pub(crate) struct Answer {
     pub(crate) event: Option<String>,
 }
 
-fn ok(status: StatusCode, body: &Value) -> Answer {
+pub(super) fn ok(status: StatusCode, body: &Value) -> Answer {
     Answer {
         response: json_response(status, body),
         status: status.as_u16(),
@@ -29,7 +31,7 @@ fn ok(status: StatusCode, body: &Value) -> Answer {
     }
 }
 
-fn fail(status: StatusCode, code: u32, message: &str) -> Answer {
+pub(super) fn fail(status: StatusCode, code: u32, message: &str) -> Answer {
     let (response, status) = error(status, code, message);
     Answer {
         response,
@@ -38,7 +40,7 @@ fn fail(status: StatusCode, code: u32, message: &str) -> Answer {
     }
 }
 
-fn not_found() -> Answer {
+pub(super) fn not_found() -> Answer {
     fail(
         StatusCode::NOT_FOUND,
         20404,
@@ -46,7 +48,7 @@ fn not_found() -> Answer {
     )
 }
 
-fn invalid(what: &str) -> Answer {
+pub(super) fn invalid(what: &str) -> Answer {
     fail(
         StatusCode::BAD_REQUEST,
         60200,
@@ -54,7 +56,7 @@ fn invalid(what: &str) -> Answer {
     )
 }
 
-fn deleted() -> Answer {
+pub(super) fn deleted() -> Answer {
     Answer {
         response: json_response(StatusCode::NO_CONTENT, &Value::Null),
         status: 204,
@@ -63,12 +65,12 @@ fn deleted() -> Answer {
 }
 
 /// Everything a resource needs.
-struct Ctx<'a> {
-    base: String,
-    account: &'a str,
-    now: i64,
-    auto: OneTouchBehaviour,
-    sends: Option<crate::model::RateLimit>,
+pub(super) struct Ctx<'a> {
+    pub(super) base: String,
+    pub(super) account: &'a str,
+    pub(super) now: i64,
+    pub(super) auto: OneTouchBehaviour,
+    pub(super) sends: Option<crate::model::RateLimit>,
 }
 
 pub(crate) fn answer(
@@ -357,481 +359,4 @@ fn check(ctx: &Ctx<'_>, v: &mut VerifyWorld, rng: &mut Rng, s: &str, form: &Form
     }
     let code = code.clone();
     ok(StatusCode::OK, &code_json(ctx, &code, Some(sid(rng, "VE"))))
-}
-
-fn create_entity(
-    ctx: &Ctx<'_>,
-    v: &mut VerifyWorld,
-    rng: &mut Rng,
-    s: &str,
-    form: &Form,
-) -> Answer {
-    let Some(identity) = first(form, "Identity").filter(|i| valid_identity(i)) else {
-        return fail(StatusCode::BAD_REQUEST, 60360, "Invalid identity");
-    };
-    if v.entity(s, identity).is_some() {
-        return fail(StatusCode::CONFLICT, 60359, "Entity already exists");
-    }
-    let entity = ensure_entity(ctx, v, rng, s, identity);
-    ok(StatusCode::CREATED, &entity_json(ctx, &entity))
-}
-
-fn valid_identity(i: &str) -> bool {
-    (8..=64).contains(&i.len())
-        && i.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The entity, created when new. A new entity's simulated phone has the app with the Verify
-/// SDK, so it gets a verified push factor, unless phones start without a device.
-fn ensure_entity(
-    ctx: &Ctx<'_>,
-    v: &mut VerifyWorld,
-    rng: &mut Rng,
-    s: &str,
-    identity: &str,
-) -> (String, String, String, i64) {
-    if let Some(e) = v.entity(s, identity) {
-        return e.clone();
-    }
-    let entity = (s.to_owned(), identity.to_owned(), sid(rng, "YE"), ctx.now);
-    v.entities.push(entity.clone());
-    if ctx.auto != OneTouchBehaviour::NoDevice {
-        v.factors.push(Factor {
-            sid: sid(rng, "YF"),
-            service_sid: s.to_owned(),
-            entity_sid: entity.2.clone(),
-            identity: identity.to_owned(),
-            friendly_name: "Mock phone".to_owned(),
-            push: true,
-            verified: true,
-            secret: Vec::new(),
-            time_step: 30,
-            skew: 1,
-            code_length: 6,
-            metadata: Value::Null,
-            config: json!({"sdk_version": "mock", "app_id": "mock-authy", "notification_platform": "none", "notification_token": null}),
-            created_at: ctx.now,
-        });
-    }
-    entity
-}
-
-fn bounded(
-    form: &Form,
-    name: &str,
-    range: std::ops::RangeInclusive<i64>,
-    default: i64,
-) -> Option<i64> {
-    match first(form, name) {
-        None => Some(default),
-        Some(t) => t.parse().ok().filter(|n| range.contains(n)),
-    }
-}
-
-fn create_factor(
-    ctx: &Ctx<'_>,
-    v: &mut VerifyWorld,
-    rng: &mut Rng,
-    s: &str,
-    id: &str,
-    form: &Form,
-) -> Answer {
-    if !valid_identity(id) {
-        return fail(StatusCode::BAD_REQUEST, 60360, "Invalid identity");
-    }
-    let Some(name) = first(form, "FriendlyName").filter(|n| !n.is_empty() && n.len() <= 64) else {
-        return invalid("FriendlyName");
-    };
-    let push = match first(form, "FactorType") {
-        Some("push") => true,
-        Some("totp") => false,
-        _ => return invalid("FactorType"),
-    };
-    let metadata = match first(form, "Metadata").map(serde_json::from_str::<Value>) {
-        None => Value::Null,
-        Some(Ok(m @ Value::Object(_))) => m,
-        Some(_) => return invalid("Metadata"),
-    };
-    let (Some(step), Some(skew), Some(length)) = (
-        bounded(form, "Config.TimeStep", 20..=60, 30),
-        bounded(form, "Config.Skew", 0..=2, 1),
-        bounded(form, "Config.CodeLength", 3..=8, 6),
-    ) else {
-        return invalid("Config");
-    };
-    if first(form, "Config.Alg").is_some_and(|a| a != "sha1") {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            60200,
-            "Invalid parameter: Config.Alg (the mock knows sha1 only)",
-        );
-    }
-    let secret = match first(form, "Binding.Secret") {
-        Some(b) => match data_encoding::BASE32_NOPAD.decode(b.trim_end_matches('=').as_bytes()) {
-            Ok(bytes) if bytes.len() >= 10 => bytes,
-            _ => return invalid("Binding.Secret"),
-        },
-        None => rng.bytes::<20>().to_vec(),
-    };
-    let entity = ensure_entity(ctx, v, rng, s, id);
-    let config = if push {
-        json!({
-            "sdk_version": first(form, "Config.SdkVersion"), "app_id": first(form, "Config.AppId"),
-            "notification_platform": first(form, "Config.NotificationPlatform").unwrap_or("none"),
-            "notification_token": first(form, "Config.NotificationToken"),
-        })
-    } else {
-        json!({"alg": "sha1", "code_length": length, "skew": skew, "time_step": step})
-    };
-    let factor = Factor {
-        sid: sid(rng, "YF"),
-        service_sid: s.to_owned(),
-        entity_sid: entity.2,
-        identity: id.to_owned(),
-        friendly_name: name.to_owned(),
-        push,
-        verified: false,
-        secret,
-        time_step: step,
-        skew,
-        code_length: u32::try_from(length).unwrap_or(6),
-        metadata,
-        config,
-        created_at: ctx.now,
-    };
-    let body = factor_json(ctx, &factor, true);
-    v.factors.push(factor);
-    ok(StatusCode::CREATED, &body)
-}
-
-fn verify_factor(
-    ctx: &Ctx<'_>,
-    v: &mut VerifyWorld,
-    s: &str,
-    id: &str,
-    f: &str,
-    form: &Form,
-) -> Answer {
-    let VerifyWorld {
-        factors,
-        used_steps,
-        ..
-    } = v;
-    let Some(factor) = factors
-        .iter_mut()
-        .find(|x| x.service_sid == s && x.identity == id && x.sid == f)
-    else {
-        return not_found();
-    };
-    if let Some(name) = first(form, "FriendlyName") {
-        factor.friendly_name = name.to_owned();
-    }
-    if let Some(payload) = first(form, "AuthPayload") {
-        // A push factor's payload is the SDK's signature, which the mock does not check.
-        if factor.push || VerifyWorld::totp_matches(factor, used_steps, payload, ctx.now) {
-            factor.verified = true;
-        }
-    }
-    let body = factor_json(ctx, factor, false);
-    ok(StatusCode::OK, &body)
-}
-
-fn parse_time(s: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(time::OffsetDateTime::unix_timestamp)
-}
-
-/// `Details.Fields`: each a JSON `{"label", "value"}`, label ≤ 36, value ≤ 128, at most 20.
-fn fields(form: &Form) -> Option<Vec<Value>> {
-    let given = all_values(form, "Details.Fields");
-    if given.len() > 20 {
-        return None;
-    }
-    given
-        .into_iter()
-        .map(|f| {
-            let v: Value = serde_json::from_str(f).ok()?;
-            let label = v.get("label")?.as_str()?;
-            let value = v.get("value")?.as_str()?;
-            (label.chars().count() <= 36 && value.chars().count() <= 128)
-                .then(|| json!({"label": label, "value": value}))
-        })
-        .collect()
-}
-
-fn create_challenge(
-    ctx: &Ctx<'_>,
-    v: &mut VerifyWorld,
-    rng: &mut Rng,
-    s: &str,
-    id: &str,
-    form: &Form,
-) -> Answer {
-    let Some(factor_sid) = first(form, "FactorSid") else {
-        return invalid("FactorSid");
-    };
-    let VerifyWorld {
-        factors,
-        used_steps,
-        challenges,
-        ..
-    } = v;
-    let Some(factor) = factors
-        .iter()
-        .find(|x| x.service_sid == s && x.identity == id && x.sid == factor_sid)
-    else {
-        return not_found();
-    };
-    if !factor.verified {
-        return fail(StatusCode::BAD_REQUEST, 60311, "Factor is not verified");
-    }
-    let expires_at = match first(form, "ExpirationDate").map(parse_time) {
-        None => ctx.now + CHALLENGE_TTL,
-        Some(Some(t)) if t > ctx.now && t - ctx.now <= CHALLENGE_MAX_TTL => t,
-        Some(_) => return invalid("ExpirationDate"),
-    };
-    let message = first(form, "Details.Message").unwrap_or("");
-    if factor.push && (message.is_empty() || message.chars().count() > 256) {
-        return invalid("Details.Message");
-    }
-    let Some(fields) = fields(form) else {
-        return invalid("Details.Fields");
-    };
-    let hidden = match first(form, "HiddenDetails") {
-        None => Value::Null,
-        Some(h) => match serde_json::from_str::<Value>(h) {
-            Ok(Value::Object(m)) if h.len() <= 1024 && m.values().all(Value::is_string) => {
-                Value::Object(m)
-            }
-            _ => return invalid("HiddenDetails"),
-        },
-    };
-    let status = if factor.push {
-        ChallengeStatus::Pending
-    } else {
-        let Some(payload) = first(form, "AuthPayload").filter(|p| (3..=8).contains(&p.len()))
-        else {
-            return invalid("AuthPayload");
-        };
-        if VerifyWorld::totp_matches(factor, used_steps, payload, ctx.now) {
-            ChallengeStatus::Approved
-        } else {
-            ChallengeStatus::Pending
-        }
-    };
-    let challenge = VerifyChallenge {
-        sid: sid(rng, "YC"),
-        service_sid: s.to_owned(),
-        identity: id.to_owned(),
-        entity_sid: factor.entity_sid.clone(),
-        factor_sid: factor.sid.clone(),
-        factor_type: if factor.push { "push" } else { "totp" }.to_owned(),
-        status,
-        message: message.to_owned(),
-        fields,
-        hidden_details: hidden,
-        created_at: ctx.now,
-        expires_at,
-        responded_at: (status == ChallengeStatus::Approved).then_some(ctx.now),
-    };
-    let body = challenge_json(ctx, &challenge);
-    let event = factor.push.then(|| challenge.sid.clone());
-    challenges.push(challenge);
-    Answer {
-        event,
-        ..ok(StatusCode::CREATED, &body)
-    }
-}
-
-fn respond(ctx: &Ctx<'_>, v: &mut VerifyWorld, s: &str, id: &str, c: &str, form: &Form) -> Answer {
-    let VerifyWorld {
-        factors,
-        used_steps,
-        challenges,
-        ..
-    } = v;
-    let Some(challenge) = challenges
-        .iter_mut()
-        .find(|x| x.service_sid == s && x.identity == id && x.sid == c)
-    else {
-        return not_found();
-    };
-    match challenge.status {
-        ChallengeStatus::Pending => {}
-        ChallengeStatus::Expired => return fail(StatusCode::FORBIDDEN, 60323, "Challenge expired"),
-        _ => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                60319,
-                "Challenge already responded",
-            );
-        }
-    }
-    let Some(payload) = first(form, "AuthPayload") else {
-        return invalid("AuthPayload");
-    };
-    let Some(factor) = factors.iter().find(|f| f.sid == challenge.factor_sid) else {
-        return not_found();
-    };
-    if factor.push || VerifyWorld::totp_matches(factor, used_steps, payload, ctx.now) {
-        challenge.status = ChallengeStatus::Approved;
-        challenge.responded_at = Some(ctx.now);
-    }
-    let body = challenge_json(ctx, challenge);
-    ok(StatusCode::OK, &body)
-}
-
-fn create_webhook(
-    ctx: &Ctx<'_>,
-    v: &mut VerifyWorld,
-    rng: &mut Rng,
-    s: &str,
-    form: &Form,
-) -> Answer {
-    const EVENTS: [&str; 6] = [
-        "*",
-        "factor.deleted",
-        "factor.created",
-        "factor.verified",
-        "challenge.approved",
-        "challenge.denied",
-    ];
-    let Some(name) = first(form, "FriendlyName").filter(|n| !n.is_empty()) else {
-        return invalid("FriendlyName");
-    };
-    let events = all_values(form, "EventTypes");
-    if events.is_empty() || events.iter().any(|e| !EVENTS.contains(e)) {
-        return invalid("EventTypes");
-    }
-    let Some(url) = first(form, "WebhookUrl")
-        .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
-    else {
-        return invalid("WebhookUrl");
-    };
-    let enabled = match first(form, "Status") {
-        None | Some("enabled") => true,
-        Some("disabled") => false,
-        Some(_) => return invalid("Status"),
-    };
-    let version = match first(form, "Version") {
-        None | Some("v2") => "v2",
-        Some("v1") => "v1",
-        Some(_) => return invalid("Version"),
-    };
-    let hook = Webhook {
-        sid: sid(rng, "YW"),
-        service_sid: s.to_owned(),
-        friendly_name: name.to_owned(),
-        event_types: events.into_iter().map(str::to_owned).collect(),
-        url: url.to_owned(),
-        enabled,
-        version: version.to_owned(),
-        created_at: ctx.now,
-    };
-    let body = webhook_json(ctx, &hook);
-    v.webhooks.push(hook);
-    ok(StatusCode::CREATED, &body)
-}
-
-fn service_json(ctx: &Ctx<'_>, s: &Service) -> Value {
-    let url = format!("{}/Services/{}", ctx.base, s.sid);
-    json!({
-        "sid": s.sid, "account_sid": ctx.account, "friendly_name": s.friendly_name,
-        "code_length": s.code_length, "lookup_enabled": false, "psd2_enabled": false,
-        "skip_sms_to_landlines": false, "dtmf_input_required": true, "tts_name": null,
-        "do_not_share_warning_enabled": false, "custom_code_enabled": true,
-        "push": {"include_date": false, "apn_credential_sid": null, "fcm_credential_sid": null},
-        "totp": {"issuer": s.friendly_name, "time_step": 30, "code_length": 6, "skew": 1},
-        "default_template_sid": null, "verify_event_subscription_enabled": false,
-        "date_created": iso8601(s.created_at), "date_updated": iso8601(s.created_at), "url": url,
-        "links": {
-            "verifications": format!("{url}/Verifications"), "verification_checks": format!("{url}/VerificationCheck"),
-            "entities": format!("{url}/Entities"), "webhooks": format!("{url}/Webhooks"),
-        },
-    })
-}
-
-/// A verification, or (with `check_sid`) the answer of a check.
-fn code_json(ctx: &Ctx<'_>, c: &VerifyCode, check_sid: Option<String>) -> Value {
-    let mut body = json!({
-        "sid": c.sid, "service_sid": c.service_sid, "account_sid": ctx.account, "to": c.to,
-        "channel": c.channel, "status": c.status.as_str(),
-        "valid": c.status == VerifyCodeStatus::Approved, "amount": null, "payee": null,
-        "date_created": iso8601(c.created_at), "date_updated": iso8601(ctx.now),
-    });
-    if check_sid.is_some() {
-        body["sna_attempts_error_codes"] = json!([]);
-    } else {
-        body["lookup"] = json!({"carrier": null});
-        body["send_code_attempts"] = json!([{"attempt_sid": c.sid.replacen("VE", "VL", 1), "channel": c.channel, "time": iso8601(c.created_at)}]);
-        body["sna"] = Value::Null;
-        body["url"] = json!(format!(
-            "{}/Services/{}/Verifications/{}",
-            ctx.base, c.service_sid, c.sid
-        ));
-    }
-    body
-}
-
-fn entity_json(ctx: &Ctx<'_>, e: &(String, String, String, i64)) -> Value {
-    let url = format!("{}/Services/{}/Entities/{}", ctx.base, e.0, e.1);
-    json!({
-        "sid": e.2, "identity": e.1, "account_sid": ctx.account, "service_sid": e.0,
-        "date_created": iso8601(e.3), "date_updated": iso8601(e.3), "url": url,
-        "links": {"factors": format!("{url}/Factors"), "challenges": format!("{url}/Challenges")},
-    })
-}
-
-fn factor_json(ctx: &Ctx<'_>, f: &Factor, with_binding: bool) -> Value {
-    let mut body = json!({
-        "sid": f.sid, "account_sid": ctx.account, "service_sid": f.service_sid,
-        "entity_sid": f.entity_sid, "identity": f.identity,
-        "date_created": iso8601(f.created_at), "date_updated": iso8601(ctx.now),
-        "friendly_name": f.friendly_name, "status": if f.verified { "verified" } else { "unverified" },
-        "factor_type": if f.push { "push" } else { "totp" }, "config": f.config, "metadata": f.metadata,
-        "url": format!("{}/Services/{}/Entities/{}/Factors/{}", ctx.base, f.service_sid, f.identity, f.sid),
-    });
-    if with_binding && !f.push {
-        let secret = data_encoding::BASE32_NOPAD.encode(&f.secret);
-        let uri = format!(
-            "otpauth://totp/{}?secret={secret}&issuer=mock-authy&algorithm=SHA1&digits={}&period={}",
-            form_urlencoded::byte_serialize(f.friendly_name.as_bytes())
-                .collect::<String>()
-                .replace('+', "%20"),
-            f.code_length,
-            f.time_step
-        );
-        body["binding"] = json!({"secret": secret, "uri": uri});
-    }
-    body
-}
-
-fn challenge_json(ctx: &Ctx<'_>, c: &VerifyChallenge) -> Value {
-    let url = format!(
-        "{}/Services/{}/Entities/{}/Challenges/{}",
-        ctx.base, c.service_sid, c.identity, c.sid
-    );
-    json!({
-        "sid": c.sid, "account_sid": ctx.account, "service_sid": c.service_sid,
-        "entity_sid": c.entity_sid, "identity": c.identity, "factor_sid": c.factor_sid,
-        "date_created": iso8601(c.created_at), "date_updated": iso8601(c.responded_at.unwrap_or(c.created_at)),
-        "date_responded": c.responded_at.map(iso8601), "expiration_date": iso8601(c.expires_at),
-        "status": c.status.as_str(), "responded_reason": "none",
-        "details": {"message": c.message, "date": iso8601(c.created_at), "fields": c.fields},
-        "hidden_details": c.hidden_details, "metadata": null, "factor_type": c.factor_type, "url": url,
-        "links": {"notifications": format!("{url}/Notifications")},
-    })
-}
-
-fn webhook_json(ctx: &Ctx<'_>, h: &Webhook) -> Value {
-    json!({
-        "sid": h.sid, "service_sid": h.service_sid, "account_sid": ctx.account,
-        "friendly_name": h.friendly_name, "event_types": h.event_types,
-        "status": if h.enabled { "enabled" } else { "disabled" }, "version": h.version,
-        "webhook_url": h.url, "webhook_method": "POST",
-        "date_created": iso8601(h.created_at), "date_updated": iso8601(h.created_at),
-        "url": format!("{}/Services/{}/Webhooks/{}", ctx.base, h.service_sid, h.sid),
-    })
 }

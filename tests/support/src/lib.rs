@@ -14,6 +14,7 @@
 mod binary;
 mod browser;
 mod chromium;
+mod macros;
 mod provider;
 mod redis;
 mod server;
@@ -23,8 +24,8 @@ pub use binary::{API_KEY, App, Configure, MockProcess, mock_binary};
 pub use browser::{Browser, Page};
 pub use chromium::{Chromium, DEADLINE};
 pub use provider::{
-    Counting, ProviderKind, ShownPush, answer, app_code, provider as build_provider, pushes,
-    sent_codes,
+    Counting, ProviderKind, ShownPush, answer, app_code, post_verify_webhook,
+    provider as build_provider, pushes, sent_codes, verify_answer,
 };
 pub use redis::{Durability, RedisServer};
 pub use server::{Server, app_router};

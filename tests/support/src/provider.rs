@@ -386,42 +386,64 @@ impl World {
     }
 }
 
-/// Runs `async fn $scenario(ProviderKind)` as one test per provider: `$scenario::authy`,
-/// `$scenario::verify`, `$scenario::totp`.
-#[macro_export]
-macro_rules! every_provider {
-    ($($scenario:ident),+ $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn authy() {
-                super::$scenario($crate::ProviderKind::Authy).await;
-            }
-            #[tokio::test]
-            async fn verify() {
-                super::$scenario($crate::ProviderKind::Verify).await;
-            }
-            #[tokio::test]
-            async fn totp() {
-                super::$scenario($crate::ProviderKind::Totp).await;
-            }
-        }
-    )+};
+/// A Verify webhook's parameters answering `challenge` for `subject`, as delivery `uuid`.
+pub fn verify_answer(
+    uuid: &str,
+    challenge: &str,
+    subject: u64,
+    approved: bool,
+) -> Vec<(String, String)> {
+    let event = if approved {
+        "challenge.approved"
+    } else {
+        "challenge.denied"
+    };
+    [
+        ("uuid", uuid.to_owned()),
+        ("type", event.to_owned()),
+        ("entity_identity", identity(subject)),
+        ("challenge_sid", challenge.to_owned()),
+        ("factor_type", "push".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
-/// As [`every_provider!`], for the providers that push and send codes to phones (Authy and
-/// Verify): `$scenario::authy`, `$scenario::verify`.
-#[macro_export]
-macro_rules! phone_providers {
-    ($($scenario:ident),+ $(,)?) => {$(
-        mod $scenario {
-            #[tokio::test]
-            async fn authy() {
-                super::$scenario($crate::ProviderKind::Authy).await;
-            }
-            #[tokio::test]
-            async fn verify() {
-                super::$scenario($crate::ProviderKind::Verify).await;
-            }
-        }
-    )+};
+/// Posts `params` as a Verify webhook to `callback_url`, signed with `token` over `signed_url`;
+/// the status the app answered.
+pub async fn post_verify_webhook(
+    callback_url: &str,
+    params: &[(String, String)],
+    token: &str,
+    signed_url: &str,
+) -> u16 {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish();
+    reqwest::Client::new()
+        .post(callback_url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "x-twilio-signature",
+            mock_authy::signature::twilio(token, signed_url, params),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+impl World {
+    /// Registers a user and logs them in with the password: the browser, the subject, and the
+    /// push sent (waited for).
+    pub async fn pending_login(&self, email: &str, phone: &str) -> (crate::Browser, u64, String) {
+        let subject = self.user(email, phone).await;
+        let mut b = self.browser();
+        assert_eq!(b.login(email, crate::PASSWORD).await.status, 303);
+        let push = self.latest_push(subject).await;
+        (b, subject, push)
+    }
 }

@@ -68,6 +68,18 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// Everything: pushes, SMS, calls, app codes and an enrolment QR code, with a phone.
+    pub fn everything() -> Self {
+        Capabilities {
+            push: true,
+            sms: true,
+            call: true,
+            app_codes: true,
+            authenticator_enrolment: true,
+            needs_phone: true,
+        }
+    }
+
     /// With or without push approvals.
     #[must_use]
     pub fn push(mut self, on: bool) -> Self {

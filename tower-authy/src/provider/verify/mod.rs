@@ -174,13 +174,7 @@ impl SecondFactorProvider for VerifyProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::default()
-            .push(true)
-            .sms(true)
-            .call(true)
-            .app_codes(true)
-            .authenticator_enrolment(true)
-            .needs_phone(true)
+        Capabilities::everything()
     }
 
     fn app_label(&self) -> &'static str {
