@@ -228,6 +228,16 @@ impl ControlClient {
         Ok(shown.code)
     }
 
+    /// Marks an entity's TOTP factors verified, as if the user had entered a code from the app
+    /// at enrolment.
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] (404) when the entity has no TOTP factor.
+    pub async fn verify_totp_factors(&self, identity: &str) -> Result<(), ClientError> {
+        let path = format!("/verify/entities/{identity}/verify_totp");
+        self.call(Method::POST, &path, None).await.map(drop)
+    }
+
     /// Every Verify v2 challenge, oldest first.
     ///
     /// # Errors

@@ -190,6 +190,13 @@ impl MockAuthy {
             .with_world(|w| w.verify.entity_totp_code(identity, now))
     }
 
+    /// Marks an entity's TOTP factors verified, as if the user had entered a code from the app
+    /// at enrolment; how many there were.
+    pub fn verify_totp_factors(&self, identity: &str) -> usize {
+        self.inner
+            .with_world(|w| w.verify.verify_totp_factors(identity))
+    }
+
     /// Removes an entity's push factors, as if the user deleted the app: its challenges then
     /// cannot be pushed.
     pub fn remove_verify_push_factors(&self, identity: &str) {

@@ -87,7 +87,7 @@ async fn every_fault_on_every_step_fails_closed_without_retries(kind: ProviderKi
         .await
         .unwrap();
     let id = app.user("ada@example.com", "5551230001").await;
-    // A first good code sets up the app factor (Verify binds it then), outside the matrix.
+    // A first good code, outside the matrix: the app's code works.
     let mut first = app.browser();
     assert_eq!(first.login("ada@example.com", PASSWORD).await.status, 303);
     let code = app_code(&mock, kind, id).await;

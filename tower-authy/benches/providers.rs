@@ -62,6 +62,10 @@ async fn stack(kind: ProviderKind, users: usize, phones: OneTouchBehaviour) -> S
             .register(&format!("u{i}@example.com"), &format!("555{i:07}"), "1")
             .await
             .unwrap();
+        if kind == ProviderKind::Verify {
+            // The user has set up their authenticator app.
+            mock.verify_totp_factors(&format!("ta-{s:016x}"));
+        }
         store_users.insert(&format!("u{i}@example.com"), "pw", Some(s));
         subjects.push(s);
     }

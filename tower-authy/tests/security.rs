@@ -401,6 +401,39 @@ async fn a_hundred_parallel_submissions_of_one_valid_token_succeed_once() {
     );
 }
 
+test_support::every_provider!(one_code_in_twenty_parallel_logins_logs_in_once);
+
+/// The code is single use at the provider too (Authy's reuse check, Verify's TOTP challenge, the
+/// TOTP store's compare-and-set): twenty sessions racing with one code, one gets in.
+async fn one_code_in_twenty_parallel_logins_logs_in_once(kind: test_support::ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let mut browsers = Vec::new();
+    for _ in 0..20 {
+        let mut b = w.browser();
+        assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+        b.csrf_token().await;
+        browsers.push(b);
+    }
+    let code = w.app_code(subject).await;
+    let tasks: Vec<_> = browsers
+        .into_iter()
+        .map(|mut b| {
+            let code = code.clone();
+            tokio::spawn(async move { b.post("/authy/token", &[("token", &code)]).await.status })
+        })
+        .collect();
+    let mut successes = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            303 => successes += 1,
+            // Reused code, or the account locked by the failures.
+            status => assert!([401, 403].contains(&status), "unexpected {status}"),
+        }
+    }
+    assert_eq!(successes, 1, "one code, one login");
+}
+
 #[tokio::test]
 async fn open_redirects_are_refused() {
     let w = World::start().await;

@@ -48,6 +48,10 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
         .route("/verify/challenges", get(verify::challenges))
         .route("/verify/factors/{sid}/code", get(verify::totp_code))
         .route("/verify/entities/{identity}/code", get(verify::entity_code))
+        .route(
+            "/verify/entities/{identity}/verify_totp",
+            post(verify::verify_totp),
+        )
         .route("/verify/challenges/{sid}/{action}", post(verify::decide))
         .route("/reset", post(reset))
         .route("/clock", get(clock))

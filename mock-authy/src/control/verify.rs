@@ -44,6 +44,14 @@ pub(super) async fn entity_code(State(inner): Shared, Path(identity): Path<Strin
     }
 }
 
+/// Marks an entity's TOTP factors verified, as its app did at enrolment.
+pub(super) async fn verify_totp(State(inner): Shared, Path(identity): Path<String>) -> Response {
+    match inner.with_world(|w| w.verify.verify_totp_factors(&identity)) {
+        0 => problem(StatusCode::NOT_FOUND, "this entity has no TOTP factor"),
+        n => Json(json!({"verified": n})).into_response(),
+    }
+}
+
 /// `approve` or `deny` a pending push challenge, as the phone would.
 pub(super) async fn decide(
     State(inner): Shared,

@@ -133,6 +133,8 @@ pub struct App {
     pub checks: Arc<AtomicUsize>,
     /// Where the mock should send callbacks.
     pub callback_url: String,
+    /// The mock's control API.
+    control: ControlClient,
 }
 
 /// How the app is configured beyond the defaults.
@@ -197,6 +199,7 @@ impl App {
             totp,
             checks,
             callback_url,
+            control: ControlClient::new(mock_base).unwrap(),
         }
     }
 
@@ -207,6 +210,11 @@ impl App {
             .register(email, phone, "1")
             .await
             .unwrap();
+        // A Verify user has set up their authenticator app too.
+        if self.provider == ProviderKind::Verify {
+            let entity = format!("ta-{id:016x}");
+            self.control.verify_totp_factors(&entity).await.unwrap();
+        }
         self.users.insert(email, PASSWORD, Some(id));
         id
     }

@@ -84,6 +84,9 @@ impl<P: SecondFactorProvider> SecondFactorProvider for Counting<P> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         self.inner.verify_code(subject, code).await
     }
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+        self.inner.confirm_enrolment(subject, code).await
+    }
     async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
         self.inner.send_code(subject, c).await
     }

@@ -188,6 +188,11 @@ impl World {
             .register(email, phone, "1")
             .await
             .unwrap();
+        // A Verify user has set up their authenticator app too (the enrolment tests do it
+        // through the pages).
+        if self.provider == ProviderKind::Verify {
+            self.mock.verify_totp_factors(&format!("ta-{subject:016x}"));
+        }
         self.phones
             .lock()
             .unwrap()

@@ -190,6 +190,15 @@ pub trait SecondFactorProvider: Send + Sync + std::fmt::Debug + 'static {
     /// reused code.
     async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError>;
 
+    /// Checks the first code of a second factor being set up (the enrolment page's), which may
+    /// also complete the set-up at the provider. By default, [`verify_code`](Self::verify_code).
+    ///
+    /// # Errors
+    /// As [`verify_code`](Self::verify_code).
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+        self.verify_code(subject, code).await
+    }
+
     /// Sends a code by SMS or call, even to a user who has an app.
     ///
     /// # Errors
@@ -246,6 +255,9 @@ impl<T: SecondFactorProvider + ?Sized> SecondFactorProvider for std::sync::Arc<T
     }
     async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
         (**self).verify_code(subject, code).await
+    }
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+        (**self).confirm_enrolment(subject, code).await
     }
     async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
         (**self).send_code(subject, c).await

@@ -295,7 +295,11 @@ pub(crate) async fn confirm(
             "Too many wrong codes. Try again in a few minutes.",
         ));
     }
-    match shared.client.verify_code(phone.authy_id, &token).await {
+    match shared
+        .client
+        .confirm_enrolment(phone.authy_id, &token)
+        .await
+    {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
             return Ok(wrong(

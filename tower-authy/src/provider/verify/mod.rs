@@ -250,14 +250,14 @@ impl SecondFactorProvider for VerifyProvider {
         }
     }
 
-    /// Tries the authenticator app's factor first, then a code sent by SMS or call. Each is one
-    /// request, never retried.
+    /// Tries the authenticator app's factor first (once it is set up: a challenge answers for
+    /// this code alone), then a code sent by SMS or call. Each is one request, never retried.
     async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
         let code = code.expose();
         let factors = self.factors(subject).await?;
-        if let Some((sid, verified)) = &factors.totp
+        if let Some((sid, true)) = &factors.totp
             && (3..=8).contains(&code.len())
-            && self.check_totp(subject, sid, *verified, code).await?
+            && self.check_totp(subject, sid, true, code).await?
         {
             return Ok(());
         }
@@ -272,6 +272,21 @@ impl SecondFactorProvider for VerifyProvider {
             // 404: nothing was sent, or it expired or ran out of tries.
             Err(_) => Err(rejected()),
         }
+    }
+
+    /// Verifies a TOTP factor still being set up with the code (the answer is the factor's
+    /// status, so only enrolment trusts it: the enrolling session alone can race itself here),
+    /// else checks the code as a login does.
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+        let factors = self.factors(subject).await?;
+        let given = code.expose();
+        if let Some((sid, false)) = &factors.totp
+            && (3..=8).contains(&given.len())
+            && self.check_totp(subject, sid, false, given).await?
+        {
+            return Ok(());
+        }
+        self.verify_code(subject, code).await
     }
 
     async fn send_code(
