@@ -99,11 +99,17 @@ async fn on_verify_a_push_an_app_code_and_an_sms_log_in() {
     d.click("form[action='/authy/logout'] button").await;
     d.wait_path("/").await;
 
-    // The code from the app (Verify's TOTP factor), as the virtual phone shows it.
+    // The code from the app (Verify's TOTP factor), as the virtual phone shows it, once Ada
+    // has set the app up (counted only then).
     d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "ada@example.com", "a long enough password").await;
     d.wait_text("Waiting for your approval").await;
     let entity = &mock.verify_challenges().pop().unwrap().identity;
+    let early = mock.verify_entity_totp_code(entity).unwrap();
+    d.type_into("#token", &early).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("That code is not valid").await;
+    assert_eq!(mock.verify_totp_factors(entity), 1);
     let app_code = mock.verify_entity_totp_code(entity).unwrap();
     d.type_into("#token", &app_code).await;
     d.click("form[action='/authy/token'] button").await;

@@ -178,7 +178,7 @@ impl SecondFactorProvider for VerifyProvider {
     }
 
     fn app_label(&self) -> &'static str {
-        "the app on your phone"
+        "your app"
     }
 
     /// Creates the entity and a TOTP factor (unverified until a first code) holding the phone.
