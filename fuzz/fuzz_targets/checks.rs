@@ -95,7 +95,13 @@ pub fn second_factor_inputs(data: &[u8]) {
         );
     }
     if let Some(device) = tower_authy::fuzzing::remembered_device(&text) {
-        let genuine = text.split(';').map(str::trim).any(|pair| {
+        // Cookie parsers trim the white space around a value (RFC 6265 5.2), so compare the
+        // pair as a browser would send it: name and value trimmed.
+        let genuine = text.split(';').any(|pair| {
+            let Some((name, value)) = pair.split_once('=') else {
+                return false;
+            };
+            let pair = format!("{}={}", name.trim(), value.trim());
             let expires = pair.split('.').nth(2).and_then(|e| e.parse::<i64>().ok());
             expires.is_some_and(|e| pair == tower_authy::fuzzing::remember_cookie(&device, e))
         });
