@@ -48,3 +48,57 @@ async fn memory_totp_secret_store_conforms() {
     ))
     .await;
 }
+
+/// A flood of distinct keys (login names, phones, nonces, accounts, challenges: what an
+/// attacker controls), with time passing, cannot grow the memory store without bound: every
+/// entry expires as in Redis, and refused requests add none. Failed before the fix: spent
+/// quotas and token failures were never deleted, and 200,000 steps left over a million
+/// entries.
+#[tokio::test]
+async fn the_memory_store_stays_bounded_under_a_flood_of_distinct_keys() {
+    use tower_authy::{AttemptLimits, ChallengeStore};
+    let store = MemoryChallengeStore::new();
+    let limits = AttemptLimits {
+        per_challenge: 5,
+        per_account: 10,
+        lockout_secs: 300,
+    };
+    const T0: i64 = 1_750_000_000;
+    // Ten steps a second; each key lives at most two hours (a challenge's attempt count), so
+    // at most 72,000 + 5 × 3,000 entries are alive at once.
+    let live = 72_000 + 5 * 3_000;
+    for i in 0..200_000i64 {
+        let now = T0 + i / 10;
+        let key = format!("k{i}");
+        assert!(store.take_attempt(&key, 5, 300, now).await.unwrap());
+        assert!(
+            !store
+                .take_attempt(&format!("refused{i}"), 0, 300, now)
+                .await
+                .unwrap()
+        );
+        assert!(store.take_quota(&key, 3, 300, now).await.unwrap());
+        assert!(
+            !store
+                .take_quota(&format!("none{i}"), 0, 300, now)
+                .await
+                .unwrap()
+        );
+        assert!(store.consume_nonce(&key, now + 300, now).await.unwrap());
+        let decision = store.begin_attempt(&key, &key, &limits, now).await.unwrap();
+        assert_eq!(decision, tower_authy::AttemptDecision::Allowed);
+        if i % 10_000 == 0 {
+            let held = store.entries();
+            assert!(held <= live * 3 / 2 + 2048, "{held} entries at step {i}");
+        }
+    }
+    // Quiet for a day: the next operations sweep everything away.
+    let later = T0 + 20_000 + 86_400;
+    for i in 0..2_048 {
+        store
+            .consume_nonce(&format!("n{i}"), later + 1, later)
+            .await
+            .unwrap();
+    }
+    assert!(store.entries() <= 2_048, "{} entries", store.entries());
+}

@@ -8,6 +8,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// An in-memory [`ChallengeStore`] for one instance. State is lost on restart, which fails
 /// closed: a pending login cannot be completed after it.
+///
+/// Every entry expires as its twin in `RedisChallengeStore` does (challenges an hour after
+/// their deadline, counters and quotas when their window or lockout has passed, nonces at
+/// their expiry), and refused requests create none, so a flood of distinct keys cannot grow
+/// it without bound: expired entries are swept as the store is used, in amortised constant
+/// time per operation.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryChallengeStore {
     inner: Arc<Mutex<MemoryChallenges>>,
@@ -17,18 +23,44 @@ pub struct MemoryChallengeStore {
 struct MemoryChallenges {
     challenges: HashMap<String, Challenge>,
     by_uuid: HashMap<String, String>,
-    attempts: HashMap<String, u32>,
-    accounts: HashMap<String, (u32, i64)>,
-    quotas: HashMap<String, VecDeque<i64>>,
+    /// Token attempts per challenge, and when the count expires.
+    attempts: HashMap<String, (u32, i64)>,
+    /// Failed codes per account: count, time of the newest, the lockout it counts for.
+    accounts: HashMap<String, Counter>,
+    /// Uses of a quota (oldest first) and its window.
+    quotas: HashMap<String, (VecDeque<i64>, i64)>,
     nonces: HashMap<String, i64>,
-    /// Throttled keys: attempts counted and the time of the newest.
-    throttles: HashMap<String, (u32, i64)>,
-    creates: u64,
+    /// Throttled keys: attempts counted, the newest one's time, the lockout.
+    throttles: HashMap<String, Counter>,
+    /// Operations since the last sweep, how many may pass before the next, and its time.
+    since_sweep: usize,
+    sweep_every: usize,
+    swept_at: i64,
+}
+
+/// A count, the time of the newest event counted, and how long it lasts after that.
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    count: u32,
+    last: i64,
+    lasts: i64,
+}
+
+impl Counter {
+    fn expired(&self, now: i64) -> bool {
+        now - self.last >= self.lasts
+    }
 }
 
 /// Finished challenges are kept this long after their deadline, so late callbacks are refused
 /// with "not pending" rather than "unknown".
 const RETAIN_SECS: i64 = 3600;
+/// A challenge's attempt count lasts this long (as in Redis).
+const ATTEMPTS_TTL_SECS: i64 = 7200;
+/// The fewest operations between two sweeps.
+const MIN_SWEEP_EVERY: usize = 1024;
+/// The longest time between two sweeps while the store is used, in seconds.
+const SWEEP_SECS: i64 = 60;
 
 impl MemoryChallengeStore {
     /// An empty store.
@@ -36,13 +68,42 @@ impl MemoryChallengeStore {
         Self::default()
     }
 
+    /// How many entries the store holds (challenges, counters, quotas, nonces): what it costs
+    /// in memory, for metrics and tests.
+    pub fn entries(&self) -> usize {
+        self.lock().entries()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryChallenges> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The state, after sweeping expired entries if enough operations have passed.
+    fn lock_at(&self, now: i64) -> std::sync::MutexGuard<'_, MemoryChallenges> {
+        let mut s = self.lock();
+        s.since_sweep += 1;
+        if s.since_sweep >= s.sweep_every.max(MIN_SWEEP_EVERY) || now - s.swept_at >= SWEEP_SECS {
+            s.sweep(now);
+        }
+        s
     }
 }
 
 impl MemoryChallenges {
-    fn purge(&mut self, now: i64) {
+    fn entries(&self) -> usize {
+        self.challenges.len()
+            + self.by_uuid.len()
+            + self.attempts.len()
+            + self.accounts.len()
+            + self.quotas.len()
+            + self.nonces.len()
+            + self.throttles.len()
+    }
+
+    /// Drops every expired entry. The next sweep comes after half as many operations as
+    /// entries remain (so sweeping costs a constant per operation on average), or a minute
+    /// later, whichever is first.
+    fn sweep(&mut self, now: i64) {
         let stale: Vec<String> = self
             .challenges
             .values()
@@ -55,23 +116,26 @@ impl MemoryChallenges {
                     self.by_uuid.remove(&u);
                 }
             }
-            self.attempts.remove(&id);
         }
+        self.attempts.retain(|_, (_, until)| *until > now);
+        self.accounts.retain(|_, c| !c.expired(now));
+        self.quotas
+            .retain(|_, (uses, window)| uses.back().is_some_and(|&t| now - t < *window));
         self.nonces.retain(|_, exp| *exp >= now);
-        // No lockout is configured longer than a day.
-        self.throttles.retain(|_, (_, last)| now - *last < 86_400);
+        self.throttles.retain(|_, c| !c.expired(now));
+        self.since_sweep = 0;
+        self.sweep_every = self.entries() / 2;
+        self.swept_at = now;
     }
 
     fn account_locked(&mut self, user_id: &str, limits: &AttemptLimits, now: i64) -> bool {
         match self.accounts.get(user_id) {
-            Some(&(failures, last)) if now - last >= limits.lockout_secs => {
+            Some(c) if now - c.last >= limits.lockout_secs => {
                 // The lock (or the streak) has run out.
-                if failures > 0 {
-                    self.accounts.remove(user_id);
-                }
+                self.accounts.remove(user_id);
                 false
             }
-            Some(&(failures, _)) => failures >= limits.per_account,
+            Some(c) => c.count >= limits.per_account,
             None => false,
         }
     }
@@ -80,12 +144,7 @@ impl MemoryChallenges {
 #[async_trait]
 impl ChallengeStore for MemoryChallengeStore {
     async fn create(&self, challenge: Challenge) -> Result<(), StoreError> {
-        let mut s = self.lock();
-        s.creates += 1;
-        if s.creates % 4096 == 0 {
-            let now = challenge.created_at;
-            s.purge(now);
-        }
+        let mut s = self.lock_at(challenge.created_at);
         if let Some(u) = &challenge.approval_uuid {
             s.by_uuid.insert(u.clone(), challenge.id.clone());
         }
@@ -128,17 +187,27 @@ impl ChallengeStore for MemoryChallengeStore {
         limits: &AttemptLimits,
         now: i64,
     ) -> Result<AttemptDecision, StoreError> {
-        let mut s = self.lock();
+        let mut s = self.lock_at(now);
         if s.account_locked(user_id, limits, now) {
             return Ok(AttemptDecision::AccountLocked);
         }
-        let used = s.attempts.get(id).copied().unwrap_or(0);
+        let used = s
+            .attempts
+            .get(id)
+            .filter(|(_, until)| *until > now)
+            .map_or(0, |(n, _)| *n);
         if used >= limits.per_challenge {
             return Ok(AttemptDecision::ChallengeExhausted);
         }
-        s.attempts.insert(id.to_owned(), used + 1);
-        let account = s.accounts.entry(user_id.to_owned()).or_insert((0, now));
-        *account = (account.0 + 1, now);
+        s.attempts
+            .insert(id.to_owned(), (used + 1, now + ATTEMPTS_TTL_SECS));
+        let count = s.accounts.get(user_id).map_or(0, |c| c.count);
+        let account = Counter {
+            count: count + 1,
+            last: now,
+            lasts: limits.lockout_secs.max(1),
+        };
+        s.accounts.insert(user_id.to_owned(), account);
         Ok(AttemptDecision::Allowed)
     }
 
@@ -163,14 +232,25 @@ impl ChallengeStore for MemoryChallengeStore {
         window_secs: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut s = self.lock();
-        let uses = s.quotas.entry(key.to_owned()).or_default();
-        while uses.front().is_some_and(|&t| now - t >= window_secs) {
-            uses.pop_front();
-        }
-        if uses.len() >= max as usize {
+        let mut s = self.lock_at(now);
+        let window = window_secs.max(1);
+        let full = match s.quotas.get_mut(key) {
+            Some((uses, kept)) => {
+                while uses.front().is_some_and(|&t| now - t >= window) {
+                    uses.pop_front();
+                }
+                *kept = window;
+                uses.len() >= max as usize
+            }
+            None => max == 0,
+        };
+        if full {
             return Ok(false);
         }
+        let (uses, _) = s
+            .quotas
+            .entry(key.to_owned())
+            .or_insert_with(|| (VecDeque::new(), window));
         uses.push_back(now);
         Ok(true)
     }
@@ -181,10 +261,7 @@ impl ChallengeStore for MemoryChallengeStore {
         expires_at: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut s = self.lock();
-        if s.nonces.len() > 10_000 {
-            s.nonces.retain(|_, exp| *exp >= now);
-        }
+        let mut s = self.lock_at(now);
         match s.nonces.get(key) {
             Some(&exp) if exp >= now => Ok(false),
             _ => {
@@ -201,22 +278,27 @@ impl ChallengeStore for MemoryChallengeStore {
         lockout_secs: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut s = self.lock();
-        let (count, last) = s.throttles.entry(key.to_owned()).or_insert((0, now));
-        if now - *last >= lockout_secs {
-            *count = 0;
-        }
-        if *count >= max {
+        let mut s = self.lock_at(now);
+        let lasts = lockout_secs.max(1);
+        let count = match s.throttles.get(key) {
+            Some(c) if now - c.last < lockout_secs => c.count,
+            _ => 0,
+        };
+        if count >= max {
             return Ok(false);
         }
-        *count += 1;
-        *last = now;
+        let counter = Counter {
+            count: count + 1,
+            last: now,
+            lasts,
+        };
+        s.throttles.insert(key.to_owned(), counter);
         Ok(true)
     }
 
     async fn refund_attempt(&self, key: &str) -> Result<(), StoreError> {
-        if let Some((count, _)) = self.lock().throttles.get_mut(key) {
-            *count = count.saturating_sub(1);
+        if let Some(c) = self.lock().throttles.get_mut(key) {
+            c.count = c.count.saturating_sub(1);
         }
         Ok(())
     }
