@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use tower_authy::{Password, StoreError, UserRecord, UserStore};
+use tower_authy::{HashLimiter, Password, StoreError, UserRecord, UserStore};
 
 /// Why signing up failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,8 @@ pub struct SqliteUsers {
     argon2: Argon2<'static>,
     /// Verified against for unknown logins, so they cost as much as a wrong password.
     dummy_hash: Arc<str>,
+    /// Argon2 costs 19 MiB a hash: at most one per core at once, a bounded queue, then 503.
+    hashing: HashLimiter,
 }
 
 impl std::fmt::Debug for SqliteUsers {
@@ -92,7 +94,15 @@ impl SqliteUsers {
             db: Arc::new(Mutex::new(conn)),
             argon2,
             dummy_hash: dummy_hash.into(),
+            hashing: HashLimiter::for_this_machine(),
         })
+    }
+
+    /// Bounds password hashing with `hashing` instead of one hash per core at once.
+    #[must_use]
+    pub fn with_hashing(mut self, hashing: HashLimiter) -> Self {
+        self.hashing = hashing;
+        self
     }
 
     /// A tower-sessions store in the same database, so that sessions outlive a restart.
@@ -121,9 +131,11 @@ impl SqliteUsers {
     pub async fn create(&self, user: NewUser, password: &Password) -> Result<String, SignupError> {
         let argon2 = self.argon2.clone();
         let password = password.expose().to_owned();
-        let hashed = tokio::task::spawn_blocking(move || hash(&argon2, &password))
+        let hashed = self
+            .hashing
+            .run(move || hash(&argon2, &password))
             .await
-            .map_err(|e| SignupError::Store(store_err(e)))?
+            .map_err(SignupError::Store)?
             .map_err(SignupError::Store)?;
         let result = self
             .blocking(move |c| {
@@ -251,12 +263,13 @@ impl UserStore for SqliteUsers {
             .as_ref()
             .map_or_else(|| self.dummy_hash.to_string(), |r| r.2.clone());
         let password = password.expose().to_owned();
-        let matches = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&stored)
-                .is_ok_and(|h| argon2.verify_password(password.as_bytes(), &h).is_ok())
-        })
-        .await
-        .map_err(store_err)?;
+        let matches = self
+            .hashing
+            .run(move || {
+                PasswordHash::new(&stored)
+                    .is_ok_and(|h| argon2.verify_password(password.as_bytes(), &h).is_ok())
+            })
+            .await?;
         Ok(row.filter(|_| matches).map(record))
     }
 

@@ -69,8 +69,8 @@ pub use store::ManualClock;
 #[cfg(feature = "redis")]
 pub use store::RedisChallengeStore;
 pub use store::{
-    AttemptDecision, Challenge, ChallengeState, ChallengeStore, Clock, StoreError, SystemClock,
-    UserRecord, UserStore,
+    AttemptDecision, Challenge, ChallengeState, ChallengeStore, Clock, HashLimiter, StoreError,
+    SystemClock, UserRecord, UserStore,
 };
 #[cfg(feature = "memory-store")]
 pub use store::{MemoryChallengeStore, MemoryUserStore};

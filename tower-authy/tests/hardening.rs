@@ -716,3 +716,78 @@ async fn a_layout_wraps_the_pages_in_the_applications_own() {
         page.body
     );
 }
+
+/// A user store that checks passwords through a one-slot [`tower_authy::HashLimiter`] with no
+/// queue, and whose first check holds the slot until released.
+struct SlowHashing {
+    users: MemoryUserStore,
+    hashing: tower_authy::HashLimiter,
+    started: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    release: Arc<std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>>,
+}
+
+#[async_trait::async_trait]
+impl UserStore for SlowHashing {
+    async fn verify_password(
+        &self,
+        login: &str,
+        password: &tower_authy::Password,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        let started = self.started.lock().unwrap().take();
+        let release = Arc::clone(&self.release);
+        self.hashing
+            .run(move || {
+                if let Some(started) = started {
+                    started.send(()).unwrap();
+                    let rx = release.lock().unwrap().take().unwrap();
+                    rx.recv().unwrap();
+                }
+            })
+            .await?;
+        self.users.verify_password(login, password).await
+    }
+
+    async fn load(
+        &self,
+        id: &str,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        self.users.load(id).await
+    }
+}
+
+/// Password checks beyond the hashing bound are refused with 503 and `Retry-After` (nobody's
+/// password refused, nobody let in), while the check in progress finishes normally.
+#[tokio::test]
+async fn password_checks_beyond_the_hashing_bound_answer_503_with_retry_after() {
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel();
+    let store = SlowHashing {
+        users: MemoryUserStore::new(),
+        hashing: tower_authy::HashLimiter::new(1, 0, Duration::from_secs(1)),
+        started: std::sync::Mutex::new(Some(started_tx)),
+        release: Arc::new(std::sync::Mutex::new(Some(release_rx))),
+    };
+    let users = store.users.clone();
+    let w = World::start_with(Options {
+        users: Some(Arc::new(store)),
+        ..Options::default()
+    })
+    .await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    users.insert("ada@example.com", PASSWORD, Some(subject));
+
+    let mut first = w.browser();
+    first.csrf_token().await;
+    let holding = tokio::spawn(async move { first.login("ada@example.com", PASSWORD).await });
+    tokio::task::spawn_blocking(move || started_rx.recv_timeout(test_support::WAIT).unwrap())
+        .await
+        .unwrap();
+    let mut second = w.browser();
+    let page = second.login("ada@example.com", PASSWORD).await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(page.retry_after.is_some(), "503 comes with Retry-After");
+    assert_eq!(pushes(&w), 0, "nothing sent for the refused attempt");
+    release_tx.send(()).unwrap();
+    let page = holding.await.unwrap();
+    assert_eq!(page.location.as_deref(), Some("/authy/verify"));
+}

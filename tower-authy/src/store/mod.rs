@@ -7,6 +7,7 @@
 
 mod challenge;
 mod clock;
+mod hashing;
 #[cfg(feature = "memory-store")]
 mod memory;
 #[cfg(feature = "memory-store")]
@@ -19,6 +20,7 @@ pub use challenge::{AttemptDecision, Challenge, ChallengeState, ChallengeStore};
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
+pub use hashing::HashLimiter;
 #[cfg(feature = "memory-store")]
 pub use memory::MemoryChallengeStore;
 #[cfg(feature = "memory-store")]
@@ -34,6 +36,10 @@ pub enum StoreError {
     /// The backing service failed or could not be reached.
     #[error("the store is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Too much work is queued (a [`HashLimiter`] is full): try again shortly. Answered like
+    /// an outage (`503` with `Retry-After`), logged as a warning.
+    #[error("the store is busy")]
+    Busy,
 }
 
 impl StoreError {
