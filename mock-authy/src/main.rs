@@ -125,10 +125,29 @@ impl Options {
     }
 }
 
+impl Options {
+    /// Refuses settings that would expose the control API (which approves any login) beyond
+    /// this machine without a token.
+    fn check(&self) -> Result<(), String> {
+        if !self.listen.ip().is_loopback() && self.control_token.is_none() {
+            return Err(format!(
+                "--listen {} is not a loopback address: the control API approves any login, so \
+                 give --control-token (or MOCK_AUTHY_CONTROL_TOKEN) to serve it there",
+                self.listen
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
     let opts = Options::parse();
+    if let Err(why) = opts.check() {
+        eprintln!("mock-authy: {why}");
+        return ExitCode::from(2);
+    }
     let mut builder = MockAuthy::builder()
         .listen(opts.listen)
         .default_onetouch(opts.onetouch())
@@ -238,6 +257,20 @@ mod tests {
         let o = parse(&["--allow-host", "mock.ci,other.ci", "--control-token=t"]).unwrap();
         assert_eq!(o.allow_hosts, ["mock.ci", "other.ci"]);
         assert_eq!(o.control_token.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn a_non_loopback_listen_address_needs_a_control_token() {
+        for listen in ["0.0.0.0:3031", "192.0.2.10:3031", "[::]:3031"] {
+            let o = parse(&["--listen", listen]).unwrap();
+            let why = o.check().unwrap_err();
+            assert!(why.contains("--control-token"), "{why}");
+            let o = parse(&["--listen", listen, "--control-token", "t"]).unwrap();
+            assert!(o.check().is_ok());
+        }
+        for listen in ["127.0.0.1:3031", "[::1]:0"] {
+            assert!(parse(&["--listen", listen]).unwrap().check().is_ok());
+        }
     }
 
     #[test]
