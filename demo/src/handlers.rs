@@ -137,7 +137,9 @@ pub(crate) async fn signup(
         quotas.push((format!("signup-phone:{cc}:{number}"), SIGNUPS_PER_PHONE));
     }
     if let Some(Extension(ConnectInfo(peer))) = peer {
-        quotas.push((format!("signup-addr:{}", peer.ip()), SIGNUPS_PER_ADDRESS));
+        // IPv6 by /64, as tower-authy's own per-address limits count.
+        let address = tower_authy::LoginThrottle::address_key(peer.ip());
+        quotas.push((format!("signup-addr:{address}"), SIGNUPS_PER_ADDRESS));
     }
     for (key, max) in quotas {
         match s.limits.take_quota(&key, max, 3600, now).await {

@@ -72,6 +72,32 @@ pub struct LoginThrottle {
     pub lockout: Duration,
 }
 
+impl LoginThrottle {
+    /// The key a client address counts under, here and wherever an application limits by
+    /// address (a sign-up form, say): IPv4 addresses (IPv4-mapped IPv6 included) as they are,
+    /// other IPv6 addresses by their /64 prefix, the block one subscriber usually holds.
+    ///
+    /// ```
+    /// use tower_authy::LoginThrottle;
+    /// let a = LoginThrottle::address_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+    /// let b = LoginThrottle::address_key("2001:db8:1:2:bbbb::9".parse().unwrap());
+    /// assert_eq!(a, b);
+    /// assert_eq!(LoginThrottle::address_key("192.0.2.1".parse().unwrap()), "192.0.2.1");
+    /// ```
+    pub fn address_key(ip: std::net::IpAddr) -> String {
+        match ip {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let s = v6.segments();
+                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                }
+            },
+        }
+    }
+}
+
 impl Default for LoginThrottle {
     fn default() -> Self {
         LoginThrottle {

@@ -28,8 +28,9 @@ pub(crate) fn client_address(
     peer: Option<SocketAddr>,
     trusted_proxies: usize,
 ) -> Option<String> {
+    let peer_ip = peer.map(|p| p.ip());
     let ip = if trusted_proxies == 0 {
-        peer?.ip()
+        peer_ip?
     } else {
         let mut chain: Vec<&str> = headers
             .get_all("x-forwarded-for")
@@ -38,25 +39,21 @@ pub(crate) fn client_address(
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .collect();
-        let peer = peer.map(|p| p.ip().to_string());
+        let peer = peer_ip.map(|p| p.to_string());
         if let Some(p) = &peer {
             chain.push(p);
         }
         // The entry written by the outermost trusted proxy; a shorter chain means the request
-        // did not come through all of them, and its leftmost entry is the best we have.
+        // did not come through all of them, and its leftmost entry is the best we have. One
+        // that does not parse counts as the peer: a garbled header never switches the
+        // per-address throttle off.
         let i = chain.len().saturating_sub(trusted_proxies + 1);
-        chain.get(i)?.parse::<IpAddr>().ok()?
+        match chain.get(i).and_then(|e| e.parse::<IpAddr>().ok()) {
+            Some(ip) => ip,
+            None => peer_ip?,
+        }
     };
-    Some(match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    })
+    Some(crate::LoginThrottle::address_key(ip))
 }
 
 /// The throttle keys one password attempt counts against.
@@ -161,7 +158,15 @@ mod tests {
         assert_eq!(client_address(&h, lb, 2).as_deref(), Some("1.1.1.1"));
         // Fewer entries than proxies: the leftmost one.
         assert_eq!(client_address(&h, lb, 5).as_deref(), Some("1.1.1.1"));
-        assert_eq!(client_address(&xff("not an ip"), lb, 1), None);
+        // A header that does not parse counts as the peer, never as no address at all.
+        assert_eq!(
+            client_address(&xff("not an ip"), lb, 1).as_deref(),
+            Some("10.0.0.1")
+        );
+        assert_eq!(
+            client_address(&xff("1.1.1.1, garbage"), lb, 1).as_deref(),
+            Some("10.0.0.1")
+        );
     }
 
     #[test]
