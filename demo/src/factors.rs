@@ -67,21 +67,24 @@ impl AuthyIdStore for SqliteUsers {
     async fn set_second_factor(
         &self,
         user_id: &str,
+        expected: Option<u64>,
         phone: Option<EnrolledPhone>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let Ok(id) = user_id.parse::<i64>() else {
-            return Ok(());
+            return Ok(false);
         };
         self.blocking(move |c| {
             let (authy_id, cc, number) = match phone {
                 Some(p) => (Some(p.authy_id as i64), p.country_code, p.phone),
                 None => (None, String::new(), String::new()),
             };
+            // A compare-and-set: only while the user's factor is still the expected one.
             c.execute(
-                "UPDATE users SET authy_id = ?1, country_code = ?2, phone = ?3 WHERE id = ?4",
-                params![authy_id, cc, number, id],
+                "UPDATE users SET authy_id = ?1, country_code = ?2, phone = ?3 \
+                 WHERE id = ?4 AND authy_id IS ?5",
+                params![authy_id, cc, number, id, expected.map(|e| e as i64)],
             )
-            .map(drop)
+            .map(|changed| changed == 1)
         })
         .await
     }

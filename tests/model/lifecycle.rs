@@ -9,7 +9,9 @@
 //!
 //! 1. a session reaches the protected route only if its own challenge was approved by a valid,
 //!    fresh callback and confirmed, or a correct token was entered for it;
-//! 2. a session that completed both factors stays logged in until it logs out;
+//! 2. a session that completed both factors stays logged in until it logs out or the user's
+//!    credential epoch is raised; a login whose password was accepted before a raise never
+//!    counts;
 //! 3. a challenge's final state (denied, expired, locked) never changes;
 //! 4. "approved" is only ever reported after a valid callback for that challenge;
 //! 5. bad callbacks get a 4xx and change nothing;
@@ -26,7 +28,9 @@
 //!     user, made at the user's current credential epoch and not expired; bumping the epoch
 //!     ends every remembered device, and no push is sent for such a login;
 //! 12. a user whose second factor is off is sent to enrolment by the password, never let in;
-//!     enrolment turns it on only with a valid token from the phone; turning it off needs
+//!     enrolment turns it on only with a valid token from the phone, only while the user still
+//!     has no second factor, at the credential epoch it began at, before the login's
+//!     deadline (a stale enrolment never replaces a factor set up since); turning it off needs
 //!     a verified session, the password and a current token, and forgets the user's
 //!     remembered devices and recovery codes.
 //!
@@ -186,6 +190,8 @@ struct Challenge {
     codes_reaching_authy: usize,
     /// "Remember this device" was ticked, at this credential epoch.
     remember: Option<u64>,
+    /// The user's credential epoch when the password was accepted.
+    epoch: u64,
 }
 
 /// A remembered-device cookie a session's browser holds, as the model knows it.
@@ -200,9 +206,14 @@ struct Device {
 #[derive(Debug, Default, Clone)]
 struct Session {
     challenge: Option<Challenge>,
+    /// Who completed both factors here, and at which credential epoch.
     verified: Option<usize>,
-    /// The password was accepted for this user, who has no second factor: enrolling.
+    verified_epoch: u64,
+    /// The password was accepted for this user, who has no second factor: enrolling, since
+    /// this credential epoch, until this deadline.
     enrolling: Option<usize>,
+    enrol_epoch: u64,
+    enrol_deadline: i64,
 }
 
 struct World {
@@ -298,8 +309,13 @@ impl World {
             let password = tower_authy::Password::new(PASSWORD);
             let bob = tower_authy::UserStore::verify_password(&app.users, emails[1], &password);
             let bob = bob.await.unwrap().unwrap().id;
-            let off = tower_authy::AuthyIdStore::set_second_factor(&app.users, &bob, None);
-            off.await.unwrap();
+            let off = tower_authy::AuthyIdStore::set_second_factor(
+                &app.users,
+                &bob,
+                Some(subjects[1]),
+                None,
+            );
+            assert!(off.await.unwrap());
         }
         let browsers = (0..SESSIONS).map(|_| app.browser()).collect();
         let phone_app = tower_authy::TotpProvider::builder(
@@ -336,6 +352,7 @@ impl World {
     /// ticked, the browser now holds a new device cookie.
     fn completed(&mut self, s: usize, c: &Challenge, now: i64) {
         self.sessions[s].verified = Some(c.user);
+        self.sessions[s].verified_epoch = c.epoch;
         let Some(epoch) = c.remember else { return };
         let cookies = self.browsers[s].cookie().unwrap_or_default();
         let cookie = cookies
@@ -349,6 +366,15 @@ impl World {
             epoch,
             expires: now + REMEMBER_DAYS * 86_400,
         });
+    }
+
+    /// The user a session is logged in as, invariant 2: verified, at the user's current
+    /// credential epoch.
+    fn live(&self, s: usize) -> Option<usize> {
+        let session = &self.sessions[s];
+        session
+            .verified
+            .filter(|&user| session.verified_epoch == self.epochs[user])
     }
 
     /// Code checks that reached the provider so far.
@@ -504,6 +530,8 @@ impl World {
                 );
                 if to_enrol {
                     self.sessions[s].enrolling = Some(user);
+                    self.sessions[s].enrol_epoch = self.epochs[user];
+                    self.sessions[s].enrol_deadline = now + 300;
                 } else if page.location.as_deref() == Some("/account") {
                     // Invariant 11: the password alone, on a remembered device.
                     assert!(right_password, "a wrong password was accepted");
@@ -518,6 +546,7 @@ impl World {
                     assert!(now < d.expires, "an expired device let them in");
                     assert_eq!(self.push_count(), pushes, "a push for a remembered device");
                     self.sessions[s].verified = Some(user);
+                    self.sessions[s].verified_epoch = self.epochs[user];
                 } else if page.status == 303 {
                     assert!(right_password, "a wrong password was accepted");
                     let uuid = test_support::pushes(self.kind, &self.mock)
@@ -527,6 +556,7 @@ impl World {
                         user,
                         uuid,
                         remember: remember.then_some(self.epochs[user]),
+                        epoch: self.epochs[user],
                         ..Challenge::default()
                     });
                 }
@@ -648,7 +678,7 @@ impl World {
             Op::MakeCodes { s } => {
                 let page = self.browsers[s].post("/authy/recovery-codes", &[]).await;
                 assert!(page.status < 500, "recovery codes answered {}", page.status);
-                match self.sessions[s].verified {
+                match self.live(s) {
                     Some(user) if page.status == 200 => {
                         let codes = page.recovery_codes();
                         assert_eq!(codes.len(), 10);
@@ -691,7 +721,7 @@ impl World {
                 }
             }
             Op::Disable { s } => {
-                let user = self.sessions[s].verified.unwrap_or(0);
+                let user = self.live(s).unwrap_or(0);
                 let token = self.app_code(user).await;
                 let page = self.browsers[s]
                     .post(
@@ -704,7 +734,7 @@ impl World {
                 // the login instead).
                 if page.location.as_deref() == Some("/account") {
                     assert!(
-                        self.sessions[s].verified.is_some(),
+                        self.live(s).is_some(),
                         "an unverified session turned it off"
                     );
                     self.enrolled[user] = false;
@@ -730,6 +760,13 @@ impl World {
                 if page.status != 200 {
                     return;
                 }
+                let session = &self.sessions[s];
+                assert!(
+                    !self.enrolled[user]
+                        && session.enrol_epoch == self.epochs[user]
+                        && self.clock_now() < session.enrol_deadline,
+                    "a stale enrolment registered a phone"
+                );
                 let token = match (valid_token, self.kind) {
                     (false, _) => "0000000".to_owned(),
                     (true, ProviderKind::Authy) => {
@@ -755,6 +792,16 @@ impl World {
                 // With recovery codes on, success shows the first set.
                 if page.status == 200 && page.body.contains("<code>") {
                     assert!(valid_token, "enrolment switched on without a valid token");
+                    let session = &self.sessions[s];
+                    assert!(!self.enrolled[user], "a stale enrolment replaced a factor");
+                    assert_eq!(
+                        session.enrol_epoch, self.epochs[user],
+                        "an enrolment from an old epoch switched it on"
+                    );
+                    assert!(
+                        self.clock_now() < session.enrol_deadline,
+                        "an expired enrolment switched it on"
+                    );
                     let codes = page.recovery_codes();
                     self.issued[user].extend(codes.iter().cloned());
                     self.codes[user] = codes;
@@ -769,6 +816,7 @@ impl World {
                     self.subjects[user] = found.await.unwrap().unwrap().authy_id.unwrap();
                     self.sessions[s] = Session {
                         verified: Some(user),
+                        verified_epoch: self.epochs[user],
                         ..Session::default()
                     };
                 }
@@ -783,7 +831,7 @@ impl World {
             }
             Op::Protected { s } => {
                 let page = self.browsers[s].get("/account").await;
-                match self.sessions[s].verified {
+                match self.live(s) {
                     Some(_) => assert_eq!(page.status, 200, "a verified session was refused"),
                     None => assert_eq!(page.status, 303, "an unverified session got in"),
                 }

@@ -257,17 +257,18 @@ fn tower_authy_app<S: SessionStore + Clone>(
 /// Logs the bench user in with both factors (password, then the app's code from the mock);
 /// returns the verified session's cookie.
 async fn verified_cookie(app: &mut Router, mock: &mock_authy::MockAuthy, authy_id: u64) -> String {
+    let csrf_on = |page: String| {
+        page.split("name=\"csrf_token\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
     let r = call(app, None, "GET", "/authy/login", "").await;
     let mut cookie = cookie_of(&r);
-    let page = body_text(r).await;
-    let csrf = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_on(body_text(r).await);
     let r = call(
         app,
         Some(&cookie),
@@ -277,6 +278,9 @@ async fn verified_cookie(app: &mut Router, mock: &mock_authy::MockAuthy, authy_i
     )
     .await;
     cookie = cookie_of(&r);
+    // The session id changed, and the CSRF token with it: the waiting page has the new one.
+    let r = call(app, Some(&cookie), "GET", "/authy/verify", "").await;
+    let csrf = csrf_on(body_text(r).await);
     // A code is single use: each login takes the next time step's.
     mock.advance_clock(std::time::Duration::from_secs(30));
     let token = mock.app_token(authy_id).unwrap();

@@ -161,11 +161,17 @@ pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser
     let verified = session::verified(session).await.map_err(down)?;
     let user = match &shared.step_up {
         None => match verified {
-            // The user as the application knows them now: one deleted since is out.
-            Some(id) => match shared.users.load(&id).await.map_err(down)? {
-                Some(user) => user,
-                None => {
-                    tracing::warn!(event = "session_user_gone", user_id = %id, "verified session of a user who no longer exists; ended");
+            // The user as the application knows them now: one deleted since, or whose
+            // credential epoch was raised since ("log out everywhere"), is out.
+            Some(v) => match shared.users.load(&v.user_id).await.map_err(down)? {
+                Some(user) if v.holds_for(&user) => user,
+                found => {
+                    let why = if found.is_some() {
+                        "credential epoch raised"
+                    } else {
+                        "user gone"
+                    };
+                    tracing::warn!(event = "session_ended", user_id = %v.user_id, reason = why, "verified session no longer counts; ended");
                     session::end(session).await.map_err(down)?;
                     return Err(to_login(&reply, &shared.path("/login"), parts));
                 }
@@ -175,10 +181,10 @@ pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser
         Some(step_up) => {
             let current = step_up.first_factor.current_user(parts).await;
             match (current.map_err(down)?, verified) {
-                (Some(user), Some(id)) if user.id == id => user,
+                (Some(user), Some(v)) if v.holds_for(&user) => user,
                 (current, verified) => {
-                    // Logged out of the application, or logged in as somebody else: the
-                    // second factor went with the first.
+                    // Logged out of the application, logged in as somebody else, or the
+                    // credential epoch raised: the second factor went with the first.
                     if verified.is_some() {
                         session::forget_second_factor(session).await.map_err(down)?;
                     }

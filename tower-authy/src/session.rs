@@ -11,12 +11,21 @@ const CSRF: &str = "tower_authy.csrf";
 const ENROLLING: &str = "tower_authy.enrolling";
 
 /// First factor proved, no second factor yet: turning one on. Counts as logged out everywhere.
+///
+/// Bound to the user's state when it began: it counts only while the user's second factor and
+/// credential epoch are still what they were then, and until the login's deadline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Enrolling {
     pub(crate) user_id: String,
     pub(crate) return_to: String,
     /// Registered with Authy, not yet proved with a token.
     pub(crate) phone: Option<crate::EnrolledPhone>,
+    /// The user's second factor when the enrolment began (`None`: none).
+    pub(crate) factor_at_start: Option<u64>,
+    /// The user's credential epoch when the enrolment began.
+    pub(crate) epoch: u64,
+    /// Unix seconds: the login's deadline.
+    pub(crate) expires_at: i64,
 }
 
 pub(crate) async fn enrolling(session: &Session) -> Result<Option<Enrolling>, StoreError> {
@@ -32,7 +41,7 @@ pub(crate) async fn set_enrolling(
     if fresh {
         session.remove_value(VERIFIED).await.map_err(unavailable)?;
         session.remove_value(PENDING).await.map_err(unavailable)?;
-        session.cycle_id().await.map_err(unavailable)?;
+        cycle(session).await?;
     }
     session
         .insert(ENROLLING, enrolling)
@@ -54,6 +63,10 @@ pub(crate) async fn end_enrolment(session: &Session) -> Result<(), StoreError> {
 pub(crate) struct Pending {
     pub(crate) challenge_id: String,
     pub(crate) user_id: String,
+    /// The user's credential epoch when the first factor was accepted: the session counts
+    /// only while it is still the user's.
+    #[serde(default)]
+    pub(crate) epoch: u64,
     pub(crate) return_to: String,
     /// The box "remember this device" was ticked: the device to remember once both factors
     /// are proved.
@@ -78,31 +91,68 @@ pub(crate) async fn pending(session: &Session) -> Result<Option<Pending>, StoreE
     session.get(PENDING).await.map_err(unavailable)
 }
 
-/// The user who completed both factors in this session. Stored as a bare string: every
-/// protected request reads it, and a string is the cheapest thing to load.
-pub(crate) async fn verified(session: &Session) -> Result<Option<String>, StoreError> {
+/// Who completed both factors in this session, and at which of their credential epochs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Verified {
+    #[serde(rename = "u")]
+    pub(crate) user_id: String,
+    #[serde(rename = "e")]
+    pub(crate) epoch: u64,
+}
+
+impl Verified {
+    /// Whether this proof still counts for `user` as the store knows them now: same user, and
+    /// no credential epoch raised since ("log out everywhere", a new password).
+    pub(crate) fn holds_for(&self, user: &crate::UserRecord) -> bool {
+        self.user_id == user.id && self.epoch == user.credential_epoch
+    }
+}
+
+/// The user who completed both factors in this session. Every protected request reads it.
+pub(crate) async fn verified(session: &Session) -> Result<Option<Verified>, StoreError> {
     session.get(VERIFIED).await.map_err(unavailable)
 }
 
-/// Starts a second factor: a fresh session id (against fixation), any earlier login dropped.
+/// A fresh session id and a fresh CSRF token (made on first use), together: a token seen
+/// under the old id is worth nothing under the new one.
+async fn cycle(session: &Session) -> Result<(), StoreError> {
+    session.remove_value(CSRF).await.map_err(unavailable)?;
+    session.cycle_id().await.map_err(unavailable)
+}
+
+/// Starts a second factor: a fresh session id (against fixation), any earlier login or
+/// enrolment dropped.
 pub(crate) async fn begin(session: &Session, pending: &Pending) -> Result<(), StoreError> {
     session.remove_value(VERIFIED).await.map_err(unavailable)?;
-    session.cycle_id().await.map_err(unavailable)?;
+    session.remove_value(ENROLLING).await.map_err(unavailable)?;
+    cycle(session).await?;
     session.insert(PENDING, pending).await.map_err(unavailable)
 }
 
-/// Completes the login: a fresh session id again, pending state gone, the CSRF token rotated
-/// (a new one is made on first use), user verified.
-pub(crate) async fn complete(session: &Session, user_id: &str) -> Result<(), StoreError> {
+/// Completes the login: a fresh session id again, pending state and any enrolment gone, the
+/// CSRF token rotated, user verified at `epoch`.
+pub(crate) async fn complete(
+    session: &Session,
+    user_id: &str,
+    epoch: u64,
+) -> Result<(), StoreError> {
     session.remove_value(PENDING).await.map_err(unavailable)?;
-    session.remove_value(CSRF).await.map_err(unavailable)?;
-    session.cycle_id().await.map_err(unavailable)?;
-    session.insert(VERIFIED, user_id).await.map_err(unavailable)
+    session.remove_value(ENROLLING).await.map_err(unavailable)?;
+    cycle(session).await?;
+    let verified = Verified {
+        user_id: user_id.to_owned(),
+        epoch,
+    };
+    session
+        .insert(VERIFIED, verified)
+        .await
+        .map_err(unavailable)
 }
 
-/// A fresh session id, everything else kept: after a change to the account's factors.
+/// A fresh session id (and CSRF token), everything else kept: after a change to the
+/// account's factors.
 pub(crate) async fn rotate(session: &Session) -> Result<(), StoreError> {
-    session.cycle_id().await.map_err(unavailable)
+    cycle(session).await
 }
 
 /// Drops the second factor (done or pending) and nothing else: in step-up mode the session
@@ -110,6 +160,7 @@ pub(crate) async fn rotate(session: &Session) -> Result<(), StoreError> {
 pub(crate) async fn forget_second_factor(session: &Session) -> Result<(), StoreError> {
     session.remove_value(VERIFIED).await.map_err(unavailable)?;
     session.remove_value(PENDING).await.map_err(unavailable)?;
+    session.remove_value(ENROLLING).await.map_err(unavailable)?;
     Ok(())
 }
 

@@ -116,6 +116,9 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
         .await;
     assert_eq!(refused.status, 401);
     assert_eq!(authy_id_of(&users, &id).await, Some(authy_id));
+    // The refused try checked (and so used) that code: the next one.
+    w.advance(30);
+    let token = w.mock.app_token(authy_id).unwrap();
     let before = b.cookie();
     let off = b
         .post(
@@ -232,4 +235,313 @@ async fn phones_tried_at_enrolment_are_limited() {
         10,
         "the refused try registered nothing"
     );
+}
+
+/// A world on `provider` with enrolment and recovery codes on, and Ada, who signed up without
+/// a second factor.
+async fn enrolling_world(
+    provider: test_support::ProviderKind,
+) -> (
+    World,
+    MemoryUserStore,
+    tower_authy::MemoryRecoveryCodeStore,
+    String,
+) {
+    let users = MemoryUserStore::new();
+    let id = users.insert("ada@example.com", PASSWORD, None);
+    let codes = tower_authy::MemoryRecoveryCodeStore::new();
+    let (kept_users, kept_codes) = (users.clone(), codes.clone());
+    let w = World::start_with(Options {
+        users: Some(Arc::new(users.clone())),
+        provider,
+        configure: Box::new(move |b| b.enrolment(kept_users).recovery_codes(kept_codes)),
+        ..Options::default()
+    })
+    .await;
+    (w, users, codes, id)
+}
+
+/// Registers `phone` on the enrolment form; the code the newly set-up app shows (an
+/// authenticator app given the key the page shows).
+async fn register_phone(w: &World, b: &mut test_support::Browser, phone: &str) -> String {
+    let fields = [
+        ("email", "ada@example.com"),
+        ("country_code", "1"),
+        ("phone", phone),
+    ];
+    let page = b.post("/authy/enrol", &fields).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    app_code_for(w, &page.body)
+}
+
+/// The code an authenticator app shows now for the key on an enrolment page.
+fn app_code_for(w: &World, page: &str) -> String {
+    let key = page
+        .split("data-testid=\"manual-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the enrolment page shows the key");
+    let app = tower_authy::TotpProvider::builder(
+        tower_authy::TotpKey::from_bytes([1; 32]),
+        tower_authy::MemoryTotpSecretStore::new(),
+    )
+    .build()
+    .unwrap();
+    app.authenticator_code(key, tower_authy::Clock::now(&w.clock))
+        .unwrap()
+}
+
+/// The outside review's attack, step by step: somebody who knows the password opens an
+/// enrolment and keeps it; the user enrols their own phone; the old enrolment must then fail
+/// at every step, write nothing, and never reach a protected route. Failed on the code before
+/// the fix: the old session registered its phone, confirmed it, got fresh recovery codes and
+/// replaced the user's factor.
+async fn a_stale_enrolment_cannot_replace_a_factor_set_up_since(
+    provider: test_support::ProviderKind,
+) {
+    let (w, users, codes, id) = enrolling_world(provider).await;
+    // Two attackers' sessions: one registers its phone before the user enrols, one after.
+    let mut early = w.browser();
+    let mut late = w.browser();
+    for b in [&mut early, &mut late] {
+        let page = b.login("ada@example.com", PASSWORD).await;
+        assert_eq!(page.location.as_deref(), Some("/authy/enrol"));
+    }
+    let early_code = register_phone(&w, &mut early, "5559990001").await;
+
+    // The user enrols their own phone and keeps the recovery codes.
+    let mut ada = w.browser();
+    ada.login("ada@example.com", PASSWORD).await;
+    let code = register_phone(&w, &mut ada, "5551230001").await;
+    let done = ada.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let ada_codes = done.recovery_codes();
+    assert_eq!(ada_codes.len(), 10);
+    let factor = authy_id_of(&users, &id).await;
+    assert!(factor.is_some());
+    let registered = w.mock.users().len();
+
+    // The stale enrolments: refused with a clear page at register and at confirm.
+    let fields = [
+        ("email", "ada@example.com"),
+        ("country_code", "1"),
+        ("phone", "5559990002"),
+    ];
+    let page = late.post("/authy/enrol", &fields).await;
+    assert_eq!(page.status, 409, "{}", page.body);
+    assert!(page.body.contains("Log in again"), "{}", page.body);
+    assert_eq!(w.mock.users().len(), registered, "nothing registered");
+    let page = early
+        .post("/authy/enrol/confirm", &[("token", &early_code)])
+        .await;
+    assert_eq!(page.status, 409, "{}", page.body);
+    assert!(page.recovery_codes().is_empty(), "no recovery codes shown");
+    // Ended: the next try is back to the login, never on.
+    let again = early
+        .post("/authy/enrol/confirm", &[("token", &early_code)])
+        .await;
+    assert_eq!(again.location.as_deref(), Some("/authy/login"));
+
+    for b in [&mut early, &mut late] {
+        assert_eq!(b.get("/account").await.status, 303, "no way in");
+    }
+    assert_eq!(
+        authy_id_of(&users, &id).await,
+        factor,
+        "the factor is the user's"
+    );
+    let left = tower_authy::RecoveryCodeStore::remaining(&codes, &id).await;
+    assert_eq!(left.unwrap(), 10, "the user's recovery codes are untouched");
+    assert_eq!(
+        ada.get("/account").await.status,
+        200,
+        "the user is still in"
+    );
+}
+
+/// An enrolment lasts as long as a login may: past the deadline it is refused.
+async fn an_enrolment_expires_with_the_login(provider: test_support::ProviderKind) {
+    let (w, users, _, id) = enrolling_world(provider).await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let code = register_phone(&w, &mut b, "5551230001").await;
+    w.advance(301);
+    let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("took too long"), "{}", page.body);
+    assert_eq!(authy_id_of(&users, &id).await, None);
+}
+
+/// Raising the credential epoch (a new password, "log out everywhere") ends an enrolment;
+/// so does a new login in the same session.
+async fn an_enrolment_ends_with_the_epoch_or_a_new_login(provider: test_support::ProviderKind) {
+    let (w, users, _, id) = enrolling_world(provider).await;
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let code = register_phone(&w, &mut b, "5551230001").await;
+    assert!(users.bump_credential_epoch("ada@example.com"));
+    let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(page.status, 409, "{}", page.body);
+    assert_eq!(authy_id_of(&users, &id).await, None);
+
+    // A new login in the same session (as a user with a factor) drops the enrolment.
+    let subject = w.user("bob@example.com", "5551230002").await;
+    users.insert("bob@example.com", PASSWORD, Some(subject));
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let code = register_phone(&w, &mut b, "5551230003").await;
+    let bob = b.login("bob@example.com", PASSWORD).await;
+    assert_eq!(bob.location.as_deref(), Some("/authy/verify"));
+    let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(page.location.as_deref(), Some("/authy/login"));
+    assert_eq!(authy_id_of(&users, &id).await, None);
+}
+
+test_support::every_provider!(
+    a_stale_enrolment_cannot_replace_a_factor_set_up_since,
+    an_enrolment_expires_with_the_login,
+    an_enrolment_ends_with_the_epoch_or_a_new_login,
+);
+
+/// Registering somebody else's phone at enrolment gets their Authy id; the guesses made
+/// against it count against that factor, whatever the number of accounts. Failed before the
+/// fix: each throwaway account had its own five guesses (here 20 reached Authy, not 10).
+#[tokio::test]
+async fn code_guesses_count_against_the_factor_across_accounts() {
+    let users = MemoryUserStore::new();
+    let kept = users.clone();
+    let w = World::start_with(Options {
+        users: Some(Arc::new(users.clone())),
+        configure: Box::new(move |b| b.enrolment(kept)),
+        ..Options::default()
+    })
+    .await;
+    let victim = w.user("victim@example.com", "5551230042").await;
+    users.insert("victim@example.com", PASSWORD, Some(victim));
+    let mut refused = 0;
+    for i in 0..4 {
+        let email = format!("throwaway{i}@example.com");
+        users.insert(&email, PASSWORD, None);
+        let mut b = w.browser();
+        b.login(&email, PASSWORD).await;
+        let fields = [
+            ("email", email.as_str()),
+            ("country_code", "1"),
+            ("phone", "5551230042"),
+        ];
+        assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+        for _ in 0..5 {
+            let page = b
+                .post("/authy/enrol/confirm", &[("token", "0000000")])
+                .await;
+            assert!([401, 429].contains(&page.status), "{}", page.status);
+            refused += usize::from(page.status == 429);
+        }
+    }
+    assert_eq!(w.mock.users().len(), 1, "one phone, one Authy id");
+    assert_eq!(
+        w.verify_calls(),
+        10,
+        "the factor's limit, not 4 accounts × 5"
+    );
+    assert_eq!(refused, 10);
+    // The owner's own login is not locked: the push still works.
+    let mut owner = w.browser();
+    assert_eq!(
+        owner
+            .login("victim@example.com", PASSWORD)
+            .await
+            .location
+            .as_deref(),
+        Some("/authy/verify")
+    );
+    let push = w.latest_push(victim).await;
+    w.approve(&push).await;
+    assert_eq!(owner.post("/authy/confirm", &[]).await.status, 303);
+}
+
+/// Sends at enrolment count per phone number too: throwaway accounts that all register one
+/// victim's number send it no more codes than one account may. Failed before the fix: each
+/// account had its own hourly allowance.
+#[tokio::test]
+async fn enrolment_sends_count_per_phone_across_accounts() {
+    let users = MemoryUserStore::new();
+    let kept = users.clone();
+    let w = World::start_with(Options {
+        users: Some(Arc::new(users.clone())),
+        configure: Box::new(move |b| {
+            b.enrolment(kept).send_limits(tower_authy::SendLimits {
+                per_hour: 3,
+                ..tower_authy::SendLimits::default()
+            })
+        }),
+        ..Options::default()
+    })
+    .await;
+    let mut sent = 0;
+    for i in 0..3 {
+        let email = format!("throwaway{i}@example.com");
+        users.insert(&email, PASSWORD, None);
+        let mut b = w.browser();
+        b.login(&email, PASSWORD).await;
+        let fields = [
+            ("email", email.as_str()),
+            ("country_code", "1"),
+            ("phone", "5551230042"),
+        ];
+        assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+        for _ in 0..3 {
+            let page = b.post("/authy/enrol/sms", &[]).await;
+            assert!([303, 429].contains(&page.status), "{}", page.status);
+            sent += usize::from(page.status == 303);
+        }
+    }
+    let victim = w.mock.users()[0].id;
+    assert_eq!(
+        w.mock.outbox(victim).unwrap().len(),
+        3,
+        "the phone's hourly limit"
+    );
+    assert_eq!(sent, 3);
+}
+
+/// Turning the second factor off: a wrong password costs what a right one does (the code is
+/// checked either way) and counts in the login throttle, so a stolen session cannot guess
+/// the password here. Failed before the fix: a wrong password skipped the code check and
+/// counted nowhere but in the form's own allowance.
+#[tokio::test]
+async fn wrong_passwords_at_disable_count_in_the_login_throttle() {
+    let (w, users, id) = world().await;
+    let mut b = w.browser();
+    b.login("new@example.com", PASSWORD).await;
+    let fields = [
+        ("email", "new@example.com"),
+        ("country_code", "1"),
+        ("phone", "5551230099"),
+    ];
+    b.post("/authy/enrol", &fields).await;
+    let authy_id = w.mock.users()[0].id;
+    let token = w.mock.app_token(authy_id).unwrap();
+    b.post("/authy/enrol/confirm", &[("token", &token)]).await;
+    assert_eq!(b.get("/account").await.status, 200);
+
+    let limit = tower_authy::LoginThrottle::default().per_account;
+    for i in 0..limit {
+        let checks = w.verify_calls();
+        w.advance(30);
+        let token = w.mock.app_token(authy_id).unwrap();
+        let fields = [("password", "guess"), ("token", token.as_str())];
+        let page = b.post("/authy/disable", &fields).await;
+        assert_eq!(page.status, 401, "guess {i}");
+        assert_eq!(
+            w.verify_calls(),
+            checks + 1,
+            "the code is checked all the same"
+        );
+    }
+    assert_eq!(authy_id_of(&users, &id).await, Some(authy_id));
+    // The login name is now throttled: even the right password on the login form looks wrong.
+    let page = w.browser().login("new@example.com", PASSWORD).await;
+    assert_eq!(page.status, 401);
+    assert!(page.body.contains("Wrong email or password."));
 }

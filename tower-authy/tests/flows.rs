@@ -19,6 +19,7 @@ test_support::every_provider!(
     an_app_code_logs_in_without_the_push,
     logout_ends_the_session,
     events_and_status_need_a_pending_login,
+    raising_the_credential_epoch_ends_every_session,
 );
 
 async fn push_approval_logs_in_and_rotates_the_session(kind: ProviderKind) {
@@ -492,4 +493,90 @@ fn offline_two_factor() -> tower_authy::TwoFactor {
         .callback_url("https://app.example/authy/callback")
         .build()
         .unwrap()
+}
+
+/// "Log out everywhere": raising the user's credential epoch ends the sessions that proved
+/// both factors before it, and a login whose password was accepted before it completes into
+/// nothing. Failed before the fix: both sessions stayed in.
+async fn raising_the_credential_epoch_ends_every_session(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let mut done = w.browser();
+    done.login("ada@example.com", PASSWORD).await;
+    let code = w.app_code(subject).await;
+    assert_eq!(
+        done.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+    assert_eq!(done.get("/account").await.status, 200);
+    let mut halfway = w.browser();
+    assert_eq!(halfway.login("ada@example.com", PASSWORD).await.status, 303);
+
+    assert!(w.users.bump_credential_epoch("ada@example.com"));
+    let page = done.get("/account").await;
+    assert_eq!(
+        (page.status, page.location.as_deref()),
+        (303, Some("/authy/login?return_to=%2Faccount"))
+    );
+    w.advance(30);
+    let code = w.app_code(subject).await;
+    let finished = halfway.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(finished.status, 303, "{}", finished.body);
+    assert_eq!(halfway.get("/account").await.status, 303);
+    assert_eq!(
+        done.get_json("/account").await.status,
+        401,
+        "ended for good"
+    );
+
+    // A login after the bump counts as usual.
+    let mut fresh = w.browser();
+    fresh.login("ada@example.com", PASSWORD).await;
+    w.advance(30);
+    let code = w.app_code(subject).await;
+    assert_eq!(
+        fresh.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+    assert_eq!(fresh.get("/account").await.status, 200);
+}
+
+/// With `Secure` cookies (the default) the session cookie carries the `__Host-` prefix, so no
+/// subdomain can plant or overwrite it; the plain-http local demo keeps the plain name, which
+/// browsers would otherwise refuse. Failed before the fix: the name had no prefix.
+#[tokio::test]
+async fn a_secure_session_cookie_is_a_host_cookie() {
+    use tower::ServiceExt as _;
+    let login = |tf: &tower_authy::TwoFactor| {
+        let app: axum::Router = tf
+            .router()
+            .layer(tf.session_layer(tower_sessions::MemoryStore::default()));
+        let request = http::Request::get("/authy/login")
+            .header("accept", "application/json")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        app.oneshot(request)
+    };
+    let secure = login(&offline_two_factor()).await.unwrap();
+    let cookie = secure.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("__Host-tower_authy_session="),
+        "{cookie}"
+    );
+    for part in ["Secure", "HttpOnly", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+
+    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+        .build()
+        .unwrap();
+    let local = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+        .callback_url("http://127.0.0.1:3000/authy/callback")
+        .with_insecure_http_for_local_demo()
+        .build()
+        .unwrap();
+    let plain = login(&local).await.unwrap();
+    let cookie = plain.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("tower_authy_session="), "{cookie}");
 }

@@ -52,14 +52,16 @@ impl tower_authy::AuthyIdStore for Accounts {
     async fn set_second_factor(
         &self,
         user_id: &str,
+        expected: Option<u64>,
         phone: Option<tower_authy::EnrolledPhone>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         for record in self.0.lock().unwrap().values_mut() {
-            if record.id == user_id {
+            if record.id == user_id && record.authy_id == expected {
                 record.authy_id = phone.as_ref().map(|p| p.authy_id);
+                return Ok(true);
             }
         }
-        Ok(())
+        Ok(false)
     }
 }
 

@@ -59,12 +59,16 @@ impl<'a> Browser<'a> {
         ];
         let r = self
             .req(reqwest::Method::POST, "/authy/login")
+            .header("accept", "application/json")
             .form(&form)
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 303);
+        assert_eq!(r.status(), 200);
         self.keep_cookie(&r);
+        // A new session id comes with a new CSRF token, given to API clients in the answer.
+        let answer: serde_json::Value = r.json().await.unwrap();
+        self.csrf = answer["csrf_token"].as_str().unwrap().to_owned();
     }
 
     /// Posts a form with the CSRF token (and `extra`); expects the 303 of success.

@@ -168,13 +168,22 @@ impl TwoFactor {
 
     /// A session layer over `store` with this crate's cookie policy: `HttpOnly`,
     /// `SameSite=Lax` (the login redirect must carry the cookie), `Secure` unless the insecure
-    /// local-demo opt-out was chosen, and sessions that end with the browser.
+    /// local-demo opt-out was chosen, and sessions that end with the browser. A `Secure`
+    /// cookie is named `__Host-tower_authy_session`: browsers then accept it only from this
+    /// origin over https, for the whole site, so no sibling subdomain can plant or overwrite
+    /// it (session fixation).
     pub fn session_layer<St: tower_sessions::SessionStore + Clone>(
         &self,
         store: St,
     ) -> tower_sessions::SessionManagerLayer<St> {
+        let name = if self.shared.secure_cookies {
+            "__Host-tower_authy_session"
+        } else {
+            "tower_authy_session"
+        };
         tower_sessions::SessionManagerLayer::new(store)
-            .with_name("tower_authy_session")
+            .with_name(name)
+            .with_path("/")
             .with_http_only(true)
             .with_same_site(tower_sessions::cookie::SameSite::Lax)
             .with_secure(self.shared.secure_cookies)

@@ -74,6 +74,15 @@ pub(crate) async fn token(
         }
         AttemptDecision::AccountLocked => return lock(&shared, &reply, &c).await,
     }
+    // A code is checked against the factor, which several accounts may share (one phone,
+    // one Authy id): guesses count against the factor too, across accounts and instances.
+    // A factor at its limit refuses codes for a while without ending this login (the push
+    // still works), so strangers guessing at it cannot lock its owner out.
+    if token.is_some()
+        && !super::factor_attempt(&shared, &format!("login:{}", c.id), c.authy_id, now).await?
+    {
+        return Ok(super::factor_locked(&reply));
+    }
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
         (None, Some(token)) => match shared.client.verify_code(c.authy_id, token).await {
@@ -127,6 +136,9 @@ pub(crate) async fn token(
     tracing::info!(event = "challenge_approved", user_id = %c.user_id, via, "second factor approved");
     notify(&shared, &c.id);
     shared.challenges.clear_failures(&c.user_id).await?;
+    if token.is_some() {
+        super::clear_factor_failures(&shared, c.authy_id).await?;
+    }
     complete(&shared, &session, &reply, &pending, &c).await
 }
 

@@ -3,15 +3,17 @@
 //!
 //! Invariants kept here:
 //! - only a user verified with both factors in this session (as the guard sees it) reaches it;
-//! - it needs the session's CSRF token, the password (checked first, so a wrong one spends no
-//!   code at Authy) and a current token, within the per-login attempt limit;
+//! - it needs the session's CSRF token, the password and a current token, within the
+//!   per-login attempt limit; the password counts in the login throttle (per login name and
+//!   per address), and both are checked every time, so a wrong password takes as long as a
+//!   right one; code guesses count against the factor too;
 //! - it also forgets remembered devices and recovery codes, rotates the session id, and is
 //!   logged.
 
 use super::Shared_;
 use super::reply::{Handled, Rejection, Reply};
 use crate::secret::{Password, Token};
-use crate::{pages, session};
+use crate::{pages, session, throttle};
 use axum::response::{Html, IntoResponse};
 use axum::{Extension, Form, Json};
 use http::StatusCode;
@@ -91,19 +93,46 @@ pub(crate) async fn disable(
             "Too many attempts. Try again in a few minutes.",
         ));
     }
-    // The password first: a wrong one does not spend the code at Authy.
+    // The password counts in the login throttle, as on the login form: a stolen session
+    // cannot guess the password here beyond the login's allowance. A throttled attempt checks
+    // nothing and is answered like a wrong password.
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let address = throttle::client_address(&parts.headers, peer, shared.forwarded_hops);
+    let Some(attempt) = throttle::admit(&shared, &user.user.login, address.as_deref(), now).await?
+    else {
+        tracing::warn!(event = "disable_throttled", user_id = %user.user_id, "too many wrong passwords; not checked");
+        throttle::as_long_as_a_password_check(&shared).await;
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "The password or the code is wrong.",
+        ));
+    };
+    // The password and the code are both checked, at once, whatever either answers: a wrong
+    // password takes as long as a right one (the provider's check included).
     let password = Password::new(form.password);
-    let owner = shared
-        .users
-        .verify_password(&user.user.login, &password)
-        .await?;
-    let token_ok = owner.is_some_and(|o| o.id == user.user_id)
-        && match shared.client.verify_code(authy_id, &token).await {
-            Ok(()) => true,
-            Err(e) if e.is_token_rejection() => false,
-            Err(e) => return Err(Rejection::Authy(e, "verify token")),
-        };
-    if !token_ok {
+    if !super::factor_attempt(&shared, &format!("disable:{}", user.user_id), authy_id, now).await? {
+        return Ok(super::factor_locked(&reply));
+    }
+    let (owner, code) = tokio::join!(
+        shared.users.verify_password(&user.user.login, &password),
+        shared.client.verify_code(authy_id, &token),
+    );
+    let password_ok = owner?.is_some_and(|o| o.id == user.user_id);
+    if password_ok {
+        throttle::refund(&shared, &attempt).await?;
+    }
+    let code_ok = match code {
+        Ok(()) => true,
+        Err(e) if e.is_token_rejection() => false,
+        Err(e) => return Err(Rejection::Authy(e, "verify token")),
+    };
+    if code_ok {
+        super::clear_factor_failures(&shared, authy_id).await?;
+    }
+    if !(password_ok && code_ok) {
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
             "The password or the code is wrong.",
@@ -113,7 +142,15 @@ pub(crate) async fn disable(
         .enrolment
         .as_ref()
         .expect("mounted only with enrolment");
-    store.set_second_factor(&user.user_id, None).await?;
+    if !store
+        .set_second_factor(&user.user_id, Some(authy_id), None)
+        .await?
+    {
+        return Ok(refuse(
+            StatusCode::CONFLICT,
+            "The second step changed meanwhile. Reload and try again.",
+        ));
+    }
     if let Some(r) = &shared.remember {
         r.store.forget(&user.user_id, None).await?;
     }
@@ -122,5 +159,7 @@ pub(crate) async fn disable(
     }
     session::rotate(&session).await?;
     tracing::warn!(event = "second_factor_disabled", user_id = %user.user_id, "second factor turned off");
-    Ok(reply.redirect(&shared.default_return_to))
+    Ok(reply
+        .redirect_rotated(&session, &shared.default_return_to)
+        .await?)
 }

@@ -7,6 +7,11 @@
 //!   enrols, and only for that user; nothing the form sends names a user;
 //! - the Authy id is written only after a token from that phone checks out, so a mistyped
 //!   number locks nobody out; token attempts count against the per-login limit;
+//! - an enrolment is bound to the user's state when it began: it expires with the login's
+//!   deadline, and every step refuses it (ending it, writing nothing) once the user's second
+//!   factor or credential epoch changed, or, in step-up mode, once the application's current
+//!   user is somebody else; the factor is written with a compare-and-set on the factor it
+//!   began with, so a password alone never replaces a factor set up meanwhile.
 
 use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
@@ -16,21 +21,70 @@ use crate::{EnrolledPhone, enrol, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
+use http::request::Parts;
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-/// The session's enrolment, or the answer for one that has none (back to the login).
+/// The session's enrolment while it still counts, or the answer for one that has none (back
+/// to the login) or that no longer counts (ended, with a page saying so).
 async fn current(
     shared: &crate::config::Shared,
     session: &Session,
+    parts: &Parts,
     reply: &Reply<'_>,
 ) -> Result<Result<Enrolling, Response>, crate::StoreError> {
-    Ok(match session::enrolling(session).await? {
-        Some(e) => Ok(e),
-        None if reply.json => Err(reply.no_login()),
-        None => Err(reply.redirect(&shared.start_path())),
+    let e = match session::enrolling(session).await? {
+        Some(e) => e,
+        None if reply.json => return Ok(Err(reply.no_login())),
+        None => return Ok(Err(reply.redirect(&shared.start_path()))),
+    };
+    let Some(why) = stale(shared, parts, &e).await? else {
+        return Ok(Ok(e));
+    };
+    session::end_enrolment(session).await?;
+    tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = why, "enrolment no longer counts; ended, nothing written");
+    let (status, title, detail) = if why == "expired" {
+        (
+            StatusCode::FORBIDDEN,
+            "Enrolment expired",
+            "Setting up the second step took too long. Log in again to start over.",
+        )
+    } else {
+        (
+            StatusCode::CONFLICT,
+            "Enrolment ended",
+            "This account's sign-in settings changed since you began. Log in again.",
+        )
+    };
+    Ok(Err(reply.problem(status, title, detail)))
+}
+
+/// Why enrolment `e` no longer counts, if it does not: past its deadline, the user gone or
+/// (in step-up mode) no longer the application's current user, their credential epoch raised
+/// or their second factor changed since it began.
+async fn stale(
+    shared: &crate::config::Shared,
+    parts: &Parts,
+    e: &Enrolling,
+) -> Result<Option<&'static str>, crate::StoreError> {
+    if shared.clock.now() >= e.expires_at {
+        return Ok(Some("expired"));
+    }
+    let user = match &shared.step_up {
+        None => shared.users.load(&e.user_id).await?,
+        Some(step_up) => step_up
+            .first_factor
+            .current_user(parts)
+            .await?
+            .filter(|u| u.id == e.user_id),
+    };
+    Ok(match user {
+        None => Some("not the current user"),
+        Some(u) if u.credential_epoch != e.epoch => Some("credential epoch raised"),
+        Some(u) if u.authy_id != e.factor_at_start => Some("second factor changed"),
+        Some(_) => None,
     })
 }
 
@@ -42,11 +96,11 @@ pub(crate) struct Notice {
 pub(crate) async fn page(
     Extension(shared): Shared_,
     session: Session,
-    headers: HeaderMap,
+    parts: Parts,
     Query(q): Query<Notice>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    let e = match current(&shared, &session, &reply).await? {
+    let reply = Reply::new(&shared, &parts.headers);
+    let e = match current(&shared, &session, &parts, &reply).await? {
         Ok(e) => e,
         Err(back) => return Ok(back),
     };
@@ -109,14 +163,14 @@ pub(crate) struct PhoneForm {
 pub(crate) async fn register(
     Extension(shared): Shared_,
     session: Session,
-    headers: HeaderMap,
+    parts: Parts,
     Form(form): Form<PhoneForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
+    let reply = Reply::new(&shared, &parts.headers);
     reply
-        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
         .await?;
-    let e = match current(&shared, &session, &reply).await? {
+    let e = match current(&shared, &session, &parts, &reply).await? {
         Ok(e) => e,
         Err(back) => return Ok(back),
     };
@@ -190,9 +244,10 @@ pub(crate) async fn register(
 async fn registered(
     shared: &crate::config::Shared,
     session: &Session,
+    parts: &Parts,
     reply: &Reply<'_>,
 ) -> Result<Result<(Enrolling, EnrolledPhone), Response>, crate::StoreError> {
-    Ok(match current(shared, session, reply).await? {
+    Ok(match current(shared, session, parts, reply).await? {
         Ok(e) => match e.phone.clone() {
             Some(phone) => Ok((e, phone)),
             None => Err(reply.redirect(&shared.path("/enrol"))),
@@ -204,25 +259,32 @@ async fn registered(
 pub(crate) async fn send_sms(
     Extension(shared): Shared_,
     session: Session,
-    headers: HeaderMap,
+    parts: Parts,
     Form(form): Form<CsrfForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
+    let reply = Reply::new(&shared, &parts.headers);
     reply
-        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
         .await?;
     if !shared.client.capabilities().sms {
         let detail = "Codes cannot be sent by SMS. Use the code from your app.";
         return Ok(reply.problem(StatusCode::NOT_FOUND, "Not available", detail));
     }
-    let (e, phone) = match registered(&shared, &session, &reply).await? {
+    let (e, phone) = match registered(&shared, &session, &parts, &reply).await? {
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
-    let key = format!("send-account:{}", e.user_id);
+    // Per account, per factor (as login sends count) and per phone number in E.164: throwaway
+    // accounts cannot add up to more codes sent to one phone than one account may send.
     let detail = "We have sent enough codes for now. Use the last one, or try again later.";
-    if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
-        return Ok(spent);
+    for key in [
+        format!("send-account:{}", e.user_id),
+        format!("send-authy:{}", phone.authy_id),
+        format!("send-phone:+{}{}", phone.country_code, phone.phone),
+    ] {
+        if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
+            return Ok(spent);
+        }
     }
     match shared
         .client
@@ -255,14 +317,14 @@ pub(crate) struct TokenForm {
 pub(crate) async fn confirm(
     Extension(shared): Shared_,
     session: Session,
-    headers: HeaderMap,
+    parts: Parts,
     Form(form): Form<TokenForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
+    let reply = Reply::new(&shared, &parts.headers);
     reply
-        .require_csrf(&session, &headers, form.csrf_token.as_deref())
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
         .await?;
-    let (e, phone) = match registered(&shared, &session, &reply).await? {
+    let (e, phone) = match registered(&shared, &session, &parts, &reply).await? {
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
@@ -295,6 +357,12 @@ pub(crate) async fn confirm(
             "Too many wrong codes. Try again in a few minutes.",
         ));
     }
+    // The registered phone may be somebody else's (Authy answers an existing user's id):
+    // guesses count against that factor too, whichever account makes them.
+    let attempt = format!("enrol:{}:{}", e.user_id, phone.authy_id);
+    if !super::factor_attempt(&shared, &attempt, phone.authy_id, now).await? {
+        return Ok(super::factor_locked(&reply));
+    }
     match shared
         .client
         .confirm_enrolment(phone.authy_id, &token)
@@ -309,21 +377,40 @@ pub(crate) async fn confirm(
         }
         Err(e) => return Err(Rejection::Authy(e, "verify token")),
     }
+    super::clear_factor_failures(&shared, phone.authy_id).await?;
+    // Checked again after the provider's answer, and the write is a compare-and-set on the
+    // factor the enrolment began with: a factor set up meanwhile is never replaced.
+    let e = match current(&shared, &session, &parts, &reply).await? {
+        Ok(e) => e,
+        Err(ended) => return Ok(ended),
+    };
     let store = shared
         .enrolment
         .as_ref()
         .expect("mounted only with enrolment");
-    store.set_second_factor(&e.user_id, Some(phone)).await?;
-    session::end_enrolment(&session).await?;
-    session::complete(&session, &e.user_id).await?;
+    if !store
+        .set_second_factor(&e.user_id, e.factor_at_start, Some(phone))
+        .await?
+    {
+        session::end_enrolment(&session).await?;
+        tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Enrolment ended",
+            "This account's sign-in settings changed since you began. Log in again.",
+        ));
+    }
+    session::complete(&session, &e.user_id, e.epoch).await?;
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
     // With recovery codes on, the first set comes with the second factor, shown this once.
     let Some(codes) = &shared.recovery else {
-        return Ok(reply.redirect(&e.return_to));
+        return Ok(reply.redirect_rotated(&session, &e.return_to).await?);
     };
     let shown = super::recovery::new_codes(codes.as_ref(), &e.user_id).await?;
     Ok(if reply.json {
-        Json(json!({"redirect": e.return_to, "recovery_codes": shown})).into_response()
+        let csrf = session::csrf_token(&session).await?;
+        Json(json!({"redirect": e.return_to, "recovery_codes": shown, "csrf_token": csrf}))
+            .into_response()
     } else {
         Html(pages::new_recovery_codes(&shared, &shown, &e.return_to)).into_response()
     })

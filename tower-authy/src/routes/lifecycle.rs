@@ -122,9 +122,9 @@ pub(crate) async fn complete(
             "This login has already ended. Log in again if needed.",
         ));
     }
-    session::complete(session, &pending.user_id).await?;
+    session::complete(session, &pending.user_id, pending.epoch).await?;
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
-    let mut response = reply.redirect(&pending.return_to);
+    let mut response = reply.redirect_rotated(session, &pending.return_to).await?;
     if let (Some(r), Some(asked)) = (&shared.remember, &pending.remember) {
         let cookie = remember_this_device(shared, r, &pending.user_id, asked).await?;
         response

@@ -148,10 +148,15 @@ pub(crate) async fn start_enrolment(
         user_id: user.id.clone(),
         return_to,
         phone: None,
+        factor_at_start: user.authy_id,
+        epoch: user.credential_epoch,
+        expires_at: shared.clock.now() + shared.challenge_ttl,
     };
     session::set_enrolling(session, &enrolling, true).await?;
     tracing::info!(event = "enrolment_started", user_id = %user.id, "first factor proved; no second factor yet");
-    Ok(reply.redirect(&shared.path("/enrol")))
+    Ok(reply
+        .redirect_rotated(session, &shared.path("/enrol"))
+        .await?)
 }
 
 /// Who passed the first factor, and what they asked for.
@@ -184,9 +189,9 @@ pub(crate) async fn start_second_factor(
     if let Some(r) = &shared.remember
         && crate::remember::recognised(r, shared.secure_cookies, headers, user, now).await?
     {
-        session::complete(session, &user.id).await?;
+        session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
-        return Ok(reply.redirect(&return_to));
+        return Ok(reply.redirect_rotated(session, &return_to).await?);
     }
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
@@ -252,6 +257,7 @@ pub(crate) async fn start_second_factor(
     let pending = Pending {
         challenge_id: id,
         user_id: user.id.clone(),
+        epoch: user.credential_epoch,
         return_to,
         remember: (remember && shared.remember.is_some()).then(|| session::RememberRequest {
             epoch: user.credential_epoch,
@@ -260,7 +266,9 @@ pub(crate) async fn start_second_factor(
     };
     session::begin(session, &pending).await?;
     tracing::info!(event = "challenge_created", user_id = %user.id, onetouch, "password accepted; second factor pending");
-    Ok(reply.redirect(&shared.path("/verify")))
+    Ok(reply
+        .redirect_rotated(session, &shared.path("/verify"))
+        .await?)
 }
 
 /// A digest of the challenge id for `hidden_details`: ties Authy's record to this login

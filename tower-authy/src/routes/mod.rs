@@ -201,3 +201,47 @@ async fn logout(
     session::end(&session).await?;
     Ok(reply.redirect("/"))
 }
+
+/// The pseudo-account under which code guesses at a factor count (its provider identity).
+fn factor_key(subject: u64) -> String {
+    format!("factor:{subject}")
+}
+
+/// Counts a code about to be checked against the factor `subject`, within the per-account
+/// limits, for the attempt `attempt` (a login's challenge, an enrolment); `false` (nothing
+/// counted) when the factor has had too many wrong codes lately.
+pub(crate) async fn factor_attempt(
+    shared: &crate::config::Shared,
+    attempt: &str,
+    subject: u64,
+    now: i64,
+) -> Result<bool, crate::StoreError> {
+    let decision = shared
+        .challenges
+        .begin_attempt(attempt, &factor_key(subject), &shared.limits, now)
+        .await?;
+    if decision != crate::AttemptDecision::Allowed {
+        tracing::warn!(
+            event = "factor_throttled",
+            "too many wrong codes for this factor; code not checked"
+        );
+    }
+    Ok(decision == crate::AttemptDecision::Allowed)
+}
+
+/// A right code ends the factor's streak of wrong ones.
+pub(crate) async fn clear_factor_failures(
+    shared: &crate::config::Shared,
+    subject: u64,
+) -> Result<(), crate::StoreError> {
+    shared.challenges.clear_failures(&factor_key(subject)).await
+}
+
+/// The answer when the factor has had too many wrong codes lately.
+pub(crate) fn factor_locked(reply: &reply::Reply<'_>) -> axum::response::Response {
+    reply.problem(
+        http::StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        "Too many wrong codes for this phone or app lately. Try again in a few minutes, or use another way.",
+    )
+}

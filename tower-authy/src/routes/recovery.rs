@@ -62,7 +62,8 @@ pub(crate) async fn generate(
     let shown = new_codes(store, &user.user_id).await?;
     session::rotate(&session).await?;
     Ok(if reply.json {
-        Json(json!({"codes": shown})).into_response()
+        let csrf = session::csrf_token(&session).await?;
+        Json(json!({"codes": shown, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::new_recovery_codes(
             &shared,

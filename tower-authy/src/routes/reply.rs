@@ -56,6 +56,9 @@ impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         match self {
             Rejection::Answer(r) => return r,
+            Rejection::Store(StoreError::Busy) => {
+                tracing::warn!(event = "busy", "too much work queued; answered 503");
+            }
             Rejection::Store(e) => {
                 tracing::error!(error = %e, "store unavailable; failing closed");
             }
@@ -144,6 +147,20 @@ impl<'a> Reply<'a> {
         } else {
             (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
         }
+    }
+
+    /// The redirect after the session id changed, and with it the CSRF token: API clients get
+    /// the new token in the answer, browsers find it on the next page.
+    pub(crate) async fn redirect_rotated(
+        &self,
+        session: &Session,
+        to: &str,
+    ) -> Result<Response, StoreError> {
+        if !self.json {
+            return Ok(self.redirect(to));
+        }
+        let csrf = session::csrf_token(session).await?;
+        Ok(Json(json!({"redirect": to, "csrf_token": csrf})).into_response())
     }
 
     /// Refuses a form whose CSRF token is missing or not this session's.

@@ -119,14 +119,18 @@ impl crate::AuthyIdStore for MemoryUserStore {
     async fn set_second_factor(
         &self,
         user_id: &str,
+        expected: Option<u64>,
         phone: Option<crate::EnrolledPhone>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let login = users.login_of.get(user_id).cloned();
-        if let Some((user, _)) = login.and_then(|l| users.by_login.get_mut(&l)) {
-            user.authy_id = phone.map(|p| p.authy_id);
-        }
-        Ok(())
+        Ok(match login.and_then(|l| users.by_login.get_mut(&l)) {
+            Some((user, _)) if user.authy_id == expected => {
+                user.authy_id = phone.map(|p| p.authy_id);
+                true
+            }
+            _ => false,
+        })
     }
 }
 
