@@ -19,7 +19,9 @@
 //! 7. nothing answers 5xx, and nothing panics;
 //! 8. password guesses are throttled per login name and per client address: once the model
 //!    counts the limit of failures within the lockout, even the right password is refused with
-//!    the wrong-password answer and sends no push;
+//!    the wrong-password answer and sends no push; a browser that completed a login for that
+//!    account before (its device cookie) counts against its own allowance instead, so others'
+//!    guesses never lock it out;
 //! 9. per phone, at most the hourly limit of SMS, and per subject at most the 10-minute limit of
 //!    pushes are ever sent, in any window;
 //! 10. a recovery code logs in only if it is one of the user's current set, unused; each logs
@@ -61,6 +63,7 @@ const PUSHES_PER_10_MIN: usize = 5;
 const SMS_PER_HOUR: usize = 10;
 const REMEMBER_DAYS: i64 = 30;
 const DEVICE_COOKIE: &str = "tower-authy-device=";
+const KNOWN_COOKIE: &str = "tower-authy-known=";
 
 /// The model of one throttled key: attempts counted and the newest one's time.
 #[derive(Debug, Default, Clone, Copy)]
@@ -233,6 +236,12 @@ struct World {
     /// The password throttle per user's login name, and for the one client address.
     pw_accounts: [Throttle; 2],
     pw_address: Throttle,
+    /// The device cookie each session's browser keeps (the user it knows the browser for),
+    /// and the throttle of each such cookie.
+    known: Vec<Option<(usize, String)>>,
+    pw_devices: std::collections::HashMap<String, Throttle>,
+    /// When each user's /disable form was used, for its own allowance.
+    disable_uses: [Vec<i64>; 2],
     /// Each user's current recovery codes, every code ever made for them, and those used.
     codes: [Vec<String>; 2],
     issued: [Vec<String>; 2],
@@ -338,6 +347,9 @@ impl World {
             failures: [(0, 0); 2],
             pw_accounts: [Throttle::default(); 2],
             pw_address: Throttle::default(),
+            known: vec![None; SESSIONS],
+            pw_devices: std::collections::HashMap::new(),
+            disable_uses: [Vec::new(), Vec::new()],
             codes: [Vec::new(), Vec::new()],
             issued: [Vec::new(), Vec::new()],
             used: std::collections::HashSet::new(),
@@ -353,6 +365,7 @@ impl World {
     fn completed(&mut self, s: usize, c: &Challenge, now: i64) {
         self.sessions[s].verified = Some(c.user);
         self.sessions[s].verified_epoch = c.epoch;
+        self.keep_known_cookie(s, c.user);
         let Some(epoch) = c.remember else { return };
         let cookies = self.browsers[s].cookie().unwrap_or_default();
         let cookie = cookies
@@ -366,6 +379,17 @@ impl World {
             epoch,
             expires: now + REMEMBER_DAYS * 86_400,
         });
+    }
+
+    /// A completed login gives the browser a new device cookie for the user (invariant 8).
+    fn keep_known_cookie(&mut self, s: usize, user: usize) {
+        let cookies = self.browsers[s].cookie().unwrap_or_default();
+        let cookie = cookies
+            .split("; ")
+            .find(|p| p.starts_with(KNOWN_COOKIE))
+            .expect("a completed login sets the device cookie")
+            .to_owned();
+        self.known[s] = Some((user, cookie));
     }
 
     /// The user a session is logged in as, invariant 2: verified, at the user's current
@@ -495,17 +519,35 @@ impl World {
                 if let Some(d) = &self.devices[s] {
                     self.browsers[s].set_cookie(&d.cookie);
                 }
+                let known = self.known[s].clone().filter(|(u, _)| *u == user);
+                if let Some((_, cookie)) = &self.known[s] {
+                    self.browsers[s].set_cookie(cookie);
+                }
                 let pw = if right_password {
                     PASSWORD
                 } else {
                     "wrong password"
                 };
                 let now = self.clock_now();
-                let throttled = self.pw_admit(user, now);
-                if !throttled && right_password {
-                    self.pw_accounts[user].refund();
-                    self.pw_address.refund();
-                }
+                let throttled = match &known {
+                    // Invariant 8: the user's own browser counts on its own.
+                    Some((_, cookie)) => {
+                        let t = self.pw_devices.entry(cookie.clone()).or_default();
+                        let admitted = t.take(PW_PER_ACCOUNT, now);
+                        if admitted && right_password {
+                            t.refund();
+                        }
+                        !admitted
+                    }
+                    None => {
+                        let throttled = self.pw_admit(user, now);
+                        if !throttled && right_password {
+                            self.pw_accounts[user].refund();
+                            self.pw_address.refund();
+                        }
+                        throttled
+                    }
+                };
                 let mut fields = vec![("login", self.emails[user]), ("password", pw)];
                 if remember {
                     fields.push(("remember", "1"));
@@ -547,6 +589,7 @@ impl World {
                     assert_eq!(self.push_count(), pushes, "a push for a remembered device");
                     self.sessions[s].verified = Some(user);
                     self.sessions[s].verified_epoch = self.epochs[user];
+                    self.keep_known_cookie(s, user);
                 } else if page.status == 303 {
                     assert!(right_password, "a wrong password was accepted");
                     let uuid = test_support::pushes(self.kind, &self.mock)
@@ -723,6 +766,22 @@ impl World {
             Op::Disable { s } => {
                 let user = self.live(s).unwrap_or(0);
                 let token = self.app_code(user).await;
+                // The password at /disable counts in the login throttle (invariant 8), once
+                // the form's own allowance (per login's attempts, per 5 minutes) lets it through.
+                let now = self.clock_now();
+                let mut throttled = false;
+                if self.live(s).is_some() && self.enrolled[user] {
+                    let uses = &mut self.disable_uses[user];
+                    uses.retain(|&t| now - t < 300);
+                    if uses.len() < PER_LOGIN {
+                        uses.push(now);
+                        throttled = self.pw_admit(user, now);
+                        if !throttled {
+                            self.pw_accounts[user].refund();
+                            self.pw_address.refund();
+                        }
+                    }
+                }
                 let page = self.browsers[s]
                     .post(
                         "/authy/disable",
@@ -737,6 +796,7 @@ impl World {
                         self.live(s).is_some(),
                         "an unverified session turned it off"
                     );
+                    assert!(!throttled, "a throttled password turned it off");
                     self.enrolled[user] = false;
                     self.codes[user].clear();
                     for d in &mut self.devices {
@@ -819,6 +879,7 @@ impl World {
                         verified_epoch: self.epochs[user],
                         ..Session::default()
                     };
+                    self.keep_known_cookie(s, user);
                 }
             }
             Op::BumpEpoch { user } => {

@@ -79,9 +79,15 @@ async fn call(
 }
 
 /// The session cookie a response sets, as a `Cookie` header value.
+/// The session cookie a response sets (a completed login also sets the device cookie).
 fn cookie_of(r: &http::Response<Body>) -> String {
-    let set = r.headers()[header::SET_COOKIE].to_str().unwrap();
-    let cookie = tower_sessions::cookie::Cookie::parse(set).unwrap();
+    let cookie = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|set| tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap())
+        .find(|c| c.name().contains("session"))
+        .unwrap();
     format!("{}={}", cookie.name(), cookie.value())
 }
 

@@ -7,6 +7,7 @@ mod config;
 mod enrol;
 mod feed;
 mod hardening;
+mod known_device;
 mod layer;
 mod layout;
 mod limits;

@@ -52,6 +52,10 @@ impl RememberKey {
     pub fn random() -> Self {
         RememberKey(crate::random::bytes())
     }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for RememberKey {

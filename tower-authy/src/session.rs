@@ -17,6 +17,9 @@ const ENROLLING: &str = "tower_authy.enrolling";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Enrolling {
     pub(crate) user_id: String,
+    /// What the user logged in as (for the device cookie).
+    #[serde(default)]
+    pub(crate) login: String,
     pub(crate) return_to: String,
     /// Registered with Authy, not yet proved with a token.
     pub(crate) phone: Option<crate::EnrolledPhone>,
@@ -63,6 +66,9 @@ pub(crate) async fn end_enrolment(session: &Session) -> Result<(), StoreError> {
 pub(crate) struct Pending {
     pub(crate) challenge_id: String,
     pub(crate) user_id: String,
+    /// What the user logged in as (for the device cookie).
+    #[serde(default)]
+    pub(crate) login: String,
     /// The user's credential epoch when the first factor was accepted: the session counts
     /// only while it is still the user's.
     #[serde(default)]

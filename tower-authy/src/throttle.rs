@@ -71,11 +71,36 @@ pub(crate) async fn admit(
     now: i64,
 ) -> Result<Option<Attempt>, StoreError> {
     let t = &shared.login_throttle;
-    let lockout = i64::try_from(t.lockout.as_secs()).unwrap_or(i64::MAX);
     let mut keys = vec![(format!("pw-login:{}", login.to_lowercase()), t.per_account)];
     if let Some(a) = address {
         keys.push((format!("pw-addr:{a}"), t.per_address));
     }
+    admit_keys(shared, keys, now).await
+}
+
+/// Counts the attempt against a browser that completed a login for this account before (the
+/// device cookie's id) alone, with the per-account limit: not against the login name or the
+/// address, which strangers may have throttled.
+pub(crate) async fn admit_device(
+    shared: &Shared,
+    device_id: &str,
+    now: i64,
+) -> Result<Option<Attempt>, StoreError> {
+    let per_device = shared.login_throttle.per_account;
+    admit_keys(
+        shared,
+        vec![(format!("pw-device:{device_id}"), per_device)],
+        now,
+    )
+    .await
+}
+
+async fn admit_keys(
+    shared: &Shared,
+    keys: Vec<(String, u32)>,
+    now: i64,
+) -> Result<Option<Attempt>, StoreError> {
+    let lockout = i64::try_from(shared.login_throttle.lockout.as_secs()).unwrap_or(i64::MAX);
     let taken = try_join_all(
         keys.iter()
             .map(|(key, max)| shared.challenges.take_attempt(key, *max, lockout, now)),

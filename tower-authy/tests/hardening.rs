@@ -791,3 +791,65 @@ async fn password_checks_beyond_the_hashing_bound_answer_503_with_retry_after() 
     let page = holding.await.unwrap();
     assert_eq!(page.location.as_deref(), Some("/authy/verify"));
 }
+
+/// OWASP's device cookie: strangers who throttle an account by guessing its password
+/// elsewhere do not lock its owner out of their own browser, which has a separate allowance;
+/// unknown browsers keep the account's limit. Failed before the fix: the owner's right
+/// password was refused like everyone's.
+#[tokio::test]
+async fn a_stranger_guessing_the_password_cannot_lock_the_owners_browser_out() {
+    let w = World::start().await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let mut mine = w.browser();
+    mine.login("ada@example.com", PASSWORD).await;
+    let code = w.app_code(subject).await;
+    assert_eq!(
+        mine.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+    assert!(mine.cookie().unwrap().contains("tower-authy-known="));
+    mine.post("/authy/logout", &[]).await;
+
+    // Somebody elsewhere guesses until the account is throttled.
+    let limit = LoginThrottle::default().per_account;
+    for _ in 0..limit {
+        let page = behind(&w, "203.0.113.9")
+            .login("ada@example.com", "guess")
+            .await;
+        assert_eq!(page.status, 401);
+    }
+    let elsewhere = w.browser().login("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        elsewhere.status, 401,
+        "unknown browsers keep the account's limit"
+    );
+
+    // The owner's browser still logs in, and no push was sent for the throttled tries.
+    let pushes_before = pushes(&w);
+    let page = mine.login("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/authy/verify"),
+        "{}",
+        page.body
+    );
+    assert_eq!(pushes(&w), pushes_before + 1);
+
+    // Its own allowance is limited as well: guessing from it throttles it alone.
+    let mut again = w.browser();
+    again.set_cookie(
+        mine.cookie()
+            .unwrap()
+            .split("; ")
+            .find(|c| c.starts_with("tower-authy-known="))
+            .unwrap(),
+    );
+    for _ in 0..limit {
+        assert_eq!(again.login("ada@example.com", "guess").await.status, 401);
+    }
+    assert_eq!(again.login("ada@example.com", PASSWORD).await.status, 401);
+    // The cookie is bound to the login name: for another account it is an unknown browser.
+    w.user("bob@example.com", "5551230002").await;
+    let bob = again.login("bob@example.com", PASSWORD).await;
+    assert_eq!(bob.location.as_deref(), Some("/authy/verify"));
+}

@@ -44,9 +44,12 @@ impl<'a> Browser<'a> {
     }
 
     pub fn keep_cookie(&mut self, r: &reqwest::Response) {
-        if let Some(set) = r.headers().get("set-cookie") {
+        // The session cookie (a completed login also sets the device cookie).
+        for set in r.headers().get_all("set-cookie") {
             let c = tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap();
-            self.cookie = format!("{}={}", c.name(), c.value());
+            if c.name().contains("session") {
+                self.cookie = format!("{}={}", c.name(), c.value());
+            }
         }
     }
 

@@ -98,6 +98,7 @@ impl TwoFactorBuilder {
         {
             return Err(ConfigError::RememberDevice);
         }
+        let step_up_mode = self.step_up.is_some();
         Ok(TwoFactor {
             shared: Arc::new(Shared {
                 client: self.client,
@@ -135,6 +136,7 @@ impl TwoFactorBuilder {
                 recovery: self.recovery,
                 enrolment: self.enrolment,
                 remember: self.remember,
+                known_devices: self.known_devices.filter(|_| !step_up_mode),
             }),
         })
     }

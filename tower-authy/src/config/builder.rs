@@ -31,6 +31,7 @@ pub struct TwoFactorBuilder {
     pub(super) recovery: Option<Arc<dyn crate::RecoveryCodeStore>>,
     pub(super) enrolment: Option<Arc<dyn crate::AuthyIdStore>>,
     pub(super) remember: Option<crate::remember::Remembering>,
+    pub(super) known_devices: Option<crate::known_device::KnownDevices>,
     pub(super) insecure_http: bool,
     pub(super) status_poll_every: Duration,
     pub(super) authy_poll_every: Duration,
@@ -77,6 +78,10 @@ impl TwoFactorBuilder {
             recovery: None,
             enrolment: None,
             remember: None,
+            known_devices: Some(crate::known_device::KnownDevices {
+                key: crate::RememberKey::random(),
+                days: 180,
+            }),
             insecure_http: false,
             status_poll_every: Duration::from_secs(5),
             authy_poll_every: Duration::from_secs(3),

@@ -63,6 +63,9 @@ pub(crate) struct Shared {
     pub(crate) enrolment: Option<Arc<dyn crate::AuthyIdStore>>,
     /// Remembered devices, when they are on.
     pub(crate) remember: Option<crate::remember::Remembering>,
+    /// The device cookie that exempts a user's own browsers from their account's password
+    /// lockout; `None` when turned off.
+    pub(crate) known_devices: Option<crate::known_device::KnownDevices>,
 }
 
 impl Shared {

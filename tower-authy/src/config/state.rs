@@ -84,6 +84,39 @@ impl TwoFactorBuilder {
         self
     }
 
+    /// Signs the device cookie with `key`, the same on every instance. On by default with a
+    /// random key per instance (a browser known to one instance is then unknown to the others,
+    /// which only means the usual limits there).
+    ///
+    /// The device cookie is OWASP's defence against lockout by strangers: after a login
+    /// completed with both factors, the browser gets a signed `HttpOnly`, `SameSite=Strict`
+    /// cookie for 180 days, bound to the login name. Password attempts for that login name from
+    /// that browser count against the browser alone, with the per-account limit of
+    /// [`LoginThrottle`](crate::LoginThrottle), so somebody guessing the password elsewhere
+    /// (which throttles the login name and their address) cannot lock the owner out. The cookie
+    /// never skips a factor; unknown browsers keep the usual limits.
+    ///
+    /// ```
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let key = tower_authy::RememberKey::from_bytes([7; 32]); // from configuration
+    /// let builder = builder.device_cookie_key(key);
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn device_cookie_key(mut self, key: crate::RememberKey) -> Self {
+        self.known_devices = Some(crate::known_device::KnownDevices { key, days: 180 });
+        self
+    }
+
+    /// Turns the device cookie off (see [`device_cookie_key`](Self::device_cookie_key)):
+    /// every password attempt counts per login name and per address. It is also off in
+    /// step-up mode, where the application's own login takes passwords.
+    pub fn without_device_cookie(mut self) -> Self {
+        self.known_devices = None;
+        self
+    }
+
     /// Turns on enrolment: a user without a second factor who passes the first is sent to
     /// `{prefix}/enrol` instead of being refused. There they give a phone (registered with
     /// Authy), may scan a QR code into a generic authenticator app, and prove the phone with a

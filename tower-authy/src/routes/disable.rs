@@ -114,6 +114,8 @@ pub(crate) async fn disable(
     // password takes as long as a right one (the provider's check included).
     let password = Password::new(form.password);
     if !super::factor_attempt(&shared, &format!("disable:{}", user.user_id), authy_id, now).await? {
+        // Nothing was checked: the password attempt does not count either.
+        throttle::refund(&shared, &attempt).await?;
         return Ok(super::factor_locked(&reply));
     }
     let (owner, code) = tokio::join!(

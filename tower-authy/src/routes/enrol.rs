@@ -403,15 +403,20 @@ pub(crate) async fn confirm(
     session::complete(&session, &e.user_id, e.epoch).await?;
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
     // With recovery codes on, the first set comes with the second factor, shown this once.
-    let Some(codes) = &shared.recovery else {
-        return Ok(reply.redirect_rotated(&session, &e.return_to).await?);
+    let mut response = match &shared.recovery {
+        None => reply.redirect_rotated(&session, &e.return_to).await?,
+        Some(codes) => {
+            let shown = super::recovery::new_codes(codes.as_ref(), &e.user_id).await?;
+            if reply.json {
+                let csrf = session::csrf_token(&session).await?;
+                let body =
+                    json!({"redirect": e.return_to, "recovery_codes": shown, "csrf_token": csrf});
+                Json(body).into_response()
+            } else {
+                Html(pages::new_recovery_codes(&shared, &shown, &e.return_to)).into_response()
+            }
+        }
     };
-    let shown = super::recovery::new_codes(codes.as_ref(), &e.user_id).await?;
-    Ok(if reply.json {
-        let csrf = session::csrf_token(&session).await?;
-        Json(json!({"redirect": e.return_to, "recovery_codes": shown, "csrf_token": csrf}))
-            .into_response()
-    } else {
-        Html(pages::new_recovery_codes(&shared, &shown, &e.return_to)).into_response()
-    })
+    super::lifecycle::mark_known(&shared, &mut response, &e.login, now);
+    Ok(response)
 }

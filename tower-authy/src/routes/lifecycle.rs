@@ -125,6 +125,7 @@ pub(crate) async fn complete(
     session::complete(session, &pending.user_id, pending.epoch).await?;
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
     let mut response = reply.redirect_rotated(session, &pending.return_to).await?;
+    mark_known(shared, &mut response, &pending.login, shared.clock.now());
     if let (Some(r), Some(asked)) = (&shared.remember, &pending.remember) {
         let cookie = remember_this_device(shared, r, &pending.user_id, asked).await?;
         response
@@ -132,6 +133,16 @@ pub(crate) async fn complete(
             .append(http::header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// Gives the browser the device cookie for `login` (see `known_device`), when it is on.
+pub(crate) fn mark_known(shared: &Shared, response: &mut Response, login: &str, now: i64) {
+    if let Some(k) = shared.known_devices.as_ref().filter(|_| !login.is_empty()) {
+        let cookie = crate::known_device::cookie(k, shared.secure_cookies, login, now);
+        response
+            .headers_mut()
+            .append(http::header::SET_COOKIE, cookie);
+    }
 }
 
 /// Lists the device for the user (the oldest beyond the cap forgotten) and makes its cookie.

@@ -91,8 +91,16 @@ pub(crate) async fn login(
     }
     let now = shared.clock.now();
     let address = throttle::client_address(&headers, peer.map(|p| p.0.0), shared.forwarded_hops);
-    let Some(attempt) = throttle::admit(&shared, &form.login, address.as_deref(), now).await?
-    else {
+    // A browser that logged in as this account before has its own allowance (OWASP's device
+    // cookie); any other counts against the login name and the address.
+    let known = shared.known_devices.as_ref().and_then(|k| {
+        crate::known_device::device(k, shared.secure_cookies, &headers, &form.login, now)
+    });
+    let admitted = match &known {
+        Some(device) => throttle::admit_device(&shared, device, now).await?,
+        None => throttle::admit(&shared, &form.login, address.as_deref(), now).await?,
+    };
+    let Some(attempt) = admitted else {
         // Same answer, about the same time, no password check and no push.
         tracing::warn!(
             event = "login_throttled",
@@ -146,6 +154,7 @@ pub(crate) async fn start_enrolment(
 ) -> Handled {
     let enrolling = session::Enrolling {
         user_id: user.id.clone(),
+        login: user.login.clone(),
         return_to,
         phone: None,
         factor_at_start: user.authy_id,
@@ -191,7 +200,9 @@ pub(crate) async fn start_second_factor(
     {
         session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
-        return Ok(reply.redirect_rotated(session, &return_to).await?);
+        let mut response = reply.redirect_rotated(session, &return_to).await?;
+        super::lifecycle::mark_known(shared, &mut response, &user.login, now);
+        return Ok(response);
     }
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
@@ -257,6 +268,7 @@ pub(crate) async fn start_second_factor(
     let pending = Pending {
         challenge_id: id,
         user_id: user.id.clone(),
+        login: user.login.clone(),
         epoch: user.credential_epoch,
         return_to,
         remember: (remember && shared.remember.is_some()).then(|| session::RememberRequest {
