@@ -853,3 +853,42 @@ async fn a_stranger_guessing_the_password_cannot_lock_the_owners_browser_out() {
     let bob = again.login("bob@example.com", PASSWORD).await;
     assert_eq!(bob.location.as_deref(), Some("/authy/verify"));
 }
+/// On Verify each account has an entity of its own, so the subject is no proxy for the phone:
+/// the number itself has the hourly send limit, shared by every account that holds it. Failed
+/// before the fix: each account's entity had its own allowance (6 codes to one number, not 4).
+#[tokio::test]
+async fn on_verify_sends_count_per_phone_number_across_accounts() {
+    let w = World::start_with(Options {
+        provider: test_support::ProviderKind::Verify,
+        configure: Box::new(|b| {
+            b.send_limits(tower_authy::SendLimits {
+                pushes_per_10_minutes: 3,
+                per_login: 3,
+                per_hour: 4,
+            })
+        }),
+        ..Options::default()
+    })
+    .await;
+    let id_a = w.user("a@example.com", "5551230001").await;
+    let id_b = w.user("b@example.com", "5551230001").await;
+    assert_ne!(id_a, id_b, "one entity per account");
+    let mut sent = 0;
+    for email in ["a@example.com", "b@example.com"] {
+        let mut b = w.browser();
+        assert_eq!(b.login(email, PASSWORD).await.status, 303);
+        for _ in 0..3 {
+            let page = b.post("/authy/sms", &[]).await;
+            assert!([303, 429].contains(&page.status), "{}", page.status);
+            sent += usize::from(page.status == 303);
+        }
+    }
+    assert_eq!(sent, 4, "the number's hourly limit spans accounts");
+    let to_phone = test_support::sent_codes(
+        test_support::ProviderKind::Verify,
+        &w.mock,
+        id_a,
+        "+15551230001",
+    );
+    assert_eq!(to_phone.len(), 4);
+}

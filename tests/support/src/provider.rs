@@ -87,6 +87,9 @@ impl<P: SecondFactorProvider> SecondFactorProvider for Counting<P> {
     async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
         self.inner.confirm_enrolment(subject, code).await
     }
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+        self.inner.phone_of(subject).await
+    }
     async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
         self.inner.send_code(subject, c).await
     }

@@ -211,6 +211,17 @@ pub trait SecondFactorProvider: Send + Sync + std::fmt::Debug + 'static {
         Err(AuthyError::Unsupported(channel.as_str()))
     }
 
+    /// The phone number (E.164) that [`send_code`](Self::send_code) would send to, when the
+    /// subject does not already stand for one phone: send limits then count per number, so
+    /// that several accounts holding one number share its allowance. `None` by default (an
+    /// Authy id is one phone).
+    ///
+    /// # Errors
+    /// When the provider cannot answer (then nothing is sent).
+    async fn phone_of(&self, _subject: u64) -> Result<Option<String>, AuthyError> {
+        Ok(None)
+    }
+
     /// The `otpauth://` URI for an authenticator app to scan at enrolment.
     ///
     /// # Errors
@@ -261,6 +272,9 @@ impl<T: SecondFactorProvider + ?Sized> SecondFactorProvider for std::sync::Arc<T
     }
     async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
         (**self).send_code(subject, c).await
+    }
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+        (**self).phone_of(subject).await
     }
     async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
         (**self).authenticator_uri(subject, label).await

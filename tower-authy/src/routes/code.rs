@@ -188,6 +188,13 @@ async fn send_code(
         }));
     }
     let now = shared.clock.now();
+    // Where the provider's subject is not one phone (a Verify entity is one user's), the
+    // number itself has an hourly limit too, shared by every account that holds it.
+    let phone = match shared.client.phone_of(c.authy_id).await {
+        Ok(phone) => phone,
+        Err(e) => return Err(Rejection::Authy(e, "find the phone")),
+    };
+    let per_phone = phone.map(|p| (format!("send-phone:{p}"), shared.sends.per_hour, 3600));
     let quotas = [
         (
             format!("send:{}", c.id),
@@ -206,7 +213,7 @@ async fn send_code(
             3600,
         ),
     ];
-    for (key, max, window) in quotas {
+    for (key, max, window) in quotas.into_iter().chain(per_phone) {
         if !shared.challenges.take_quota(&key, max, window, now).await? {
             tracing::warn!(event = "send_rate_limited", user_id = %c.user_id, "SMS/call limit reached");
             return Ok(reply.problem(

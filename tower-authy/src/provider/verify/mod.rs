@@ -309,6 +309,11 @@ impl SecondFactorProvider for VerifyProvider {
         Ok(SendOutcome::Sent)
     }
 
+    /// Each entity is one user's: several users may hold one number.
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+        Ok(self.factors(subject).await?.phone)
+    }
+
     /// Binds a new TOTP factor (Verify shows a binding only when a factor is created), after
     /// removing factors still being set up, and returns its URI.
     async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
