@@ -1,23 +1,26 @@
 //! [`HashLimiter`]: memory-hard work (password hashing) with bounded concurrency.
 
 use super::StoreError;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Runs memory-hard work, such as checking a password against an Argon2 hash, on tokio's
-/// blocking pool, at most `concurrent` at once, so that a flood of logins cannot exhaust
+/// Runs memory-hard work, such as checking a password against an Argon2 hash, on a few
+/// dedicated threads, at most `concurrent` at once, so that a flood of logins cannot exhaust
 /// memory.
 ///
 /// Argon2id's default costs 19 MiB per hash; a [`UserStore`](crate::UserStore) that hashes
-/// every login attempt (as it should, with a dummy hash for unknown logins) on the blocking
-/// pool with no bound holds 19 MiB for every attempt in flight: a few hundred concurrent
-/// attempts take gigabytes. With a `HashLimiter` the work beyond `concurrent` waits, at most
-/// `queue` callers at most `max_wait` each, and the rest get [`StoreError::Busy`], which
-/// tower-authy answers with `503 Service Unavailable` and `Retry-After` (refusing nobody's
-/// password, letting nobody in). Work already started runs to the end and keeps its slot
-/// even if the request is dropped, so the bound holds against clients that disconnect.
+/// every login attempt (as it should, with a dummy hash for unknown logins) on tokio's
+/// blocking pool with no bound holds 19 MiB for every attempt in flight: a few hundred
+/// concurrent attempts take gigabytes. Bounding the number at once is not enough on its own:
+/// the allocator keeps freed blocks per thread, so hashes spread over the blocking pool's many
+/// threads leave tens of MiB behind on each. A `HashLimiter` runs the work on `concurrent`
+/// threads of its own; the work beyond waits, at most `queue` callers at most `max_wait` each,
+/// and the rest get [`StoreError::Busy`], which tower-authy answers with
+/// `503 Service Unavailable` and `Retry-After` (refusing nobody's password, letting nobody
+/// in). Work already started runs to the end and keeps its slot even if the request is
+/// dropped, so the bound holds against clients that disconnect.
 ///
 /// ```
 /// use tower_authy::{HashLimiter, StoreError};
@@ -33,11 +36,16 @@ pub struct HashLimiter {
     inner: Arc<Limits>,
 }
 
+/// A piece of work for the limiter's threads.
+type Job = Box<dyn FnOnce() + Send>;
+
 struct Limits {
     slots: Arc<Semaphore>,
     waiting: AtomicUsize,
     queue: usize,
     max_wait: Duration,
+    /// To the limiter's threads, which end when the last clone of the limiter goes.
+    jobs: Mutex<mpsc::Sender<Job>>,
 }
 
 impl std::fmt::Debug for HashLimiter {
@@ -52,15 +60,38 @@ impl std::fmt::Debug for HashLimiter {
 }
 
 impl HashLimiter {
-    /// At most `concurrent` at once (at least one); at most `queue` more waiting, each at most
-    /// `max_wait`.
+    /// At most `concurrent` at once (at least one), each on a thread of its own; at most
+    /// `queue` more waiting, each at most `max_wait`.
     pub fn new(concurrent: usize, queue: usize, max_wait: Duration) -> Self {
+        let concurrent = concurrent.max(1);
+        let (jobs, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for i in 0..concurrent {
+            let receiver = Arc::clone(&receiver);
+            let worker = move || {
+                loop {
+                    let next = receiver
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    let Ok(job) = next else { return };
+                    // A panicking job loses its answer (the caller sees an error), not the
+                    // thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            };
+            std::thread::Builder::new()
+                .name(format!("tower-authy-hash-{i}"))
+                .spawn(worker)
+                .expect("the operating system starts a thread");
+        }
         HashLimiter {
             inner: Arc::new(Limits {
-                slots: Arc::new(Semaphore::new(concurrent.max(1))),
+                slots: Arc::new(Semaphore::new(concurrent)),
                 waiting: AtomicUsize::new(0),
                 queue,
                 max_wait,
+                jobs: Mutex::new(jobs),
             }),
         }
     }
@@ -72,7 +103,7 @@ impl HashLimiter {
         HashLimiter::new(cores, 64 * cores, Duration::from_secs(2))
     }
 
-    /// Runs `work` on the blocking pool once a slot is free.
+    /// Runs `work` on one of the limiter's threads once a slot is free.
     ///
     /// # Errors
     /// [`StoreError::Busy`] when the queue is full or the wait runs out (nothing ran);
@@ -85,12 +116,20 @@ impl HashLimiter {
             Ok(slot) => slot,
             Err(_) => self.wait_for_slot().await?,
         };
-        tokio::task::spawn_blocking(move || {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let _slot = slot;
-            work()
-        })
-        .await
-        .map_err(StoreError::unavailable)
+            let _ = answer.send(work());
+        });
+        self.inner
+            .jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(job)
+            .map_err(|_| StoreError::unavailable("the hashing threads are gone"))?;
+        answered
+            .await
+            .map_err(|_| StoreError::unavailable("the hashing work panicked"))
     }
 
     async fn wait_for_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
