@@ -228,6 +228,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         None => false,
     };
     let pushes = provider.capabilities().push;
+    let remember_key = users.remember_key().await?;
     let mut builder = TwoFactor::builder(Arc::clone(&provider), users.clone())
         .push(
             "Request to log in to the Twilio demo app",
@@ -242,9 +243,12 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .recovery_codes(users.clone())
         .remember_devices(
             tower_authy::RememberDevice::default(),
-            users.remember_key().await?,
+            remember_key.clone(),
             users.clone(),
-        );
+        )
+        // The device cookie (a browser that logged in before keeps its own password allowance)
+        // is signed with the same key, kept beside the users: every instance knows it.
+        .device_cookie_key(remember_key);
     // A provider without pushes sends no webhooks, so needs no callback URL.
     if pushes {
         builder = builder.callback_url(callback_url);
