@@ -14,6 +14,10 @@ echo "== a crowd of 10,000 browsers on the event stream"
 cargo bench -q -p tower-authy --bench crowd 2>/dev/null
 echo "== complete logins per second per provider (section 10)"
 cargo bench -q -p tower-authy --all-features --bench providers 2>/dev/null
+echo "== the demo under 1,000 concurrent logins: RSS and latency (section 11)"
+cargo bench -q -p demo --bench login_flood 2>/dev/null
+# The ten-minute soak (section 12) is one command away, not part of this script:
+#   cargo bench -p demo --bench soak
 
 echo "== mock-authy throughput (release binary, wrk -t1 -c32 -d5s)"
 cargo build -q --release -p mock-authy

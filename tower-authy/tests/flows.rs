@@ -20,6 +20,7 @@ test_support::every_provider!(
     logout_ends_the_session,
     events_and_status_need_a_pending_login,
     raising_the_credential_epoch_ends_every_session,
+    the_csrf_token_rotates_with_the_session_id,
 );
 
 async fn push_approval_logs_in_and_rotates_the_session(kind: ProviderKind) {
@@ -579,4 +580,47 @@ async fn a_secure_session_cookie_is_a_host_cookie() {
     let plain = login(&local).await.unwrap();
     let cookie = plain.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("tower_authy_session="), "{cookie}");
+}
+
+/// The CSRF token changes with the session id, at the password and again at completion: a
+/// token read before either (by a script on the login page, say) is worth nothing after it.
+/// API clients get the new token in the JSON answer. Failed before the fix: the token read on
+/// the login form still worked on the waiting page.
+async fn the_csrf_token_rotates_with_the_session_id(kind: ProviderKind) {
+    let w = World::on(kind).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    let before = b.csrf_token().await;
+    let login = b
+        .http
+        .post(format!("{}/authy/login", w.base))
+        .header("accept", "application/json")
+        .form(&[
+            ("login", "ada@example.com"),
+            ("password", PASSWORD),
+            ("csrf_token", before.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let answer: serde_json::Value = login.json().await.unwrap();
+    let after = answer["csrf_token"].as_str().unwrap().to_owned();
+    assert_ne!(after, before);
+    let code = w.app_code(subject).await;
+    for (token, want) in [(&before, 403), (&after, 303)] {
+        let page = b
+            .post_without_csrf("/authy/token", &[("token", &code), ("csrf_token", token)])
+            .await;
+        assert_eq!(page.status, want);
+    }
+    // Completion rotates it again.
+    let page = b
+        .post_without_csrf("/authy/logout", &[("csrf_token", after.as_str())])
+        .await;
+    assert_eq!(
+        page.status, 403,
+        "the waiting page's token ended with the login"
+    );
+    assert_eq!(b.get("/account").await.status, 200);
 }
