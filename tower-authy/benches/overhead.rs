@@ -86,7 +86,7 @@ fn cookie_of(r: &http::Response<Body>) -> String {
         .get_all(header::SET_COOKIE)
         .iter()
         .map(|set| tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap())
-        .find(|c| c.name().contains("session"))
+        .find(|c| !c.name().contains("tower-authy-known"))
         .unwrap();
     format!("{}={}", cookie.name(), cookie.value())
 }

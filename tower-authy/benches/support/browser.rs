@@ -47,7 +47,7 @@ impl<'a> Browser<'a> {
         // The session cookie (a completed login also sets the device cookie).
         for set in r.headers().get_all("set-cookie") {
             let c = tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap();
-            if c.name().contains("session") {
+            if !c.name().contains("tower-authy-known") {
                 self.cookie = format!("{}={}", c.name(), c.value());
             }
         }
