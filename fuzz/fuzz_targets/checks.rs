@@ -107,6 +107,18 @@ pub fn second_factor_inputs(data: &[u8]) {
         });
         assert!(genuine, "a forged cookie was accepted: {text:?}");
     }
+    if let Some(device) = tower_authy::fuzzing::known_device(&text) {
+        // The device cookie (OWASP's): the same, with its own shape (`<id>.<expiry>.<tag>`).
+        let genuine = text.split(';').any(|pair| {
+            let Some((name, value)) = pair.split_once('=') else {
+                return false;
+            };
+            let pair = format!("{}={}", name.trim(), value.trim());
+            let expires = pair.split('.').nth(1).and_then(|e| e.parse::<i64>().ok());
+            expires.is_some_and(|e| pair == tower_authy::fuzzing::known_cookie(&device, e))
+        });
+        assert!(genuine, "a forged device cookie was accepted: {text:?}");
+    }
 }
 
 /// A target's check.

@@ -43,8 +43,26 @@ fn mac(key: &RememberKey, login: &str, device_id: &str, expires: i64) -> Hmac<Sh
 /// The `Set-Cookie` value that marks this browser as one that logged in as `login`.
 pub(crate) fn cookie(k: &KnownDevices, secure: bool, login: &str, now: i64) -> HeaderValue {
     let max_age = i64::from(k.days) * 86_400;
-    let (device_id, expires) = (crate::random::id(), now + max_age);
-    let tag = mac(&k.key, login, &device_id, expires)
+    cookie_for(
+        k,
+        secure,
+        login,
+        &crate::random::id(),
+        now + max_age,
+        max_age,
+    )
+}
+
+/// The `Set-Cookie` value for device `device_id` of `login`, valid until `expires`.
+pub(crate) fn cookie_for(
+    k: &KnownDevices,
+    secure: bool,
+    login: &str,
+    device_id: &str,
+    expires: i64,
+    max_age: i64,
+) -> HeaderValue {
+    let tag = mac(&k.key, login, device_id, expires)
         .finalize()
         .into_bytes();
     let value = format!(

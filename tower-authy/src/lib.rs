@@ -130,6 +130,32 @@ pub mod fuzzing {
         crate::remember::device_in_cookie(&remembering(), false, &headers, &fuzz_user(), 0)
     }
 
+    fn known_devices() -> crate::known_device::KnownDevices {
+        crate::known_device::KnownDevices {
+            key: crate::RememberKey::from_bytes([7; 32]),
+            days: 1,
+        }
+    }
+
+    /// The device cookie this fuzzing key makes for login `u1`.
+    pub fn known_cookie(device_id: &str, expires: i64) -> String {
+        let set =
+            crate::known_device::cookie_for(&known_devices(), false, "u1", device_id, expires, 60);
+        let pair = set.to_str().unwrap_or_default().split(';').next();
+        pair.unwrap_or_default().to_owned()
+    }
+
+    /// The device a `Cookie` header's device cookie names, if it is genuine for login `u1` and
+    /// not expired at Unix second 0.
+    pub fn known_device(cookie_header: &str) -> Option<String> {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            http::HeaderValue::from_str(cookie_header).ok()?,
+        );
+        crate::known_device::device(&known_devices(), false, &headers, "u1", 0)
+    }
+
     /// Canonicalises and verifies a JSON callback body under a fixed key.
     pub fn verify_json_callback(body: &[u8], signature: &str) -> bool {
         serde_json::from_slice(body).is_ok_and(|v| {
