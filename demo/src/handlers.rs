@@ -138,7 +138,7 @@ pub(crate) async fn signup(
     }
     if let Some(Extension(ConnectInfo(peer))) = peer {
         // IPv6 by /64, as tower-authy's own per-address limits count.
-        let address = tower_authy::LoginThrottle::address_key(peer.ip());
+        let address = tower_authy::LoginThrottle::default().address_key(peer.ip());
         quotas.push((format!("signup-addr:{address}"), SIGNUPS_PER_ADDRESS));
     }
     for (key, max) in quotas {

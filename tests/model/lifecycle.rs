@@ -293,6 +293,7 @@ impl World {
                         per_account: PW_PER_ACCOUNT,
                         per_address: PW_PER_ADDRESS,
                         lockout: Duration::from_secs(PW_LOCKOUT as u64),
+                        ..tower_authy::LoginThrottle::default()
                     })
                     .recovery_codes(tower_authy::MemoryRecoveryCodeStore::new())
                     // Enough per user that the model never sees one dropped for the cap.

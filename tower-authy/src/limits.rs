@@ -65,33 +65,44 @@ impl Default for SendLimits {
 pub struct LoginThrottle {
     /// Wrong passwords per login name before it is throttled. Default 5.
     pub per_account: u32,
-    /// Wrong passwords per client address (IPv6 by /64) before it is throttled. Default 30.
+    /// Wrong passwords per client address (IPv6 by [`ipv6_prefix`](Self::ipv6_prefix)) before
+    /// it is throttled. Default 30.
     pub per_address: u32,
     /// How long a throttled key stays throttled after its last counted attempt; a key idle for
     /// this long starts over. Default 15 minutes.
     pub lockout: Duration,
+    /// The IPv6 prefix length that counts as one address (1 to 128): a subscriber usually holds
+    /// a whole /64 (the default), some providers hand out /56 or /48.
+    pub ipv6_prefix: u8,
 }
 
 impl LoginThrottle {
     /// The key a client address counts under, here and wherever an application limits by
     /// address (a sign-up form, say): IPv4 addresses (IPv4-mapped IPv6 included) as they are,
-    /// other IPv6 addresses by their /64 prefix, the block one subscriber usually holds.
+    /// other IPv6 addresses by their [`ipv6_prefix`](Self::ipv6_prefix), the block one
+    /// subscriber usually holds.
     ///
     /// ```
     /// use tower_authy::LoginThrottle;
-    /// let a = LoginThrottle::address_key("2001:db8:1:2:aaaa::1".parse().unwrap());
-    /// let b = LoginThrottle::address_key("2001:db8:1:2:bbbb::9".parse().unwrap());
+    /// let t = LoginThrottle::default();
+    /// let a = t.address_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+    /// let b = t.address_key("2001:db8:1:2:bbbb::9".parse().unwrap());
     /// assert_eq!(a, b);
-    /// assert_eq!(LoginThrottle::address_key("192.0.2.1".parse().unwrap()), "192.0.2.1");
+    /// assert_eq!(a, "2001:db8:1:2::/64");
+    /// let wide = LoginThrottle { ipv6_prefix: 48, ..t };
+    /// assert_eq!(wide.address_key("2001:db8:1:7::1".parse().unwrap()), "2001:db8:1::/48");
+    /// assert_eq!(t.address_key("192.0.2.1".parse().unwrap()), "192.0.2.1");
     /// ```
-    pub fn address_key(ip: std::net::IpAddr) -> String {
+    pub fn address_key(&self, ip: std::net::IpAddr) -> String {
         match ip {
             std::net::IpAddr::V4(v4) => v4.to_string(),
             std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => v4.to_string(),
                 None => {
-                    let s = v6.segments();
-                    format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                    let prefix = u32::from(self.ipv6_prefix.clamp(1, 128));
+                    let mask = u128::MAX << (128 - prefix);
+                    let network = std::net::Ipv6Addr::from(u128::from(v6) & mask);
+                    format!("{network}/{prefix}")
                 }
             },
         }
@@ -104,6 +115,7 @@ impl Default for LoginThrottle {
             per_account: 5,
             per_address: 30,
             lockout: Duration::from_secs(900),
+            ipv6_prefix: 64,
         }
     }
 }

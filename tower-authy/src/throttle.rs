@@ -27,6 +27,7 @@ pub(crate) fn client_address(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
     trusted_proxies: usize,
+    login_throttle: &crate::LoginThrottle,
 ) -> Option<String> {
     let peer_ip = peer.map(|p| p.ip());
     let ip = if trusted_proxies == 0 {
@@ -53,7 +54,7 @@ pub(crate) fn client_address(
             None => peer_ip?,
         }
     };
-    Some(crate::LoginThrottle::address_key(ip))
+    Some(login_throttle.address_key(ip))
 }
 
 /// The throttle keys one password attempt counts against.
@@ -156,6 +157,11 @@ pub(crate) async fn as_long_as_a_password_check(shared: &Shared) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With the default throttle (IPv6 by /64).
+    fn client_address(h: &HeaderMap, peer: Option<SocketAddr>, hops: usize) -> Option<String> {
+        super::client_address(h, peer, hops, &crate::LoginThrottle::default())
+    }
 
     fn xff(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

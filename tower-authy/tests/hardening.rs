@@ -892,3 +892,41 @@ async fn on_verify_sends_count_per_phone_number_across_accounts() {
     );
     assert_eq!(to_phone.len(), 4);
 }
+
+/// IPv6 clients count by their prefix: /64 by default, wider when configured, so a guesser
+/// cannot buy another address by changing the low bits. Failed before the prefix was
+/// configurable: /48 could not be asked for, and addresses in other /64s of one /48 counted
+/// apart.
+#[tokio::test]
+async fn ipv6_clients_count_by_the_configured_prefix() {
+    let w = World::configured(|b| {
+        b.login_throttle(LoginThrottle {
+            per_address: 2,
+            ipv6_prefix: 48,
+            ..LoginThrottle::default()
+        })
+        .client_address_from_forwarded_for(1)
+    })
+    .await;
+    w.user("ada@example.com", "5551230001").await;
+    for (i, from) in ["2001:db8:1:1::1", "2001:db8:1:2::1"]
+        .into_iter()
+        .enumerate()
+    {
+        let page = behind(&w, from)
+            .login(&format!("x{i}@x.example"), "guess")
+            .await;
+        assert_eq!(page.status, 401);
+    }
+    // A third /64 of the same /48 is the same client: throttled, even with the right password.
+    let page = behind(&w, "2001:db8:1:3::9")
+        .login("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(page.status, 401);
+    assert_eq!(pushes(&w), 0);
+    // Another /48 is somebody else.
+    let page = behind(&w, "2001:db8:2::1")
+        .login("ada@example.com", PASSWORD)
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/authy/verify"));
+}

@@ -80,6 +80,7 @@ impl TwoFactorBuilder {
         if !(1..=100).contains(&t.per_account)
             || !(1..=10_000).contains(&t.per_address)
             || !(1..=86_400).contains(&t.lockout.as_secs())
+            || !(1..=128).contains(&t.ipv6_prefix)
         {
             return Err(ConfigError::LoginThrottle);
         }
@@ -266,6 +267,14 @@ mod tests {
             },
             LoginThrottle {
                 lockout: Duration::from_secs(86_401),
+                ..throttle
+            },
+            LoginThrottle {
+                ipv6_prefix: 0,
+                ..throttle
+            },
+            LoginThrottle {
+                ipv6_prefix: 129,
                 ..throttle
             },
         ] {

@@ -100,7 +100,12 @@ pub(crate) async fn disable(
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0);
-    let address = throttle::client_address(&parts.headers, peer, shared.forwarded_hops);
+    let address = throttle::client_address(
+        &parts.headers,
+        peer,
+        shared.forwarded_hops,
+        &shared.login_throttle,
+    );
     let Some(attempt) = throttle::admit(&shared, &user.user.login, address.as_deref(), now).await?
     else {
         tracing::warn!(event = "disable_throttled", user_id = %user.user_id, "too many wrong passwords; not checked");

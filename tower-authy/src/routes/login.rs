@@ -90,7 +90,12 @@ pub(crate) async fn login(
         return Ok(refuse(&csrf));
     }
     let now = shared.clock.now();
-    let address = throttle::client_address(&headers, peer.map(|p| p.0.0), shared.forwarded_hops);
+    let address = throttle::client_address(
+        &headers,
+        peer.map(|p| p.0.0),
+        shared.forwarded_hops,
+        &shared.login_throttle,
+    );
     // A browser that logged in as this account before has its own allowance (OWASP's device
     // cookie); any other counts against the login name and the address.
     let known = shared.known_devices.as_ref().and_then(|k| {
