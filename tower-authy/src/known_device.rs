@@ -10,9 +10,9 @@
 //! distinct from "remember this device": it never skips a factor, it only tells the throttle
 //! whose browser this is.
 
-use crate::remember::RememberKey;
+use crate::remember::{RememberKey, canonical_number, request_cookie, set_cookie};
 use hmac::{Hmac, Mac};
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
 
 /// The signing key and lifetime of the device cookie.
@@ -69,14 +69,8 @@ pub(crate) fn cookie_for(
         "{device_id}.{expires}.{}",
         data_encoding::BASE64URL_NOPAD.encode(&tag)
     );
-    let set = cookie::Cookie::build((cookie_name(secure), value))
-        .path("/")
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .secure(secure)
-        .build();
-    HeaderValue::from_str(&set.to_string()).expect("ids, digits and base64 make a valid header")
+    let same_site = cookie::SameSite::Strict;
+    set_cookie(cookie_name(secure), value, max_age, same_site, secure)
 }
 
 /// The device id in the request's cookie, if it is genuine, for `login`, and not expired.
@@ -87,23 +81,13 @@ pub(crate) fn device(
     login: &str,
     now: i64,
 ) -> Option<String> {
-    let name = cookie_name(secure);
-    let found = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)?;
-    let mut parts = found.value().split('.');
-    let (device_id, expires_raw, tag) = (parts.next()?, parts.next()?, parts.next()?);
+    let value = request_cookie(headers, cookie_name(secure))?;
+    let mut parts = value.split('.');
+    let (device_id, expires, tag) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    let expires: i64 = expires_raw.parse().ok()?;
-    if expires.to_string() != expires_raw {
-        return None;
-    }
+    let expires: i64 = canonical_number(expires)?;
     let tag = data_encoding::BASE64URL_NOPAD.decode(tag.as_bytes()).ok()?;
     // `verify_slice` compares in constant time.
     mac(&k.key, login, device_id, expires)
@@ -115,6 +99,7 @@ pub(crate) fn device(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::header;
 
     fn known() -> KnownDevices {
         KnownDevices {

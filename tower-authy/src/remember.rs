@@ -229,14 +229,46 @@ pub(crate) fn cookie(
         "{device_id}.{epoch}.{expires}.{}",
         data_encoding::BASE64URL_NOPAD.encode(&tag)
     );
-    let set = cookie::Cookie::build((cookie_name(secure), value))
+    let same_site = cookie::SameSite::Lax;
+    set_cookie(cookie_name(secure), value, max_age, same_site, secure)
+}
+
+/// The `Set-Cookie` value of one of tower-authy's signed cookies (this one and the device
+/// cookie): `HttpOnly`, the whole site, `Secure` unless plain HTTP is allowed.
+pub(crate) fn set_cookie(
+    name: &'static str,
+    value: String,
+    max_age: i64,
+    same_site: cookie::SameSite,
+    secure: bool,
+) -> HeaderValue {
+    let set = cookie::Cookie::build((name, value))
         .path("/")
         .max_age(cookie::time::Duration::seconds(max_age))
         .http_only(true)
-        .same_site(cookie::SameSite::Lax)
+        .same_site(same_site)
         .secure(secure)
         .build();
     HeaderValue::from_str(&set.to_string()).expect("ids, digits and base64 make a valid header")
+}
+
+/// The value of the request's cookie `name`, as a cookie parser reads it.
+pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// A number in a signed value, in its one canonical spelling only: `01000` or `+1000` would be
+/// another spelling of the value that was signed.
+pub(crate) fn canonical_number<T: std::str::FromStr + ToString>(raw: &str) -> Option<T> {
+    let n: T = raw.parse().ok()?;
+    (n.to_string() == raw).then_some(n)
 }
 
 /// The device id in the request's cookie, if the cookie is genuine, for this user, at their
@@ -248,27 +280,15 @@ pub(crate) fn device_in_cookie(
     user: &crate::UserRecord,
     now: i64,
 ) -> Option<String> {
-    let name = cookie_name(secure);
-    let found = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)?;
-    let value = found.value();
+    let value = request_cookie(headers, cookie_name(secure))?;
     let mut parts = value.split('.');
     let (device_id, epoch, expires, tag) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    // Canonical numbers only: `01000` or `+1000` would be another spelling of a signed value.
-    let (epoch_raw, expires_raw) = (epoch, expires);
-    let (epoch, expires): (u64, i64) = (epoch.parse().ok()?, expires.parse().ok()?);
-    if epoch.to_string() != epoch_raw || expires.to_string() != expires_raw {
-        return None;
-    }
+    let epoch: u64 = canonical_number(epoch)?;
+    let expires: i64 = canonical_number(expires)?;
     let tag = data_encoding::BASE64URL_NOPAD.decode(tag.as_bytes()).ok()?;
     // `verify_slice` compares in constant time.
     mac(&r.key, &user.id, device_id, epoch, expires)
