@@ -271,6 +271,28 @@ impl Person {
     }
 }
 
+/// Signs `email` up on `demo` with `phone`: the browser, and the user's subject (none until a
+/// TOTP user enrols). `None` if the sign-up was refused.
+async fn sign_up(demo: &demo::Demo, email: &str, phone: &str) -> Option<(Browser, Option<u64>)> {
+    let mut browser = Browser::new(&demo.url);
+    let form = [
+        ("name", "Soak"),
+        ("email", email),
+        ("password", PASSWORD),
+        ("country_code", "1"),
+        ("phone", phone),
+    ];
+    let signed_up = browser.post("/signup", &form).await;
+    if signed_up.status != 303 {
+        eprintln!("sign-up refused: {}", signed_up.status);
+        return None;
+    }
+    let password = tower_authy::Password::new(PASSWORD);
+    let found = tower_authy::UserStore::verify_password(&demo.users, email, &password);
+    let user = found.await.ok()??;
+    Some((browser, user.authy_id))
+}
+
 async fn newest_push(kind: ProviderKind, mock: &MockAuthy, subject: u64) -> Option<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
@@ -323,19 +345,7 @@ async fn soak(length: Duration) {
         for u in 0..USERS_PER_PROVIDER {
             let email = format!("user{u}@{provider:?}.example").to_lowercase();
             let phone = format!("55512{p}{u:04}");
-            let mut browser = Browser::new(&a.url);
-            let form = [
-                ("name", "Soak"),
-                ("email", email.as_str()),
-                ("password", PASSWORD),
-                ("country_code", "1"),
-                ("phone", phone.as_str()),
-            ];
-            let signed_up = browser.post("/signup", &form).await;
-            assert_eq!(signed_up.status, 303, "{}", signed_up.body);
-            let password = tower_authy::Password::new(PASSWORD);
-            let found = tower_authy::UserStore::verify_password(&a.users, &email, &password);
-            let subject = found.await.unwrap().unwrap().authy_id;
+            let (browser, subject) = sign_up(&a, &email, &phone).await.unwrap();
             if let (ProviderKind::Verify, Some(s)) = (kind, subject) {
                 mock.verify_totp_factors(&format!("ta-{s:016x}"));
             }
@@ -524,27 +534,14 @@ async fn keep_sessions(
     let mut kept = Vec::new();
     for (i, ((a, b), kind)) in instances.iter().zip(KINDS).enumerate() {
         let email = format!("keeper{i}@example.com");
-        let mut browser = Browser::new(&a.url);
         let phone = format!("55598{i}0000");
-        let form = [
-            ("name", "Keeper"),
-            ("email", email.as_str()),
-            ("password", PASSWORD),
-            ("country_code", "1"),
-            ("phone", phone.as_str()),
-        ];
-        if browser.post("/signup", &form).await.status != 303 {
-            continue;
-        }
-        let password = tower_authy::Password::new(PASSWORD);
-        let found = tower_authy::UserStore::verify_password(&a.users, &email, &password);
-        let Ok(Some(user)) = found.await else {
+        let Some((browser, subject)) = sign_up(a, &email, &phone).await else {
             continue;
         };
         let mut person = Person {
             kind,
             email,
-            subject: user.authy_id,
+            subject,
             key: None,
             browser,
             a: a.url.clone(),

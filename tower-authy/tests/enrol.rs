@@ -8,16 +8,41 @@ use test_support::{Options, PASSWORD, World};
 use tower_authy::{MemoryUserStore, UserStore};
 
 async fn world() -> (World, MemoryUserStore, String) {
-    let users = MemoryUserStore::new();
+    let (w, users) = enrolment_on(|b| b).await;
     let id = users.insert("new@example.com", PASSWORD, None);
+    (w, users, id)
+}
+
+/// An app on Authy with enrolment into its own user store, built with `configure` on top.
+async fn enrolment_on(
+    configure: impl FnOnce(tower_authy::TwoFactorBuilder) -> tower_authy::TwoFactorBuilder
+    + Send
+    + 'static,
+) -> (World, MemoryUserStore) {
+    let users = MemoryUserStore::new();
     let kept = users.clone();
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
-        configure: Box::new(move |b| b.enrolment(kept)),
+        configure: Box::new(move |b| configure(b.enrolment(kept))),
         ..Options::default()
     })
     .await;
-    (w, users, id)
+    (w, users)
+}
+
+/// A new account without a second factor, logged in and registering `phone` at enrolment.
+async fn registering(
+    w: &World,
+    users: &MemoryUserStore,
+    email: &str,
+    phone: &str,
+) -> test_support::Browser {
+    users.insert(email, PASSWORD, None);
+    let mut b = w.browser();
+    b.login(email, PASSWORD).await;
+    let fields = [("email", email), ("country_code", "1"), ("phone", phone)];
+    assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+    b
 }
 
 async fn authy_id_of(users: &MemoryUserStore, id: &str) -> Option<u64> {
@@ -408,28 +433,13 @@ test_support::every_provider!(
 /// fix: each throwaway account had its own five guesses (here 20 reached Authy, not 10).
 #[tokio::test]
 async fn code_guesses_count_against_the_factor_across_accounts() {
-    let users = MemoryUserStore::new();
-    let kept = users.clone();
-    let w = World::start_with(Options {
-        users: Some(Arc::new(users.clone())),
-        configure: Box::new(move |b| b.enrolment(kept)),
-        ..Options::default()
-    })
-    .await;
+    let (w, users) = enrolment_on(|b| b).await;
     let victim = w.user("victim@example.com", "5551230042").await;
     users.insert("victim@example.com", PASSWORD, Some(victim));
     let mut refused = 0;
     for i in 0..4 {
         let email = format!("throwaway{i}@example.com");
-        users.insert(&email, PASSWORD, None);
-        let mut b = w.browser();
-        b.login(&email, PASSWORD).await;
-        let fields = [
-            ("email", email.as_str()),
-            ("country_code", "1"),
-            ("phone", "5551230042"),
-        ];
-        assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+        let mut b = registering(&w, &users, &email, "5551230042").await;
         for _ in 0..5 {
             let page = b
                 .post("/authy/enrol/confirm", &[("token", "0000000")])
@@ -465,31 +475,17 @@ async fn code_guesses_count_against_the_factor_across_accounts() {
 /// account had its own hourly allowance.
 #[tokio::test]
 async fn enrolment_sends_count_per_phone_across_accounts() {
-    let users = MemoryUserStore::new();
-    let kept = users.clone();
-    let w = World::start_with(Options {
-        users: Some(Arc::new(users.clone())),
-        configure: Box::new(move |b| {
-            b.enrolment(kept).send_limits(tower_authy::SendLimits {
-                per_hour: 3,
-                ..tower_authy::SendLimits::default()
-            })
-        }),
-        ..Options::default()
+    let (w, users) = enrolment_on(|b| {
+        b.send_limits(tower_authy::SendLimits {
+            per_hour: 3,
+            ..tower_authy::SendLimits::default()
+        })
     })
     .await;
     let mut sent = 0;
     for i in 0..3 {
         let email = format!("throwaway{i}@example.com");
-        users.insert(&email, PASSWORD, None);
-        let mut b = w.browser();
-        b.login(&email, PASSWORD).await;
-        let fields = [
-            ("email", email.as_str()),
-            ("country_code", "1"),
-            ("phone", "5551230042"),
-        ];
-        assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+        let mut b = registering(&w, &users, &email, "5551230042").await;
         for _ in 0..3 {
             let page = b.post("/authy/enrol/sms", &[]).await;
             assert!([303, 429].contains(&page.status), "{}", page.status);

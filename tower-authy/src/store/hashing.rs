@@ -158,6 +158,18 @@ impl HashLimiter {
 mod tests {
     use super::*;
 
+    /// Awaits `condition`, failing after ten seconds.
+    async fn until(condition: impl Fn() -> bool) {
+        let deadline = std::time::Duration::from_secs(10);
+        tokio::time::timeout(deadline, async {
+            while !condition() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the condition within ten seconds");
+    }
+
     #[tokio::test]
     async fn work_beyond_the_slots_and_the_queue_is_refused_not_run() {
         let limiter = HashLimiter::new(1, 1, Duration::from_secs(60));
@@ -178,9 +190,7 @@ mod tests {
         // One waits in the queue; the next is refused at once and never runs.
         let queued = limiter.clone();
         let second = tokio::spawn(async move { queued.run(|| 2).await });
-        while limiter.inner.waiting.load(Ordering::Acquire) == 0 {
-            tokio::task::yield_now().await;
-        }
+        until(|| limiter.inner.waiting.load(Ordering::Acquire) > 0).await;
         let ran = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&ran);
         let third = limiter
@@ -201,9 +211,7 @@ mod tests {
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let busy = limiter.clone();
         let first = tokio::spawn(async move { busy.run(move || release_rx.recv()).await });
-        while limiter.inner.slots.available_permits() == 1 {
-            tokio::task::yield_now().await;
-        }
+        until(|| limiter.inner.slots.available_permits() == 0).await;
         let waited = limiter.run(|| ()).await;
         assert!(matches!(waited, Err(StoreError::Busy)));
         release_tx.send(()).unwrap();
