@@ -99,6 +99,24 @@ async fn on_verify_a_push_an_app_code_and_an_sms_log_in() {
     d.click("form[action='/authy/logout'] button").await;
     d.wait_path("/").await;
 
+    // A code by SMS, sent through Verify to the number Ada signed up with: proving it makes it
+    // her channel for good, even once her app is set up.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    d.click("form[action='/authy/sms'] button").await;
+    d.wait_text("We sent a code by SMS.").await;
+    let sms = mock.verify_codes().pop().unwrap();
+    assert_eq!(
+        (sms.to.as_str(), sms.channel.as_str()),
+        ("+15551234567", "sms")
+    );
+    d.type_into("#token", &sms.code).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
     // The code from the app (Verify's TOTP factor), as the virtual phone shows it, once Ada
     // has set the app up (counted only then).
     d.goto(&format!("{base}/authy/login")).await.unwrap();
@@ -117,20 +135,13 @@ async fn on_verify_a_push_an_app_code_and_an_sms_log_in() {
     d.click("form[action='/authy/logout'] button").await;
     d.wait_path("/").await;
 
-    // A code by SMS, sent through Verify.
+    // The proved number still takes codes once the app is set up.
     d.goto(&format!("{base}/authy/login")).await.unwrap();
     log_in(&d, "ada@example.com", "a long enough password").await;
     d.wait_text("Waiting for your approval").await;
     d.click("form[action='/authy/sms'] button").await;
     d.wait_text("We sent a code by SMS.").await;
-    let sms = mock.verify_codes().pop().unwrap();
-    assert_eq!(
-        (sms.to.as_str(), sms.channel.as_str()),
-        ("+15551234567", "sms")
-    );
-    d.type_into("#token", &sms.code).await;
-    d.click("form[action='/authy/token'] button").await;
-    d.wait_text("Welcome, Ada Lovelace").await;
+    assert_eq!(mock.verify_codes().len(), 2);
 
     d.quit().await;
     demo.stop();

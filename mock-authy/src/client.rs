@@ -238,6 +238,22 @@ impl ControlClient {
         self.call(Method::POST, &path, None).await.map(drop)
     }
 
+    /// Sets the metadata of an entity's TOTP factors, as the application that made them would
+    /// have written it.
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] (404) when the entity has no TOTP factor.
+    pub async fn set_verify_totp_metadata(
+        &self,
+        identity: &str,
+        metadata: &Value,
+    ) -> Result<(), ClientError> {
+        let path = format!("/verify/entities/{identity}/totp_metadata");
+        self.call(Method::POST, &path, Some(metadata.clone()))
+            .await
+            .map(drop)
+    }
+
     /// Every Verify v2 challenge, oldest first.
     ///
     /// # Errors

@@ -197,6 +197,13 @@ impl MockAuthy {
             .with_world(|w| w.verify.verify_totp_factors(identity))
     }
 
+    /// Sets the metadata of an entity's TOTP factors, as the application that made them
+    /// would have written it; how many there were.
+    pub fn set_verify_totp_metadata(&self, identity: &str, metadata: &serde_json::Value) -> usize {
+        self.inner
+            .with_world(|w| w.verify.set_totp_metadata(identity, metadata))
+    }
+
     /// Removes an entity's push factors, as if the user deleted the app: its challenges then
     /// cannot be pushed.
     pub fn remove_verify_push_factors(&self, identity: &str) {

@@ -541,3 +541,55 @@ async fn wrong_passwords_at_disable_count_in_the_login_throttle() {
     assert_eq!(page.status, 401);
     assert!(page.body.contains("Wrong email or password."));
 }
+
+/// On Verify a phone from the enrolment form becomes a channel for login codes only once a
+/// code sent to it is proved: a user who confirmed with the authenticator app is never sent
+/// codes at that number, one who confirmed with an SMS code is. Failed before the fix: the
+/// number was taken on trust, and the app user's login sent it an SMS.
+#[tokio::test]
+async fn on_verify_a_phone_is_a_login_channel_only_once_proved() {
+    let (w, users, _, ada) = enrolling_world(test_support::ProviderKind::Verify).await;
+    let to = |phone: &str| {
+        w.mock
+            .verify_codes()
+            .into_iter()
+            .filter(|c| c.to == phone)
+            .count()
+    };
+
+    // Ada proves the authenticator app, never the number she typed.
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let code = register_phone(&w, &mut b, "5559990001").await;
+    let done = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(authy_id_of(&users, &ada).await.is_some());
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let sms = b.post("/authy/sms", &[]).await;
+    assert_eq!(sms.status, 409, "{}", sms.body);
+    assert!(
+        sms.body.contains("Use the code from your app"),
+        "{}",
+        sms.body
+    );
+    assert_eq!(to("+15559990001"), 0, "nothing sent to the unproved number");
+
+    // Bob proves his number with a code sent to it: from then on it is his channel.
+    let mut b = registering(&w, &users, "bob@example.com", "5551230002").await;
+    assert_eq!(b.post("/authy/enrol/sms", &[]).await.status, 303);
+    let code = w.mock.verify_codes().pop().unwrap();
+    assert_eq!(code.to, "+15551230002");
+    let done = b
+        .post("/authy/enrol/confirm", &[("token", &code.code)])
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let mut b = w.browser();
+    b.login("bob@example.com", PASSWORD).await;
+    assert_eq!(b.post("/authy/sms", &[]).await.status, 303);
+    assert_eq!(to("+15551230002"), 2);
+    let code = w.mock.verify_codes().pop().unwrap();
+    let done = b.post("/authy/token", &[("token", &code.code)]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(b.get("/account").await.status, 200);
+}

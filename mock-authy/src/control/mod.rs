@@ -52,6 +52,10 @@ pub(crate) fn router(inner: &Arc<Inner>) -> Router<Arc<Inner>> {
             "/verify/entities/{identity}/verify_totp",
             post(verify::verify_totp),
         )
+        .route(
+            "/verify/entities/{identity}/totp_metadata",
+            post(verify::totp_metadata),
+        )
         .route("/verify/challenges/{sid}/{action}", post(verify::decide))
         .route("/reset", post(reset))
         .route("/clock", get(clock))

@@ -52,6 +52,21 @@ pub(super) async fn verify_totp(State(inner): Shared, Path(identity): Path<Strin
     }
 }
 
+/// Sets an entity's TOTP factors' metadata (a JSON object), as the app that made them would.
+pub(super) async fn totp_metadata(
+    State(inner): Shared,
+    Path(identity): Path<String>,
+    Json(metadata): Json<Value>,
+) -> Response {
+    if !metadata.is_object() {
+        return problem(StatusCode::BAD_REQUEST, "metadata must be a JSON object");
+    }
+    match inner.with_world(|w| w.verify.set_totp_metadata(&identity, &metadata)) {
+        0 => problem(StatusCode::NOT_FOUND, "this entity has no TOTP factor"),
+        n => Json(json!({"updated": n})).into_response(),
+    }
+}
+
 /// `approve` or `deny` a pending push challenge, as the phone would.
 pub(super) async fn decide(
     State(inner): Shared,

@@ -274,6 +274,24 @@ impl VerifyWorld {
         n
     }
 
+    /// Sets the metadata of an entity's TOTP factors; how many there were.
+    pub(crate) fn set_totp_metadata(
+        &mut self,
+        identity: &str,
+        metadata: &serde_json::Value,
+    ) -> usize {
+        let mut n = 0;
+        for f in self
+            .factors
+            .iter_mut()
+            .filter(|f| f.identity == identity && !f.push)
+        {
+            f.metadata = metadata.clone();
+            n += 1;
+        }
+        n
+    }
+
     /// The code a TOTP factor's app shows at `now`.
     pub(crate) fn totp_code(&self, factor_sid: &str, now: i64) -> Option<String> {
         let f = self

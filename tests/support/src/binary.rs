@@ -210,9 +210,14 @@ impl App {
             .register(email, phone, "1")
             .await
             .unwrap();
-        // A Verify user has set up their authenticator app too.
+        // A Verify user has proved their phone and set up their authenticator app too.
         if self.provider == ProviderKind::Verify {
             let entity = format!("ta-{id:016x}");
+            let proved = serde_json::json!({ "phone": format!("+1{phone}") });
+            self.control
+                .set_verify_totp_metadata(&entity, &proved)
+                .await
+                .unwrap();
             self.control.verify_totp_factors(&entity).await.unwrap();
         }
         self.users.insert(email, PASSWORD, Some(id));

@@ -188,10 +188,13 @@ impl World {
             .register(email, phone, "1")
             .await
             .unwrap();
-        // A Verify user has set up their authenticator app too (the enrolment tests do it
-        // through the pages).
+        // A Verify user has proved their phone and set up their authenticator app too (the
+        // enrolment tests do both through the pages).
         if self.provider == ProviderKind::Verify {
-            self.mock.verify_totp_factors(&format!("ta-{subject:016x}"));
+            let entity = format!("ta-{subject:016x}");
+            let proved = serde_json::json!({ "phone": format!("+1{phone}") });
+            self.mock.set_verify_totp_metadata(&entity, &proved);
+            self.mock.verify_totp_factors(&entity);
         }
         self.phones
             .lock()

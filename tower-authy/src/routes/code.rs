@@ -236,6 +236,12 @@ async fn send_code(
             Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
         }
         Err(e) if e.is_unavailable() => Err(Rejection::Authy(e, "send code")),
+        // This user has no phone codes may go to (on Verify: none proved).
+        Err(crate::AuthyError::Unsupported(_)) => Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "No phone for codes",
+            "This account has no phone that codes can be sent to. Use the code from your app.",
+        )),
         Err(e) => {
             tracing::warn!(error = %e, user_id = %c.user_id, "Authy refused to send a code");
             Ok(reply.problem(

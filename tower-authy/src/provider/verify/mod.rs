@@ -8,6 +8,13 @@
 //! metadata of the entity's TOTP factor, so that every instance finds it with one read and
 //! tower-authy keeps no state of its own. Push factors come from the application's mobile app
 //! (Verify's SDK); a user without one is asked for a code.
+//!
+//! A phone from a form (enrolment, or an application's sign-up) is taken on trust only to
+//! prove it: it is kept as `unproved_phone`, codes go to it only while the authenticator app is
+//! not set up, and it becomes a channel (`phone`) for good once a code sent to it is proved. A
+//! user who proves the authenticator app instead (enrolment confirmed with the app's code) gets
+//! no phone channel: Verify would otherwise send login codes to a number nobody proved they
+//! hold. Entities made before this rule carry `phone` and keep their channel.
 
 mod signature;
 mod wire;
@@ -37,12 +44,59 @@ fn subject_of(identity: &str) -> Option<u64> {
         .flatten()
 }
 
+/// A phone kept in a TOTP factor's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phone {
+    /// A code sent to it was proved: a channel for login codes.
+    Proved(String),
+    /// Taken from the enrolment form; codes go to it only to prove it.
+    Unproved(String),
+}
+
+impl Phone {
+    fn read(metadata: Option<&Value>) -> Option<Phone> {
+        let get = |key: &str| {
+            metadata
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        get("phone")
+            .map(Phone::Proved)
+            .or_else(|| get("unproved_phone").map(Phone::Unproved))
+    }
+
+    fn metadata(phone: Option<&Phone>) -> Value {
+        match phone {
+            None => json!({}),
+            Some(Phone::Proved(p)) => json!({ "phone": p }),
+            Some(Phone::Unproved(p)) => json!({ "unproved_phone": p }),
+        }
+    }
+}
+
 /// What tower-authy needs to know about an entity's factors.
 #[derive(Debug, Default)]
 struct Factors {
     push: Option<String>,
     totp: Option<(String, bool)>,
-    phone: Option<String>,
+    /// The TOTP factor's friendly name (the account its app shows).
+    label: Option<String>,
+    phone: Option<Phone>,
+}
+
+impl Factors {
+    /// The number codes by SMS and call go to: a proved phone, or the phone being proved while
+    /// the authenticator app is not set up (once the user proved the app instead, a number
+    /// nobody proved is never sent a code).
+    fn code_phone(&self) -> Option<&str> {
+        let app_set_up = self.totp.as_ref().is_some_and(|(_, verified)| *verified);
+        match &self.phone {
+            Some(Phone::Proved(p)) => Some(p),
+            Some(Phone::Unproved(p)) if !app_set_up => Some(p),
+            _ => None,
+        }
+    }
 }
 
 fn rejected() -> AuthyError {
@@ -105,12 +159,19 @@ impl VerifyProvider {
             match f.get("factor_type").and_then(Value::as_str) {
                 Some("push") if verified => found.push = Some(sid),
                 Some("totp") => {
-                    if let Some(p) = f.pointer("/metadata/phone").and_then(Value::as_str) {
-                        found.phone = Some(p.to_owned());
+                    // A proved phone wins over one still being proved.
+                    match (Phone::read(f.get("metadata")), &found.phone) {
+                        (Some(p), None | Some(Phone::Unproved(_))) => found.phone = Some(p),
+                        _ => {}
                     }
                     // A verified factor wins over one still being set up.
                     if found.totp.as_ref().is_none_or(|(_, v)| !v) {
                         found.totp = Some((sid, verified));
+                        found.label = f
+                            .get("friendly_name")
+                            .and_then(Value::as_str)
+                            .filter(|n| !n.is_empty())
+                            .map(str::to_owned);
                     }
                 }
                 _ => {}
@@ -119,27 +180,65 @@ impl VerifyProvider {
         Ok(found)
     }
 
-    /// A new TOTP factor for `subject` carrying `phone` in its metadata; its `otpauth://` URI.
+    /// A new TOTP factor for `subject` carrying `phone` in its metadata: its sid and
+    /// `otpauth://` URI.
     async fn new_totp_factor(
         &self,
         subject: u64,
         label: &str,
-        phone: Option<&str>,
-    ) -> Result<String, AuthyError> {
-        let metadata = phone.map_or_else(|| json!({}), |p| json!({ "phone": p }));
+        phone: Option<&Phone>,
+    ) -> Result<(String, String), AuthyError> {
         let form = [
             ("FriendlyName", label.to_owned()),
             ("FactorType", "totp".to_owned()),
-            ("Metadata", metadata.to_string()),
+            ("Metadata", Phone::metadata(phone).to_string()),
         ];
         let body = self
             .write(&format!("/Entities/{}/Factors", identity(subject)), &form)
             .await?;
-        body.pointer("/binding/uri")
-            .and_then(Value::as_str)
-            .filter(|u| u.starts_with("otpauth://"))
-            .map(str::to_owned)
-            .ok_or(AuthyError::Malformed("a TOTP factor without binding.uri"))
+        let text = |path: &str| body.pointer(path).and_then(Value::as_str);
+        match (text("/sid"), text("/binding/uri")) {
+            (Some(sid), Some(uri)) if uri.starts_with("otpauth://") => {
+                Ok((sid.to_owned(), uri.to_owned()))
+            }
+            _ => Err(AuthyError::Malformed(
+                "a TOTP factor without sid or binding.uri",
+            )),
+        }
+    }
+
+    /// Checks a code sent by SMS or call to `phone`.
+    async fn check_sent_code(&self, phone: &str, code: &str) -> Result<(), AuthyError> {
+        let form = [("To", phone.to_owned()), ("Code", code.to_owned())];
+        match self.write("/VerificationCheck", &form).await {
+            Ok(body) if body.get("status").and_then(Value::as_str) == Some("approved") => Ok(()),
+            Ok(_) => Err(rejected()),
+            Err(e) if e.is_unavailable() => Err(e),
+            // 404: nothing was sent, or it expired or ran out of tries.
+            Err(_) => Err(rejected()),
+        }
+    }
+
+    /// Records that a code sent to a phone not yet proved was proved: the TOTP factor still
+    /// being set up (Verify cannot change a factor's metadata, and the app's codes are not
+    /// accepted before it is verified) is replaced by one that carries the phone as proved.
+    /// The new factor is made first, so the phone is never lost; a factor another instance
+    /// removed meanwhile is not an error.
+    async fn prove_phone(&self, subject: u64, factors: &Factors) -> Result<(), AuthyError> {
+        let (Some(Phone::Unproved(phone)), Some((old, false))) = (&factors.phone, &factors.totp)
+        else {
+            return Ok(());
+        };
+        let label = factors.label.clone().unwrap_or_else(|| identity(subject));
+        let proved = Phone::Proved(phone.clone());
+        self.new_totp_factor(subject, &label, Some(&proved)).await?;
+        match self
+            .delete(&format!("/Entities/{}/Factors/{old}", identity(subject)))
+            .await
+        {
+            Err(AuthyError::Api { status: 404, .. }) => Ok(()),
+            other => other,
+        }
     }
 
     async fn check_totp(
@@ -186,14 +285,14 @@ impl SecondFactorProvider for VerifyProvider {
         "your app"
     }
 
-    /// Creates the entity and a TOTP factor (unverified until a first code) holding the phone.
+    /// Creates the entity and a TOTP factor (unverified until a first code) holding the phone,
+    /// not yet proved.
     async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
         let subject = (u64::from_be_bytes(crate::random::bytes::<8>()) >> 11) | 1;
         self.write("/Entities", &[("Identity", identity(subject))])
             .await?;
-        let phone = (!phone.is_empty()).then(|| format!("+{cc}{phone}"));
-        self.new_totp_factor(subject, email, phone.as_deref())
-            .await?;
+        let phone = (!phone.is_empty()).then(|| Phone::Unproved(format!("+{cc}{phone}")));
+        self.new_totp_factor(subject, email, phone.as_ref()).await?;
         Ok(subject)
     }
 
@@ -257,6 +356,7 @@ impl SecondFactorProvider for VerifyProvider {
 
     /// Tries the authenticator app's factor first (once it is set up: a challenge answers for
     /// this code alone), then a code sent by SMS or call. Each is one request, never retried.
+    /// A code sent to a phone not yet proved proves it (see the module's documentation).
     async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
         let code = code.expose();
         let factors = self.factors(subject).await?;
@@ -266,17 +366,11 @@ impl SecondFactorProvider for VerifyProvider {
         {
             return Ok(());
         }
-        let Some(phone) = factors.phone else {
+        let Some(phone) = factors.code_phone() else {
             return Err(rejected());
         };
-        let form = [("To", phone), ("Code", code.to_owned())];
-        match self.write("/VerificationCheck", &form).await {
-            Ok(body) if body.get("status").and_then(Value::as_str) == Some("approved") => Ok(()),
-            Ok(_) => Err(rejected()),
-            Err(e) if e.is_unavailable() => Err(e),
-            // 404: nothing was sent, or it expired or ran out of tries.
-            Err(_) => Err(rejected()),
-        }
+        self.check_sent_code(phone, code).await?;
+        self.prove_phone(subject, &factors).await
     }
 
     /// Verifies a TOTP factor still being set up with the code (the answer is the factor's
@@ -299,19 +393,23 @@ impl SecondFactorProvider for VerifyProvider {
         subject: u64,
         channel: CodeChannel,
     ) -> Result<SendOutcome, AuthyError> {
-        let Some(phone) = self.factors(subject).await?.phone else {
+        let factors = self.factors(subject).await?;
+        let Some(phone) = factors.code_phone() else {
             return Err(AuthyError::Unsupported(
-                "codes by phone: no phone on record",
+                "codes by phone: no proved phone on record",
             ));
         };
-        let form = [("To", phone), ("Channel", channel.as_str().to_owned())];
+        let form = [
+            ("To", phone.to_owned()),
+            ("Channel", channel.as_str().to_owned()),
+        ];
         self.write("/Verifications", &form).await?;
         Ok(SendOutcome::Sent)
     }
 
     /// Each entity is one user's: several users may hold one number.
     async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
-        Ok(self.factors(subject).await?.phone)
+        Ok(self.factors(subject).await?.code_phone().map(str::to_owned))
     }
 
     /// Binds a new TOTP factor (Verify shows a binding only when a factor is created), after
@@ -333,11 +431,7 @@ impl SecondFactorProvider for VerifyProvider {
             if f.get("status").and_then(Value::as_str) == Some("verified") {
                 return Err(AuthyError::Unsupported("a second authenticator app"));
             }
-            phone = phone.or_else(|| {
-                f.pointer("/metadata/phone")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
+            phone = phone.or_else(|| Phone::read(f.get("metadata")));
             if account.is_empty() {
                 account = f
                     .get("friendly_name")
@@ -353,8 +447,10 @@ impl SecondFactorProvider for VerifyProvider {
         if account.is_empty() {
             account = id;
         }
-        self.new_totp_factor(subject, &account, phone.as_deref())
-            .await
+        let (_, uri) = self
+            .new_totp_factor(subject, &account, phone.as_ref())
+            .await?;
+        Ok(uri)
     }
 
     fn authenticate_webhook(&self, r: &WebhookRequest<'_>) -> Result<PushAnswer, WebhookError> {
