@@ -21,6 +21,11 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              hash BLOB NOT NULL,
              PRIMARY KEY (user_id, hash)
          );
+         CREATE TABLE IF NOT EXISTS spent_recovery_codes (
+             user_id TEXT NOT NULL,
+             hash BLOB NOT NULL,
+             PRIMARY KEY (user_id, hash)
+         );
          CREATE TABLE IF NOT EXISTS remembered_devices (
              user_id TEXT NOT NULL,
              id TEXT NOT NULL,
@@ -100,10 +105,12 @@ impl RecoveryCodeStore for SqliteUsers {
         let user_id = user_id.to_owned();
         self.blocking(move |c| {
             let tx = c.unchecked_transaction()?;
-            tx.execute(
-                "DELETE FROM recovery_codes WHERE user_id = ?1",
-                params![user_id],
-            )?;
+            for table in ["recovery_codes", "spent_recovery_codes"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE user_id = ?1"),
+                    params![user_id],
+                )?;
+            }
             for h in &hashes {
                 tx.execute(
                     "INSERT OR IGNORE INTO recovery_codes (user_id, hash) VALUES (?1, ?2)",
@@ -117,13 +124,40 @@ impl RecoveryCodeStore for SqliteUsers {
 
     async fn redeem(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<bool, StoreError> {
         let (user_id, hash) = (user_id.to_owned(), *hash.as_bytes());
-        // One DELETE: of two instances given the same code, one removes the row.
+        // One DELETE decides: of two instances given the same code, one removes the row. The
+        // spent code is kept (until the next set) so that `restore` can give it back.
         self.blocking(move |c| {
-            c.execute(
+            let tx = c.unchecked_transaction()?;
+            let taken = tx.execute(
                 "DELETE FROM recovery_codes WHERE user_id = ?1 AND hash = ?2",
                 params![user_id, hash.as_slice()],
-            )
-            .map(|n| n == 1)
+            )? == 1;
+            if taken {
+                tx.execute(
+                    "INSERT OR IGNORE INTO spent_recovery_codes (user_id, hash) VALUES (?1, ?2)",
+                    params![user_id, hash.as_slice()],
+                )?;
+            }
+            tx.commit().map(|()| taken)
+        })
+        .await
+    }
+
+    async fn restore(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<(), StoreError> {
+        let (user_id, hash) = (user_id.to_owned(), *hash.as_bytes());
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            if tx.execute(
+                "DELETE FROM spent_recovery_codes WHERE user_id = ?1 AND hash = ?2",
+                params![user_id, hash.as_slice()],
+            )? == 1
+            {
+                tx.execute(
+                    "INSERT OR IGNORE INTO recovery_codes (user_id, hash) VALUES (?1, ?2)",
+                    params![user_id, hash.as_slice()],
+                )?;
+            }
+            tx.commit()
         })
         .await
     }

@@ -115,6 +115,14 @@ impl std::fmt::Debug for RecoveryCodeHash {
 /// assert!(store.redeem("user-1", &a).await.unwrap());
 /// assert!(!store.redeem("user-1", &a).await.unwrap(), "single use");
 /// assert_eq!(store.remaining("user-1").await.unwrap(), 0);
+/// // Given back (its login was approved another way meanwhile): usable again.
+/// store.restore("user-1", &a).await.unwrap();
+/// assert_eq!(store.remaining("user-1").await.unwrap(), 1);
+/// // A new set: the old code never comes back.
+/// assert!(store.redeem("user-1", &a).await.unwrap());
+/// store.replace("user-1", vec![RecoveryCodeHash::from_bytes([2; 32])]).await.unwrap();
+/// store.restore("user-1", &a).await.unwrap();
+/// assert!(!store.redeem("user-1", &a).await.unwrap());
 /// # }
 /// ```
 #[async_trait]
@@ -138,6 +146,16 @@ pub trait RecoveryCodeStore: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError`] when the store cannot answer.
     async fn remaining(&self, user_id: &str) -> Result<usize, StoreError>;
+
+    /// Gives back a code [`redeem`](Self::redeem) took for a login that another factor (a push
+    /// answered at the same moment) had already approved, so that the code is not lost. Only a
+    /// code of the user's current set comes back: after [`replace`](Self::replace) an old code
+    /// stays dead (keep the spent codes of the current set beside the unused ones, and drop
+    /// both on replace). Nothing happens for a code that is not spent.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn restore(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -157,13 +175,24 @@ impl<T: RecoveryCodeStore + ?Sized> RecoveryCodeStore for Arc<T> {
     async fn remaining(&self, user_id: &str) -> Result<usize, StoreError> {
         (**self).remaining(user_id).await
     }
+
+    async fn restore(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<(), StoreError> {
+        (**self).restore(user_id, hash).await
+    }
 }
 
 /// Recovery codes in this process's memory: for tests, demos and single-instance apps.
 /// Cheap to clone; clones share the codes.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryRecoveryCodeStore {
-    sets: Arc<Mutex<HashMap<String, HashSet<RecoveryCodeHash>>>>,
+    sets: Arc<Mutex<HashMap<String, CodeSet>>>,
+}
+
+/// One user's current set: the unused codes and the spent ones.
+#[derive(Debug, Default)]
+struct CodeSet {
+    unused: HashSet<RecoveryCodeHash>,
+    spent: HashSet<RecoveryCodeHash>,
 }
 
 impl MemoryRecoveryCodeStore {
@@ -172,7 +201,7 @@ impl MemoryRecoveryCodeStore {
         Self::default()
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, HashSet<RecoveryCodeHash>>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, CodeSet>) -> R) -> R {
         f(&mut self.sets.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
@@ -184,16 +213,34 @@ impl RecoveryCodeStore for MemoryRecoveryCodeStore {
         user_id: &str,
         hashes: Vec<RecoveryCodeHash>,
     ) -> Result<(), StoreError> {
-        self.with(|s| s.insert(user_id.to_owned(), hashes.into_iter().collect()));
+        let set = CodeSet {
+            unused: hashes.into_iter().collect(),
+            spent: HashSet::new(),
+        };
+        self.with(|s| s.insert(user_id.to_owned(), set));
         Ok(())
     }
 
     async fn redeem(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<bool, StoreError> {
-        Ok(self.with(|s| s.get_mut(user_id).is_some_and(|set| set.remove(hash))))
+        Ok(self.with(|s| {
+            s.get_mut(user_id)
+                .is_some_and(|set| set.unused.remove(hash) && set.spent.insert(*hash))
+        }))
     }
 
     async fn remaining(&self, user_id: &str) -> Result<usize, StoreError> {
-        Ok(self.with(|s| s.get(user_id).map_or(0, HashSet::len)))
+        Ok(self.with(|s| s.get(user_id).map_or(0, |set| set.unused.len())))
+    }
+
+    async fn restore(&self, user_id: &str, hash: &RecoveryCodeHash) -> Result<(), StoreError> {
+        self.with(|s| {
+            if let Some(set) = s.get_mut(user_id)
+                && set.spent.remove(hash)
+            {
+                set.unused.insert(*hash);
+            }
+        });
+        Ok(())
     }
 }
 

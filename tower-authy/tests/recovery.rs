@@ -173,3 +173,87 @@ async fn without_a_store_there_are_no_recovery_codes() {
     let page = log_in_with(&w, "ABCD-EFGH-JKMN-PQRS").await;
     assert_eq!(page.status, 422, "a recovery code is not a code here");
 }
+
+/// A recovery code store that, when armed, holds a redemption after it took the code until the
+/// test lets it go: the moment a push can approve the same login.
+#[derive(Clone, Default)]
+struct Pausing {
+    inner: MemoryRecoveryCodeStore,
+    armed: std::sync::Arc<
+        std::sync::Mutex<
+            Option<(
+                tokio::sync::oneshot::Sender<()>,
+                tokio::sync::oneshot::Receiver<()>,
+            )>,
+        >,
+    >,
+}
+
+#[async_trait::async_trait]
+impl RecoveryCodeStore for Pausing {
+    async fn replace(
+        &self,
+        user_id: &str,
+        hashes: Vec<tower_authy::RecoveryCodeHash>,
+    ) -> Result<(), tower_authy::StoreError> {
+        self.inner.replace(user_id, hashes).await
+    }
+
+    async fn redeem(
+        &self,
+        user_id: &str,
+        hash: &tower_authy::RecoveryCodeHash,
+    ) -> Result<bool, tower_authy::StoreError> {
+        let taken = self.inner.redeem(user_id, hash).await?;
+        let armed = self.armed.lock().unwrap().take();
+        if let Some((redeemed, resume)) = armed {
+            redeemed.send(()).unwrap();
+            resume.await.unwrap();
+        }
+        Ok(taken)
+    }
+
+    async fn remaining(&self, user_id: &str) -> Result<usize, tower_authy::StoreError> {
+        self.inner.remaining(user_id).await
+    }
+
+    async fn restore(
+        &self,
+        user_id: &str,
+        hash: &tower_authy::RecoveryCodeHash,
+    ) -> Result<(), tower_authy::StoreError> {
+        self.inner.restore(user_id, hash).await
+    }
+}
+
+/// A recovery code typed while the push approves the same login is not spent: the login
+/// completes (the push did it) and the code still works. Failed before the fix: the code was
+/// taken, the login answered 409, and the user had one code fewer.
+#[tokio::test]
+async fn a_recovery_code_used_while_a_push_approves_the_login_is_not_spent() {
+    let store = Pausing::default();
+    let kept = store.clone();
+    let w = World::configured(move |b| b.recovery_codes(kept)).await;
+    let authy_id = w.user("ada@example.com", "5551230001").await;
+    let mut owner = logged_in(&w, authy_id).await;
+    let codes = new_codes(&mut owner).await;
+    let user_id = ada_id(&w).await;
+
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let push = w.latest_push(authy_id).await;
+    let (redeemed, at_redeem) = tokio::sync::oneshot::channel();
+    let (resume, resumed) = tokio::sync::oneshot::channel();
+    *store.armed.lock().unwrap() = Some((redeemed, resumed));
+    let fields = [("token", codes[0].as_str())];
+    let (page, ()) = tokio::join!(b.post("/authy/token", &fields), async {
+        at_redeem.await.unwrap();
+        w.approve(&push).await;
+        resume.send(()).unwrap();
+    });
+    assert_eq!(page.location.as_deref(), Some("/account"), "{}", page.body);
+    assert_eq!(b.get("/account").await.status, 200);
+    assert_eq!(store.remaining(&user_id).await.unwrap(), 10, "not spent");
+    assert_eq!(log_in_with(&w, &codes[0]).await.status, 303, "still works");
+    assert_eq!(store.remaining(&user_id).await.unwrap(), 9);
+}

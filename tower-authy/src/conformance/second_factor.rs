@@ -3,7 +3,7 @@
 use crate::{DeviceStore, RecoveryCodeHash, RecoveryCodeStore, RememberedDevice};
 
 /// Checks the [`RecoveryCodeStore`] contract: a set replaces the last, each code redeems once,
-/// and only for its own user. Uses the user ids `conformance-a` and `conformance-b`.
+/// and only for its own user; a spent code of the current set can be restored, once. Uses the user ids `conformance-a` and `conformance-b`.
 ///
 /// # Panics
 /// When the store breaks a rule.
@@ -38,10 +38,30 @@ pub async fn recovery_code_store<S: RecoveryCodeStore + ?Sized>(store: &S) {
         "nor the other way round"
     );
     assert_eq!(store.remaining(a).await.expect(answer), 2);
+    store.restore(a, &h(1)).await.expect(answer);
+    assert_eq!(
+        store.remaining(a).await.expect(answer),
+        3,
+        "a spent code comes back"
+    );
+    store.restore(a, &h(1)).await.expect(answer);
+    store.restore(a, &h(9)).await.expect(answer);
+    store.restore(b, &h(2)).await.expect(answer);
+    assert_eq!(
+        (
+            store.remaining(a).await.expect(answer),
+            store.remaining(b).await.expect(answer)
+        ),
+        (3, 1),
+        "only a spent code of the user's own set comes back, once"
+    );
+    assert!(store.redeem(a, &h(1)).await.expect(answer));
+    assert!(store.redeem(a, &h(2)).await.expect(answer));
     store.replace(a, vec![h(4)]).await.expect(answer);
+    store.restore(a, &h(2)).await.expect(answer);
     assert!(
         !store.redeem(a, &h(2)).await.expect(answer),
-        "a new set voids the old one"
+        "a new set voids the old one, spent codes included"
     );
     assert!(store.redeem(a, &h(4)).await.expect(answer));
     assert_eq!(store.remaining(a).await.expect(answer), 0);

@@ -118,11 +118,22 @@ pub(crate) async fn token(
         .transition(&c.id, ChallengeState::Pending, ChallengeState::Approved)
         .await?
     {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Already used",
-            "This login has already ended. Log in again if needed.",
-        ));
+        // Something else ended this login meanwhile (a push answered at the same moment): a
+        // recovery code it did not need is given back, and an approved login is completed.
+        if let Some((store, code)) = &recovery {
+            store.restore(&c.user_id, &code.hash(&c.user_id)).await?;
+            tracing::info!(event = "recovery_code_restored", user_id = %c.user_id, "the login was approved another way; the recovery code is still unused");
+        }
+        return match super::lifecycle::current(&shared, &c.id).await? {
+            Some(now) if now.state == ChallengeState::Approved => {
+                complete(&shared, &session, &reply, &pending, &now).await
+            }
+            _ => Ok(reply.problem(
+                StatusCode::CONFLICT,
+                "Already used",
+                "This login has already ended. Log in again if needed.",
+            )),
+        };
     }
     if let Some((store, _)) = &recovery {
         let left = store.remaining(&c.user_id).await?;
