@@ -893,6 +893,37 @@ async fn on_verify_sends_count_per_phone_number_across_accounts() {
     assert_eq!(to_phone.len(), 4);
 }
 
+/// On Verify a code check is also a guess at the code sent to the number, which several
+/// accounts' entities may hold: guesses count per number as well as per entity, so throwaway
+/// accounts on one number add up to no more guesses than one factor may have. Failed before
+/// the fix: each entity had its own allowance (20 checks reached Verify, not 10).
+#[tokio::test]
+async fn on_verify_code_guesses_count_per_phone_number_across_accounts() {
+    let w = World::on(test_support::ProviderKind::Verify).await;
+    let mut refused = 0;
+    for i in 0..4 {
+        let email = format!("throwaway{i}@example.com");
+        w.user(&email, "5551230042").await;
+        let mut b = w.browser();
+        assert_eq!(b.login(&email, PASSWORD).await.status, 303);
+        for _ in 0..5 {
+            let page = b.post("/authy/token", &[("token", "0000000")]).await;
+            assert!([401, 429].contains(&page.status), "{}", page.status);
+            refused += usize::from(page.status == 429);
+        }
+    }
+    assert_eq!(
+        w.code_checks(),
+        10,
+        "the number's limit, not 4 accounts × 5"
+    );
+    assert_eq!(refused, 10);
+    // The number's owner still logs in with the push.
+    let (mut owner, _, push) = w.pending_login("owner@example.com", "5551230042").await;
+    w.approve(&push).await;
+    assert_eq!(owner.post("/authy/confirm", &[]).await.status, 303);
+}
+
 /// IPv6 clients count by their prefix: /64 by default, wider when configured, so a guesser
 /// cannot buy another address by changing the low bits. Failed before the prefix was
 /// configurable: /48 could not be asked for, and addresses in other /64s of one /48 counted

@@ -174,19 +174,18 @@ async fn without_a_store_there_are_no_recovery_codes() {
     assert_eq!(page.status, 422, "a recovery code is not a code here");
 }
 
+/// The pause a [`Pausing`] store makes: it says the code was taken, then waits to go on.
+type Pause = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::sync::oneshot::Receiver<()>,
+);
+
 /// A recovery code store that, when armed, holds a redemption after it took the code until the
 /// test lets it go: the moment a push can approve the same login.
 #[derive(Clone, Default)]
 struct Pausing {
     inner: MemoryRecoveryCodeStore,
-    armed: std::sync::Arc<
-        std::sync::Mutex<
-            Option<(
-                tokio::sync::oneshot::Sender<()>,
-                tokio::sync::oneshot::Receiver<()>,
-            )>,
-        >,
-    >,
+    armed: std::sync::Arc<std::sync::Mutex<Option<Pause>>>,
 }
 
 #[async_trait::async_trait]

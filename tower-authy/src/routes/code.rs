@@ -78,11 +78,16 @@ pub(crate) async fn token(
     // one Authy id): guesses count against the factor too, across accounts and instances.
     // A factor at its limit refuses codes for a while without ending this login (the push
     // still works), so strangers guessing at it cannot lock its owner out.
-    if token.is_some()
-        && !super::factor_attempt(&shared, &format!("login:{}", c.id), c.authy_id, now).await?
-    {
-        return Ok(super::factor_locked(&reply));
-    }
+    let counters = match token {
+        Some(_) => {
+            let attempt = format!("login:{}", c.id);
+            match super::factor_attempt(&shared, &attempt, c.authy_id, now).await? {
+                Some(counters) => Some(counters),
+                None => return Ok(super::factor_locked(&reply)),
+            }
+        }
+        None => None,
+    };
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
         (None, Some(token)) => match shared.client.verify_code(c.authy_id, token).await {
@@ -147,8 +152,8 @@ pub(crate) async fn token(
     tracing::info!(event = "challenge_approved", user_id = %c.user_id, via, "second factor approved");
     notify(&shared, &c.id);
     shared.challenges.clear_failures(&c.user_id).await?;
-    if token.is_some() {
-        super::clear_factor_failures(&shared, c.authy_id).await?;
+    if let Some(counters) = counters {
+        counters.clear(&shared).await?;
     }
     complete(&shared, &session, &reply, &pending, &c).await
 }

@@ -118,11 +118,13 @@ pub(crate) async fn disable(
     // The password and the code are both checked, at once, whatever either answers: a wrong
     // password takes as long as a right one (the provider's check included).
     let password = Password::new(form.password);
-    if !super::factor_attempt(&shared, &format!("disable:{}", user.user_id), authy_id, now).await? {
+    let attempt_id = format!("disable:{}", user.user_id);
+    let counted = super::factor_attempt(&shared, &attempt_id, authy_id, now).await;
+    let Ok(Some(counters)) = counted else {
         // Nothing was checked: the password attempt does not count either.
         throttle::refund(&shared, &attempt).await?;
-        return Ok(super::factor_locked(&reply));
-    }
+        return counted.map(|_| super::factor_locked(&reply));
+    };
     let (owner, code) = tokio::join!(
         shared.users.verify_password(&user.user.login, &password),
         shared.client.verify_code(authy_id, &token),
@@ -137,7 +139,7 @@ pub(crate) async fn disable(
         Err(e) => return Err(Rejection::Authy(e, "verify token")),
     };
     if code_ok {
-        super::clear_factor_failures(&shared, authy_id).await?;
+        counters.clear(&shared).await?;
     }
     if !(password_ok && code_ok) {
         return Ok(refuse(

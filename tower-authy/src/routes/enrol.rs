@@ -360,9 +360,10 @@ pub(crate) async fn confirm(
     // The registered phone may be somebody else's (Authy answers an existing user's id):
     // guesses count against that factor too, whichever account makes them.
     let attempt = format!("enrol:{}:{}", e.user_id, phone.authy_id);
-    if !super::factor_attempt(&shared, &attempt, phone.authy_id, now).await? {
+    let Some(counters) = super::factor_attempt(&shared, &attempt, phone.authy_id, now).await?
+    else {
         return Ok(super::factor_locked(&reply));
-    }
+    };
     match shared
         .client
         .confirm_enrolment(phone.authy_id, &token)
@@ -377,7 +378,7 @@ pub(crate) async fn confirm(
         }
         Err(e) => return Err(Rejection::Authy(e, "verify token")),
     }
-    super::clear_factor_failures(&shared, phone.authy_id).await?;
+    counters.clear(&shared).await?;
     // Checked again after the provider's answer, and the write is a compare-and-set on the
     // factor the enrolment began with: a factor set up meanwhile is never replaced.
     let e = match current(&shared, &session, &parts, &reply).await? {

@@ -202,39 +202,57 @@ async fn logout(
     Ok(reply.redirect("/"))
 }
 
-/// The pseudo-account under which code guesses at a factor count (its provider identity).
-fn factor_key(subject: u64) -> String {
-    format!("factor:{subject}")
+/// The counters one code check counts against: the factor, and the phone number its codes go
+/// to where the provider's subject is not one phone (a Verify entity is one user's, and
+/// several users may hold one number: a check there is a guess at that number's code).
+pub(crate) struct FactorCounters(Vec<String>);
+
+impl FactorCounters {
+    /// A right code ends the streak of wrong ones on each.
+    pub(crate) async fn clear(
+        self,
+        shared: &crate::config::Shared,
+    ) -> Result<(), crate::StoreError> {
+        for key in &self.0 {
+            shared.challenges.clear_failures(key).await?;
+        }
+        Ok(())
+    }
 }
 
-/// Counts a code about to be checked against the factor `subject`, within the per-account
-/// limits, for the attempt `attempt` (a login's challenge, an enrolment); `false` (nothing
-/// counted) when the factor has had too many wrong codes lately.
+/// Counts a code about to be checked against the factor `subject` (and its phone), within the
+/// per-account limits, for the attempt `attempt` (a login's challenge, an enrolment); `None`
+/// when the factor or its phone has had too many wrong codes lately (then the code must not be
+/// checked).
 pub(crate) async fn factor_attempt(
     shared: &crate::config::Shared,
     attempt: &str,
     subject: u64,
     now: i64,
-) -> Result<bool, crate::StoreError> {
-    let decision = shared
-        .challenges
-        .begin_attempt(attempt, &factor_key(subject), &shared.limits, now)
-        .await?;
-    if decision != crate::AttemptDecision::Allowed {
-        tracing::warn!(
-            event = "factor_throttled",
-            "too many wrong codes for this factor; code not checked"
-        );
+) -> Result<Option<FactorCounters>, reply::Rejection> {
+    let phone = match shared.client.phone_of(subject).await {
+        Ok(phone) => phone,
+        Err(e) => return Err(reply::Rejection::Authy(e, "find the phone")),
+    };
+    let counters = FactorCounters(
+        std::iter::once(format!("factor:{subject}"))
+            .chain(phone.map(|p| format!("factor-phone:{p}")))
+            .collect(),
+    );
+    for (n, key) in counters.0.iter().enumerate() {
+        let decision = shared
+            .challenges
+            .begin_attempt(&format!("{attempt}:{n}"), key, &shared.limits, now)
+            .await?;
+        if decision != crate::AttemptDecision::Allowed {
+            tracing::warn!(
+                event = "factor_throttled",
+                "too many wrong codes for this factor or its phone; code not checked"
+            );
+            return Ok(None);
+        }
     }
-    Ok(decision == crate::AttemptDecision::Allowed)
-}
-
-/// A right code ends the factor's streak of wrong ones.
-pub(crate) async fn clear_factor_failures(
-    shared: &crate::config::Shared,
-    subject: u64,
-) -> Result<(), crate::StoreError> {
-    shared.challenges.clear_failures(&factor_key(subject)).await
+    Ok(Some(counters))
 }
 
 /// The answer when the factor has had too many wrong codes lately.

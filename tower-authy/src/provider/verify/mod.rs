@@ -160,9 +160,10 @@ impl VerifyProvider {
                 Some("push") if verified => found.push = Some(sid),
                 Some("totp") => {
                     // A proved phone wins over one still being proved.
-                    match (Phone::read(f.get("metadata")), &found.phone) {
-                        (Some(p), None | Some(Phone::Unproved(_))) => found.phone = Some(p),
-                        _ => {}
+                    if let (Some(p), None | Some(Phone::Unproved(_))) =
+                        (Phone::read(f.get("metadata")), &found.phone)
+                    {
+                        found.phone = Some(p);
                     }
                     // A verified factor wins over one still being set up.
                     if found.totp.as_ref().is_none_or(|(_, v)| !v) {
