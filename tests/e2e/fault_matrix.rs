@@ -1,7 +1,7 @@
 //! Every fault the mock can inject, on every user-facing step that calls the provider (Authy or
 //! Verify): the step fails closed (503 with Retry-After, nobody logged in), and the journal shows
 //! that no non-idempotent call was retried. (The self-hosted TOTP provider calls no service; its
-//! store's outage is in `tower-authy/tests/totp.rs`.)
+//! store's outage is in `tower-authy/tests/it/totp.rs`.)
 
 #![allow(clippy::unwrap_used)]
 

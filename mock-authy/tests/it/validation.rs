@@ -3,10 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::{Client, mock};
 use serde_json::{Value, json};
-use support::{Client, mock};
 
 async fn register(c: &Client, email: &str, cellphone: &str, country_code: &str) -> (u16, Value) {
     c.post_json(

@@ -2,18 +2,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::{Client, Receiver, WAIT, decode, mock};
 use mock_authy::signature::{canonical_json, canonical_query, sign};
 use mock_authy::{
     ApprovalStatus, CallbackMethod, ControlError, Fault, FaultKind, MockAuthy, OneTouchBehaviour,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{Client, Receiver, WAIT, decode, mock};
 
 /// Checks a received callback the way an application must: HMAC over nonce|method|url|params.
-fn assert_signed(mock: &MockAuthy, r: &support::Received, configured_url: &str) {
+fn assert_signed(mock: &MockAuthy, r: &crate::support::Received, configured_url: &str) {
     let canonical = match r.method.as_str() {
         "POST" => canonical_json(&serde_json::from_slice::<Value>(&r.body).unwrap()),
         _ => canonical_query(r.uri.split_once('?').unwrap().1),

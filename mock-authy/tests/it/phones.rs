@@ -2,15 +2,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::{Client, mock};
 use mock_authy::{
     Channel, ControlClient, LineType, MockAuthy, PhoneInfo, RateLimit, RateLimits,
     VerificationStatus,
 };
 use serde_json::json;
 use std::time::Duration;
-use support::{Client, mock};
 
 const START: &str = "/protected/json/phones/verification/start";
 

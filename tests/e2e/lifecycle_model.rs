@@ -37,7 +37,7 @@
 //!     remembered devices and recovery codes.
 //!
 //! `LIFECYCLE_CASES` sets the number of cases (default 1,000):
-//! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test lifecycle_model` for a long run.
+//! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test e2e lifecycle_model` for a long run.
 //! Each provider runs that many.
 
 #![allow(clippy::unwrap_used)]

@@ -581,7 +581,7 @@ async fn apps_that_set_their_own_headers_can_turn_them_off() {
 
 /// The figures in BENCHMARKS.md: an attacker guessing passwords with the default throttle, on a
 /// virtual clock, from a new session and a new forged `X-Forwarded-For` for every guess.
-/// `cargo test -p tower-authy --test hardening password_guesses -- --nocapture` prints them.
+/// `cargo test -p tower-authy --test it hardening::password_guesses -- --nocapture` prints them.
 #[tokio::test]
 async fn password_guesses_per_hour_and_per_day_are_bounded() {
     let users = CountingUsers::new(Duration::ZERO);

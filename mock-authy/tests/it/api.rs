@@ -2,10 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::support::{Client, decode, mock, mock_without_device};
 use serde_json::{Value, json};
-use support::{Client, decode, mock, mock_without_device};
 
 #[tokio::test]
 async fn api_key_by_header_query_or_form_and_401_otherwise() {
