@@ -71,6 +71,27 @@ pub async fn totp_secret_store<S: TotpSecretStore>(store: Arc<S>) {
     }
     assert_eq!(winners, 1, "one racing use of a step wins");
 
+    assert!(
+        !store.reseal(a, &[9], vec![5, 5]).await.expect(answer),
+        "a reseal expecting another secret changes nothing"
+    );
+    assert!(
+        !store
+            .reseal(u64::MAX - 12, &[], vec![5])
+            .await
+            .expect(answer),
+        "an unknown subject is not resealed"
+    );
+    assert!(
+        store.reseal(a, &[1, 2, 3], vec![5, 5]).await.expect(answer),
+        "the expected secret is resealed"
+    );
+    assert_eq!(store.sealed(a).await.expect(answer), Some(vec![5, 5]));
+    assert!(
+        !store.advance(a, 200).await.expect(answer),
+        "a reseal keeps the last step used"
+    );
+
     store.remove(a).await.expect(answer);
     assert_eq!(
         store.sealed(a).await.expect(answer),

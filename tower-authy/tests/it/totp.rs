@@ -318,6 +318,15 @@ impl tower_authy::TotpSecretStore for Flaky {
         self.check()?;
         self.inner.remove(s).await
     }
+    async fn reseal(
+        &self,
+        s: u64,
+        expected: &[u8],
+        sealed: Vec<u8>,
+    ) -> Result<bool, tower_authy::StoreError> {
+        self.check()?;
+        self.inner.reseal(s, expected, sealed).await
+    }
 }
 
 #[tokio::test]
@@ -355,4 +364,87 @@ async fn a_store_outage_fails_closed_with_a_clear_page() {
         303,
         "the code was not spent"
     );
+}
+
+/// The key rotates without locking anyone out: an app whose provider has a new key and the old
+/// one among its previous keys still accepts codes for secrets sealed under the old key, and
+/// seals each again under the new key on use (or all at once with `reseal`), after which the
+/// old key can go. Without the old key such a secret fails closed (503), as before.
+#[tokio::test]
+async fn a_new_key_opens_secrets_sealed_under_the_previous_one_and_reseals_them() {
+    use tower_authy::TotpSecretStore;
+    let t = Totp::new();
+    let ada = t.user("ada@example.com").await;
+    let bob = t.user("bob@example.com").await;
+    let ada_app = t.provider.code_at(ada, 1_000_000).await.unwrap();
+    let (old_key, new_key) = (TotpKey::from_bytes([3; 32]), TotpKey::from_bytes([4; 32]));
+    let rotated = |previous: Vec<TotpKey>| {
+        TotpProvider::builder(new_key.clone(), t.store.clone())
+            .issuer("Totp Test")
+            .clock(t.clock.clone())
+            .previous_keys(previous)
+            .build()
+            .unwrap()
+    };
+    let serve = |provider: TotpProvider| {
+        let two_factor = TwoFactor::builder(provider, t.users.clone())
+            .clock(t.clock.clone())
+            .challenge_store(t.challenges.clone())
+            .default_return_to("/account")
+            .with_insecure_http_for_local_demo()
+            .build()
+            .unwrap();
+        async move {
+            Server::bind().await.serve(app_router(
+                &two_factor,
+                tower_sessions::MemoryStore::default(),
+            ))
+        }
+    };
+
+    // Without the old key, the sealed secrets do not open: the login fails closed.
+    let base = serve(rotated(Vec::new())).await;
+    let mut b = logged_in(&base, "ada@example.com").await;
+    let code = t.code(ada, 0).await;
+    assert_eq!(
+        b.post("/authy/token", &[("token", &code)]).await.status,
+        503
+    );
+
+    // With it, Ada's code logs in and her secret is sealed under the new key.
+    let sealed_before = t.store.sealed(ada).await.unwrap().unwrap();
+    let base = serve(rotated(vec![old_key.clone()])).await;
+    let mut b = logged_in(&base, "ada@example.com").await;
+    t.clock.advance(30);
+    let code = t.code(ada, 0).await;
+    let done = b.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+    assert_ne!(t.store.sealed(ada).await.unwrap().unwrap(), sealed_before);
+
+    // Bob's, untouched so far, is sealed again by reseal; a second reseal has nothing to do.
+    let provider = rotated(vec![old_key]);
+    assert!(provider.reseal(bob).await.unwrap());
+    assert!(!provider.reseal(bob).await.unwrap());
+    assert!(!provider.reseal(ada).await.unwrap());
+
+    // The old key can go now: both log in on the new key alone.
+    let only_new = rotated(Vec::new());
+    let base = serve(only_new.clone()).await;
+    t.clock.advance(30);
+    for (email, subject) in [("ada@example.com", ada), ("bob@example.com", bob)] {
+        let mut b = logged_in(&base, email).await;
+        let code = only_new
+            .code_at(subject, tower_authy::Clock::now(&t.clock))
+            .await
+            .unwrap();
+        let done = b.post("/authy/token", &[("token", &code)]).await;
+        assert_eq!(
+            done.location.as_deref(),
+            Some("/account"),
+            "{email}: {}",
+            done.body
+        );
+    }
+    // What Ada's app shows is unchanged by the rotation: the same secret, sealed anew.
+    assert_eq!(only_new.code_at(ada, 1_000_000).await.unwrap(), ada_app);
 }

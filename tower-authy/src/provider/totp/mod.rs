@@ -5,6 +5,10 @@
 //! A code counts once: the store records the time step it belonged to, and refuses that step
 //! and every earlier one afterwards (RFC 6238 section 5.2), on every instance that shares the
 //! store.
+//!
+//! The key rotates: [`TotpProviderBuilder::previous_keys`] names the keys secrets were sealed
+//! under before; those secrets still open, and each is sealed again under the current key when
+//! next used (or all at once with [`TotpProvider::reseal`]), after which the old key can go.
 
 mod rfc6238;
 mod seal;
@@ -40,6 +44,8 @@ const SECRET_LEN: usize = 20;
 pub struct TotpProvider {
     store: Arc<dyn TotpSecretStore>,
     key: TotpKey,
+    /// Keys secrets were sealed under before `key`: they open, never seal.
+    previous: Vec<TotpKey>,
     clock: Arc<dyn Clock>,
     issuer: String,
     algorithm: TotpAlgorithm,
@@ -53,6 +59,7 @@ impl std::fmt::Debug for TotpProvider {
         f.debug_struct("TotpProvider")
             .field("issuer", &self.issuer)
             .field("key", &self.key)
+            .field("previous_keys", &self.previous.len())
             .field("digits", &self.digits)
             .field("step", &self.step)
             .field("skew", &self.skew)
@@ -75,6 +82,7 @@ impl TotpProvider {
             inner: TotpProvider {
                 store: Arc::new(store),
                 key,
+                previous: Vec::new(),
                 clock: Arc::new(SystemClock),
                 issuer: "tower-authy".to_owned(),
                 algorithm: TotpAlgorithm::Sha1,
@@ -108,19 +116,61 @@ impl TotpProvider {
         Some(rfc6238::code(self.algorithm, &secret, step, self.digits))
     }
 
-    async fn secret(&self, subject: u64) -> Result<(Vec<u8>, String), AuthyError> {
-        let sealed = self
-            .store
+    /// Seals `subject`'s secret under the current key if an older key sealed it: `true` when
+    /// it was sealed again, `false` when it already was under the current key (or changed
+    /// meanwhile). Secrets are sealed again on use anyway; this is for doing all of them at
+    /// once (an administrator's command walking the store) before an old key is dropped.
+    ///
+    /// # Errors
+    /// As [`verify_code`](SecondFactorProvider::verify_code) for an unknown subject or a
+    /// secret that opens under none of the keys.
+    pub async fn reseal(&self, subject: u64) -> Result<bool, AuthyError> {
+        let sealed = self.sealed(subject).await?;
+        self.reseal_opened(subject, &sealed).await
+    }
+
+    async fn sealed(&self, subject: u64) -> Result<Vec<u8>, AuthyError> {
+        self.store
             .sealed(subject)
             .await
             .map_err(AuthyError::Store)?
-            .ok_or(AuthyError::CodeRejected { reused: false })?;
-        let plain = self
-            .key
-            .open(subject, &sealed)
+            .ok_or(AuthyError::CodeRejected { reused: false })
+    }
+
+    /// The plaintext of a sealed secret, and whether an older key sealed it.
+    fn open(&self, subject: u64, sealed: &[u8]) -> Result<(Vec<u8>, bool), AuthyError> {
+        if let Some(plain) = self.key.open(subject, sealed) {
+            return Ok((plain, false));
+        }
+        self.previous
+            .iter()
+            .find_map(|k| k.open(subject, sealed))
+            .map(|plain| (plain, true))
             .ok_or(AuthyError::Malformed(
                 "a TOTP secret does not open under this key",
-            ))?;
+            ))
+    }
+
+    async fn reseal_opened(&self, subject: u64, sealed: &[u8]) -> Result<bool, AuthyError> {
+        let (plain, old) = self.open(subject, sealed)?;
+        if !old {
+            return Ok(false);
+        }
+        let fresh = self.key.seal(subject, &plain);
+        self.store
+            .reseal(subject, sealed, fresh)
+            .await
+            .map_err(AuthyError::Store)
+    }
+
+    async fn secret(&self, subject: u64) -> Result<(Vec<u8>, String), AuthyError> {
+        let sealed = self.sealed(subject).await?;
+        let (plain, old) = self.open(subject, &sealed)?;
+        if old {
+            // Sealed again under the current key; losing a race to another instance doing the
+            // same is fine.
+            self.reseal_opened(subject, &sealed).await?;
+        }
         if plain.len() < SECRET_LEN {
             return Err(AuthyError::Malformed("a TOTP secret is too short"));
         }
@@ -133,6 +183,14 @@ impl TotpProvider {
 }
 
 impl TotpProviderBuilder {
+    /// Keys secrets were sealed under before the current one, newest first: secrets sealed
+    /// under them still open, and are sealed again under the current key when next used. Keep
+    /// an old key here until every secret has been sealed again ([`TotpProvider::reseal`]).
+    pub fn previous_keys(mut self, keys: impl IntoIterator<Item = TotpKey>) -> Self {
+        self.inner.previous = keys.into_iter().collect();
+        self
+    }
+
     /// The name authenticator apps show above the account.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
         self.inner.issuer = issuer.into();

@@ -40,6 +40,19 @@ pub trait TotpSecretStore: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError`] when the store cannot answer.
     async fn remove(&self, subject: u64) -> Result<(), StoreError>;
+
+    /// Replaces the subject's sealed secret with `sealed` (the same secret sealed under a newer
+    /// key), atomically, only if it is still `expected`: `true` when replaced, `false` (and no
+    /// change) otherwise, or for an unknown subject. The last step used is kept.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn reseal(
+        &self,
+        subject: u64,
+        expected: &[u8],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -55,6 +68,14 @@ impl<T: TotpSecretStore + ?Sized> TotpSecretStore for std::sync::Arc<T> {
     }
     async fn remove(&self, subject: u64) -> Result<(), StoreError> {
         (**self).remove(subject).await
+    }
+    async fn reseal(
+        &self,
+        subject: u64,
+        expected: &[u8],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        (**self).reseal(subject, expected, sealed).await
     }
 }
 
@@ -110,5 +131,21 @@ impl TotpSecretStore for MemoryTotpSecretStore {
     async fn remove(&self, subject: u64) -> Result<(), StoreError> {
         self.lock().remove(&subject);
         Ok(())
+    }
+
+    async fn reseal(
+        &self,
+        subject: u64,
+        expected: &[u8],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        let mut map = self.lock();
+        match map.get_mut(&subject) {
+            Some((current, _)) if current.as_slice() == expected => {
+                *current = sealed;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
