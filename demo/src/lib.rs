@@ -5,6 +5,7 @@
 
 mod factors;
 mod handlers;
+pub mod keys;
 pub mod pages;
 mod provider;
 mod serve;
@@ -87,7 +88,8 @@ pub struct Config {
     pub authy: AuthyMode,
     /// A real Verify service (with [`Provider::Verify`]); `None`: the embedded mock's.
     pub verify: Option<VerifyRemote>,
-    /// 64 hex digits sealing TOTP secrets (with [`Provider::Totp`]); `None`: random per run.
+    /// 64 hex digits sealing TOTP secrets (with [`Provider::Totp`]), older keys that still open
+    /// after commas; `None`: the key file beside the database (made on first start).
     pub totp_key: Option<String>,
     /// Small Argon2 parameters, for tests and benchmarks only.
     pub cheap_hashing: bool,
@@ -163,9 +165,10 @@ pub enum StartError {
     /// The provider could not be set up (Verify's webhook subscription).
     #[error("cannot set up the provider: {0}")]
     Provider(#[source] tower_authy::AuthyError),
-    /// DEMO_TOTP_KEY is not 64 hex digits.
-    #[error("DEMO_TOTP_KEY must be 64 hexadecimal digits")]
-    TotpKey,
+    /// The TOTP keys (DEMO_TOTP_KEY, or the key file beside the database) cannot be read or
+    /// made.
+    #[error("TOTP keys: {0}")]
+    TotpKeys(#[from] keys::KeyError),
     /// Redis could not be reached.
     #[error("cannot reach Redis: {0}")]
     Redis(#[source] tower_authy::StoreError),

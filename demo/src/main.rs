@@ -14,10 +14,14 @@ use std::time::Duration;
 /// Set AUTHY_API_KEY (and optionally AUTHY_API_URL) and --public-url to use a real Authy.
 /// `--provider verify` uses Twilio Verify v2 instead (the embedded mock's, or a real one with
 /// TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and VERIFY_SERVICE_SID); `--provider totp` needs no
-/// vendor at all (authenticator apps; DEMO_TOTP_KEY seals their secrets).
+/// vendor at all (authenticator apps; their secrets are sealed under a key kept in a file
+/// beside the database, or DEMO_TOTP_KEY).
 #[derive(Parser)]
 #[command(version, about)]
 struct Options {
+    /// What to do; without a command, serve the app.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Which provider proves the second factor.
     #[arg(long, env = "DEMO_PROVIDER", value_enum, default_value = "authy")]
     provider: Provider,
@@ -25,7 +29,12 @@ struct Options {
     #[arg(long, env = "DEMO_LISTEN", default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
     /// SQLite file for users.
-    #[arg(long, env = "DEMO_DATABASE", default_value = "demo.sqlite3")]
+    #[arg(
+        long,
+        env = "DEMO_DATABASE",
+        default_value = "demo.sqlite3",
+        global = true
+    )]
     database: PathBuf,
     /// The app's public https:// URL, which a real Authy's callbacks reach.
     #[arg(long, env = "DEMO_PUBLIC_URL")]
@@ -52,7 +61,8 @@ struct Options {
         default_value = "https://verify.twilio.com"
     )]
     verify_api_url: String,
-    /// 64 hex digits sealing `--provider totp` secrets; without it, a random key per run.
+    /// 64 hex digits sealing `--provider totp` secrets (older keys that still open after
+    /// commas); without it, the key file beside the database (`<database>.keys`, made once).
     #[arg(long, env = "DEMO_TOTP_KEY", hide_env_values = true)]
     totp_key: Option<String>,
     /// A Redis URL (redis://host:port): challenges, sessions and notifications live there, so
@@ -63,6 +73,39 @@ struct Options {
     /// against a separately started mock-authy binary as a CI pipeline would.
     #[arg(long, env = "DEMO_INSECURE_HTTP_CALLBACK_ON_LOOPBACK")]
     insecure_http_callback_on_loopback: bool,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Administration of the users database (`--database`), with the app stopped or running.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(clap::Subcommand)]
+enum Admin {
+    /// Seals every TOTP secret again under a new key and puts it first in the key file (the
+    /// key it replaces stays, for instances still running; restart them).
+    RotateTotpKey,
+}
+
+/// Runs an administration command; the exit code.
+async fn admin(command: Admin, database: &std::path::Path) -> ExitCode {
+    match command {
+        Admin::RotateTotpKey => match demo::keys::rotate_totp_key(database).await {
+            Ok(done) => {
+                println!(
+                    "TOTP key rotated: {} secrets sealed under the new key, {} unreadable",
+                    done.resealed, done.unreadable
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("demo: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
 }
 
 impl Options {
@@ -111,7 +154,11 @@ impl Options {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
-    let config = match Options::parse().config() {
+    let mut options = Options::parse();
+    if let Some(Command::Admin(command)) = options.command.take() {
+        return admin(command, &options.database).await;
+    }
+    let config = match options.config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("demo: {e}");
@@ -222,5 +269,25 @@ mod tests {
             "{shown}"
         );
         assert!(parse(&["--provider", "sms"]).is_err());
+    }
+
+    #[test]
+    fn admin_commands_take_the_database_before_or_after() {
+        for args in [
+            &["admin", "rotate-totp-key", "--database", "x.db"][..],
+            &["--database", "x.db", "admin", "rotate-totp-key"][..],
+        ] {
+            let o = parse(args).unwrap();
+            assert!(matches!(
+                o.command,
+                Some(Command::Admin(Admin::RotateTotpKey))
+            ));
+            assert_eq!(o.database, PathBuf::from("x.db"));
+        }
+        assert!(
+            parse(&[]).unwrap().command.is_none(),
+            "serving is the default"
+        );
+        assert!(parse(&["admin", "bogus"]).is_err());
     }
 }

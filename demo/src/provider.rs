@@ -7,9 +7,7 @@ use crate::{AuthyMode, Config, StartError};
 use mock_authy::{CallbackMethod, MockAuthy};
 use std::sync::Arc;
 use std::time::Duration;
-use tower_authy::{
-    ApiKey, AuthyClient, SecondFactorProvider, TotpKey, TotpProvider, VerifyProvider,
-};
+use tower_authy::{ApiKey, AuthyClient, SecondFactorProvider, TotpProvider, VerifyProvider};
 
 /// The second-factor provider (`--provider`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -150,16 +148,26 @@ pub(crate) async fn setup(
             }
         }
         Provider::Totp => {
-            let key = match &config.totp_key {
-                Some(hex) => TotpKey::from_hex(hex).ok_or(StartError::TotpKey)?,
-                None => {
+            let keys = match (&config.totp_key, crate::keys::file_for(&config.database)) {
+                (Some(value), _) => crate::keys::from_value(value)?,
+                (None, Some(path)) => {
+                    let (keys, created) = crate::keys::load_or_create(&path)?;
+                    let said = if created { "made" } else { "read" };
+                    tracing::info!(key_file = %path.display(), "TOTP keys {said}: keep this file secret and with the database");
+                    keys
+                }
+                (None, None) => {
                     tracing::warn!(
-                        "no DEMO_TOTP_KEY: a random key for this run; enrolled authenticator apps stop working at restart"
+                        "no DEMO_TOTP_KEY and no database file: a random key for this run"
                     );
-                    TotpKey::from_hex(&random_hex(32)).ok_or(StartError::TotpKey)?
+                    crate::keys::TotpKeys {
+                        current: crate::keys::random_key(),
+                        previous: Vec::new(),
+                    }
                 }
             };
-            let totp = TotpProvider::builder(key, users.clone())
+            let totp = TotpProvider::builder(keys.current.key(), users.clone())
+                .previous_keys(keys.previous_keys())
                 .issuer("Authy demo")
                 .build()?;
             Setup {

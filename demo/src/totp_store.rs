@@ -71,6 +71,39 @@ impl TotpSecretStore for SqliteUsers {
         })
         .await
     }
+
+    async fn reseal(
+        &self,
+        subject: u64,
+        expected: &[u8],
+        sealed: Vec<u8>,
+    ) -> Result<bool, StoreError> {
+        let expected = expected.to_vec();
+        self.blocking(move |c| {
+            c.execute(
+                "UPDATE totp_secrets SET sealed = ?3 WHERE subject = ?1 AND sealed = ?2",
+                params![key(subject), expected, sealed],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+    }
+}
+
+impl SqliteUsers {
+    /// Every subject with a TOTP secret, for sealing them all again under a new key.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn totp_subjects(&self) -> Result<Vec<u64>, StoreError> {
+        self.blocking(|c| {
+            let mut st = c.prepare("SELECT subject FROM totp_secrets ORDER BY subject")?;
+            st.query_map([], |r| r.get::<_, i64>(0))?
+                .map(|s| s.map(|s| u64::from_ne_bytes(s.to_ne_bytes())))
+                .collect()
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -163,3 +163,126 @@ fn the_configuration_prints_no_key_and_no_redis_password() {
         "the rest is shown: {printed}"
     );
 }
+
+/// Signs `email` up on the demo at `base` (TOTP), enrols an authenticator app and returns the
+/// key it shows.
+async fn enrolled(base: &str, email: &str) -> String {
+    let mut b = Browser::new(base);
+    let form = [
+        ("name", "Someone"),
+        ("email", email),
+        ("password", "a long enough password"),
+        ("country_code", "1"),
+        ("phone", "5551230001"),
+    ];
+    assert_eq!(b.post("/signup", &form).await.status, 303);
+    let login = b.login(email, "a long enough password").await;
+    assert_eq!(login.location.as_deref(), Some("/authy/enrol"));
+    let page = b.post("/authy/enrol", &[("email", email)]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let key = page
+        .body
+        .split("data-testid=\"manual-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    let code = app_code(&key, 0);
+    let done = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    key
+}
+
+/// The code an authenticator app holding `key` shows `steps` time steps from now.
+fn app_code(key: &str, steps: i64) -> String {
+    let app = tower_authy::TotpProvider::builder(
+        tower_authy::TotpKey::from_bytes([0; 32]),
+        tower_authy::MemoryTotpSecretStore::new(),
+    )
+    .build()
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    app.authenticator_code(key, i64::try_from(now).unwrap() + steps * 30)
+        .unwrap()
+}
+
+/// Logs `email` in on the demo at `base` with the app's next code: the status of the answer.
+async fn log_in_with_app(base: &str, email: &str, key: &str) -> Option<String> {
+    let mut b = Browser::new(base);
+    b.login(email, "a long enough password").await;
+    let done = b
+        .post("/authy/token", &[("token", &app_code(key, 1))])
+        .await;
+    done.location
+}
+
+/// With no DEMO_TOTP_KEY the demo makes its TOTP key once, in a file beside the database
+/// (mode 0600), so a restart keeps enrolled apps working; `demo admin rotate-totp-key` seals
+/// every secret again under a new key, and the apps keep working. Failed before the fix: each
+/// run sealed under a random key, and after a restart every TOTP login answered 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_keys_outlive_a_restart_and_rotate() {
+    let dir = std::env::temp_dir().join(format!("demo-keys-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("demo.sqlite3");
+    let totp = || {
+        let mut c = demo::embedded_config("127.0.0.1:0".parse().unwrap(), database.clone());
+        c.provider = demo::Provider::Totp;
+        c.cheap_hashing = true;
+        c
+    };
+    let first = demo::start(totp()).await.unwrap();
+    let ada = enrolled(&first.url, "ada@example.com").await;
+    let bob = enrolled(&first.url, "bob@example.com").await;
+    first.stop();
+    let key_file = demo::keys::file_for(&database).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is the owner's alone");
+    }
+
+    let second = demo::start(totp()).await.unwrap();
+    assert_eq!(
+        log_in_with_app(&second.url, "ada@example.com", &ada)
+            .await
+            .as_deref(),
+        Some("/account"),
+        "the app still works after a restart"
+    );
+    second.stop();
+
+    let before = std::fs::read_to_string(&key_file).unwrap();
+    let done = demo::keys::rotate_totp_key(&database).await.unwrap();
+    assert_eq!((done.resealed, done.unreadable), (2, 0));
+    let after = std::fs::read_to_string(&key_file).unwrap();
+    let keys = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("totp "))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(keys(&after).len(), 2);
+    assert_eq!(
+        keys(&after)[1],
+        keys(&before)[0],
+        "the replaced key is kept second"
+    );
+
+    // On the new key alone (the old one dropped from the file), Bob's app still works.
+    std::fs::write(&key_file, format!("{}\n", keys(&after)[0])).unwrap();
+    let third = demo::start(totp()).await.unwrap();
+    assert_eq!(
+        log_in_with_app(&third.url, "bob@example.com", &bob)
+            .await
+            .as_deref(),
+        Some("/account"),
+        "every secret was sealed again under the new key"
+    );
+    third.stop();
+    drop(std::fs::remove_dir_all(&dir));
+}
