@@ -22,6 +22,7 @@ mod session;
 mod signature;
 mod step_up;
 mod store;
+mod telemetry;
 mod throttle;
 mod watchers;
 

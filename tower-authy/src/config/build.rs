@@ -102,7 +102,7 @@ impl TwoFactorBuilder {
         let step_up_mode = self.step_up.is_some();
         Ok(TwoFactor {
             shared: Arc::new(Shared {
-                client: self.client,
+                client: Arc::new(crate::telemetry::Timed(self.client)),
                 users: self.users,
                 step_up: self.step_up,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,

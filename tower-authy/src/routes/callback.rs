@@ -151,6 +151,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
         "challenge_denied"
     };
     tracing::info!(event, user_id = %challenge.user_id, via = "push", provider = shared.client.name(), "push answered");
+    crate::telemetry::pushed(to);
     notify(shared, &challenge.id);
     Ok(to)
 }

@@ -66,6 +66,7 @@ pub(crate) async fn token(
     match attempt.await? {
         AttemptDecision::Allowed => {}
         AttemptDecision::ChallengeExhausted => {
+            crate::telemetry::throttled("code");
             return Ok(reply.problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
@@ -88,6 +89,11 @@ pub(crate) async fn token(
         }
         None => None,
     };
+    let kind = if recovery.is_some() {
+        "recovery_code"
+    } else {
+        "code"
+    };
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
         (None, Some(token)) => match shared.client.verify_code(c.authy_id, token).await {
@@ -99,6 +105,7 @@ pub(crate) async fn token(
     };
     if !accepted {
         tracing::info!(event = "token_rejected", user_id = %c.user_id, recovery_code = recovery.is_some(), "wrong or reused code");
+        crate::telemetry::second_factor("failure", kind);
         if shared
             .challenges
             .account_locked(&c.user_id, &shared.limits, now)
@@ -150,6 +157,10 @@ pub(crate) async fn token(
         "token"
     };
     tracing::info!(event = "challenge_approved", user_id = %c.user_id, via, "second factor approved");
+    crate::telemetry::second_factor("success", kind);
+    if recovery.is_some() {
+        crate::telemetry::recovery_codes("used");
+    }
     notify(&shared, &c.id);
     shared.challenges.clear_failures(&c.user_id).await?;
     if let Some(counters) = counters {
@@ -232,6 +243,7 @@ async fn send_code(
     for (key, max, window) in quotas.into_iter().chain(per_phone) {
         if !shared.challenges.take_quota(&key, max, window, now).await? {
             tracing::warn!(event = "send_rate_limited", user_id = %c.user_id, "SMS/call limit reached");
+            crate::telemetry::throttled("send");
             return Ok(reply.problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many codes sent",
@@ -245,6 +257,7 @@ async fn send_code(
     match result {
         Ok(_) => {
             tracing::info!(event = "code_sent", user_id = %c.user_id, channel = name, "code sent");
+            crate::telemetry::code_sent(channel);
             if reply.json {
                 return Ok(Json(json!({"sent": name})).into_response());
             }

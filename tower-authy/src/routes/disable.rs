@@ -168,6 +168,7 @@ pub(crate) async fn disable(
     }
     session::rotate(&session).await?;
     tracing::warn!(event = "second_factor_disabled", user_id = %user.user_id, "second factor turned off");
+    crate::telemetry::factor_change("disabled");
     Ok(reply
         .redirect_rotated(&session, &shared.default_return_to)
         .await?)

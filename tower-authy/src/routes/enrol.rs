@@ -403,6 +403,7 @@ pub(crate) async fn confirm(
     }
     session::complete(&session, &e.user_id, e.epoch).await?;
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
+    crate::telemetry::factor_change("enabled");
     // With recovery codes on, the first set comes with the second factor, shown this once.
     let mut response = match &shared.recovery {
         None => reply.redirect_rotated(&session, &e.return_to).await?,

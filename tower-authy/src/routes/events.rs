@@ -34,6 +34,7 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
     let session_key = session.id().map_or_else(String::new, |id| id.to_string());
     let Some(slot) = StreamSlot::take(&shared, &session_key, &first.id) else {
         tracing::warn!(event = "event_streams_capped", user_id = %first.user_id, "too many event streams");
+        crate::telemetry::throttled("streams");
         let mut r = reply.problem(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many open pages",
@@ -144,6 +145,7 @@ impl StreamSlot {
         for k in &keys {
             *open.entry(k.clone()).or_insert(0) += 1;
         }
+        crate::telemetry::event_streams(1.0);
         Some(StreamSlot {
             shared: Arc::clone(shared),
             keys,
@@ -153,6 +155,7 @@ impl StreamSlot {
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
+        crate::telemetry::event_streams(-1.0);
         let mut open = self
             .shared
             .open_streams
@@ -205,6 +208,7 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         .await
     {
         tracing::info!(event = "challenge_settled_by_poll", user_id = %c.user_id, status = to.as_str(), "no callback arrived; Authy's record settled the challenge");
+        crate::telemetry::pushed(to);
         notify(shared, &c.id);
     }
 }

@@ -30,6 +30,12 @@ pub(crate) async fn settle(shared: &Shared, c: Challenge) -> Result<Challenge, S
         .await?
     {
         tracing::info!(event = "challenge_expired", user_id = %c.user_id, "challenge expired");
+        let kind = if c.approval_uuid.is_some() {
+            "push"
+        } else {
+            "code"
+        };
+        crate::telemetry::second_factor("expired", kind);
         notify(shared, id);
     }
     Ok(shared.challenges.get(id).await?.unwrap_or(c))
@@ -98,6 +104,7 @@ pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> H
         .await?
     {
         tracing::warn!(event = "challenge_locked", user_id = %c.user_id, "account locked after repeated wrong codes");
+        crate::telemetry::second_factor("locked", "code");
         notify(shared, &c.id);
     }
     Ok(finished_page(reply, ChallengeState::Locked).unwrap_or_else(|| reply.unavailable()))

@@ -111,6 +111,8 @@ pub(crate) async fn login(
             event = "login_throttled",
             "too many wrong passwords; attempt not checked"
         );
+        crate::telemetry::first_factor("throttled");
+        crate::telemetry::throttled("password");
         throttle::as_long_as_a_password_check(&shared).await;
         return Ok(refuse(&csrf));
     };
@@ -119,8 +121,10 @@ pub(crate) async fn login(
     let user = shared.users.verify_password(&form.login, &password).await?;
     throttle::record_password_cost(&shared, started);
     let Some(user) = user else {
+        crate::telemetry::first_factor("failure");
         return Ok(refuse(&csrf));
     };
+    crate::telemetry::first_factor("success");
     // The right password hands its counts back; the lock is read at the same time.
     let (locked, ()) = tokio::try_join!(
         shared
@@ -136,6 +140,7 @@ pub(crate) async fn login(
     };
     if locked {
         tracing::warn!(event = "login_refused_locked", user_id = %user.id, "password accepted for a locked account");
+        crate::telemetry::second_factor("locked", "code");
         return Ok(refuse(&csrf));
     }
 
@@ -205,6 +210,7 @@ pub(crate) async fn start_second_factor(
     {
         session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
+        crate::telemetry::second_factor("success", "remembered_device");
         let mut response = reply.redirect_rotated(session, &return_to).await?;
         super::lifecycle::mark_known(shared, &mut response, &user.login, now);
         return Ok(response);
@@ -244,18 +250,23 @@ pub(crate) async fn start_second_factor(
             seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
         };
         match shared.client.start_push(authy_id, &request).await {
-            Ok(uuid) => Some(uuid),
+            Ok(uuid) => {
+                crate::telemetry::push("sent");
+                Some(uuid)
+            }
             Err(e) if e.is_unavailable() => {
                 return Err(Rejection::Authy(e, "create approval request"));
             }
             Err(e) => {
                 // The user cannot receive pushes (no device, unknown to Authy...): use a token.
                 tracing::info!(error = %e, user_id = %user.id, "OneTouch not available for user; token only");
+                crate::telemetry::push("unavailable");
                 None
             }
         }
     } else {
         tracing::warn!(event = "push_rate_limited", user_id = %user.id, "push limit reached; token only");
+        crate::telemetry::throttled("push");
         None
     };
     let challenge = Challenge {

@@ -249,6 +249,7 @@ pub(crate) async fn factor_attempt(
                 event = "factor_throttled",
                 "too many wrong codes for this factor or its phone; code not checked"
             );
+            crate::telemetry::throttled("factor");
             return Ok(None);
         }
     }

@@ -82,5 +82,6 @@ pub(crate) async fn new_codes(
     let (codes, hashes) = recovery::new_set(user_id);
     store.replace(user_id, hashes).await?;
     tracing::warn!(event = "recovery_codes_generated", user_id = %user_id, count = codes.len(), "a new set of recovery codes replaced the old one");
+    crate::telemetry::recovery_codes("generated");
     Ok(codes.iter().map(RecoveryCode::display).collect())
 }

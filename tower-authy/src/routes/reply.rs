@@ -58,6 +58,7 @@ impl IntoResponse for Rejection {
             Rejection::Answer(r) => return r,
             Rejection::Store(StoreError::Busy) => {
                 tracing::warn!(event = "busy", "too much work queued; answered 503");
+                crate::telemetry::throttled("busy");
             }
             Rejection::Store(e) => {
                 tracing::error!(error = %e, "store unavailable; failing closed");

@@ -108,6 +108,7 @@ pub(crate) async fn step_up(
         .await?
     {
         tracing::warn!(event = "step_up_refused_locked", user_id = %user.id, "second factor asked for a locked account");
+        crate::telemetry::second_factor("locked", "code");
         return Ok(reply.problem(
             StatusCode::FORBIDDEN,
             "Account locked",

@@ -10,12 +10,14 @@ mod enrol;
 mod flows;
 mod hardening;
 mod logging;
+
 mod recovery;
 mod redis_store;
 mod remember;
 mod security;
 mod step_up;
 mod stores;
+mod telemetry;
 mod totp;
 mod vectors;
 mod verify_webhooks;
