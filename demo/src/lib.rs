@@ -6,6 +6,7 @@
 mod factors;
 mod handlers;
 pub mod keys;
+pub mod metrics;
 pub mod pages;
 mod provider;
 mod serve;

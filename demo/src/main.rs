@@ -65,6 +65,9 @@ struct Options {
     /// commas); without it, the key file beside the database (`<database>.keys`, made once).
     #[arg(long, env = "DEMO_TOTP_KEY", hide_env_values = true)]
     totp_key: Option<String>,
+    /// Where Prometheus scrapes `GET /metrics` (a loopback address only).
+    #[arg(long, env = "DEMO_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
+    metrics_listen: SocketAddr,
     /// A Redis URL (redis://host:port): challenges, sessions and notifications live there, so
     /// several demo instances share one set of logins.
     #[arg(long, env = "DEMO_REDIS_URL")]
@@ -158,12 +161,22 @@ async fn main() -> ExitCode {
     if let Some(Command::Admin(command)) = options.command.take() {
         return admin(command, &options.database).await;
     }
+    let options_metrics = options.metrics_listen;
     let config = match options.config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("demo: {e}");
             return ExitCode::from(2);
         }
+    };
+    // A non-loopback address is refused; a port in use (another instance) only turns them off.
+    let metrics = match demo::metrics::serve(options_metrics).await {
+        Ok(addr) => format!("http://{addr}/metrics"),
+        Err(e @ demo::metrics::MetricsError::NotLoopback(_)) => {
+            eprintln!("demo: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => format!("off ({e})"),
     };
     let provider = config.provider;
     let database = config.database.display().to_string();
@@ -187,6 +200,7 @@ async fn main() -> ExitCode {
         println!("second factor:   remote, callbacks expected at the public URL");
     }
     println!("users database:  {database}");
+    println!("metrics:         {metrics}");
     if demo.phone_url().is_some() {
         println!("Open the app, sign up, log in, then approve on the virtual phone. Ctrl-C stops.");
     }

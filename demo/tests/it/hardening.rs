@@ -217,3 +217,49 @@ async fn second_factor_pages_carry_the_site_header_and_nothing_inline() {
     }
     assert!(verify.body.contains("Second step · Authy demo"));
 }
+
+/// `GET /metrics` answers on its own loopback listener, in Prometheus's format, with
+/// tower-authy's counters moving as people log in; a non-loopback address is refused.
+#[tokio::test]
+async fn metrics_answer_on_a_loopback_listener_of_their_own() {
+    let refused = demo::metrics::serve("0.0.0.0:0".parse().unwrap()).await;
+    assert!(matches!(
+        refused,
+        Err(demo::metrics::MetricsError::NotLoopback(_))
+    ));
+    let addr = demo::metrics::serve("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let demo = start(Duration::from_secs(10)).await;
+    assert_eq!(sign_up(&demo, "ada@example.com", "5551230001").await, 303);
+    let mut b = Browser::new(&demo.url);
+    b.login("ada@example.com", "a long enough password").await;
+    let rebound = http()
+        .get(format!("http://{addr}/metrics"))
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421, "another Host reads nothing");
+    let scrape = http()
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    let text = scrape.text().await.unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("tower_authy_first_factor_total{outcome=\"success\"}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("tower_authy_pushes_total{outcome=\"sent\"}"),
+        "{text}"
+    );
+    assert!(
+        demo.url.parse::<reqwest::Url>().unwrap().port() != Some(addr.port()),
+        "not on the app's own listener"
+    );
+    demo.stop();
+}
