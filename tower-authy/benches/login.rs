@@ -388,6 +388,8 @@ fn pending_challenge(i: usize) -> Challenge {
         id: format!("{i:022}"),
         user_id: format!("{}", i % 5000),
         authy_id: 1_000_000 + i as u64,
+        provider: String::new(),
+        factor_id: String::new(),
         approval_uuid: Some(format!("{:08x}-bc43-0135-d7be-{:012x}", i, i)),
         match_code: "123".into(),
         state: ChallengeState::Pending,

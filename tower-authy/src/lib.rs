@@ -5,6 +5,7 @@
 mod client;
 mod config;
 mod enrol;
+pub mod factors;
 mod feed;
 mod hardening;
 mod known_device;
@@ -38,6 +39,7 @@ pub use client::{
 };
 pub use config::{ConfigError, TwoFactor, TwoFactorBuilder};
 pub use enrol::{AuthyIdStore, EnrolledPhone};
+pub use factors::{Factor, FactorKind, FactorStore};
 #[cfg(feature = "redis")]
 pub use feed::RedisChangeFeed;
 pub use feed::{ChangeFeed, LocalChangeFeed};

@@ -102,12 +102,14 @@ pub(crate) fn verify(
     shared: &Shared,
     csrf: &str,
     c: &Challenge,
+    others: &[crate::Factor],
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
     let onetouch = c.approval_uuid.is_some();
-    let caps = shared.client.capabilities();
-    let app = app_name(shared);
+    let provider = shared.provider_of(c).unwrap_or(&shared.client);
+    let caps = provider.capabilities();
+    let app = provider.app_label();
     let content = html! {
         h1 { "Second step" }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
@@ -160,6 +162,18 @@ pub(crate) fn verify(
             form method="post" action=(shared.path("/logout")) {
                 (csrf_field(csrf))
                 button.secondary type="submit" { "Cancel" }
+            }
+        }
+        @if !others.is_empty() {
+            section.another data-testid="other-factors" {
+                h2 { "Try another way" }
+                @for f in others {
+                    form method="post" action=(shared.path("/factor")) {
+                        (csrf_field(csrf))
+                        input type="hidden" name="factor" value=(f.id);
+                        button.secondary type="submit" { (f.label) " (" (kind_name(f.kind)) ")" }
+                    }
+                }
             }
         }
     };
@@ -240,9 +254,81 @@ pub(crate) fn devices(shared: &Shared, csrf: &str, devices: &[crate::RememberedD
     page(shared, "Remembered devices", false, &content)
 }
 
-/// Enrolment, first step: the phone to register with Authy.
-pub(crate) fn enrol_phone(shared: &Shared, csrf: &str, error: Option<&str>) -> String {
-    let caps = shared.client.capabilities();
+/// The verified user's factors: each with its name, kind and last use, a form to rename it
+/// and one to remove it (not the last); and a button to add another.
+pub(crate) fn factors(
+    shared: &Shared,
+    csrf: &str,
+    factors: &[crate::Factor],
+    error: Option<&str>,
+) -> String {
+    let last = factors.len() < 2;
+    let content = html! {
+        h1 { "Ways to sign in" }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        ul.factors data-testid="factors" {
+            @for f in factors {
+                li data-factor=(f.id) {
+                    strong { (f.label) } " — " (kind_name(f.kind))
+                    br;
+                    small {
+                        @match f.last_used_at {
+                            Some(at) => { "Last used " (crate::routes::date(at)) }
+                            None => { "Not used yet" }
+                        }
+                    }
+                    @if f.id != crate::factors::LEGACY {
+                        form method="post" action=(shared.path("/factors/rename")) {
+                            (csrf_field(csrf))
+                            input type="hidden" name="factor" value=(f.id);
+                            label for=(format!("label-{}", f.id)) { "New name" }
+                            input id=(format!("label-{}", f.id)) name="label" maxlength="64" required;
+                            button.secondary type="submit" { "Rename" }
+                        }
+                        @if !last {
+                            form method="post" action=(shared.path("/factors/remove")) {
+                                (csrf_field(csrf))
+                                input type="hidden" name="factor" value=(f.id);
+                                button.secondary type="submit" { "Remove" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action=(shared.path("/factors/add")) {
+            (csrf_field(csrf))
+            button type="submit" { "Add another way" }
+        }
+        p { a href=(shared.default_return_to) { "Back" } }
+    };
+    page(shared, "Ways to sign in", false, &content)
+}
+
+/// How the pages name a kind of factor.
+pub(crate) fn kind_name(kind: crate::FactorKind) -> &'static str {
+    match kind {
+        crate::FactorKind::Push => "push and codes on your phone",
+        crate::FactorKind::App => "codes from an authenticator app",
+        _ => "codes by SMS or call",
+    }
+}
+
+/// Enrolment, first step: the phone to register with Authy (or, with several providers, the
+/// way to add).
+pub(crate) fn enrol_phone(
+    shared: &Shared,
+    provider: &dyn crate::SecondFactorProvider,
+    csrf: &str,
+    error: Option<&str>,
+) -> String {
+    let caps = shared
+        .providers
+        .iter()
+        .fold(provider.capabilities(), |all, p| {
+            all.needs_phone(all.needs_phone || p.capabilities().needs_phone)
+        });
+    let several = shared.providers.len() > 1;
     let content = html! {
         h1 { "Turn on the second step" }
         @if let Some(e) = error { p.error role="alert" { (e) } }
@@ -253,14 +339,26 @@ pub(crate) fn enrol_phone(shared: &Shared, csrf: &str, error: Option<&str>) -> S
         }
         form method="post" action=(shared.path("/enrol")) {
             (csrf_field(csrf))
+            @if several {
+                fieldset {
+                    legend { "Which way?" }
+                    @for (i, p) in shared.providers.iter().enumerate() {
+                        label.choice {
+                            input type="radio" name="provider" value=(p.name()) checked[i == 0];
+                            " " (provider_choice(p.as_ref()))
+                        }
+                    }
+                }
+            }
             label for="email" { "Email" }
             input #email name="email" type="email" autocomplete="email" required;
             @if caps.needs_phone {
+                @if several { p.hint { "The phone is needed only for the ways that use one." } }
                 label for="country_code" { "Country code" }
                 input #country_code name="country_code" inputmode="numeric" autocomplete="tel-country-code"
-                    pattern="[+]?[0-9]{1,3}" maxlength="4" required;
+                    pattern="[+]?[0-9]{1,3}" maxlength="4" required[!several];
                 label for="phone" { "Phone number" }
-                input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required;
+                input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required[!several];
             }
             button type="submit" { "Continue" }
         }
@@ -271,12 +369,14 @@ pub(crate) fn enrol_phone(shared: &Shared, csrf: &str, error: Option<&str>) -> S
 /// Enrolment, second step: prove the phone with a token (and optionally scan the QR code).
 pub(crate) fn enrol_token(
     shared: &Shared,
+    provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
     qr: Option<(&str, &str)>,
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
-    let caps = shared.client.capabilities();
+    let caps = provider.capabilities();
+    let app = provider.app_label();
     let title = if caps.needs_phone {
         "Prove it is your phone"
     } else {
@@ -287,9 +387,9 @@ pub(crate) fn enrol_token(
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if caps.sms {
-            p { "Enter a code from " (app_name(shared)) ", or ask for one by SMS. The second step is turned on only once a code checks out." }
+            p { "Enter a code from " (app) ", or ask for one by SMS. The second step is turned on only once a code checks out." }
         } @else {
-            p { "Enter a code from " (app_name(shared)) ". The second step is turned on only once a code checks out." }
+            p { "Enter a code from " (app) ". The second step is turned on only once a code checks out." }
         }
         @if let Some((svg, key)) = qr {
             p { "Scan this with an authenticator app, then enter the code it shows:" }
@@ -303,6 +403,10 @@ pub(crate) fn enrol_token(
             label for="token" { "Code" }
             input #token name="token" inputmode="numeric" autocomplete="one-time-code"
                 pattern="[0-9 ]*" maxlength="16" required;
+            @if shared.factors.is_some() {
+                label for="label" { "A name for it (optional)" }
+                input #label name="label" maxlength="64" placeholder="My phone";
+            }
             button type="submit" { "Turn it on" }
         }
         @if caps.sms {
@@ -335,7 +439,14 @@ pub(crate) fn disable(shared: &Shared, csrf: &str, error: Option<&str>) -> Strin
     page(shared, "Turn off the second step", false, &content)
 }
 
-/// How the pages name the app that shows codes and pushes.
-fn app_name(shared: &Shared) -> &'static str {
-    shared.client.app_label()
+/// How the enrolment form offers a provider.
+fn provider_choice(p: &dyn crate::SecondFactorProvider) -> String {
+    let caps = p.capabilities();
+    if caps.push {
+        format!("Approve on your phone with {}", p.app_label())
+    } else if caps.needs_phone {
+        "Codes by SMS or call".to_owned()
+    } else {
+        "An authenticator app (codes, no phone number)".to_owned()
+    }
 }

@@ -9,6 +9,7 @@ const PENDING: &str = "tower_authy.pending";
 const VERIFIED: &str = "tower_authy.verified";
 const CSRF: &str = "tower_authy.csrf";
 const ENROLLING: &str = "tower_authy.enrolling";
+const PROVED_AT: &str = "tower_authy.proved_at";
 
 /// First factor proved, no second factor yet: turning one on. Counts as logged out everywhere.
 ///
@@ -25,6 +26,12 @@ pub(crate) struct Enrolling {
     pub(crate) phone: Option<crate::EnrolledPhone>,
     /// The user's second factor when the enrolment began (`None`: none).
     pub(crate) factor_at_start: Option<u64>,
+    /// With the factor model: the ids of the user's factors when the enrolment began.
+    #[serde(default)]
+    pub(crate) factors_at_start: Vec<String>,
+    /// The provider the new factor is registered with (empty: the first one).
+    #[serde(default)]
+    pub(crate) provider: String,
     /// The user's credential epoch when the enrolment began.
     pub(crate) epoch: u64,
     /// Unix seconds: the login's deadline.
@@ -157,6 +164,17 @@ pub(crate) async fn complete(
         .insert(VERIFIED, verified)
         .await
         .map_err(unavailable)
+}
+
+/// Records that the second factor was proved just now (Unix seconds `at`), for the actions
+/// that need it proved recently.
+pub(crate) async fn proved_at(session: &Session, at: i64) -> Result<(), StoreError> {
+    session.insert(PROVED_AT, at).await.map_err(unavailable)
+}
+
+/// When the second factor was last proved in this session, if it was.
+pub(crate) async fn last_proved(session: &Session) -> Result<Option<i64>, StoreError> {
+    session.get(PROVED_AT).await.map_err(unavailable)
 }
 
 /// A fresh session id (and CSRF token), everything else kept: after a change to the

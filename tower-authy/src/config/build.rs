@@ -17,7 +17,9 @@ impl TwoFactorBuilder {
             return Err(ConfigError::Prefix(p.clone()));
         }
         // A provider without pushes sends no webhooks: it needs no callback URL.
-        let pushes = self.client.capabilities().push;
+        let pushes = std::iter::once(&self.client)
+            .chain(&self.more_providers)
+            .any(|p| p.capabilities().push);
         let url = match self.callback_url {
             Some(url) => url,
             None if !pushes => String::new(),
@@ -100,9 +102,25 @@ impl TwoFactorBuilder {
             return Err(ConfigError::RememberDevice);
         }
         let step_up_mode = self.step_up.is_some();
+        let mut names = vec![self.client.name()];
+        for p in &self.more_providers {
+            if names.contains(&p.name()) {
+                return Err(ConfigError::DuplicateProvider(p.name()));
+            }
+            names.push(p.name());
+        }
+        let client: Arc<dyn crate::SecondFactorProvider> =
+            Arc::new(crate::telemetry::Timed(self.client));
+        let providers = std::iter::once(Arc::clone(&client))
+            .chain(self.more_providers.into_iter().map(|p| {
+                Arc::new(crate::telemetry::Timed(p)) as Arc<dyn crate::SecondFactorProvider>
+            }))
+            .collect();
         Ok(TwoFactor {
             shared: Arc::new(Shared {
-                client: Arc::new(crate::telemetry::Timed(self.client)),
+                client,
+                providers,
+                factors: self.factors,
                 users: self.users,
                 step_up: self.step_up,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,

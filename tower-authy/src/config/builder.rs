@@ -11,6 +11,8 @@ use std::time::Duration;
 #[must_use]
 pub struct TwoFactorBuilder {
     pub(super) client: Arc<dyn SecondFactorProvider>,
+    pub(super) more_providers: Vec<Arc<dyn SecondFactorProvider>>,
+    pub(super) factors: Option<Arc<dyn crate::FactorStore>>,
     pub(super) users: Arc<dyn UserStore>,
     pub(super) step_up: Option<crate::step_up::StepUp>,
     pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
@@ -55,6 +57,8 @@ impl TwoFactorBuilder {
     pub(crate) fn new(client: Arc<dyn SecondFactorProvider>, users: Arc<dyn UserStore>) -> Self {
         TwoFactorBuilder {
             client,
+            more_providers: Vec::new(),
+            factors: None,
             users,
             step_up: None,
             #[cfg(feature = "memory-store")]
@@ -91,6 +95,40 @@ impl TwoFactorBuilder {
             security_headers: true,
             body_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// Adds another provider: a user may then hold factors of each (an Authy push and a
+    /// self-hosted authenticator app, say), and enrolment offers each. Names
+    /// ([`SecondFactorProvider::name`]) must differ.
+    ///
+    /// ```
+    /// use tower_authy::{MemoryTotpSecretStore, MemoryUserStore, TotpKey, TotpProvider, TwoFactor};
+    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// let totp = TotpProvider::builder(TotpKey::from_bytes([7; 32]), MemoryTotpSecretStore::new())
+    ///     .build()
+    ///     .unwrap();
+    /// let users = MemoryUserStore::new();
+    /// let two_factor = TwoFactor::builder(authy, users.clone())
+    ///     .callback_url("https://app.example/authy/callback")
+    ///     .provider(totp)
+    ///     .factors(users)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = two_factor;
+    /// ```
+    pub fn provider(mut self, provider: impl SecondFactorProvider) -> Self {
+        self.more_providers.push(Arc::new(provider));
+        self
+    }
+
+    /// Turns on the factor model: each user's second factors (several, of any configured
+    /// provider) are kept in `store`. Login offers them the last used first, with "try another
+    /// way"; a verified user manages them at `{prefix}/factors` (list, add, rename, remove);
+    /// a user with none is sent to enrolment. A user record that still carries an `authy_id`
+    /// counts as one more factor of the first provider (see [`crate::factors`]).
+    pub fn factors(mut self, store: impl crate::FactorStore) -> Self {
+        self.factors = Some(Arc::new(store));
+        self
     }
 
     /// Where the routes are mounted. Default `/authy`.

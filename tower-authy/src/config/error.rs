@@ -4,6 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// Two providers have the same name: factors name their provider by it.
+    #[error("two providers are called {0:?}: give the builder one of each")]
+    DuplicateProvider(&'static str),
     /// The path prefix must look like `/authy`: a leading slash, no trailing slash, no `?` or `#`.
     #[error("the path prefix {0:?} must start with '/', not end with '/', and hold no '?' or '#'")]
     Prefix(String),

@@ -21,7 +21,12 @@ use std::time::Duration;
 
 /// Everything the routes and the layer share.
 pub(crate) struct Shared {
+    /// The first provider: legacy Authy ids and enrolment without a choice use it.
     pub(crate) client: Arc<dyn SecondFactorProvider>,
+    /// Every provider, the first one first; factors name theirs.
+    pub(crate) providers: Vec<Arc<dyn SecondFactorProvider>>,
+    /// Where each user's factors are kept, when the factor model is on.
+    pub(crate) factors: Option<Arc<dyn crate::FactorStore>>,
     pub(crate) users: Arc<dyn UserStore>,
     /// Step-up mode: the application's login is the first factor.
     pub(crate) step_up: Option<crate::step_up::StepUp>,
@@ -69,6 +74,27 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The provider called `name` (`""`: the first one); `None` for one not configured.
+    pub(crate) fn provider_named(&self, name: &str) -> Option<&Arc<dyn SecondFactorProvider>> {
+        if name.is_empty() {
+            return Some(&self.client);
+        }
+        self.providers.iter().find(|p| p.name() == name)
+    }
+
+    /// Whether users without a second factor enrol (enrolment or the factor model is on).
+    pub(crate) fn enrols(&self) -> bool {
+        self.enrolment.is_some() || self.factors.is_some()
+    }
+
+    /// The provider of a challenge's factor; `None` when it is no longer configured.
+    pub(crate) fn provider_of(
+        &self,
+        c: &crate::Challenge,
+    ) -> Option<&Arc<dyn SecondFactorProvider>> {
+        self.provider_named(&c.provider)
+    }
+
     pub(crate) fn path(&self, tail: &str) -> String {
         format!("{}{tail}", self.prefix)
     }

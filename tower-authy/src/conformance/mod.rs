@@ -17,10 +17,12 @@
 //! # }
 //! ```
 
+mod factors;
 mod second_factor;
 mod shared;
 #[cfg(feature = "totp")]
 mod totp;
+pub use factors::factor_store;
 pub use second_factor::{device_store, recovery_code_store};
 pub use shared::shared_challenge_store;
 #[cfg(feature = "totp")]
@@ -99,6 +101,8 @@ fn challenge(id: &str, uuid: Option<&str>) -> Challenge {
         id: id.to_owned(),
         user_id: format!("user-of-{id}"),
         authy_id: 7,
+        provider: String::new(),
+        factor_id: String::new(),
         approval_uuid: uuid.map(str::to_owned),
         match_code: "123".into(),
         state: ChallengeState::Pending,

@@ -102,11 +102,21 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
         &parts.headers,
         &body,
     );
-    let answer = match shared.client.authenticate_webhook(&webhook) {
-        Ok(answer) => answer,
-        Err(WebhookError::MissingHeaders) => return reject(Rejection::MissingHeaders),
-        Err(WebhookError::BadSignature) => return reject(Rejection::BadSignature),
-        Err(_) => return reject(Rejection::Malformed),
+    // Each provider recognises its own signature headers; the first that does decides.
+    let mut found = None;
+    for provider in &shared.providers {
+        match provider.authenticate_webhook(&webhook) {
+            Ok(answer) => {
+                found = Some((provider.name(), answer));
+                break;
+            }
+            Err(WebhookError::MissingHeaders | WebhookError::Unsupported) => {}
+            Err(WebhookError::BadSignature) => return reject(Rejection::BadSignature),
+            Err(_) => return reject(Rejection::Malformed),
+        }
+    }
+    let Some((signer, answer)) = found else {
+        return reject(Rejection::MissingHeaders);
     };
     let now = shared.clock.now();
     if answer
@@ -127,7 +137,10 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
     let Some(challenge) = find_soon(shared, &answer.push_id).await.map_err(Err)? else {
         return reject(Rejection::UnknownApproval);
     };
-    if challenge.authy_id != answer.subject {
+    // The answer is about this challenge's factor: the same provider, the same subject.
+    if challenge.authy_id != answer.subject
+        || shared.provider_of(&challenge).map(|p| p.name()) != Some(signer)
+    {
         return reject(Rejection::WrongUser);
     }
     // `current` expires an overdue challenge first, so a late approval cannot win.
@@ -150,7 +163,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
     } else {
         "challenge_denied"
     };
-    tracing::info!(event, user_id = %challenge.user_id, via = "push", provider = shared.client.name(), "push answered");
+    tracing::info!(event, user_id = %challenge.user_id, via = "push", provider = signer, "push answered");
     crate::telemetry::pushed(to);
     notify(shared, &challenge.id);
     Ok(to)

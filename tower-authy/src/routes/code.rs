@@ -36,6 +36,9 @@ pub(crate) async fn token(
     if let Some(r) = finished_page(&reply, c.state) {
         return Ok(r);
     }
+    let Some(provider) = shared.provider_of(&c).cloned() else {
+        return Err(reply.unavailable().into());
+    };
     // Checked before anything is counted or sent: a malformed code never reaches Authy. With
     // recovery codes on, one of those (16 characters, never a token) is taken instead.
     let recovery = shared
@@ -82,7 +85,9 @@ pub(crate) async fn token(
     let counters = match token {
         Some(_) => {
             let attempt = format!("login:{}", c.id);
-            match super::factor_attempt(&shared, &attempt, c.authy_id, now).await? {
+            match super::factor_attempt(&shared, provider.as_ref(), &attempt, c.authy_id, now)
+                .await?
+            {
                 Some(counters) => Some(counters),
                 None => return Ok(super::factor_locked(&reply)),
             }
@@ -96,7 +101,7 @@ pub(crate) async fn token(
     };
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
-        (None, Some(token)) => match shared.client.verify_code(c.authy_id, token).await {
+        (None, Some(token)) => match provider.verify_code(c.authy_id, token).await {
             Ok(()) => true,
             Err(e) if e.is_token_rejection() => false,
             Err(e) => return Err(Rejection::Authy(e, "verify token")),
@@ -122,7 +127,8 @@ pub(crate) async fn token(
         }
         let csrf = form.csrf_token.unwrap_or_default();
         let error = Some("That code is not valid. Please try again.");
-        let page = pages::verify(&shared, &csrf, &c, None, error);
+        let others = crate::factors::others(&shared, &c).await?;
+        let page = pages::verify(&shared, &csrf, &c, &others, None, error);
         return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     }
     if !shared
@@ -195,7 +201,11 @@ async fn send_code(
     channel: CodeChannel,
 ) -> Handled {
     let reply = Reply::new(&shared, &headers);
-    if !shared.client.capabilities().sends(channel) {
+    if !shared
+        .providers
+        .iter()
+        .any(|p| p.capabilities().sends(channel))
+    {
         return Ok(reply.problem(
             StatusCode::NOT_FOUND,
             "Not available",
@@ -205,6 +215,16 @@ async fn send_code(
     let (_, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
         .await?;
+    let Some(provider) = shared.provider_of(&c).cloned() else {
+        return Err(reply.unavailable().into());
+    };
+    if !provider.capabilities().sends(channel) {
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Not available",
+            "This way of signing in takes no codes by SMS or call. Use the code from your app, or try another way.",
+        ));
+    }
     if c.state != ChallengeState::Pending {
         return Ok(finished_page(&reply, c.state).unwrap_or_else(|| {
             reply.problem(
@@ -217,7 +237,7 @@ async fn send_code(
     let now = shared.clock.now();
     // Where the provider's subject is not one phone (a Verify entity is one user's), the
     // number itself has an hourly limit too, shared by every account that holds it.
-    let phone = match shared.client.phone_of(c.authy_id).await {
+    let phone = match provider.phone_of(c.authy_id).await {
         Ok(phone) => phone,
         Err(e) => return Err(Rejection::Authy(e, "find the phone")),
     };
@@ -252,7 +272,7 @@ async fn send_code(
         }
     }
     // Sent once, never retried: a slow Authy must not make the phone ring twice.
-    let result = shared.client.send_code(c.authy_id, channel).await;
+    let result = provider.send_code(c.authy_id, channel).await;
     let name = channel.as_str();
     match result {
         Ok(_) => {

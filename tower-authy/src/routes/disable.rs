@@ -119,7 +119,8 @@ pub(crate) async fn disable(
     // password takes as long as a right one (the provider's check included).
     let password = Password::new(form.password);
     let attempt_id = format!("disable:{}", user.user_id);
-    let counted = super::factor_attempt(&shared, &attempt_id, authy_id, now).await;
+    let primary = shared.client.as_ref();
+    let counted = super::factor_attempt(&shared, primary, &attempt_id, authy_id, now).await;
     let Ok(Some(counters)) = counted else {
         // Nothing was checked: the password attempt does not count either.
         throttle::refund(&shared, &attempt).await?;

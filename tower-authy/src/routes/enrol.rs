@@ -80,12 +80,44 @@ async fn stale(
             .await?
             .filter(|u| u.id == e.user_id),
     };
-    Ok(match user {
-        None => Some("not the current user"),
-        Some(u) if u.credential_epoch != e.epoch => Some("credential epoch raised"),
-        Some(u) if u.authy_id != e.factor_at_start => Some("second factor changed"),
-        Some(_) => None,
-    })
+    let Some(user) = user else {
+        return Ok(Some("not the current user"));
+    };
+    if user.credential_epoch != e.epoch {
+        return Ok(Some("credential epoch raised"));
+    }
+    let changed = if shared.factors.is_some() {
+        let now = crate::factors::of_user(shared, &user).await?;
+        !crate::factors::same_ids(now.iter().map(|f| f.id.as_str()), &e.factors_at_start)
+    } else {
+        user.authy_id != e.factor_at_start
+    };
+    Ok(changed.then_some("second factor changed"))
+}
+
+/// The provider the enrolment registers with (fails closed when it is gone from the
+/// configuration).
+fn provider_of(
+    shared: &crate::config::Shared,
+    e: &Enrolling,
+    reply: &Reply<'_>,
+) -> Result<std::sync::Arc<dyn crate::SecondFactorProvider>, Box<Rejection>> {
+    shared
+        .provider_named(&e.provider)
+        .cloned()
+        .ok_or_else(|| Box::new(reply.unavailable().into()))
+}
+
+/// The kind of factor a provider's registration makes.
+fn kind_of(provider: &dyn crate::SecondFactorProvider) -> crate::FactorKind {
+    let caps = provider.capabilities();
+    if caps.push {
+        crate::FactorKind::Push
+    } else if caps.needs_phone {
+        crate::FactorKind::Phone
+    } else {
+        crate::FactorKind::App
+    }
 }
 
 #[derive(Deserialize)]
@@ -109,13 +141,15 @@ pub(crate) async fn page(
         let body = json!({"csrf_token": csrf, "registered": e.phone.is_some()});
         return Ok(Json(body).into_response());
     }
+    let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     Ok(Html(match e.phone.map(|p| p.authy_id) {
-        None => pages::enrol_phone(&shared, &csrf, None),
+        None => pages::enrol_phone(&shared, provider.as_ref(), &csrf, None),
         Some(authy_id) => {
             let notice = q.sent.is_some().then_some("We sent a code by SMS.");
-            let qr = qr_code(&shared, authy_id).await;
+            let qr = qr_code(provider.as_ref(), authy_id).await;
             pages::enrol_token(
                 &shared,
+                provider.as_ref(),
                 &csrf,
                 qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
                 notice,
@@ -144,8 +178,11 @@ async fn hourly(
 
 /// The QR code for a generic authenticator app, and its key for typing in, when the provider
 /// gives one.
-async fn qr_code(shared: &crate::config::Shared, authy_id: u64) -> Option<(String, String)> {
-    let uri = shared.client.authenticator_uri(authy_id, "").await.ok()?;
+async fn qr_code(
+    provider: &dyn crate::SecondFactorProvider,
+    authy_id: u64,
+) -> Option<(String, String)> {
+    let uri = provider.authenticator_uri(authy_id, "").await.ok()?;
     Some((enrol::qr_svg(&uri)?, enrol::manual_key(&uri)?))
 }
 
@@ -158,6 +195,8 @@ pub(crate) struct PhoneForm {
     country_code: String,
     #[serde(default)]
     phone: String,
+    /// Which provider to register with, by name, when several are configured.
+    provider: Option<String>,
 }
 
 pub(crate) async fn register(
@@ -175,6 +214,15 @@ pub(crate) async fn register(
         Err(back) => return Ok(back),
     };
     let csrf = form.csrf_token.clone().unwrap_or_default();
+    // A provider named by the form must be one of the configured ones.
+    let chosen = form.provider.as_deref().unwrap_or(&e.provider).to_owned();
+    let Some(provider) = shared.provider_named(&chosen).cloned() else {
+        return Ok(reply.problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unknown way to sign in",
+            "Choose one of the ways offered.",
+        ));
+    };
     let invalid = |detail: &str| {
         if reply.json {
             reply.problem(
@@ -183,12 +231,12 @@ pub(crate) async fn register(
                 detail,
             )
         } else {
-            let page = pages::enrol_phone(&shared, &csrf, Some(detail));
+            let page = pages::enrol_phone(&shared, provider.as_ref(), &csrf, Some(detail));
             (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response()
         }
     };
     let email = form.email.trim();
-    let needs_phone = shared.client.capabilities().needs_phone;
+    let needs_phone = provider.capabilities().needs_phone;
     let phone = if needs_phone {
         enrol::phone(&form.country_code, &form.phone)
     } else {
@@ -205,7 +253,7 @@ pub(crate) async fn register(
     if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
         return Ok(spent);
     }
-    let authy_id = match shared.client.register(email, &phone, &country_code).await {
+    let authy_id = match provider.register(email, &phone, &country_code).await {
         Ok(id) => id,
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "register user")),
         Err(_) => {
@@ -221,17 +269,19 @@ pub(crate) async fn register(
             country_code,
             phone,
         }),
+        provider: chosen,
         ..e
     };
     session::set_enrolling(&session, &registered, false).await?;
     tracing::info!(event = "enrolment_registered", user_id = %user_id, "phone registered with Authy; not yet proved");
     if reply.json {
-        let uri = shared.client.authenticator_uri(authy_id, "").await.ok();
+        let uri = provider.authenticator_uri(authy_id, "").await.ok();
         return Ok(Json(json!({"otpauth_uri": uri})).into_response());
     }
-    let qr = qr_code(&shared, authy_id).await;
+    let qr = qr_code(provider.as_ref(), authy_id).await;
     Ok(Html(pages::enrol_token(
         &shared,
+        provider.as_ref(),
         &csrf,
         qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
         None,
@@ -266,7 +316,7 @@ pub(crate) async fn send_sms(
     reply
         .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
         .await?;
-    if !shared.client.capabilities().sms {
+    if !shared.providers.iter().any(|p| p.capabilities().sms) {
         let detail = "Codes cannot be sent by SMS. Use the code from your app.";
         return Ok(reply.problem(StatusCode::NOT_FOUND, "Not available", detail));
     }
@@ -274,6 +324,11 @@ pub(crate) async fn send_sms(
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
+    let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
+    if !provider.capabilities().sms {
+        let detail = "Codes cannot be sent by SMS for this. Use the code from your app.";
+        return Ok(reply.problem(StatusCode::CONFLICT, "Not available", detail));
+    }
     // Per account, per factor (as login sends count) and per phone number in E.164: throwaway
     // accounts cannot add up to more codes sent to one phone than one account may send.
     let detail = "We have sent enough codes for now. Use the last one, or try again later.";
@@ -286,8 +341,7 @@ pub(crate) async fn send_sms(
             return Ok(spent);
         }
     }
-    match shared
-        .client
+    match provider
         .send_code(phone.authy_id, crate::provider::CodeChannel::Sms)
         .await
     {
@@ -312,6 +366,17 @@ pub(crate) struct TokenForm {
     csrf_token: Option<String>,
     #[serde(default)]
     token: String,
+    /// The user's name for the new factor (the factor model), optional.
+    label: Option<String>,
+}
+
+/// The name a new factor gets when the user gives none.
+fn default_label(provider: &dyn crate::SecondFactorProvider) -> String {
+    match kind_of(provider) {
+        crate::FactorKind::App => "Authenticator app".to_owned(),
+        crate::FactorKind::Phone => "Phone".to_owned(),
+        _ => crate::factors::capitalised(provider.app_label()),
+    }
 }
 
 pub(crate) async fn confirm(
@@ -329,11 +394,13 @@ pub(crate) async fn confirm(
         Err(back) => return Ok(back),
     };
     let csrf = form.csrf_token.clone().unwrap_or_default();
+    let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     let wrong = |status: StatusCode, detail: &str| {
         if reply.json {
             reply.problem(status, "Wrong code", detail)
         } else {
-            let page = pages::enrol_token(&shared, &csrf, None, None, Some(detail));
+            let page =
+                pages::enrol_token(&shared, provider.as_ref(), &csrf, None, None, Some(detail));
             (status, Html(page)).into_response()
         }
     };
@@ -360,15 +427,12 @@ pub(crate) async fn confirm(
     // The registered phone may be somebody else's (Authy answers an existing user's id):
     // guesses count against that factor too, whichever account makes them.
     let attempt = format!("enrol:{}:{}", e.user_id, phone.authy_id);
-    let Some(counters) = super::factor_attempt(&shared, &attempt, phone.authy_id, now).await?
-    else {
+    let counted =
+        super::factor_attempt(&shared, provider.as_ref(), &attempt, phone.authy_id, now).await?;
+    let Some(counters) = counted else {
         return Ok(super::factor_locked(&reply));
     };
-    match shared
-        .client
-        .confirm_enrolment(phone.authy_id, &token)
-        .await
-    {
+    match provider.confirm_enrolment(phone.authy_id, &token).await {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
             return Ok(wrong(
@@ -385,14 +449,33 @@ pub(crate) async fn confirm(
         Ok(e) => e,
         Err(ended) => return Ok(ended),
     };
-    let store = shared
-        .enrolment
-        .as_ref()
-        .expect("mounted only with enrolment");
-    if !store
-        .set_second_factor(&e.user_id, e.factor_at_start, Some(phone))
-        .await?
-    {
+    let written = match (&shared.factors, &shared.enrolment) {
+        // The factor model: one more factor, if the user's are still those it began with.
+        (Some(store), _) => {
+            let factor = crate::Factor {
+                id: crate::random::id(),
+                kind: kind_of(provider.as_ref()),
+                provider: provider.name().to_owned(),
+                subject: phone.authy_id,
+                label: form
+                    .label
+                    .as_deref()
+                    .and_then(crate::factors::label)
+                    .unwrap_or_else(|| default_label(provider.as_ref())),
+                created_at: now,
+                last_used_at: Some(now),
+            };
+            let expected = crate::factors::stored_ids(&e.factors_at_start);
+            store.add(&e.user_id, factor, &expected).await?
+        }
+        (None, Some(store)) => {
+            store
+                .set_second_factor(&e.user_id, e.factor_at_start, Some(phone))
+                .await?
+        }
+        (None, None) => unreachable!("mounted only with enrolment or factors"),
+    };
+    if !written {
         session::end_enrolment(&session).await?;
         tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");
         return Ok(reply.problem(
@@ -402,10 +485,12 @@ pub(crate) async fn confirm(
         ));
     }
     session::complete(&session, &e.user_id, e.epoch).await?;
+    session::proved_at(&session, now).await?;
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
     crate::telemetry::factor_change("enabled");
-    // With recovery codes on, the first set comes with the second factor, shown this once.
-    let mut response = match &shared.recovery {
+    // With recovery codes on, the first set comes with the first second factor, shown once.
+    let first = e.factors_at_start.is_empty();
+    let mut response = match shared.recovery.as_ref().filter(|_| first) {
         None => reply.redirect_rotated(&session, &e.return_to).await?,
         Some(codes) => {
             let shown = super::recovery::new_codes(codes.as_ref(), &e.user_id).await?;

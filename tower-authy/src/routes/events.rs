@@ -192,7 +192,10 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         // challenge ends the stream then).
         Ok(false) | Err(_) => return,
     }
-    let to = match shared.client.push_status(c.authy_id, uuid).await {
+    let Some(provider) = shared.provider_of(c) else {
+        return;
+    };
+    let to = match provider.push_status(c.authy_id, uuid).await {
         Ok(crate::client::ApprovalStatus::Approved) => ChallengeState::Approved,
         Ok(crate::client::ApprovalStatus::Denied) => ChallengeState::Denied,
         Ok(crate::client::ApprovalStatus::Expired) => ChallengeState::Expired,

@@ -130,6 +130,17 @@ pub(crate) async fn complete(
         ));
     }
     session::complete(session, &pending.user_id, pending.epoch).await?;
+    let now = shared.clock.now();
+    session::proved_at(session, now).await?;
+    // The factor's last use orders the next login's offer; a store that cannot record it does
+    // not stop this one.
+    if let Some(store) = &shared.factors
+        && !c.factor_id.is_empty()
+        && c.factor_id != crate::factors::LEGACY
+        && let Err(e) = store.touch(&pending.user_id, &c.factor_id, now).await
+    {
+        tracing::warn!(error = %e, user_id = %pending.user_id, "could not record the factor's use");
+    }
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
     let mut response = reply.redirect_rotated(session, &pending.return_to).await?;
     mark_known(shared, &mut response, &pending.login, shared.clock.now());

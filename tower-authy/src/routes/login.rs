@@ -132,8 +132,12 @@ pub(crate) async fn login(
             .account_locked(&user.id, &shared.limits, now),
         throttle::refund(&shared, &attempt),
     )?;
-    let Some(authy_id) = user.authy_id else {
-        if shared.enrolment.is_some() {
+    let Some(factor) = crate::factors::of_user(&shared, &user)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        if shared.enrols() {
             return start_enrolment(&shared, &session, &reply, &user, return_to).await;
         }
         return Ok(refuse(&csrf));
@@ -146,7 +150,7 @@ pub(crate) async fn login(
 
     let start = Start {
         user: &user,
-        authy_id,
+        factor,
         return_to,
         remember: form.remember.is_some(),
         now,
@@ -168,6 +172,12 @@ pub(crate) async fn start_enrolment(
         return_to,
         phone: None,
         factor_at_start: user.authy_id,
+        factors_at_start: crate::factors::of_user(shared, user)
+            .await?
+            .into_iter()
+            .map(|f| f.id)
+            .collect(),
+        provider: String::new(),
         epoch: user.credential_epoch,
         expires_at: shared.clock.now() + shared.challenge_ttl,
     };
@@ -181,7 +191,8 @@ pub(crate) async fn start_enrolment(
 /// Who passed the first factor, and what they asked for.
 pub(crate) struct Start<'a> {
     pub(crate) user: &'a crate::UserRecord,
-    pub(crate) authy_id: u64,
+    /// The factor offered first.
+    pub(crate) factor: crate::Factor,
     pub(crate) return_to: String,
     /// "Remember this device" was ticked.
     pub(crate) remember: bool,
@@ -200,7 +211,7 @@ pub(crate) async fn start_second_factor(
 ) -> Handled {
     let Start {
         user,
-        authy_id,
+        factor,
         return_to,
         remember,
         now,
@@ -215,14 +226,46 @@ pub(crate) async fn start_second_factor(
         super::lifecycle::mark_known(shared, &mut response, &user.login, now);
         return Ok(response);
     }
+    let pending = Pending {
+        challenge_id: String::new(),
+        user_id: user.id.clone(),
+        login: user.login.clone(),
+        epoch: user.credential_epoch,
+        return_to,
+        remember: (remember && shared.remember.is_some()).then(|| session::RememberRequest {
+            epoch: user.credential_epoch,
+            label: crate::remember::label(headers),
+        }),
+    };
+    let expires_at = now + shared.challenge_ttl;
+    challenge_on(shared, session, reply, pending, &factor, expires_at, now).await
+}
+
+/// Sends the push on `factor` (within the quotas, where its provider pushes), stores a new
+/// challenge for it with deadline `expires_at`, records it as the session's pending login and
+/// sends the browser to the waiting page.
+pub(crate) async fn challenge_on(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    mut pending: Pending,
+    factor: &crate::Factor,
+    expires_at: i64,
+    now: i64,
+) -> Handled {
+    let Some(provider) = shared.provider_named(&factor.provider) else {
+        return Err(reply.unavailable().into());
+    };
+    let user_id = &pending.user_id;
+    let authy_id = factor.subject;
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
     // Per account and per phone: several accounts may share one phone (one Authy id).
-    let mut push_allowed = true;
-    for key in [
-        format!("push:{}", user.id),
-        format!("push-authy:{authy_id}"),
-    ] {
+    let mut push_allowed = provider.capabilities().push;
+    for key in [format!("push:{user_id}"), format!("push-authy:{authy_id}")] {
+        if !push_allowed {
+            break;
+        }
         push_allowed &= shared
             .challenges
             .take_quota(
@@ -232,13 +275,10 @@ pub(crate) async fn start_second_factor(
                 now,
             )
             .await?;
-        if !push_allowed {
-            break;
-        }
     }
     let approval_uuid = if push_allowed {
         let mut details = shared.push_details.clone();
-        details.insert("Login".into(), json!(user.login));
+        details.insert("Login".into(), json!(pending.login));
         details.insert("Code".into(), json!(match_code));
         let mut hidden = serde_json::Map::new();
         hidden.insert("challenge".into(), json!(challenge_digest(&id)));
@@ -249,7 +289,7 @@ pub(crate) async fn start_second_factor(
             logos: shared.push_logos.clone(),
             seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
         };
-        match shared.client.start_push(authy_id, &request).await {
+        match provider.start_push(authy_id, &request).await {
             Ok(uuid) => {
                 crate::telemetry::push("sent");
                 Some(uuid)
@@ -259,41 +299,35 @@ pub(crate) async fn start_second_factor(
             }
             Err(e) => {
                 // The user cannot receive pushes (no device, unknown to Authy...): use a token.
-                tracing::info!(error = %e, user_id = %user.id, "OneTouch not available for user; token only");
+                tracing::info!(error = %e, user_id = %user_id, "OneTouch not available for user; token only");
                 crate::telemetry::push("unavailable");
                 None
             }
         }
     } else {
-        tracing::warn!(event = "push_rate_limited", user_id = %user.id, "push limit reached; token only");
-        crate::telemetry::throttled("push");
+        if provider.capabilities().push {
+            tracing::warn!(event = "push_rate_limited", user_id = %user_id, "push limit reached; token only");
+            crate::telemetry::throttled("push");
+        }
         None
     };
     let challenge = Challenge {
         id: id.clone(),
-        user_id: user.id.clone(),
+        user_id: user_id.clone(),
         authy_id,
+        provider: factor.provider.clone(),
+        factor_id: factor.id.clone(),
         approval_uuid,
         match_code,
         state: ChallengeState::Pending,
         created_at: now,
-        expires_at: now + shared.challenge_ttl,
+        expires_at,
     };
     let onetouch = challenge.approval_uuid.is_some();
     shared.challenges.create(challenge).await?;
-    let pending = Pending {
-        challenge_id: id,
-        user_id: user.id.clone(),
-        login: user.login.clone(),
-        epoch: user.credential_epoch,
-        return_to,
-        remember: (remember && shared.remember.is_some()).then(|| session::RememberRequest {
-            epoch: user.credential_epoch,
-            label: crate::remember::label(headers),
-        }),
-    };
+    tracing::info!(event = "challenge_created", user_id = %user_id, onetouch, provider = %factor.provider, "password accepted; second factor pending");
+    pending.challenge_id = id;
     session::begin(session, &pending).await?;
-    tracing::info!(event = "challenge_created", user_id = %user.id, onetouch, "password accepted; second factor pending");
     Ok(reply
         .redirect_rotated(session, &shared.path("/verify"))
         .await?)

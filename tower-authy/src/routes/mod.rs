@@ -18,6 +18,7 @@ mod devices;
 mod disable;
 mod enrol;
 mod events;
+mod factors;
 pub(crate) mod lifecycle;
 mod login;
 mod recovery;
@@ -60,13 +61,14 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
     } else {
         start
     };
-    let start = if shared.enrolment.is_some() {
+    let start = if shared.enrols() {
         let start = start
             .route(&p("/enrol"), get(enrol::page).post(enrol::register))
             .route(&p("/enrol/sms"), post(enrol::send_sms))
             .route(&p("/enrol/confirm"), post(enrol::confirm));
-        // Turning it off asks for the password: tower-authy's own login only.
-        if shared.step_up.is_none() {
+        // Turning it off asks for the password: tower-authy's own login only, and only for the
+        // Authy id enrolment writes (with the factor model, factors are removed one by one).
+        if shared.step_up.is_none() && shared.enrolment.is_some() && shared.factors.is_none() {
             start.route(
                 &p("/disable"),
                 get(disable::disable_page).post(disable::disable),
@@ -74,6 +76,16 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         } else {
             start
         }
+    } else {
+        start
+    };
+    let start = if shared.factors.is_some() {
+        start
+            .route(&p("/factors"), get(factors::list))
+            .route(&p("/factors/rename"), post(factors::rename))
+            .route(&p("/factors/remove"), post(factors::remove))
+            .route(&p("/factors/add"), post(factors::add))
+            .route(&p("/factor"), post(factors::switch))
     } else {
         start
     };
@@ -150,7 +162,8 @@ async fn verify_page(
         Some("call") => Some("We are calling you with a code."),
         _ => None,
     };
-    Ok(Html(pages::verify(&shared, &csrf, &c, notice, None)).into_response())
+    let others = crate::factors::others(&shared, &c).await?;
+    Ok(Html(pages::verify(&shared, &csrf, &c, &others, notice, None)).into_response())
 }
 
 async fn status(Extension(shared): Shared_, session: Session) -> Handled {
@@ -226,16 +239,17 @@ impl FactorCounters {
 /// checked).
 pub(crate) async fn factor_attempt(
     shared: &crate::config::Shared,
+    provider: &dyn crate::SecondFactorProvider,
     attempt: &str,
     subject: u64,
     now: i64,
 ) -> Result<Option<FactorCounters>, reply::Rejection> {
-    let phone = match shared.client.phone_of(subject).await {
+    let phone = match provider.phone_of(subject).await {
         Ok(phone) => phone,
         Err(e) => return Err(reply::Rejection::Authy(e, "find the phone")),
     };
     let counters = FactorCounters(
-        std::iter::once(format!("factor:{subject}"))
+        std::iter::once(format!("factor:{}:{subject}", provider.name()))
             .chain(phone.map(|p| format!("factor-phone:{p}")))
             .collect(),
     );

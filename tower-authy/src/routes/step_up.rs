@@ -60,8 +60,8 @@ pub(crate) async fn step_up_page(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    if user.authy_id.is_none() {
-        if shared.enrolment.is_some() {
+    if crate::factors::of_user(&shared, &user).await?.is_empty() {
+        if shared.enrols() {
             return start_enrolment(&shared, &session, &reply, &user, return_to).await;
         }
         return Ok(no_second_factor(&reply));
@@ -98,7 +98,11 @@ pub(crate) async fn step_up(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    let Some(authy_id) = user.authy_id else {
+    let Some(factor) = crate::factors::of_user(&shared, &user)
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Ok(no_second_factor(&reply));
     };
     let now = shared.clock.now();
@@ -117,7 +121,7 @@ pub(crate) async fn step_up(
     }
     let start = Start {
         user: &user,
-        authy_id,
+        factor,
         return_to,
         remember: form.remember.is_some(),
         now,

@@ -47,8 +47,15 @@ pub struct Challenge {
     pub id: String,
     /// The application user.
     pub user_id: String,
-    /// The user's Authy id.
+    /// The provider's subject for the factor being proved (an Authy id, a Verify entity, a
+    /// TOTP subject).
     pub authy_id: u64,
+    /// The provider of that factor, by name; empty for the first provider.
+    #[serde(default)]
+    pub provider: String,
+    /// The factor being proved (its [`Factor::id`](crate::Factor::id)); empty when unknown.
+    #[serde(default)]
+    pub factor_id: String,
     /// The OneTouch approval request, when a push was sent.
     pub approval_uuid: Option<String>,
     /// A short code shown on the login page and in the push, so that the user can tell their

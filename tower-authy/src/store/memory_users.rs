@@ -20,6 +20,8 @@ struct MemoryUsers {
     by_login: HashMap<String, (UserRecord, [u8; 32])>,
     /// Id to login, so that [`UserStore::load`] (on every guarded request) is one lookup.
     login_of: HashMap<String, String>,
+    /// Each user's second factors, oldest first (with [`crate::FactorStore`]).
+    factors: HashMap<String, Vec<crate::factors::Factor>>,
     next_id: u64,
 }
 
@@ -51,6 +53,7 @@ impl MemoryUserStore {
                 key: crate::random::bytes(),
                 by_login: HashMap::new(),
                 login_of: HashMap::new(),
+                factors: HashMap::new(),
                 next_id: 1,
             })),
         }
@@ -159,5 +162,82 @@ impl UserStore for MemoryUserStore {
             .get(id)
             .and_then(|login| users.by_login.get(login))
             .map(|(u, _)| u.clone()))
+    }
+}
+
+/// Each user's second factors, beside the users; removing one raises the user's epoch.
+#[async_trait]
+impl crate::factors::FactorStore for MemoryUserStore {
+    async fn factors(&self, user_id: &str) -> Result<Vec<crate::factors::Factor>, StoreError> {
+        let users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(users.factors.get(user_id).cloned().unwrap_or_default())
+    }
+
+    async fn add(
+        &self,
+        user_id: &str,
+        factor: crate::factors::Factor,
+        expected: &[String],
+    ) -> Result<bool, StoreError> {
+        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if !users.login_of.contains_key(user_id) {
+            return Ok(false);
+        }
+        let list = users.factors.entry(user_id.to_owned()).or_default();
+        let same = crate::factors::same_ids(list.iter().map(|f| f.id.as_str()), expected);
+        if !same || list.iter().any(|f| f.id == factor.id) {
+            return Ok(false);
+        }
+        list.push(factor);
+        Ok(true)
+    }
+
+    async fn remove(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        expected: &[String],
+    ) -> Result<bool, StoreError> {
+        let mut guard = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let users = &mut *guard;
+        let Some(list) = users.factors.get_mut(user_id) else {
+            return Ok(false);
+        };
+        let same = crate::factors::same_ids(list.iter().map(|f| f.id.as_str()), expected);
+        let Some(at) = list.iter().position(|f| f.id == factor_id).filter(|_| same) else {
+            return Ok(false);
+        };
+        list.remove(at);
+        let login = users.login_of.get(user_id).cloned();
+        if let Some((user, _)) = login.and_then(|l| users.by_login.get_mut(&l)) {
+            user.credential_epoch += 1;
+        }
+        Ok(true)
+    }
+
+    async fn rename(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        label: &str,
+    ) -> Result<bool, StoreError> {
+        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = users
+            .factors
+            .get_mut(user_id)
+            .and_then(|list| list.iter_mut().find(|f| f.id == factor_id));
+        Ok(found.map(|f| f.label = label.to_owned()).is_some())
+    }
+
+    async fn touch(&self, user_id: &str, factor_id: &str, at: i64) -> Result<(), StoreError> {
+        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(f) = users
+            .factors
+            .get_mut(user_id)
+            .and_then(|list| list.iter_mut().find(|f| f.id == factor_id))
+        {
+            f.last_used_at = Some(at);
+        }
+        Ok(())
     }
 }

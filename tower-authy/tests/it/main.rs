@@ -7,6 +7,7 @@
 mod axum_login;
 mod client_contract;
 mod enrol;
+mod factors;
 mod flows;
 mod hardening;
 mod logging;

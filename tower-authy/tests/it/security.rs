@@ -830,6 +830,8 @@ async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
             id: "early".into(),
             user_id: "u1".into(),
             authy_id: 77,
+            provider: String::new(),
+            factor_id: String::new(),
             approval_uuid: Some("early-uuid".into()),
             match_code: "123".into(),
             state: tower_authy::ChallengeState::Pending,

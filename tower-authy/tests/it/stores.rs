@@ -42,6 +42,14 @@ async fn memory_recovery_code_and_device_stores_conform() {
 }
 
 #[tokio::test]
+async fn the_memory_user_store_keeps_factors_that_conform() {
+    let users = MemoryUserStore::new();
+    let a = users.insert("a@example.com", "pw", None);
+    let b = users.insert("b@example.com", "pw", None);
+    conformance::factor_store(&users, &users, &a, &b).await;
+}
+
+#[tokio::test]
 async fn memory_totp_secret_store_conforms() {
     conformance::totp_secret_store(std::sync::Arc::new(
         tower_authy::MemoryTotpSecretStore::new(),

@@ -1,0 +1,277 @@
+//! The factor model's routes: `GET /factors` lists the verified user's second factors,
+//! `POST /factors/rename` renames one, `POST /factors/remove` removes one, `POST /factors/add`
+//! starts an enrolment of another; and at login `POST /factor` switches the pending login to
+//! another of the user's factors ("try another way"). Mounted only with the factor model.
+//!
+//! Invariants kept here:
+//! - only a user verified with both factors in this session (as the guard sees it) manages
+//!   factors, and only their own; every form needs the session's CSRF token;
+//! - removing needs the second factor proved in this session within the last
+//!   [`FRESH_SECS`], never removes the last factor, is a compare-and-set on the factors the
+//!   page showed, and raises the credential epoch (every other session ends; this one goes on
+//!   at the new epoch);
+//! - switching keeps the login's deadline, ends the challenge it leaves (a late answer to its
+//!   push changes nothing), and offers only the pending user's own factors.
+
+use super::Shared_;
+use super::reply::{Handled, Reply};
+use crate::config::Shared;
+use crate::factors::Factor;
+use crate::session::{self, Enrolling};
+use crate::store::ChallengeState;
+use crate::{VerifiedUser, pages};
+use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use http::StatusCode;
+use http::request::Parts;
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+/// How recently the second factor must have been proved in this session to remove a factor.
+pub(crate) const FRESH_SECS: i64 = 600;
+
+/// The user as the guard sees them (or the way to the login), and their factors.
+async fn verified_user(
+    shared: &Shared,
+    parts: &Parts,
+) -> Result<Result<(VerifiedUser, Vec<Factor>), Response>, crate::StoreError> {
+    let user = match crate::layer::check(shared, parts).await {
+        Ok(user) => user,
+        Err(to_login) => return Ok(Err(to_login)),
+    };
+    let mut factors = crate::factors::of_user(shared, &user.user).await?;
+    factors.sort_by_key(|f| f.created_at);
+    Ok(Ok((user, factors)))
+}
+
+fn ids(factors: &[Factor]) -> Vec<String> {
+    factors.iter().map(|f| f.id.clone()).collect()
+}
+
+/// The ids the store holds (not a legacy Authy id's).
+fn stored(factors: &[Factor]) -> Vec<String> {
+    crate::factors::stored_ids(&ids(factors))
+}
+
+pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Parts) -> Handled {
+    let (_, factors) = match verified_user(&shared, &parts).await? {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let csrf = session::csrf_token(&session).await?;
+    Ok(if Reply::new(&shared, &parts.headers).json {
+        Json(json!({"factors": factors, "csrf_token": csrf})).into_response()
+    } else {
+        Html(pages::factors(&shared, &csrf, &factors, None)).into_response()
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RenameForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    factor: String,
+    #[serde(default)]
+    label: String,
+}
+
+pub(crate) async fn rename(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<RenameForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let (user, factors) = match verified_user(&shared, &parts).await? {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let Some(label) = crate::factors::label(&form.label) else {
+        return Ok(reply.problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Check the name",
+            "A name is 1 to 64 characters.",
+        ));
+    };
+    let store = shared.factors.as_ref().expect("mounted only with factors");
+    let known =
+        factors.iter().any(|f| f.id == form.factor) && form.factor != crate::factors::LEGACY;
+    if !known || !store.rename(&user.user_id, &form.factor, &label).await? {
+        return Ok(reply.problem(
+            StatusCode::NOT_FOUND,
+            "No such factor",
+            "That way of signing in is not yours, or is gone.",
+        ));
+    }
+    tracing::info!(event = "factor_renamed", user_id = %user.user_id, "factor renamed");
+    Ok(done(&shared, &reply))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RemoveForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    factor: String,
+}
+
+pub(crate) async fn remove(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<RemoveForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let (user, factors) = match verified_user(&shared, &parts).await? {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    if !factors.iter().any(|f| f.id == form.factor) || form.factor == crate::factors::LEGACY {
+        return Ok(reply.problem(
+            StatusCode::NOT_FOUND,
+            "No such factor",
+            "That way of signing in is not yours, or is gone.",
+        ));
+    }
+    if factors.len() < 2 {
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Your last way in",
+            "Add another way to sign in before removing this one.",
+        ));
+    }
+    let now = shared.clock.now();
+    let fresh = session::last_proved(&session)
+        .await?
+        .is_some_and(|at| now - at < FRESH_SECS);
+    if !fresh {
+        return Ok(reply.problem(
+            StatusCode::FORBIDDEN,
+            "Prove it is you again",
+            "Removing a way to sign in needs the second step done in the last ten minutes. Log out and in again, then remove it.",
+        ));
+    }
+    let store = shared.factors.as_ref().expect("mounted only with factors");
+    if !store
+        .remove(&user.user_id, &form.factor, &stored(&factors))
+        .await?
+    {
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Changed meanwhile",
+            "Your ways to sign in changed since this page was shown. Look again.",
+        ));
+    }
+    // Every other session ends with the raised epoch; this one goes on at the new one.
+    if let Some(now_user) = shared.users.load(&user.user_id).await? {
+        session::complete(&session, &user.user_id, now_user.credential_epoch).await?;
+        session::proved_at(&session, now).await?;
+    }
+    tracing::warn!(event = "factor_removed", user_id = %user.user_id, "a second factor was removed; other sessions end");
+    crate::telemetry::factor_change("disabled");
+    Ok(done(&shared, &reply))
+}
+
+/// Back to the list, or `{"ok": true}` for API clients.
+fn done(shared: &Shared, reply: &Reply<'_>) -> Response {
+    if reply.json {
+        Json(json!({"ok": true})).into_response()
+    } else {
+        reply.redirect(&shared.path("/factors"))
+    }
+}
+
+pub(crate) async fn add(
+    Extension(shared): Shared_,
+    session: Session,
+    parts: Parts,
+    Form(form): Form<super::CsrfForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &parts.headers);
+    reply
+        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
+        .await?;
+    let (user, factors) = match verified_user(&shared, &parts).await? {
+        Ok(found) => found,
+        Err(to_login) => return Ok(to_login),
+    };
+    let enrolling = Enrolling {
+        user_id: user.user_id.clone(),
+        login: user.user.login.clone(),
+        return_to: shared.path("/factors"),
+        phone: None,
+        factor_at_start: user.user.authy_id,
+        factors_at_start: ids(&factors),
+        provider: String::new(),
+        epoch: user.user.credential_epoch,
+        expires_at: shared.clock.now() + shared.challenge_ttl,
+    };
+    // The session stays verified while the new factor is set up.
+    session::set_enrolling(&session, &enrolling, false).await?;
+    tracing::info!(event = "enrolment_started", user_id = %user.user_id, "adding another factor");
+    Ok(reply
+        .redirect_rotated(&session, &shared.path("/enrol"))
+        .await?)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SwitchForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    factor: String,
+}
+
+/// "Try another way": the pending login goes on with another of the user's factors.
+pub(crate) async fn switch(
+    Extension(shared): Shared_,
+    session: Session,
+    headers: http::HeaderMap,
+    Form(form): Form<SwitchForm>,
+) -> Handled {
+    let reply = Reply::new(&shared, &headers);
+    let (pending, c) = reply
+        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
+        .await?;
+    if let Some(r) = super::lifecycle::finished_page(&reply, c.state) {
+        return Ok(r);
+    }
+    let others = crate::factors::others(&shared, &c).await?;
+    let Some(factor) = others.into_iter().find(|f| f.id == form.factor) else {
+        return Ok(reply.problem(
+            StatusCode::NOT_FOUND,
+            "No such factor",
+            "Choose one of the ways offered.",
+        ));
+    };
+    // The challenge left behind ends: an answer to its push no longer counts.
+    if !shared
+        .challenges
+        .transition(&c.id, ChallengeState::Pending, ChallengeState::Expired)
+        .await?
+    {
+        return Ok(reply.problem(
+            StatusCode::CONFLICT,
+            "Already answered",
+            "This login was answered meanwhile; finishing it.",
+        ));
+    }
+    super::lifecycle::notify(&shared, &c.id);
+    tracing::info!(event = "factor_switched", user_id = %c.user_id, provider = %factor.provider, "login goes on with another factor");
+    let now = shared.clock.now();
+    super::login::challenge_on(
+        &shared,
+        &session,
+        &reply,
+        pending,
+        &factor,
+        c.expires_at,
+        now,
+    )
+    .await
+}

@@ -1,0 +1,302 @@
+//! The factor model: a user holds several second factors of different providers (an Authy
+//! push and a self-hosted authenticator app), adds them through enrolment, logs in with either
+//! ("try another way"), renames and removes them; a legacy Authy id keeps working beside them.
+
+use std::sync::Arc;
+use test_support::{Options, PASSWORD, T0, World};
+use tower_authy::{
+    FactorStore, ManualClock, MemoryTotpSecretStore, MemoryUserStore, TotpKey, TotpProvider,
+};
+
+/// An app on Authy with a self-hosted TOTP provider beside it and the factor model on `users`.
+async fn two_ways(users: &MemoryUserStore) -> (World, TotpProvider, ManualClock) {
+    let clock = ManualClock::new(T0);
+    let totp = TotpProvider::builder(TotpKey::from_bytes([9; 32]), MemoryTotpSecretStore::new())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let (kept_totp, kept_users) = (totp.clone(), users.clone());
+    let w = World::start_with(Options {
+        users: Some(Arc::new(users.clone())),
+        configure: Box::new(move |b| b.provider(kept_totp).factors(kept_users)),
+        ..Options::default()
+    })
+    .await;
+    (w, totp, clock)
+}
+
+/// Moves the app's, the mock's and the TOTP provider's clocks on together.
+fn advance(w: &World, totp_clock: &ManualClock, secs: i64) {
+    w.advance(secs);
+    totp_clock.advance(secs);
+}
+
+/// The key an enrolment page shows for an authenticator app.
+fn manual_key(page: &str) -> String {
+    page.split("data-testid=\"manual-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page shows the key")
+        .to_owned()
+}
+
+/// The value of `attr` on the element holding `text` (the factor list and the "try another
+/// way" buttons name factors by id).
+fn factor_id(page: &str, label: &str) -> String {
+    let at = page.find(label).expect("the label is on the page");
+    let before = &page[..at];
+    let start = before.rfind("data-factor=\"").expect("a factor item") + 13;
+    before[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_user_holds_a_push_and_an_app_logs_in_with_either_and_removes_one() {
+    let users = MemoryUserStore::new();
+    let ada = users.insert("ada@example.com", PASSWORD, None);
+    let (w, totp, totp_clock) = two_ways(&users).await;
+
+    // No factor yet: the first login enrols, and the page offers both ways.
+    let mut b = w.browser();
+    let login = b.login("ada@example.com", PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/authy/enrol"));
+    let page = b.get("/authy/enrol").await;
+    for way in ["value=\"authy\"", "value=\"totp\""] {
+        assert!(page.body.contains(way), "{way}: {}", page.body);
+    }
+    let fields = [
+        ("provider", "authy"),
+        ("email", "ada@example.com"),
+        ("country_code", "1"),
+        ("phone", "5551230001"),
+    ];
+    assert_eq!(b.post("/authy/enrol", &fields).await.status, 200);
+    let subject = w.mock.users().last().unwrap().id;
+    let token = w.mock.app_token(subject).unwrap();
+    let done = b
+        .post(
+            "/authy/enrol/confirm",
+            &[("token", &token), ("label", "Ada's phone")],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+    assert_eq!(users.factors(&ada).await.unwrap().len(), 1);
+
+    // A second way: an authenticator app, added from the factors page.
+    let list = b.get("/authy/factors").await;
+    assert!(list.body.contains("Ada&#39;s phone") || list.body.contains("Ada's phone"));
+    assert!(!list.body.contains(">Remove<"), "the only factor cannot go");
+    let add = b.post("/authy/factors/add", &[]).await;
+    assert_eq!(add.location.as_deref(), Some("/authy/enrol"));
+    let page = b
+        .post(
+            "/authy/enrol",
+            &[("provider", "totp"), ("email", "ada@example.com")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let key = manual_key(&page.body);
+    let code = totp.authenticator_code(&key, T0).unwrap();
+    let done = b
+        .post(
+            "/authy/enrol/confirm",
+            &[("token", &code), ("label", "Work app")],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/authy/factors"),
+        "{}",
+        done.body
+    );
+    let list = b.get("/authy/factors").await;
+    assert!(list.body.contains("Work app") && list.body.contains(">Remove<"));
+    let app_id = factor_id(&list.body, "Work app");
+    let push_id = factor_id(&list.body, "Ada");
+
+    // Logging in offers the push first, and the app as another way; the push logs in.
+    advance(&w, &totp_clock, 30);
+    let mut other = w.browser();
+    assert_eq!(other.login("ada@example.com", PASSWORD).await.status, 303);
+    let verify = other.get("/authy/verify").await;
+    assert!(verify.body.contains("Try another way") && verify.body.contains("Work app"));
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(other.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(other.get("/account").await.status, 200);
+
+    // Another login switches to the app: the push it leaves no longer counts.
+    advance(&w, &totp_clock, 30);
+    let mut c = w.browser();
+    c.login("ada@example.com", PASSWORD).await;
+    let left_behind = w.latest_push(subject).await;
+    let switched = c
+        .post("/authy/factor", &[("factor", app_id.as_str())])
+        .await;
+    assert_eq!(switched.location.as_deref(), Some("/authy/verify"));
+    let page = c.get("/authy/verify").await;
+    assert!(
+        !page.body.contains("Waiting for your approval"),
+        "no push for an app"
+    );
+    assert_eq!(
+        w.answer(&left_behind, true).await,
+        [Some(409)],
+        "the app refuses it"
+    );
+    assert_eq!(c.get("/account").await.status, 303, "the old push is void");
+    let forged = c
+        .post("/authy/factor", &[("factor", "someone-elses")])
+        .await;
+    assert_eq!(forged.status, 404);
+    let code = totp
+        .code_at(users_subject(&users, &ada, "totp").await, T0 + 60)
+        .await
+        .unwrap();
+    let done = c.post("/authy/token", &[("token", &code)]).await;
+    assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+
+    // Renamed, then the push removed (proved just now): the other session ends, this one
+    // goes on, and the last factor cannot be removed.
+    let renamed = c
+        .post(
+            "/authy/factors/rename",
+            &[("factor", push_id.as_str()), ("label", "Old phone")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303);
+    let gone = c
+        .post("/authy/factors/remove", &[("factor", push_id.as_str())])
+        .await;
+    assert_eq!(
+        gone.location.as_deref(),
+        Some("/authy/factors"),
+        "{}",
+        gone.body
+    );
+    assert_eq!(
+        other.get("/account").await.status,
+        303,
+        "other sessions end"
+    );
+    assert_eq!(c.get("/account").await.status, 200, "this one goes on");
+    let last = c
+        .post("/authy/factors/remove", &[("factor", app_id.as_str())])
+        .await;
+    assert_eq!(last.status, 409);
+    let left = users.factors(&ada).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].label, "Work app");
+
+    // From now on the app alone: no push, nothing else offered.
+    let mut d = w.browser();
+    d.login("ada@example.com", PASSWORD).await;
+    let page = d.get("/authy/verify").await;
+    assert!(
+        !page.body.contains("Waiting for your approval") && !page.body.contains("Try another way")
+    );
+}
+
+/// The subject of the user's factor of `provider`.
+async fn users_subject(users: &MemoryUserStore, id: &str, provider: &str) -> u64 {
+    users
+        .factors(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.provider == provider)
+        .unwrap()
+        .subject
+}
+
+/// Removing needs the second factor proved recently in this session: an hour later it is
+/// refused (403) and nothing changes.
+#[tokio::test]
+async fn removing_a_factor_needs_a_fresh_second_factor() {
+    let users = MemoryUserStore::new();
+    let (w, _, _) = two_ways(&users).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
+    let app = tower_authy::Factor {
+        id: "app1".into(),
+        kind: tower_authy::FactorKind::App,
+        provider: "totp".into(),
+        subject: 77,
+        label: "App".into(),
+        created_at: T0,
+        last_used_at: None,
+    };
+    assert!(users.add(&ada, app, &[]).await.unwrap());
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    w.advance(3600);
+    let refused = b.post("/authy/factors/remove", &[("factor", "app1")]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(users.factors(&ada).await.unwrap().len(), 1);
+}
+
+/// A user record that still carries an Authy id (an app before the factor model) keeps
+/// logging in with it, sees it on the factors page, and can add an app beside it; the next
+/// login offers both.
+#[tokio::test]
+async fn a_legacy_authy_id_keeps_logging_in_beside_the_store() {
+    let users = MemoryUserStore::new();
+    let (w, totp, _) = two_ways(&users).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    let list = b.get("/authy/factors").await;
+    assert!(
+        list.body.contains("data-factor=\"legacy\""),
+        "{}",
+        list.body
+    );
+    assert!(
+        users.factors(&ada).await.unwrap().is_empty(),
+        "nothing written for it"
+    );
+    assert_eq!(
+        b.post("/authy/factors/add", &[]).await.location.as_deref(),
+        Some("/authy/enrol")
+    );
+    let page = b
+        .post(
+            "/authy/enrol",
+            &[("provider", "totp"), ("email", "ada@example.com")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let code = totp
+        .authenticator_code(&manual_key(&page.body), T0)
+        .unwrap();
+    let done = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/authy/factors"),
+        "{}",
+        done.body
+    );
+    assert_eq!(users.factors(&ada).await.unwrap().len(), 1);
+
+    // The app was used last (at its enrolment): offered first, the Authy id as another way.
+    let mut next = w.browser();
+    next.login("ada@example.com", PASSWORD).await;
+    let page = next.get("/authy/verify").await;
+    assert!(
+        page.body.contains("Try another way") && page.body.contains("value=\"legacy\""),
+        "{}",
+        page.body
+    );
+    let switched = next.post("/authy/factor", &[("factor", "legacy")]).await;
+    assert_eq!(switched.location.as_deref(), Some("/authy/verify"));
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(next.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(next.get("/account").await.status, 200);
+}
