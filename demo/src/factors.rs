@@ -9,14 +9,35 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 use tower_authy::{
-    AuthyIdStore, DeviceStore, EnrolledPhone, RecoveryCodeHash, RecoveryCodeStore, RememberKey,
-    RememberedDevice, StoreError,
+    AuthyIdStore, DeviceStore, EnrolledPhone, Factor, FactorKind, FactorStore, RecoveryCodeHash,
+    RecoveryCodeStore, RememberKey, RememberedDevice, StoreError,
 };
 
-/// Creates the tables (idempotent).
+/// Creates the tables (idempotent), and the users' credential epoch where an older file has
+/// none.
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_epoch = conn
+        .prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'credential_epoch'")?
+        .exists([])?;
+    if !has_epoch {
+        conn.execute_batch(
+            "ALTER TABLE users ADD COLUMN credential_epoch INTEGER NOT NULL DEFAULT 0;",
+        )?;
+    }
     conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS recovery_codes (
+        "CREATE TABLE IF NOT EXISTS factors (
+             user_id INTEGER NOT NULL,
+             id TEXT NOT NULL,
+             kind TEXT NOT NULL,
+             provider TEXT NOT NULL,
+             subject INTEGER NOT NULL,
+             label TEXT NOT NULL,
+             phone TEXT,
+             created_at INTEGER NOT NULL,
+             last_used_at INTEGER,
+             PRIMARY KEY (user_id, id)
+         );
+         CREATE TABLE IF NOT EXISTS recovery_codes (
              user_id TEXT NOT NULL,
              hash BLOB NOT NULL,
              PRIMARY KEY (user_id, hash)
@@ -235,6 +256,166 @@ impl DeviceStore for SqliteUsers {
                 "DELETE FROM remembered_devices WHERE user_id = ?1",
                 params![user_id],
             ),
+        })
+        .await
+    }
+}
+
+/// SQLite integers are signed: a subject is kept as the same 64 bits.
+fn subject_column(subject: u64) -> i64 {
+    i64::from_ne_bytes(subject.to_ne_bytes())
+}
+
+fn kind_column(kind: FactorKind) -> &'static str {
+    kind.as_str()
+}
+
+fn kind_from(name: &str) -> FactorKind {
+    match name {
+        "push" => FactorKind::Push,
+        "phone" => FactorKind::Phone,
+        _ => FactorKind::App,
+    }
+}
+
+/// The user's factor ids as the table holds them, in one transaction's view.
+fn factor_ids(c: &Connection, user: i64) -> rusqlite::Result<Vec<String>> {
+    let mut st = c.prepare("SELECT id FROM factors WHERE user_id = ?1")?;
+    st.query_map([user], |r| r.get(0))?.collect()
+}
+
+/// Each user's second factors, beside the users; a removal raises the user's epoch in the
+/// same transaction.
+#[async_trait]
+impl FactorStore for SqliteUsers {
+    async fn factors(&self, user_id: &str) -> Result<Vec<Factor>, StoreError> {
+        let Ok(user) = user_id.parse::<i64>() else {
+            return Ok(Vec::new());
+        };
+        self.blocking(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, kind, provider, subject, label, phone, created_at, last_used_at
+                 FROM factors WHERE user_id = ?1 ORDER BY created_at, rowid",
+            )?;
+            st.query_map([user], |r| {
+                Ok(Factor {
+                    id: r.get(0)?,
+                    kind: kind_from(&r.get::<_, String>(1)?),
+                    provider: r.get(2)?,
+                    subject: u64::from_ne_bytes(r.get::<_, i64>(3)?.to_ne_bytes()),
+                    label: r.get(4)?,
+                    phone: r.get(5)?,
+                    created_at: r.get(6)?,
+                    last_used_at: r.get(7)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+
+    async fn add(
+        &self,
+        user_id: &str,
+        factor: Factor,
+        expected: &[String],
+    ) -> Result<bool, StoreError> {
+        let Ok(user) = user_id.parse::<i64>() else {
+            return Ok(false);
+        };
+        let expected = expected.to_vec();
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            let known = tx
+                .prepare("SELECT 1 FROM users WHERE id = ?1")?
+                .exists([user])?;
+            let current = factor_ids(&tx, user)?;
+            let same = tower_authy::factors::same_ids(current.iter().map(String::as_str), &expected);
+            if !known || !same || current.contains(&factor.id) {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO factors (user_id, id, kind, provider, subject, label, phone, created_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    user,
+                    factor.id,
+                    kind_column(factor.kind),
+                    factor.provider,
+                    subject_column(factor.subject),
+                    factor.label,
+                    factor.phone,
+                    factor.created_at,
+                    factor.last_used_at
+                ],
+            )?;
+            tx.commit().map(|()| true)
+        })
+        .await
+    }
+
+    async fn remove(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        expected: &[String],
+    ) -> Result<bool, StoreError> {
+        let Ok(user) = user_id.parse::<i64>() else {
+            return Ok(false);
+        };
+        let (factor_id, expected) = (factor_id.to_owned(), expected.to_vec());
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            let current = factor_ids(&tx, user)?;
+            let same =
+                tower_authy::factors::same_ids(current.iter().map(String::as_str), &expected);
+            if !same || !current.contains(&factor_id) {
+                return Ok(false);
+            }
+            tx.execute(
+                "DELETE FROM factors WHERE user_id = ?1 AND id = ?2",
+                params![user, factor_id],
+            )?;
+            tx.execute(
+                "UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1",
+                [user],
+            )?;
+            tx.commit().map(|()| true)
+        })
+        .await
+    }
+
+    async fn rename(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        label: &str,
+    ) -> Result<bool, StoreError> {
+        let Ok(user) = user_id.parse::<i64>() else {
+            return Ok(false);
+        };
+        let (factor_id, label) = (factor_id.to_owned(), label.to_owned());
+        self.blocking(move |c| {
+            c.execute(
+                "UPDATE factors SET label = ?3 WHERE user_id = ?1 AND id = ?2",
+                params![user, factor_id, label],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+    }
+
+    async fn touch(&self, user_id: &str, factor_id: &str, at: i64) -> Result<(), StoreError> {
+        let Ok(user) = user_id.parse::<i64>() else {
+            return Ok(());
+        };
+        let factor_id = factor_id.to_owned();
+        self.blocking(move |c| {
+            c.execute(
+                "UPDATE factors SET last_used_at = ?3 WHERE user_id = ?1 AND id = ?2",
+                params![user, factor_id, at],
+            )
+            .map(drop)
         })
         .await
     }

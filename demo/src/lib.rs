@@ -242,7 +242,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .default_return_to("/account")
         .stylesheet("/static/app.css")
         .layout(pages::layout)
-        // Enrolment, recovery codes and remembered devices live beside the users, in SQLite.
+        // Factors, recovery codes and remembered devices live beside the users, in SQLite.
+        .factors(users.clone())
         .enrolment(users.clone())
         .recovery_codes(users.clone())
         .remember_devices(
@@ -253,6 +254,10 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         // The device cookie (a browser that logged in before keeps its own password allowance)
         // is signed with the same key, kept beside the users: every instance knows it.
         .device_cookie_key(remember_key);
+    // Beside a vendor, authenticator apps of the demo's own: a user may hold both.
+    if config.provider != Provider::Totp {
+        builder = builder.provider(provider::totp(&config, &users)?);
+    }
     // A provider without pushes sends no webhooks, so needs no callback URL.
     if pushes {
         builder = builder.callback_url(callback_url);

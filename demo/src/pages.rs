@@ -120,7 +120,7 @@ pub fn account(name: &str, csrf: &str) -> String {
             ul {
                 li { a href="/authy/recovery-codes" { "Recovery codes" } ": for the day your phone is lost" }
                 li { a href="/authy/devices" { "Remembered devices" } ": browsers where your password is enough" }
-                li { a href="/authy/disable" { "Turn off the second step" } }
+                li { a href="/authy/factors" { "Ways to sign in" } ": your phone, your authenticator apps; add or remove one" }
             }
             form method="post" action="/authy/logout" {
                 input type="hidden" name="csrf_token" value=(csrf);

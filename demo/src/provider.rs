@@ -148,28 +148,7 @@ pub(crate) async fn setup(
             }
         }
         Provider::Totp => {
-            let keys = match (&config.totp_key, crate::keys::file_for(&config.database)) {
-                (Some(value), _) => crate::keys::from_value(value)?,
-                (None, Some(path)) => {
-                    let (keys, created) = crate::keys::load_or_create(&path)?;
-                    let said = if created { "made" } else { "read" };
-                    tracing::info!(key_file = %path.display(), "TOTP keys {said}: keep this file secret and with the database");
-                    keys
-                }
-                (None, None) => {
-                    tracing::warn!(
-                        "no DEMO_TOTP_KEY and no database file: a random key for this run"
-                    );
-                    crate::keys::TotpKeys {
-                        current: crate::keys::random_key(),
-                        previous: Vec::new(),
-                    }
-                }
-            };
-            let totp = TotpProvider::builder(keys.current.key(), users.clone())
-                .previous_keys(keys.previous_keys())
-                .issuer("Authy demo")
-                .build()?;
+            let totp = totp(config, users)?;
             Setup {
                 mock: None,
                 provider: Arc::new(totp),
@@ -185,4 +164,29 @@ pub(crate) async fn setup(
         }
     }
     Ok(setup)
+}
+
+/// The self-hosted TOTP provider on the users' file, its secrets sealed under the keys from
+/// DEMO_TOTP_KEY or the key file beside the database (made on first start).
+pub(crate) fn totp(config: &Config, users: &SqliteUsers) -> Result<TotpProvider, StartError> {
+    let keys = match (&config.totp_key, crate::keys::file_for(&config.database)) {
+        (Some(value), _) => crate::keys::from_value(value)?,
+        (None, Some(path)) => {
+            let (keys, created) = crate::keys::load_or_create(&path)?;
+            let said = if created { "made" } else { "read" };
+            tracing::info!(key_file = %path.display(), "TOTP keys {said}: keep this file secret and with the database");
+            keys
+        }
+        (None, None) => {
+            tracing::warn!("no DEMO_TOTP_KEY and no database file: a random key for this run");
+            crate::keys::TotpKeys {
+                current: crate::keys::random_key(),
+                previous: Vec::new(),
+            }
+        }
+    };
+    Ok(TotpProvider::builder(keys.current.key(), users.clone())
+        .previous_keys(keys.previous_keys())
+        .issuer("Authy demo")
+        .build()?)
 }

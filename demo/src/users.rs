@@ -202,7 +202,39 @@ impl SqliteUsers {
             })
             .await?;
         }
-        Ok(rows.len())
+        // Factors added at enrolment carry the phone they were registered with.
+        let name = provider.name().to_owned();
+        let factors: Vec<(i64, String, String, String)> = self
+            .blocking(move |c| {
+                let mut st = c.prepare(
+                    "SELECT f.user_id, f.id, u.email, f.phone FROM factors f
+                     JOIN users u ON u.id = f.user_id
+                     WHERE f.provider = ?1 AND f.phone IS NOT NULL",
+                )?;
+                st.query_map([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect()
+            })
+            .await?;
+        for (user, factor, email, phone) in &factors {
+            // `+` and the digits: registered again as country code 1 and the rest, as the
+            // demo's own numbers are; any other is left for its user to enrol again.
+            let Some(national) = phone.strip_prefix("+1") else {
+                continue;
+            };
+            let subject = provider
+                .register(email, national, "1")
+                .await
+                .map_err(StoreError::unavailable)?;
+            let (user, factor) = (*user, factor.clone());
+            self.blocking(move |c| {
+                c.execute(
+                    "UPDATE factors SET subject = ?1 WHERE user_id = ?2 AND id = ?3",
+                    params![i64::from_ne_bytes(subject.to_ne_bytes()), user, factor],
+                )
+            })
+            .await?;
+        }
+        Ok(rows.len() + factors.len())
     }
 
     /// The display name of a user.
@@ -275,14 +307,14 @@ fn password_matches(stored: &str, password: &[u8]) -> bool {
     }) && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
 }
 
-type Row = (i64, String, String, Option<i64>);
+type Row = (i64, String, String, Option<i64>, i64);
 
-fn record((id, email, _, authy_id): Row) -> UserRecord {
+fn record((id, email, _, authy_id, epoch): Row) -> UserRecord {
     UserRecord {
         id: id.to_string(),
         login: email,
         authy_id: authy_id.and_then(|a| u64::try_from(a).ok()),
-        credential_epoch: 0,
+        credential_epoch: u64::try_from(epoch).unwrap_or(0),
     }
 }
 
@@ -297,9 +329,9 @@ impl UserStore for SqliteUsers {
         let row: Option<Row> = self
             .blocking(move |c| {
                 c.query_row(
-                    "SELECT id, email, password_hash, authy_id FROM users WHERE email = ?1",
+                    "SELECT id, email, password_hash, authy_id, credential_epoch FROM users WHERE email = ?1",
                     [email],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()
             })
@@ -322,9 +354,9 @@ impl UserStore for SqliteUsers {
         let row: Option<Row> = self
             .blocking(move |c| {
                 c.query_row(
-                    "SELECT id, email, password_hash, authy_id FROM users WHERE id = ?1",
+                    "SELECT id, email, password_hash, authy_id, credential_epoch FROM users WHERE id = ?1",
                     [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()
             })

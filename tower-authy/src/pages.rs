@@ -270,6 +270,9 @@ pub(crate) fn factors(
             @for f in factors {
                 li data-factor=(f.id) {
                     strong { (f.label) } " — " (kind_name(f.kind))
+                    @if let Some(p) = &f.phone {
+                        " (number ending " (p.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>()) ")"
+                    }
                     br;
                     small {
                         @match f.last_used_at {

@@ -416,3 +416,79 @@ async fn a_person_without_a_phone_enrols_at_the_first_login() {
     d.quit().await;
     demo.stop();
 }
+
+/// Two factors at once in the demo: Ada signs up with her phone (an Authy push), adds an
+/// authenticator app on the factors page, logs in with the app and then with the push ("Try
+/// another way"), and removes the app.
+#[tokio::test]
+async fn a_person_holds_a_push_and_an_app_logs_in_with_each_and_removes_one() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo().await;
+    let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
+    let app = tower_authy::TotpProvider::builder(
+        tower_authy::TotpKey::from_bytes([0; 32]),
+        tower_authy::MemoryTotpSecretStore::new(),
+    )
+    .build()
+    .unwrap();
+
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+
+    // A second way in: an authenticator app.
+    d.click("a[href='/authy/factors']").await;
+    d.wait_text("Ways to sign in").await;
+    d.click("form[action='/authy/factors/add'] button").await;
+    d.wait_path("/authy/enrol").await;
+    d.click("input[name=provider][value=totp]").await;
+    d.type_into("#email", "ada@example.com").await;
+    d.click("form[action='/authy/enrol'] button").await;
+    d.wait_text("Scan this with an authenticator app").await;
+    let key = d.text("[data-testid=manual-key]").await;
+    d.type_into("#token", &app.authenticator_code(&key, unix_now()).unwrap())
+        .await;
+    d.type_into("#label", "Ada's laptop app").await;
+    d.click("form[action='/authy/enrol/confirm'] button").await;
+    d.wait_path("/authy/factors").await;
+    d.wait_text("Ada's laptop app").await;
+    d.save_screenshot(&screenshots().join("factors.png")).await;
+    d.goto(&format!("{base}/account")).await.unwrap();
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // The app, used last, is offered first: its next code logs in.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Try another way").await;
+    let next = app.authenticator_code(&key, unix_now() + 30).unwrap();
+    d.type_into("#token", &next).await;
+    d.click("form[action='/authy/token'] button").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // Another way: the push.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Try another way").await;
+    d.click("form[action='/authy/factor'] button").await;
+    d.wait_text("Waiting for your approval").await;
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+
+    // The app removed (the second step was just proved): the phone alone is left.
+    d.goto(&format!("{base}/authy/factors")).await.unwrap();
+    d.click("form[action='/authy/factors/remove'] button").await;
+    d.wait_path("/authy/factors").await;
+    let list = d.text("[data-testid=factors]").await;
+    assert!(!list.contains("laptop"), "{list}");
+    assert!(list.contains("Authy"), "{list}");
+
+    d.quit().await;
+    demo.stop();
+}

@@ -79,6 +79,23 @@ async fn second_factor_stores_conform() {
     let users = SqliteUsers::open(std::path::Path::new(":memory:"), true).unwrap();
     conformance::recovery_code_store(&users).await;
     conformance::device_store(&users).await;
+    let new = |email: &str| NewUser {
+        name: "A".into(),
+        email: email.into(),
+        country_code: String::new(),
+        phone: String::new(),
+        authy_id: None,
+    };
+    let password = Password::new("a long enough password");
+    let a = users
+        .create(new("fa@example.com"), &password)
+        .await
+        .unwrap();
+    let b = users
+        .create(new("fb@example.com"), &password)
+        .await
+        .unwrap();
+    conformance::factor_store(&users, &users, &a, &b).await;
     let key = users.remember_key().await.unwrap();
     assert_eq!(format!("{key:?}"), "RememberKey(..)");
 }

@@ -23,6 +23,7 @@ pub async fn factor_store<S: FactorStore + ?Sized>(
         provider: "authy".to_owned(),
         subject: 42,
         label: format!("factor {id}"),
+        phone: Some("+15551230001".to_owned()),
         created_at: at,
         last_used_at: None,
     };

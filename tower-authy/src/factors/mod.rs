@@ -63,6 +63,10 @@ pub struct Factor {
     pub subject: u64,
     /// The user's name for it ("work phone"), at most 64 characters.
     pub label: String,
+    /// The phone number it was registered with (E.164, `+` and digits), for providers that
+    /// register a phone; what the factors page shows the last digits of.
+    #[serde(default)]
+    pub phone: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds of the last login it proved; `None` before the first.
@@ -176,6 +180,7 @@ fn legacy(shared: &crate::config::Shared, subject: u64) -> Factor {
         provider: shared.client.name().to_owned(),
         subject,
         label: capitalised(shared.client.app_label()),
+        phone: None,
         created_at: 0,
         last_used_at: None,
     }
@@ -275,6 +280,7 @@ mod tests {
             provider: "p".into(),
             subject: 1,
             label: id.into(),
+            phone: None,
             created_at: created,
             last_used_at: used,
         }

@@ -462,6 +462,8 @@ pub(crate) async fn confirm(
                     .as_deref()
                     .and_then(crate::factors::label)
                     .unwrap_or_else(|| default_label(provider.as_ref())),
+                phone: (!phone.phone.is_empty())
+                    .then(|| format!("+{}{}", phone.country_code, phone.phone)),
                 created_at: now,
                 last_used_at: Some(now),
             };

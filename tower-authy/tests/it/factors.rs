@@ -222,6 +222,7 @@ async fn removing_a_factor_needs_a_fresh_second_factor() {
         provider: "totp".into(),
         subject: 77,
         label: "App".into(),
+        phone: None,
         created_at: T0,
         last_used_at: None,
     };
