@@ -4,7 +4,7 @@
 
 /// The callback canonicaliser and verifier, on JSON bodies and GET query strings. The first
 /// line is the signature header, the rest the body (or query).
-pub fn callback_verify(data: &[u8]) {
+pub(crate) fn callback_verify(data: &[u8]) {
     let (sig, rest) = data.split_at(data.iter().position(|&b| b == b'\n').unwrap_or(data.len()));
     let sig = String::from_utf8_lossy(sig);
     let _ = tower_authy::fuzzing::verify_json_callback(rest, &sig);
@@ -12,12 +12,12 @@ pub fn callback_verify(data: &[u8]) {
 }
 
 /// Reading the uuid, authy_id and status out of callback bodies and query strings.
-pub fn callback_parse(data: &[u8]) {
+pub(crate) fn callback_parse(data: &[u8]) {
     let _ = tower_authy::fuzzing::parse_callback(data, &String::from_utf8_lossy(data));
 }
 
 /// Token validation: whatever is accepted is 6 to 12 ASCII digits.
-pub fn token_parse(data: &[u8]) {
+pub(crate) fn token_parse(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
@@ -32,7 +32,7 @@ pub fn token_parse(data: &[u8]) {
 }
 
 /// The return_to validator: whatever it accepts stays on this origin.
-pub fn return_to(data: &[u8]) {
+pub(crate) fn return_to(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
@@ -46,7 +46,7 @@ pub fn return_to(data: &[u8]) {
 }
 
 /// The client's decoding of Authy answers: any status, any bytes; only a 200 JSON object passes.
-pub fn authy_response(data: &[u8]) {
+pub(crate) fn authy_response(data: &[u8]) {
     let (status, body) = match data {
         [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]) % 600, rest),
         _ => (200, data),
@@ -58,7 +58,7 @@ pub fn authy_response(data: &[u8]) {
 }
 
 /// mock-authy's request reading: paths, query strings, form (Rails brackets) and JSON bodies.
-pub fn mock_request(data: &[u8]) {
+pub(crate) fn mock_request(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = mock_authy::fuzzing::route_path(&text);
     let (query, body) = text.split_once('\n').unwrap_or((&text, ""));
@@ -79,7 +79,7 @@ pub fn mock_request(data: &[u8]) {
 /// Recovery codes and remembered-device cookies, as a login reads them: a code accepted is 16
 /// characters of Crockford's base32 and reads back the same; a cookie is accepted only if it is
 /// exactly the one the key signed for that device and expiry.
-pub fn second_factor_inputs(data: &[u8]) {
+pub(crate) fn second_factor_inputs(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Some(shown) = tower_authy::fuzzing::recovery_code(&text) {
         assert_eq!(shown.len(), 19, "{shown:?}");
@@ -122,12 +122,12 @@ pub fn second_factor_inputs(data: &[u8]) {
 }
 
 /// A target's check.
-pub type Check = fn(&[u8]);
+pub(crate) type Check = fn(&[u8]);
 
 /// Every target by name, for the replay test.
 /// A Verify webhook body, as the callback route reads it once signed: a push answer names a
 /// challenge sid, one of tower-authy's entities, and says approved or denied, nothing else.
-pub fn verify_webhook(data: &[u8]) {
+pub(crate) fn verify_webhook(data: &[u8]) {
     if let Some((challenge, subject, _)) = tower_authy::fuzzing::parse_verify_webhook(data) {
         assert!(
             challenge.starts_with("YC") && challenge.len() <= 64,
@@ -145,7 +145,7 @@ pub fn verify_webhook(data: &[u8]) {
 /// Twilio's signature canonicaliser: the first line is the URL, the rest a form body. The
 /// canonical string starts with the URL, does not depend on the parameters' order, and a body
 /// signed under a key verifies under that key only.
-pub fn twilio_signature(data: &[u8]) {
+pub(crate) fn twilio_signature(data: &[u8]) {
     use hmac::Mac;
     let split = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
     let url = String::from_utf8_lossy(&data[..split]).into_owned();
@@ -179,7 +179,7 @@ pub fn twilio_signature(data: &[u8]) {
     ));
 }
 
-pub const TARGETS: [(&str, Check); 9] = [
+pub(crate) const TARGETS: [(&str, Check); 9] = [
     ("verify_webhook", verify_webhook),
     ("twilio_signature", twilio_signature),
     ("callback_verify", callback_verify),

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 /// One browser on one app.
-pub struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     pub http: &'a reqwest::Client,
     pub base: &'a str,
     pub cookie: String,
@@ -13,7 +13,7 @@ pub struct Browser<'a> {
 
 impl<'a> Browser<'a> {
     /// A fresh browser on the login form: its cookie and CSRF token.
-    pub async fn begin(http: &'a reqwest::Client, base: &'a str) -> Browser<'a> {
+    pub(crate) async fn begin(http: &'a reqwest::Client, base: &'a str) -> Browser<'a> {
         let mut b = Browser {
             http,
             base,
@@ -34,7 +34,7 @@ impl<'a> Browser<'a> {
         b
     }
 
-    pub fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn req(&self, m: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let r = self.http.request(m, format!("{}{path}", self.base));
         if self.cookie.is_empty() {
             r
@@ -43,7 +43,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    pub fn keep_cookie(&mut self, r: &reqwest::Response) {
+    pub(crate) fn keep_cookie(&mut self, r: &reqwest::Response) {
         // The session cookie (a completed login also sets the device cookie).
         for set in r.headers().get_all("set-cookie") {
             let c = tower_sessions::cookie::Cookie::parse(set.to_str().unwrap()).unwrap();
@@ -54,7 +54,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Submits the password (`pw`): the second step begins.
-    pub async fn password(&mut self, email: &str) {
+    pub(crate) async fn password(&mut self, email: &str) {
         let form = [
             ("login", email),
             ("password", "pw"),
@@ -75,7 +75,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Posts a form with the CSRF token (and `extra`); expects the 303 of success.
-    pub async fn post(&mut self, path: &str, extra: Option<(&str, &str)>) {
+    pub(crate) async fn post(&mut self, path: &str, extra: Option<(&str, &str)>) {
         let mut form = vec![("csrf_token", self.csrf.clone())];
         if let Some((k, v)) = extra {
             form.push((k, v.to_owned()));
@@ -91,7 +91,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The protected page answers 200.
-    pub async fn protected_page(&self) {
+    pub(crate) async fn protected_page(&self) {
         let r = self
             .req(reqwest::Method::GET, "/account")
             .send()
@@ -102,7 +102,7 @@ impl<'a> Browser<'a> {
 }
 
 /// Reads a waiting page's event stream until it reports the approval.
-pub async fn until_approved(events: &mut reqwest::Response) {
+pub(crate) async fn until_approved(events: &mut reqwest::Response) {
     let status = events.status();
     let mut seen = String::new();
     while !seen.contains("\"approved\"") {

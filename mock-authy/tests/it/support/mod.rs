@@ -8,17 +8,17 @@ use std::time::Duration;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 /// A client pointed at a mock, sending the key in the header.
-pub struct Client {
+pub(crate) struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub key: String,
 }
 
 impl Client {
-    pub fn new(mock: &MockAuthy) -> Self {
+    pub(crate) fn new(mock: &MockAuthy) -> Self {
         Client {
             http: reqwest::Client::new(),
             base: mock.base_url().to_owned(),
@@ -26,7 +26,7 @@ impl Client {
         }
     }
 
-    pub async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -37,7 +37,7 @@ impl Client {
         decode(r).await
     }
 
-    pub async fn post_form(&self, path: &str, form: &str) -> (u16, Value) {
+    pub(crate) async fn post_form(&self, path: &str, form: &str) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -50,7 +50,7 @@ impl Client {
         decode(r).await
     }
 
-    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+    pub(crate) async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -63,7 +63,7 @@ impl Client {
     }
 
     /// Registers a user and returns the authy_id.
-    pub async fn register(&self, email: &str, phone: &str) -> u64 {
+    pub(crate) async fn register(&self, email: &str, phone: &str) -> u64 {
         let form =
             format!("user%5Bemail%5D={email}&user%5Bcellphone%5D={phone}&user%5Bcountry_code%5D=1");
         let (status, body) = self.post_form("/protected/json/users/new", &form).await;
@@ -72,7 +72,7 @@ impl Client {
     }
 
     /// Creates an approval request and returns its uuid.
-    pub async fn push(&self, authy_id: u64, extra: &str) -> String {
+    pub(crate) async fn push(&self, authy_id: u64, extra: &str) -> String {
         let form = format!("message=Log+in%3F&details%5BEmail+Address%5D=a%40x.io{extra}");
         let (status, body) = self
             .post_form(
@@ -88,7 +88,7 @@ impl Client {
     }
 }
 
-pub async fn decode(r: reqwest::Response) -> (u16, Value) {
+pub(crate) async fn decode(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     (
@@ -97,11 +97,11 @@ pub async fn decode(r: reqwest::Response) -> (u16, Value) {
     )
 }
 
-pub async fn mock() -> MockAuthy {
+pub(crate) async fn mock() -> MockAuthy {
     MockAuthy::builder().seed(1).start().await.unwrap()
 }
 
-pub async fn mock_without_device() -> MockAuthy {
+pub(crate) async fn mock_without_device() -> MockAuthy {
     MockAuthy::builder()
         .seed(1)
         .default_onetouch(OneTouchBehaviour::NoDevice)
@@ -112,7 +112,7 @@ pub async fn mock_without_device() -> MockAuthy {
 
 /// One request a receiver got.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub method: String,
     pub uri: String,
     pub signature: Option<String>,
@@ -123,13 +123,13 @@ pub struct Received {
 
 /// An application's callback endpoint (a wiremock server on a free loopback port) that
 /// answers with the scripted statuses, then 200.
-pub struct Receiver {
+pub(crate) struct Receiver {
     pub url: String,
     server: MockServer,
 }
 
 impl Receiver {
-    pub async fn start(script: Vec<u16>) -> Receiver {
+    pub(crate) async fn start(script: Vec<u16>) -> Receiver {
         let server = MockServer::start().await;
         // Same priority: the first one mounted that still has a use answers.
         for status in script {
@@ -151,7 +151,7 @@ impl Receiver {
         }
     }
 
-    pub async fn received(&self) -> Vec<Received> {
+    pub(crate) async fn received(&self) -> Vec<Received> {
         let requests = self.server.received_requests().await.unwrap_or_default();
         requests
             .into_iter()
