@@ -8,8 +8,11 @@
 use crate::store::StoreError;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+#[cfg(feature = "memory-store")]
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+#[cfg(feature = "memory-store")]
+use std::sync::{Mutex, PoisonError};
 
 /// How many codes a set holds.
 pub const RECOVERY_CODES_PER_SET: usize = 10;
@@ -181,6 +184,7 @@ impl<T: RecoveryCodeStore + ?Sized> RecoveryCodeStore for Arc<T> {
     }
 }
 
+#[cfg(feature = "memory-store")]
 /// Recovery codes in this process's memory: for tests, demos and single-instance apps.
 /// Cheap to clone; clones share the codes.
 #[derive(Debug, Clone, Default)]
@@ -188,6 +192,7 @@ pub struct MemoryRecoveryCodeStore {
     sets: Arc<Mutex<HashMap<String, CodeSet>>>,
 }
 
+#[cfg(feature = "memory-store")]
 /// One user's current set: the unused codes and the spent ones.
 #[derive(Debug, Default)]
 struct CodeSet {
@@ -195,6 +200,7 @@ struct CodeSet {
     spent: HashSet<RecoveryCodeHash>,
 }
 
+#[cfg(feature = "memory-store")]
 impl MemoryRecoveryCodeStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -206,6 +212,7 @@ impl MemoryRecoveryCodeStore {
     }
 }
 
+#[cfg(feature = "memory-store")]
 #[async_trait]
 impl RecoveryCodeStore for MemoryRecoveryCodeStore {
     async fn replace(

@@ -15,8 +15,11 @@ use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderValue, header};
 use serde::Serialize;
 use sha2::Sha256;
+#[cfg(feature = "memory-store")]
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+#[cfg(feature = "memory-store")]
+use std::sync::{Mutex, PoisonError};
 
 /// How long a device is remembered, and how many per user. Used with
 /// [`TwoFactorBuilder::remember_devices`](crate::TwoFactorBuilder::remember_devices).
@@ -124,12 +127,14 @@ impl<T: DeviceStore + ?Sized> DeviceStore for Arc<T> {
     }
 }
 
+#[cfg(feature = "memory-store")]
 /// Remembered devices in this process's memory. Cheap to clone; clones share the devices.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryDeviceStore {
     users: Arc<Mutex<HashMap<String, Vec<RememberedDevice>>>>,
 }
 
+#[cfg(feature = "memory-store")]
 impl MemoryDeviceStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -141,6 +146,7 @@ impl MemoryDeviceStore {
     }
 }
 
+#[cfg(feature = "memory-store")]
 #[async_trait]
 impl DeviceStore for MemoryDeviceStore {
     async fn remember(

@@ -220,7 +220,7 @@ pub(crate) async fn csrf_ok(session: &Session, given: Option<&str>) -> Result<bo
 /// Refused: absolute and scheme-relative URLs (`//evil`, `/\evil`), anything with a scheme,
 /// control characters or backslashes, and paths over 2 KiB.
 #[doc(hidden)]
-pub fn safe_return_to(raw: &str) -> Option<&str> {
+pub(crate) fn safe_return_to(raw: &str) -> Option<&str> {
     let ok = raw.starts_with('/')
         && !raw.starts_with("//")
         && raw.len() <= 2048

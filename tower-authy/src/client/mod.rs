@@ -13,7 +13,8 @@ mod wire;
 pub use builder::AuthyClientBuilder;
 #[cfg(feature = "verify")]
 pub(crate) use builder::http_client;
-pub use wire::{AuthyError, decode};
+pub use wire::AuthyError;
+pub(crate) use wire::decode;
 pub(crate) use wire::{classify, is_transient};
 
 use crate::secret::{ApiKey, Token};

@@ -88,7 +88,7 @@ pub(crate) fn classify(e: reqwest::Error) -> AuthyError {
 /// Decodes an answer: any status other than 200 is an error; 200 must be a JSON object whose
 /// `success` (bool or string) is true.
 #[doc(hidden)]
-pub fn decode(status: u16, bytes: &[u8]) -> Result<Value, AuthyError> {
+pub(crate) fn decode(status: u16, bytes: &[u8]) -> Result<Value, AuthyError> {
     let body: Option<Value> = serde_json::from_slice(bytes).ok().filter(Value::is_object);
     if status != 200 {
         let body = body.unwrap_or(Value::Null);

@@ -16,7 +16,9 @@ mod store;
 
 pub use rfc6238::TotpAlgorithm;
 pub use seal::TotpKey;
-pub use store::{MemoryTotpSecretStore, TotpSecretStore};
+#[cfg(feature = "memory-store")]
+pub use store::MemoryTotpSecretStore;
+pub use store::TotpSecretStore;
 
 use super::{Capabilities, SecondFactorProvider};
 use crate::client::AuthyError;

@@ -2,7 +2,9 @@
 
 use crate::store::StoreError;
 use async_trait::async_trait;
+#[cfg(feature = "memory-store")]
 use std::collections::HashMap;
+#[cfg(feature = "memory-store")]
 use std::sync::Mutex;
 
 /// Where the application keeps the TOTP provider's secrets, sealed (encrypted and
@@ -79,15 +81,18 @@ impl<T: TotpSecretStore + ?Sized> TotpSecretStore for std::sync::Arc<T> {
     }
 }
 
+#[cfg(feature = "memory-store")]
 /// A sealed secret and the last step used.
 type Entry = (Vec<u8>, Option<u64>);
 
+#[cfg(feature = "memory-store")]
 /// [`TotpSecretStore`] in memory: one instance, tests and examples.
 #[derive(Debug, Default)]
 pub struct MemoryTotpSecretStore {
     subjects: Mutex<HashMap<u64, Entry>>,
 }
 
+#[cfg(feature = "memory-store")]
 impl MemoryTotpSecretStore {
     /// An empty store.
     pub fn new() -> Self {
@@ -101,6 +106,7 @@ impl MemoryTotpSecretStore {
     }
 }
 
+#[cfg(feature = "memory-store")]
 #[async_trait]
 impl TotpSecretStore for MemoryTotpSecretStore {
     async fn insert(&self, subject: u64, sealed: Vec<u8>) -> Result<bool, StoreError> {
