@@ -3,6 +3,7 @@
 //! With no configuration it runs fully offline: an embedded mock-authy plays Authy, and its
 //! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
 
+pub mod admin;
 mod factors;
 mod handlers;
 pub mod keys;

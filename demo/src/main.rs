@@ -90,6 +90,21 @@ enum Admin {
     /// Seals every TOTP secret again under a new key and puts it first in the key file (the
     /// key it replaces stays, for instances still running; restart them).
     RotateTotpKey,
+    /// Shows a user's second factors, recovery codes left and remembered devices.
+    Status {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+    },
+    /// For a user who lost every factor: removes their factors, voids their recovery codes,
+    /// forgets their remembered devices and ends their sessions; they enrol again at their
+    /// next login.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Runs an administration command; the exit code.
@@ -100,6 +115,52 @@ async fn admin(command: Admin, database: &std::path::Path) -> ExitCode {
                 println!(
                     "TOTP key rotated: {} secrets sealed under the new key, {} unreadable",
                     done.resealed, done.unreadable
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("demo: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Admin::Status { email } => match demo::admin::status(database, &email).await {
+            Ok(s) => {
+                println!("user {} ({email})", s.user_id);
+                if s.legacy_authy_id {
+                    println!("  factor: the Authy id from sign-up (legacy)");
+                }
+                for f in &s.factors {
+                    let used = f
+                        .last_used_at
+                        .map_or_else(|| "never".to_owned(), |t| t.to_string());
+                    println!(
+                        "  factor {}: {} ({}, {}), last used {used}",
+                        f.id,
+                        f.label,
+                        f.kind.as_str(),
+                        f.provider
+                    );
+                }
+                println!("  recovery codes left: {}", s.recovery_codes);
+                println!("  remembered devices: {}", s.devices);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("demo: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Admin::Reset2fa { email } => match demo::admin::reset(database, &email).await {
+            Ok(done) => {
+                println!(
+                    "second factor reset for {email}: {} factors removed{}, {} remembered devices forgotten, recovery codes void, sessions ended",
+                    done.factors_removed,
+                    if done.legacy_cleared {
+                        " and the sign-up Authy id cleared"
+                    } else {
+                        ""
+                    },
+                    done.devices_forgotten
                 );
                 ExitCode::SUCCESS
             }
@@ -303,5 +364,14 @@ mod tests {
             "serving is the default"
         );
         assert!(parse(&["admin", "bogus"]).is_err());
+        let reset = parse(&["admin", "reset-2fa", "--email", "a@example.com"]).unwrap();
+        assert!(matches!(
+            reset.command,
+            Some(Command::Admin(Admin::Reset2fa { email })) if email == "a@example.com"
+        ));
+        assert!(
+            parse(&["admin", "status"]).is_err(),
+            "the email is required"
+        );
     }
 }

@@ -169,6 +169,40 @@ impl SqliteUsers {
         .await
     }
 
+    /// The id of the user with `email`, if there is one.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn id_of(&self, email: &str) -> Result<Option<String>, StoreError> {
+        let email = email.to_owned();
+        self.blocking(move |c| {
+            c.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .map(|id| id.map(|id| id.to_string()))
+        })
+        .await
+    }
+
+    /// Raises a user's credential epoch: every session they have ends at its next request.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn bump_credential_epoch(&self, user_id: &str) -> Result<bool, StoreError> {
+        let Ok(id) = user_id.parse::<i64>() else {
+            return Ok(false);
+        };
+        self.blocking(move |c| {
+            c.execute(
+                "UPDATE users SET credential_epoch = credential_epoch + 1 WHERE id = ?1",
+                [id],
+            )
+            .map(|n| n == 1)
+        })
+        .await
+    }
+
     /// Registers every stored user with `authy` again and stores the new ids: an embedded mock
     /// starts empty on every run, while the database persists.
     ///

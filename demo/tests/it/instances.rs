@@ -286,3 +286,48 @@ async fn totp_keys_outlive_a_restart_and_rotate() {
     third.stop();
     drop(std::fs::remove_dir_all(&dir));
 }
+
+/// `demo admin status` and `demo admin reset-2fa` on the running demo's file: the reset clears
+/// the sign-up Authy id, ends the user's session, and the next login enrols again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_resets_a_users_second_factor() {
+    let dir = std::env::temp_dir().join(format!("demo-admin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("demo.sqlite3");
+    let mut c = demo::embedded_config("127.0.0.1:0".parse().unwrap(), database.clone());
+    c.cheap_hashing = true;
+    let running = demo::start(c).await.unwrap();
+    let mut b = Browser::new(&running.url);
+    assert_eq!(b.post("/signup", &ADA).await.status, 303);
+    b.login("ada@example.com", "a long enough password").await;
+    let mock = running.mock.as_ref().unwrap();
+    let uuid = mock.approval_requests().last().unwrap().uuid.clone();
+    assert!(mock.approve(&uuid).await.unwrap().unwrap().delivered);
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(b.get("/account").await.status, 200);
+
+    let before = demo::admin::status(&database, "ada@example.com")
+        .await
+        .unwrap();
+    assert!(before.legacy_authy_id && before.factors.is_empty());
+    let done = demo::admin::reset(&database, "ada@example.com")
+        .await
+        .unwrap();
+    assert!(done.legacy_cleared);
+    let after = demo::admin::status(&database, "ada@example.com")
+        .await
+        .unwrap();
+    assert!(!after.legacy_authy_id && after.factors.is_empty());
+    assert!(matches!(
+        demo::admin::status(&database, "nobody@example.com").await,
+        Err(demo::admin::AdminError::NoSuchUser(_))
+    ));
+
+    assert_eq!(b.get("/account").await.status, 303, "the session ended");
+    let again = Browser::new(&running.url)
+        .login("ada@example.com", "a long enough password")
+        .await;
+    assert_eq!(again.location.as_deref(), Some("/authy/enrol"));
+    running.stop();
+    drop(std::fs::remove_dir_all(&dir));
+}

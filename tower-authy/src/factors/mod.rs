@@ -13,6 +13,10 @@
 //! store's, until the application moves it into its store (insert a factor with the same
 //! provider and subject, then clear the column) — the demo does this when it starts.
 
+mod reset;
+
+pub use reset::{Reset, Stores, reset_second_factor};
+
 use crate::store::StoreError;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -301,3 +301,54 @@ async fn a_legacy_authy_id_keeps_logging_in_beside_the_store() {
     assert_eq!(next.post("/authy/confirm", &[]).await.status, 303);
     assert_eq!(next.get("/account").await.status, 200);
 }
+
+/// An administrator's reset for a user who lost every factor: their stored factors and legacy
+/// Authy id go, their recovery codes stop working, and their sessions end; the next login
+/// enrols again.
+#[tokio::test]
+async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
+    use tower_authy::factors::{Stores, reset_second_factor};
+    use tower_authy::{RecoveryCodeHash, RecoveryCodeStore};
+    let users = MemoryUserStore::new();
+    let (w, _, _) = two_ways(&users).await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
+    let app = tower_authy::Factor {
+        id: "app1".into(),
+        kind: tower_authy::FactorKind::App,
+        provider: "totp".into(),
+        subject: 77,
+        label: "App".into(),
+        phone: None,
+        created_at: T0,
+        last_used_at: None,
+    };
+    assert!(users.add(&ada, app, &[]).await.unwrap());
+    let codes = tower_authy::MemoryRecoveryCodeStore::new();
+    let code = RecoveryCodeHash::from_bytes([3; 32]);
+    codes.replace(&ada, vec![code]).await.unwrap();
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    assert_eq!(b.get("/account").await.status, 200);
+
+    let stores = Stores {
+        users: &users,
+        factors: &users,
+        legacy: Some(&users),
+        recovery: Some(&codes),
+        devices: None,
+    };
+    let done = reset_second_factor(&stores, &ada).await.unwrap();
+    assert_eq!((done.factors_removed, done.legacy_cleared), (1, true));
+    assert!(users.factors(&ada).await.unwrap().is_empty());
+    assert!(
+        !codes.redeem(&ada, &code).await.unwrap(),
+        "recovery codes void"
+    );
+    assert_eq!(b.get("/account").await.status, 303, "the session ended");
+    let again = w.browser().login("ada@example.com", PASSWORD).await;
+    assert_eq!(again.location.as_deref(), Some("/authy/enrol"));
+}

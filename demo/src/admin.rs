@@ -1,0 +1,84 @@
+//! `demo admin`: an administrator's view of one user and their reset, on the users' file (the
+//! app may be running; SQLite serialises the writes).
+
+use crate::users::SqliteUsers;
+use std::path::Path;
+use tower_authy::factors::{Reset, Stores, reset_second_factor};
+use tower_authy::{DeviceStore, Factor, FactorStore, RecoveryCodeStore, StoreError, UserStore};
+
+/// Why an administration command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No user has this email.
+    #[error("no user has the email {0}")]
+    NoSuchUser(String),
+    /// The database.
+    #[error("the database: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What an administrator sees of a user's second factors.
+#[derive(Debug)]
+pub struct Status {
+    /// The user's id.
+    pub user_id: String,
+    /// Their factors, the legacy Authy id (from sign-up) first when there is one.
+    pub factors: Vec<Factor>,
+    /// Whether the record carries a legacy Authy id.
+    pub legacy_authy_id: bool,
+    /// Recovery codes left.
+    pub recovery_codes: usize,
+    /// Remembered devices still valid.
+    pub devices: usize,
+}
+
+async fn user(users: &SqliteUsers, email: &str) -> Result<String, AdminError> {
+    users
+        .id_of(email)
+        .await?
+        .ok_or_else(|| AdminError::NoSuchUser(email.to_owned()))
+}
+
+/// The user with `email`'s second factors, recovery codes and remembered devices.
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn status(database: &Path, email: &str) -> Result<Status, AdminError> {
+    let users = SqliteUsers::open(database, false)?;
+    let user_id = user(&users, email).await?;
+    let record = users.load(&user_id).await?;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+    .unwrap_or(i64::MAX);
+    Ok(Status {
+        factors: users.factors(&user_id).await?,
+        legacy_authy_id: record.is_some_and(|r| r.authy_id.is_some()),
+        recovery_codes: users.remaining(&user_id).await?,
+        devices: users.devices(&user_id, now).await?.len(),
+        user_id,
+    })
+}
+
+/// Resets the second factor of the user with `email` (tower-authy's administrator's reset on
+/// the demo's stores), and raises their credential epoch once more, so that their sessions end
+/// even when their only factor was the legacy Authy id.
+///
+/// # Errors
+/// [`AdminError`].
+pub async fn reset(database: &Path, email: &str) -> Result<Reset, AdminError> {
+    let users = SqliteUsers::open(database, false)?;
+    let user_id = user(&users, email).await?;
+    let stores = Stores {
+        users: &users,
+        factors: &users,
+        legacy: Some(&users),
+        recovery: Some(&users),
+        devices: Some(&users),
+    };
+    let done = reset_second_factor(&stores, &user_id).await?;
+    users.bump_credential_epoch(&user_id).await?;
+    Ok(done)
+}
