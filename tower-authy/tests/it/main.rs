@@ -5,20 +5,26 @@
 #![allow(clippy::unwrap_used)]
 
 mod axum_login;
+mod brute_force;
+mod callbacks;
 mod client_contract;
 mod enrol;
 mod factors;
+mod fail_closed;
 mod flows;
-mod hardening;
+mod headers;
 mod logging;
-
 mod recovery;
 mod redis_store;
 mod remember;
-mod security;
+mod send_limits;
 mod step_up;
 mod stores;
+mod streams;
+mod support;
 mod telemetry;
+mod throttles;
 mod totp;
 mod vectors;
 mod verify_webhooks;
+mod web_hygiene;
