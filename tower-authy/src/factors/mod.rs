@@ -44,6 +44,19 @@ impl FactorKind {
         }
     }
 
+    /// The kind of factor `provider` registers: push where it pushes, else phone where it
+    /// needs a number, else an authenticator app.
+    pub(crate) fn of(provider: &dyn crate::SecondFactorProvider) -> FactorKind {
+        let caps = provider.capabilities();
+        if caps.push {
+            FactorKind::Push
+        } else if caps.needs_phone {
+            FactorKind::Phone
+        } else {
+            FactorKind::App
+        }
+    }
+
     /// Login offers push first, then apps, then phones.
     pub(crate) fn rank(self) -> u8 {
         match self {
@@ -170,17 +183,9 @@ impl<T: FactorStore + ?Sized> FactorStore for std::sync::Arc<T> {
 
 /// The factor a user record's legacy Authy id stands for: one of the first provider.
 fn legacy(shared: &crate::config::Shared, subject: u64) -> Factor {
-    let caps = shared.client.capabilities();
-    let kind = if caps.push {
-        FactorKind::Push
-    } else if caps.needs_phone && !caps.app_codes {
-        FactorKind::Phone
-    } else {
-        FactorKind::App
-    };
     Factor {
         id: LEGACY.to_owned(),
-        kind,
+        kind: FactorKind::of(shared.client.as_ref()),
         provider: shared.client.name().to_owned(),
         subject,
         label: capitalised(shared.client.app_label()),

@@ -108,18 +108,6 @@ fn provider_of(
         .ok_or_else(|| Box::new(reply.unavailable().into()))
 }
 
-/// The kind of factor a provider's registration makes.
-fn kind_of(provider: &dyn crate::SecondFactorProvider) -> crate::FactorKind {
-    let caps = provider.capabilities();
-    if caps.push {
-        crate::FactorKind::Push
-    } else if caps.needs_phone {
-        crate::FactorKind::Phone
-    } else {
-        crate::FactorKind::App
-    }
-}
-
 #[derive(Deserialize)]
 pub(crate) struct Notice {
     sent: Option<String>,
@@ -372,7 +360,7 @@ pub(crate) struct TokenForm {
 
 /// The name a new factor gets when the user gives none.
 fn default_label(provider: &dyn crate::SecondFactorProvider) -> String {
-    match kind_of(provider) {
+    match crate::FactorKind::of(provider) {
         crate::FactorKind::App => "Authenticator app".to_owned(),
         crate::FactorKind::Phone => "Phone".to_owned(),
         _ => crate::factors::capitalised(provider.app_label()),
@@ -454,7 +442,7 @@ pub(crate) async fn confirm(
         (Some(store), _) => {
             let factor = crate::Factor {
                 id: crate::random::id(),
-                kind: kind_of(provider.as_ref()),
+                kind: crate::FactorKind::of(provider.as_ref()),
                 provider: provider.name().to_owned(),
                 subject: phone.authy_id,
                 label: form

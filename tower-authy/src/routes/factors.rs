@@ -101,11 +101,7 @@ pub(crate) async fn rename(
     let known =
         factors.iter().any(|f| f.id == form.factor) && form.factor != crate::factors::LEGACY;
     if !known || !store.rename(&user.user_id, &form.factor, &label).await? {
-        return Ok(reply.problem(
-            StatusCode::NOT_FOUND,
-            "No such factor",
-            "That way of signing in is not yours, or is gone.",
-        ));
+        return Ok(not_yours(&reply));
     }
     tracing::info!(event = "factor_renamed", user_id = %user.user_id, "factor renamed");
     Ok(done(&shared, &reply))
@@ -133,11 +129,7 @@ pub(crate) async fn remove(
         Err(to_login) => return Ok(to_login),
     };
     if !factors.iter().any(|f| f.id == form.factor) || form.factor == crate::factors::LEGACY {
-        return Ok(reply.problem(
-            StatusCode::NOT_FOUND,
-            "No such factor",
-            "That way of signing in is not yours, or is gone.",
-        ));
+        return Ok(not_yours(&reply));
     }
     if factors.len() < 2 {
         return Ok(reply.problem(
@@ -176,6 +168,16 @@ pub(crate) async fn remove(
     tracing::warn!(event = "factor_removed", user_id = %user.user_id, "a second factor was removed; other sessions end");
     crate::telemetry::factor_change("disabled");
     Ok(done(&shared, &reply))
+}
+
+/// The answer for a factor the user does not have (or a legacy one, which only an
+/// administrator's reset removes).
+fn not_yours(reply: &Reply<'_>) -> Response {
+    reply.problem(
+        StatusCode::NOT_FOUND,
+        "No such factor",
+        "That way of signing in is not yours, or is gone.",
+    )
 }
 
 /// Back to the list, or `{"ok": true}` for API clients.

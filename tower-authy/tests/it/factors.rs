@@ -196,6 +196,20 @@ async fn a_user_holds_a_push_and_an_app_logs_in_with_either_and_removes_one() {
     );
 }
 
+/// An authenticator-app factor (id `app1`) as an application would have stored it.
+fn stored_app() -> tower_authy::Factor {
+    tower_authy::Factor {
+        id: "app1".into(),
+        kind: tower_authy::FactorKind::App,
+        provider: "totp".into(),
+        subject: 77,
+        label: "App".into(),
+        phone: None,
+        created_at: T0,
+        last_used_at: None,
+    }
+}
+
 /// The subject of the user's factor of `provider`.
 async fn users_subject(users: &MemoryUserStore, id: &str, provider: &str) -> u64 {
     users
@@ -216,16 +230,7 @@ async fn removing_a_factor_needs_a_fresh_second_factor() {
     let (w, _, _) = two_ways(&users).await;
     let subject = w.user("ada@example.com", "5551230001").await;
     let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
-    let app = tower_authy::Factor {
-        id: "app1".into(),
-        kind: tower_authy::FactorKind::App,
-        provider: "totp".into(),
-        subject: 77,
-        label: "App".into(),
-        phone: None,
-        created_at: T0,
-        last_used_at: None,
-    };
+    let app = stored_app();
     assert!(users.add(&ada, app, &[]).await.unwrap());
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
@@ -313,16 +318,7 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     let (w, _, _) = two_ways(&users).await;
     let subject = w.user("ada@example.com", "5551230001").await;
     let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
-    let app = tower_authy::Factor {
-        id: "app1".into(),
-        kind: tower_authy::FactorKind::App,
-        provider: "totp".into(),
-        subject: 77,
-        label: "App".into(),
-        phone: None,
-        created_at: T0,
-        last_used_at: None,
-    };
+    let app = stored_app();
     assert!(users.add(&ada, app, &[]).await.unwrap());
     let codes = tower_authy::MemoryRecoveryCodeStore::new();
     let code = RecoveryCodeHash::from_bytes([3; 32]);
