@@ -36,7 +36,8 @@
 //!     a verified session, the password and a current token, and forgets the user's
 //!     remembered devices and recovery codes.
 //!
-//! `LIFECYCLE_CASES` sets the number of cases (default 1,000):
+//! `LIFECYCLE_CASES` sets the number of cases (default 300, enough for every CI run;
+//! the long run below is the one to make before a release):
 //! `LIFECYCLE_CASES=20000 cargo test --release -p e2e --test e2e lifecycle_model` for a long run.
 //! Each provider runs that many.
 
@@ -977,7 +978,7 @@ fn cases() -> u32 {
     std::env::var("LIFECYCLE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000)
+        .unwrap_or(300)
 }
 
 fn run(kind: ProviderKind, ops: &[Op], bob_enrolled: bool) {
