@@ -149,7 +149,7 @@ impl Person {
         &mut self,
         mock: &MockAuthy,
         tally: &Tally,
-        phone_app: &tower_authy::TotpProvider,
+        phone_app: &tower_authy::provider::totp::TotpProvider,
     ) {
         self.browser.base = self.a.clone();
         let page = self.browser.login(&self.email, PASSWORD).await;
@@ -161,7 +161,7 @@ impl Person {
         }
         let done = match self.kind {
             ProviderKind::Totp => {
-                let now = tower_authy::Clock::now(&tower_authy::SystemClock);
+                let now = tower_authy::store::Clock::now(&tower_authy::store::SystemClock);
                 let code = phone_app
                     .authenticator_code(self.key.as_deref().unwrap(), now)
                     .unwrap();
@@ -173,7 +173,7 @@ impl Person {
                 let status = self.browser.get_json("/authy/status").await;
                 tally.saw("status", status.status);
                 if status.status != 200 || status.json()["method"] != "onetouch" {
-                    let now = tower_authy::Clock::now(&tower_authy::SystemClock);
+                    let now = tower_authy::store::Clock::now(&tower_authy::store::SystemClock);
                     let subject = self.subject.unwrap();
                     let code = test_support::app_code(kind, mock, None, subject, now).await;
                     self.browser.base = self.b.clone();
@@ -242,7 +242,11 @@ impl Person {
     }
 
     /// A TOTP user's first login: the key the page shows goes into the "app".
-    async fn enrol(&mut self, tally: &Tally, phone_app: &tower_authy::TotpProvider) {
+    async fn enrol(
+        &mut self,
+        tally: &Tally,
+        phone_app: &tower_authy::provider::totp::TotpProvider,
+    ) {
         let page = self
             .browser
             .post("/authy/enrol", &[("email", &self.email.clone())])
@@ -256,7 +260,7 @@ impl Person {
         else {
             return;
         };
-        let now = tower_authy::Clock::now(&tower_authy::SystemClock);
+        let now = tower_authy::store::Clock::now(&tower_authy::store::SystemClock);
         let code = phone_app.authenticator_code(key, now).unwrap();
         let done = self
             .browser
@@ -287,7 +291,7 @@ async fn sign_up(demo: &demo::Demo, email: &str, phone: &str) -> Option<(Browser
         eprintln!("sign-up refused: {}", signed_up.status);
         return None;
     }
-    let password = tower_authy::Password::new(PASSWORD);
+    let password = tower_authy::secret::Password::new(PASSWORD);
     let found = tower_authy::UserStore::verify_password(&demo.users, email, &password);
     let user = found.await.ok()??;
     Some((browser, user.authy_id))
@@ -324,9 +328,9 @@ async fn soak(length: Duration) {
         .start()
         .await
         .unwrap();
-    let phone_app = tower_authy::TotpProvider::builder(
-        tower_authy::TotpKey::from_bytes([1; 32]),
-        tower_authy::MemoryTotpSecretStore::new(),
+    let phone_app = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([1; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     )
     .build()
     .unwrap();
@@ -386,7 +390,7 @@ async fn soak(length: Duration) {
                 {
                     // A code counts once per 30-second step, and pushes are limited to five
                     // in 10 minutes: one login per person per step.
-                    let now = tower_authy::Clock::now(&tower_authy::SystemClock);
+                    let now = tower_authy::store::Clock::now(&tower_authy::store::SystemClock);
                     let next = 30 - now.rem_euclid(30) + 1;
                     let sleep = tokio::time::sleep(Duration::from_secs(next as u64));
                     tokio::pin!(sleep);
@@ -524,9 +528,9 @@ async fn keep_sessions(
     instances: &[(demo::Demo, demo::Demo)],
     mock: &MockAuthy,
 ) -> Vec<(Browser, &'static str)> {
-    let phone_app = tower_authy::TotpProvider::builder(
-        tower_authy::TotpKey::from_bytes([1; 32]),
-        tower_authy::MemoryTotpSecretStore::new(),
+    let phone_app = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([1; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     )
     .build()
     .unwrap();

@@ -4,7 +4,10 @@
 use crate::users::SqliteUsers;
 use std::path::Path;
 use tower_authy::factors::{Reset, Stores, reset_second_factor};
-use tower_authy::{DeviceStore, Factor, FactorStore, RecoveryCodeStore, StoreError, UserStore};
+use tower_authy::{
+    FactorStore, UserStore, factors::Factor, recovery::RecoveryCodeStore, remember::DeviceStore,
+    store::StoreError,
+};
 
 /// Why an administration command failed.
 #[derive(Debug, thiserror::Error)]

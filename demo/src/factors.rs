@@ -9,8 +9,9 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 use tower_authy::{
-    AuthyIdStore, DeviceStore, EnrolledPhone, Factor, FactorKind, FactorStore, RecoveryCodeHash,
-    RecoveryCodeStore, RememberKey, RememberedDevice, StoreError,
+    FactorStore, enrolment::AuthyIdStore, enrolment::EnrolledPhone, factors::Factor,
+    factors::FactorKind, recovery::RecoveryCodeHash, recovery::RecoveryCodeStore,
+    remember::DeviceStore, remember::RememberKey, remember::RememberedDevice, store::StoreError,
 };
 
 /// Creates the tables (idempotent), and the users' credential epoch where an older file has

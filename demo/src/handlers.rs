@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
-use tower_authy::{Clock as _, Password, SystemClock, VerifiedUser};
+use tower_authy::{VerifiedUser, secret::Password, store::Clock as _, store::SystemClock};
 use tower_sessions::Session;
 
 pub(crate) async fn home() -> Html<String> {
@@ -138,7 +138,7 @@ pub(crate) async fn signup(
     }
     if let Some(Extension(ConnectInfo(peer))) = peer {
         // IPv6 by /64, as tower-authy's own per-address limits count.
-        let address = tower_authy::LoginThrottle::default().address_key(peer.ip());
+        let address = tower_authy::limits::LoginThrottle::default().address_key(peer.ip());
         quotas.push((format!("signup-addr:{address}"), SIGNUPS_PER_ADDRESS));
     }
     for (key, max) in quotas {

@@ -10,7 +10,7 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use tower_authy::TotpKey;
+use tower_authy::provider::totp::TotpKey;
 
 /// 32 key bytes; never shown by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -219,10 +219,10 @@ pub enum RotateError {
     Keys(#[from] KeyError),
     /// The database.
     #[error("the database: {0}")]
-    Store(#[from] tower_authy::StoreError),
+    Store(#[from] tower_authy::store::StoreError),
     /// The provider (a store failure while sealing again).
     #[error("sealing again: {0}")]
-    Seal(#[from] tower_authy::AuthyError),
+    Seal(#[from] tower_authy::provider::ProviderError),
     /// tower-authy refused the provider's settings.
     #[error(transparent)]
     Config(#[from] tower_authy::ConfigError),
@@ -243,7 +243,7 @@ pub async fn rotate_totp_key(database: &Path) -> Result<Rotated, RotateError> {
     };
     let users = crate::users::SqliteUsers::open(database, false)?;
     let new = random_key();
-    let provider = tower_authy::TotpProvider::builder(new.key(), users.clone())
+    let provider = tower_authy::provider::totp::TotpProvider::builder(new.key(), users.clone())
         .previous_keys(std::iter::once(old.current.key()).chain(old.previous_keys()))
         .build()?;
     let mut done = Rotated {
@@ -253,7 +253,7 @@ pub async fn rotate_totp_key(database: &Path) -> Result<Rotated, RotateError> {
     for subject in users.totp_subjects().await? {
         match provider.reseal(subject).await {
             Ok(_) => done.resealed += 1,
-            Err(tower_authy::AuthyError::Malformed(_)) => done.unreadable += 1,
+            Err(tower_authy::provider::ProviderError::Malformed(_)) => done.unreadable += 1,
             Err(e) => return Err(e.into()),
         }
     }

@@ -29,8 +29,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_authy::{
-    ChallengeStore, MemoryChallengeStore, RedisChallengeStore, RedisChangeFeed,
-    SecondFactorProvider, TwoFactor,
+    ChallengeStore, SecondFactorProvider, TwoFactor, store::MemoryChallengeStore,
+    store::RedisChallengeStore, store::RedisChangeFeed,
 };
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
@@ -160,20 +160,20 @@ pub enum StartError {
     Listen(#[from] std::io::Error),
     /// The database could not be opened.
     #[error("cannot open the database: {0}")]
-    Database(#[from] tower_authy::StoreError),
+    Database(#[from] tower_authy::store::StoreError),
     /// tower-authy rejected the configuration (the Authy client's or the second factor's).
     #[error("configuration: {0}")]
     Config(#[from] tower_authy::ConfigError),
     /// The provider could not be set up (Verify's webhook subscription).
     #[error("cannot set up the provider: {0}")]
-    Provider(#[source] tower_authy::AuthyError),
+    Provider(#[source] tower_authy::provider::ProviderError),
     /// The TOTP keys (DEMO_TOTP_KEY, or the key file beside the database) cannot be read or
     /// made.
     #[error("TOTP keys: {0}")]
     TotpKeys(#[from] keys::KeyError),
     /// Redis could not be reached.
     #[error("cannot reach Redis: {0}")]
-    Redis(#[source] tower_authy::StoreError),
+    Redis(#[source] tower_authy::store::StoreError),
     /// An `http://` callback URL was allowed for a host that is not loopback.
     #[error(
         "--insecure-http-callback-on-loopback allows http:// on 127.0.0.1, [::1] or localhost only"
@@ -248,7 +248,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .enrolment(users.clone())
         .recovery_codes(users.clone())
         .remember_devices(
-            tower_authy::RememberDevice::default(),
+            tower_authy::remember::RememberDevice::default(),
             remember_key.clone(),
             users.clone(),
         )
@@ -336,7 +336,7 @@ fn app<S: SessionStore + Clone>(state: AppState, sessions: S) -> Router {
         .with_state(state)
         .layer(two_factor.session_layer(sessions));
     // The same headers as tower-authy's own pages, on every page of the demo.
-    for (name, value) in tower_authy::security_headers() {
+    for (name, value) in tower_authy::hardening::security_headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router

@@ -39,7 +39,7 @@ fn page(title: &str, content: Markup) -> String {
 }
 
 /// tower-authy's pages inside the site's header and navigation.
-pub fn layout(page: tower_authy::PageParts<'_>) -> String {
+pub fn layout(page: tower_authy::layout::PageParts<'_>) -> String {
     let content = html! { (PreEscaped(page.content_html())) };
     site(page.title(), PreEscaped(page.head_html()), content)
 }

@@ -7,7 +7,10 @@ use crate::{AuthyMode, Config, StartError};
 use mock_authy::{CallbackMethod, MockAuthy};
 use std::sync::Arc;
 use std::time::Duration;
-use tower_authy::{ApiKey, AuthyClient, SecondFactorProvider, TotpProvider, VerifyProvider};
+use tower_authy::{
+    SecondFactorProvider, provider::authy::AuthyClient, provider::totp::TotpProvider,
+    provider::verify::VerifyProvider, secret::ApiKey,
+};
 
 /// The second-factor provider (`--provider`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

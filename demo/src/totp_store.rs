@@ -5,7 +5,7 @@
 use crate::users::SqliteUsers;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
-use tower_authy::{StoreError, TotpSecretStore};
+use tower_authy::{provider::totp::TotpSecretStore, store::StoreError};
 
 /// Creates the table (idempotent).
 pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use tower_authy::{HashLimiter, Password, StoreError, UserRecord, UserStore};
+use tower_authy::{UserRecord, UserStore, secret::Password, store::HashLimiter, store::StoreError};
 
 /// Why signing up failed.
 #[derive(Debug, thiserror::Error)]

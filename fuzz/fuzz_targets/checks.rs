@@ -21,7 +21,7 @@ pub(crate) fn token_parse(data: &[u8]) {
     let Ok(s) = std::str::from_utf8(data) else {
         return;
     };
-    if tower_authy::Token::parse(s).is_ok() {
+    if tower_authy::secret::Token::parse(s).is_ok() {
         let digits: String = s.chars().filter(|c| *c != ' ').collect();
         let digits = digits.trim();
         assert!(

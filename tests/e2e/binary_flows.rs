@@ -59,7 +59,9 @@ async fn onetouch_deny() {
 
 #[tokio::test]
 async fn onetouch_expire() {
-    let clock = tower_authy::ManualClock::new(tower_authy::Clock::now(&tower_authy::SystemClock));
+    let clock = tower_authy::store::ManualClock::new(tower_authy::store::Clock::now(
+        &tower_authy::store::SystemClock,
+    ));
     let app_clock = clock.clone();
     let (mock, app) = setup_with(Box::new(move |b| {
         b.clock(app_clock).challenge_ttl(Duration::from_secs(60))

@@ -36,15 +36,15 @@ async fn ten_thousand_guesses_reach_the_provider_at_most_the_account_limit(kind:
         kind,
         &mock.base,
         Duration::from_secs(2),
-        tower_authy::MemoryUserStore::new(),
-        tower_authy::SystemClock,
+        tower_authy::store::MemoryUserStore::new(),
+        tower_authy::store::SystemClock,
         Box::new(|b| {
-            b.attempt_limits(tower_authy::AttemptLimits {
+            b.attempt_limits(tower_authy::limits::AttemptLimits {
                 per_challenge: PER_LOGIN,
                 per_account: PER_ACCOUNT,
                 lockout_secs: 900,
             })
-            .send_limits(tower_authy::SendLimits {
+            .send_limits(tower_authy::limits::SendLimits {
                 pushes_per_10_minutes: 100,
                 per_login: 3,
                 per_hour: 10,

@@ -72,10 +72,10 @@ async fn every_fault_on_every_step_fails_closed_without_retries(kind: ProviderKi
         kind,
         &mock.base,
         Duration::from_millis(500),
-        tower_authy::MemoryUserStore::new(),
-        tower_authy::SystemClock,
+        tower_authy::store::MemoryUserStore::new(),
+        tower_authy::store::SystemClock,
         Box::new(|b| {
-            b.send_limits(tower_authy::SendLimits {
+            b.send_limits(tower_authy::limits::SendLimits {
                 pushes_per_10_minutes: 100,
                 per_login: 100,
                 per_hour: 100,

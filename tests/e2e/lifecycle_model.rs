@@ -49,7 +49,7 @@ use proptest::prelude::*;
 use serde_json::json;
 use std::time::Duration;
 use test_support::{API_KEY, App, Browser, PASSWORD, ProviderKind};
-use tower_authy::ManualClock;
+use tower_authy::store::ManualClock;
 
 const T0: i64 = 1_760_000_000;
 const SESSIONS: usize = 4;
@@ -223,7 +223,7 @@ struct Session {
 struct World {
     kind: ProviderKind,
     /// Plays an authenticator app that scanned an enrolment key (its own store is unused).
-    phone_app: tower_authy::TotpProvider,
+    phone_app: tower_authy::provider::totp::TotpProvider,
     mock: MockAuthy,
     app: App,
     clock: ManualClock,
@@ -268,7 +268,7 @@ impl World {
             .unwrap();
         let clock = ManualClock::new(T0);
         let app_clock = clock.clone();
-        let users = tower_authy::MemoryUserStore::new();
+        let users = tower_authy::store::MemoryUserStore::new();
         let enrol_into = users.clone();
         let app = App::on(
             kind,
@@ -280,31 +280,31 @@ impl World {
                 b.clock(app_clock)
                     .enrolment(enrol_into)
                     .challenge_ttl(Duration::from_secs(300))
-                    .attempt_limits(tower_authy::AttemptLimits {
+                    .attempt_limits(tower_authy::limits::AttemptLimits {
                         per_challenge: PER_LOGIN as u32,
                         per_account: PER_ACCOUNT as u32,
                         lockout_secs: LOCKOUT,
                     })
-                    .send_limits(tower_authy::SendLimits {
+                    .send_limits(tower_authy::limits::SendLimits {
                         pushes_per_10_minutes: PUSHES_PER_10_MIN as u32,
                         per_login: 3,
                         per_hour: SMS_PER_HOUR as u32,
                     })
-                    .login_throttle(tower_authy::LoginThrottle {
+                    .login_throttle(tower_authy::limits::LoginThrottle {
                         per_account: PW_PER_ACCOUNT,
                         per_address: PW_PER_ADDRESS,
                         lockout: Duration::from_secs(PW_LOCKOUT as u64),
-                        ..tower_authy::LoginThrottle::default()
+                        ..tower_authy::limits::LoginThrottle::default()
                     })
-                    .recovery_codes(tower_authy::MemoryRecoveryCodeStore::new())
+                    .recovery_codes(tower_authy::recovery::MemoryRecoveryCodeStore::new())
                     // Enough per user that the model never sees one dropped for the cap.
                     .remember_devices(
-                        tower_authy::RememberDevice {
+                        tower_authy::remember::RememberDevice {
                             days: REMEMBER_DAYS as u32,
                             per_user: 100,
                         },
-                        tower_authy::RememberKey::random(),
-                        tower_authy::MemoryDeviceStore::new(),
+                        tower_authy::remember::RememberKey::random(),
+                        tower_authy::remember::MemoryDeviceStore::new(),
                     )
             }),
         )
@@ -317,10 +317,10 @@ impl World {
             app.user(emails[1], phones[1]).await,
         ];
         if !bob_enrolled {
-            let password = tower_authy::Password::new(PASSWORD);
+            let password = tower_authy::secret::Password::new(PASSWORD);
             let bob = tower_authy::UserStore::verify_password(&app.users, emails[1], &password);
             let bob = bob.await.unwrap().unwrap().id;
-            let off = tower_authy::AuthyIdStore::set_second_factor(
+            let off = tower_authy::enrolment::AuthyIdStore::set_second_factor(
                 &app.users,
                 &bob,
                 Some(subjects[1]),
@@ -329,9 +329,9 @@ impl World {
             assert!(off.await.unwrap());
         }
         let browsers = (0..SESSIONS).map(|_| app.browser()).collect();
-        let phone_app = tower_authy::TotpProvider::builder(
-            tower_authy::TotpKey::from_bytes([1; 32]),
-            tower_authy::MemoryTotpSecretStore::new(),
+        let phone_app = tower_authy::provider::totp::TotpProvider::builder(
+            tower_authy::provider::totp::TotpKey::from_bytes([1; 32]),
+            tower_authy::provider::totp::MemoryTotpSecretStore::new(),
         )
         .build()
         .unwrap();
@@ -869,7 +869,7 @@ impl World {
                     self.codes[user] = codes;
                     self.enrolled[user] = true;
                     // Verify and TOTP make a new subject at each enrolment.
-                    let password = tower_authy::Password::new(PASSWORD);
+                    let password = tower_authy::secret::Password::new(PASSWORD);
                     let found = tower_authy::UserStore::verify_password(
                         &self.app.users,
                         self.emails[user],
@@ -962,7 +962,7 @@ impl World {
     }
 
     fn clock_now(&self) -> i64 {
-        tower_authy::Clock::now(&self.clock)
+        tower_authy::store::Clock::now(&self.clock)
     }
 }
 

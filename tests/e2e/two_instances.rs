@@ -7,10 +7,11 @@
 use mock_authy::{CallbackMethod, MockAuthy};
 use std::time::Duration;
 use test_support::{Browser, PASSWORD, RedisServer, Server, app_router, read_events_until};
-use tower_authy::fred::interfaces::ClientLike as _;
-use tower_authy::fred::types::{ClusterHash, CustomCommand, Value};
+use tower_authy::store::fred::interfaces::ClientLike as _;
+use tower_authy::store::fred::types::{ClusterHash, CustomCommand, Value};
 use tower_authy::{
-    ApiKey, AuthyClient, MemoryUserStore, RedisChallengeStore, RedisChangeFeed, TwoFactor,
+    TwoFactor, provider::authy::AuthyClient, secret::ApiKey, store::MemoryUserStore,
+    store::RedisChallengeStore, store::RedisChangeFeed,
 };
 use tower_sessions_redis_store::RedisStore;
 
@@ -137,7 +138,7 @@ async fn password_guesses_spread_over_instances_share_one_throttle() {
     let c = cluster(&redis).await;
     c.user("ada@example.com", "5551230001").await;
     // The account's limit, spread over both instances: neither saw enough alone to throttle.
-    let limit = tower_authy::LoginThrottle::default().per_account;
+    let limit = tower_authy::limits::LoginThrottle::default().per_account;
     for n in 0..limit {
         // A new session, a new forged X-Forwarded-For, alternating instances.
         let base = if n % 2 == 0 { &c.a } else { &c.b };
@@ -308,7 +309,7 @@ async fn token_guesses_spread_over_instances_reach_authy_at_most_the_account_lim
     };
     let c = cluster(&redis).await;
     c.user("ada@example.com", "5551230001").await;
-    let limits = tower_authy::AttemptLimits::default();
+    let limits = tower_authy::limits::AttemptLimits::default();
     // Fresh logins (new sessions, new forged addresses) on alternating instances, each guessing
     // until refused, far past what either instance would allow on its own.
     for n in 0..(4 * limits.per_account) {

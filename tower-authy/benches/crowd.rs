@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use test_support::{Durability, PASSWORD, RedisServer, World, read_events_until};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::oneshot;
-use tower_authy::{RedisChallengeStore, RedisChangeFeed};
+use tower_authy::{store::RedisChallengeStore, store::RedisChangeFeed};
 
 /// How many approvals are timed while the crowd waits.
 const SAMPLES: usize = 500;
@@ -79,9 +79,9 @@ async fn app(crowd: usize, redis: Option<&str>) {
         }
     );
     let world = World::configured(|b| {
-        let b = b.login_throttle(tower_authy::LoginThrottle {
+        let b = b.login_throttle(tower_authy::limits::LoginThrottle {
             per_address: 10_000,
-            ..tower_authy::LoginThrottle::default()
+            ..tower_authy::limits::LoginThrottle::default()
         });
         match shared {
             Some((store, feed)) => b.challenge_store(store).change_feed(feed),

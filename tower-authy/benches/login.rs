@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use tower_authy::{
-    ApiKey, AuthyClient, Challenge, ChallengeState, ChallengeStore, MemoryChallengeStore,
-    MemoryUserStore, TwoFactor,
+    ChallengeStore, TwoFactor, provider::authy::AuthyClient, secret::ApiKey, store::Challenge,
+    store::ChallengeState, store::MemoryChallengeStore, store::MemoryUserStore,
 };
-use tower_authy::{RedisChallengeStore, RedisChangeFeed};
+use tower_authy::{store::RedisChallengeStore, store::RedisChangeFeed};
 use tower_sessions::MemoryStore;
 use tower_sessions_redis_store::RedisStore;
 
@@ -94,16 +94,16 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, state: State) -> Stack
         let builder = TwoFactor::builder(client.clone(), store_users.clone())
             .callback_url(&callback_url)
             .with_insecure_http_for_local_demo()
-            .send_limits(tower_authy::SendLimits {
+            .send_limits(tower_authy::limits::SendLimits {
                 pushes_per_10_minutes: 100,
                 per_login: 3,
                 per_hour: 10,
             })
             // Every browser here comes from 127.0.0.1, and attempts in flight count against
             // the address until their password is checked.
-            .login_throttle(tower_authy::LoginThrottle {
+            .login_throttle(tower_authy::limits::LoginThrottle {
                 per_address: 10_000,
-                ..tower_authy::LoginThrottle::default()
+                ..tower_authy::limits::LoginThrottle::default()
             });
         let base = match &state {
             State::Memory(store) => {
@@ -260,8 +260,8 @@ struct RedisServerCounters {
 
 impl RedisServerCounters {
     async fn start(url: &str) -> Self {
-        use tower_authy::fred::interfaces::ClientLike as _;
-        use tower_authy::fred::types::CustomCommand;
+        use tower_authy::store::fred::interfaces::ClientLike as _;
+        use tower_authy::store::fred::types::CustomCommand;
         let store = RedisChallengeStore::connect(url, 1).await.unwrap();
         let resetstat = CustomCommand::new_static("CONFIG", None::<u16>, false);
         let () = store
@@ -280,14 +280,16 @@ impl RedisServerCounters {
         }
     }
 
-    async fn info(&self, kind: tower_authy::fred::types::InfoKind) -> String {
-        use tower_authy::fred::interfaces::ClientLike as _;
+    async fn info(&self, kind: tower_authy::store::fred::types::InfoKind) -> String {
+        use tower_authy::store::fred::interfaces::ClientLike as _;
         self.store.pool().info(Some(kind)).await.unwrap()
     }
 
     /// `used_cpu_sys` + `used_cpu_user` of the server so far.
     async fn cpu_seconds(&self) -> f64 {
-        let info = self.info(tower_authy::fred::types::InfoKind::Cpu).await;
+        let info = self
+            .info(tower_authy::store::fred::types::InfoKind::Cpu)
+            .await;
         info.lines()
             .filter_map(|l| {
                 l.strip_prefix("used_cpu_sys:")
@@ -300,7 +302,7 @@ impl RedisServerCounters {
     /// Prints the commands each complete login cost the server, most frequent first.
     async fn report(&self, logins: usize) {
         let info = self
-            .info(tower_authy::fred::types::InfoKind::CommandStats)
+            .info(tower_authy::store::fred::types::InfoKind::CommandStats)
             .await;
         let mut calls: Vec<(String, u64)> = info
             .lines()
@@ -463,10 +465,10 @@ async fn scale() {
 
 /// Redis's own `used_memory`, in bytes.
 async fn redis_used_memory(store: &RedisChallengeStore) -> i64 {
-    use tower_authy::fred::interfaces::ClientLike as _;
+    use tower_authy::store::fred::interfaces::ClientLike as _;
     let info: String = store
         .pool()
-        .info(Some(tower_authy::fred::types::InfoKind::Memory))
+        .info(Some(tower_authy::store::fred::types::InfoKind::Memory))
         .await
         .unwrap();
     info.lines()

@@ -20,8 +20,10 @@ use axum_login::{
 use criterion::Criterion;
 use http::{Request, header};
 use tower::{Service, ServiceExt};
-use tower_authy::RedisChallengeStore;
-use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, TwoFactor, VerifiedUser};
+use tower_authy::store::RedisChallengeStore;
+use tower_authy::{
+    TwoFactor, VerifiedUser, provider::authy::AuthyClient, secret::ApiKey, store::MemoryUserStore,
+};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer, SessionStore};
 use tower_sessions_redis_store::RedisStore;
 

@@ -17,7 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use test_support::ProviderKind;
-use tower_authy::{Clock, MemoryChallengeStore, MemoryUserStore, SystemClock, TwoFactor};
+use tower_authy::{
+    TwoFactor, store::Clock, store::MemoryChallengeStore, store::MemoryUserStore,
+    store::SystemClock,
+};
 use tower_sessions::MemoryStore;
 
 const CLIENTS: usize = 32;
@@ -32,7 +35,7 @@ struct Stack {
     mock: MockAuthy,
     base: String,
     kind: ProviderKind,
-    totp: Option<tower_authy::TotpProvider>,
+    totp: Option<tower_authy::provider::totp::TotpProvider>,
     subjects: Vec<u64>,
 }
 
@@ -73,14 +76,14 @@ async fn stack(kind: ProviderKind, users: usize, phones: OneTouchBehaviour) -> S
         .callback_url(&callback_url)
         .with_insecure_http_for_local_demo()
         .challenge_store(MemoryChallengeStore::new())
-        .send_limits(tower_authy::SendLimits {
+        .send_limits(tower_authy::limits::SendLimits {
             pushes_per_10_minutes: 100,
             per_login: 3,
             per_hour: 10,
         })
-        .login_throttle(tower_authy::LoginThrottle {
+        .login_throttle(tower_authy::limits::LoginThrottle {
             per_address: 10_000,
-            ..tower_authy::LoginThrottle::default()
+            ..tower_authy::limits::LoginThrottle::default()
         })
         .build()
         .unwrap();

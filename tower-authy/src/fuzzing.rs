@@ -5,10 +5,10 @@
 pub fn decode_authy_response(
     status: u16,
     bytes: &[u8],
-) -> Result<serde_json::Value, crate::AuthyError> {
-    crate::client::decode(status, bytes)
+) -> Result<serde_json::Value, crate::provider::ProviderError> {
+    crate::provider::authy::decode(status, bytes)
 }
-pub use crate::provider::parse_authy_callback as parse_callback;
+pub use crate::provider::authy::parse_for_fuzzing as parse_callback;
 #[cfg(feature = "verify")]
 pub use crate::provider::verify::{
     canonical_for_fuzzing as twilio_canonical, parse_for_fuzzing as parse_verify_webhook,
@@ -26,9 +26,9 @@ pub fn recovery_code(input: &str) -> Option<String> {
 
 fn remembering() -> crate::remember::Remembering {
     crate::remember::Remembering {
-        settings: crate::RememberDevice::default(),
-        key: crate::RememberKey::from_bytes([7; 32]),
-        store: std::sync::Arc::new(crate::MemoryDeviceStore::new()),
+        settings: crate::remember::RememberDevice::default(),
+        key: crate::remember::RememberKey::from_bytes([7; 32]),
+        store: std::sync::Arc::new(crate::remember::MemoryDeviceStore::new()),
     }
 }
 
@@ -61,7 +61,7 @@ pub fn remembered_device(cookie_header: &str) -> Option<String> {
 
 fn known_devices() -> crate::known_device::KnownDevices {
     crate::known_device::KnownDevices {
-        key: crate::RememberKey::from_bytes([7; 32]),
+        key: crate::remember::RememberKey::from_bytes([7; 32]),
         days: 1,
     }
 }
@@ -88,12 +88,12 @@ pub fn known_device(cookie_header: &str) -> Option<String> {
 /// Canonicalises and verifies a JSON callback body under a fixed key.
 pub fn verify_json_callback(body: &[u8], signature: &str) -> bool {
     serde_json::from_slice(body).is_ok_and(|v| {
-        crate::signature::verify(
+        crate::provider::authy::signature::verify(
             b"key",
             "1",
             "POST",
             "https://x/authy/callback",
-            crate::signature::Signed::Json(&v),
+            crate::provider::authy::signature::Signed::Json(&v),
             signature,
         )
     })
@@ -101,19 +101,19 @@ pub fn verify_json_callback(body: &[u8], signature: &str) -> bool {
 
 /// Canonicalises and verifies a GET callback query under a fixed key.
 pub fn verify_query_callback(query: &str, signature: &str) -> bool {
-    crate::signature::verify(
+    crate::provider::authy::signature::verify(
         b"key",
         "1",
         "GET",
         "https://x/authy/callback",
-        crate::signature::Signed::Query(query),
+        crate::provider::authy::signature::Signed::Query(query),
         signature,
     )
 }
 
 /// The canonical parameter string of a JSON value, for the known-answer tests.
 pub fn canonical_json(v: &serde_json::Value) -> String {
-    crate::signature::canonical(crate::signature::Signed::Json(v))
+    crate::provider::authy::signature::canonical(crate::provider::authy::signature::Signed::Json(v))
 }
 
 /// Verifies a signature with an explicit key, nonce, method and URL.
@@ -127,21 +127,21 @@ pub fn verify(
 ) -> bool {
     match method {
         "POST" => serde_json::from_str(payload).is_ok_and(|v| {
-            crate::signature::verify(
+            crate::provider::authy::signature::verify(
                 key.as_bytes(),
                 nonce,
                 method,
                 url,
-                crate::signature::Signed::Json(&v),
+                crate::provider::authy::signature::Signed::Json(&v),
                 signature,
             )
         }),
-        _ => crate::signature::verify(
+        _ => crate::provider::authy::signature::verify(
             key.as_bytes(),
             nonce,
             method,
             url,
-            crate::signature::Signed::Query(payload),
+            crate::provider::authy::signature::Signed::Query(payload),
             signature,
         ),
     }

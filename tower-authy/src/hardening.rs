@@ -31,7 +31,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 /// ```
 /// use tower_http::set_header::SetResponseHeaderLayer;
 /// let mut app = axum::Router::<()>::new();
-/// for (name, value) in tower_authy::security_headers() {
+/// for (name, value) in tower_authy::hardening::security_headers() {
 ///     app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
 /// }
 /// ```

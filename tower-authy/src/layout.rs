@@ -33,9 +33,9 @@ impl<'a> PageParts<'a> {
 /// script or style): a layout must link its styles and scripts from the same origin.
 ///
 /// ```
-/// use tower_authy::PageParts;
-/// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-/// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+/// use tower_authy::layout::PageParts;
+/// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+/// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
 /// #     .callback_url("https://app.example/authy/callback");
 /// fn escape(text: &str) -> String {
 ///     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")

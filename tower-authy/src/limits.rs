@@ -83,7 +83,7 @@ impl LoginThrottle {
     /// subscriber usually holds.
     ///
     /// ```
-    /// use tower_authy::LoginThrottle;
+    /// use tower_authy::limits::LoginThrottle;
     /// let t = LoginThrottle::default();
     /// let a = t.address_key("2001:db8:1:2:aaaa::1".parse().unwrap());
     /// let b = t.address_key("2001:db8:1:2:bbbb::9".parse().unwrap());

@@ -1,7 +1,7 @@
 //! The built-in HTML pages: plain, accessible, readable on a phone, nothing fetched from
 //! elsewhere. Rendered with maud, whose one escaping path covers every interpolated value; no
 //! inline script or style, so the strict Content-Security-Policy holds. An application's
-//! [`Layout`](crate::Layout) wraps them in its own page.
+//! [`Layout`](crate::layout::Layout) wraps them in its own page.
 
 use crate::config::Shared;
 use crate::layout::PageParts;
@@ -102,7 +102,7 @@ pub(crate) fn verify(
     shared: &Shared,
     csrf: &str,
     c: &Challenge,
-    others: &[crate::Factor],
+    others: &[crate::factors::Factor],
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
@@ -224,7 +224,11 @@ pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String], continue_to:
 }
 
 /// The devices that skip the second factor, each with a button to forget it.
-pub(crate) fn devices(shared: &Shared, csrf: &str, devices: &[crate::RememberedDevice]) -> String {
+pub(crate) fn devices(
+    shared: &Shared,
+    csrf: &str,
+    devices: &[crate::remember::RememberedDevice],
+) -> String {
     let forget = shared.path("/devices/forget");
     let content = html! {
         h1 { "Remembered devices" }
@@ -259,7 +263,7 @@ pub(crate) fn devices(shared: &Shared, csrf: &str, devices: &[crate::RememberedD
 pub(crate) fn factors(
     shared: &Shared,
     csrf: &str,
-    factors: &[crate::Factor],
+    factors: &[crate::factors::Factor],
     error: Option<&str>,
 ) -> String {
     let last = factors.len() < 2;
@@ -309,10 +313,10 @@ pub(crate) fn factors(
 }
 
 /// How the pages name a kind of factor.
-pub(crate) fn kind_name(kind: crate::FactorKind) -> &'static str {
+pub(crate) fn kind_name(kind: crate::factors::FactorKind) -> &'static str {
     match kind {
-        crate::FactorKind::Push => "push and codes on your phone",
-        crate::FactorKind::App => "codes from an authenticator app",
+        crate::factors::FactorKind::Push => "push and codes on your phone",
+        crate::factors::FactorKind::App => "codes from an authenticator app",
         _ => "codes by SMS or call",
     }
 }

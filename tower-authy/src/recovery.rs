@@ -110,7 +110,7 @@ impl std::fmt::Debug for RecoveryCodeHash {
 /// users, in its database.
 ///
 /// ```
-/// use tower_authy::{MemoryRecoveryCodeStore, RecoveryCodeHash, RecoveryCodeStore};
+/// use tower_authy::{recovery::MemoryRecoveryCodeStore, recovery::RecoveryCodeHash, recovery::RecoveryCodeStore};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let store = MemoryRecoveryCodeStore::new();
 /// let a = RecoveryCodeHash::from_bytes([1; 32]);

@@ -3,8 +3,10 @@
 
 use subtle::ConstantTimeEq;
 
-/// An Authy application API key.
+/// A provider's API key (Authy's application key, Twilio's auth token).
 #[derive(Clone)]
+// Read only by the providers that call a service.
+#[cfg_attr(not(any(feature = "authy", feature = "verify")), allow(dead_code))]
 pub struct ApiKey(String);
 
 impl ApiKey {
@@ -13,6 +15,10 @@ impl ApiKey {
         ApiKey(key.into())
     }
 
+    #[cfg_attr(
+        not(any(feature = "authy", feature = "verify", feature = "totp")),
+        allow(dead_code)
+    )]
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
@@ -60,7 +66,7 @@ pub enum TokenError {
 /// A one-time code: 6 to 12 ASCII digits, kept as text so leading zeros survive.
 ///
 /// ```
-/// use tower_authy::Token;
+/// use tower_authy::secret::Token;
 /// assert!(Token::parse("0012345").is_ok());
 /// assert!(Token::parse("12 34 56").is_ok()); // spaces people type are dropped
 /// assert!(Token::parse("../sms").is_err());
@@ -90,6 +96,10 @@ impl Token {
         Ok(Token(compact.to_owned()))
     }
 
+    #[cfg_attr(
+        not(any(feature = "authy", feature = "verify", feature = "totp")),
+        allow(dead_code)
+    )]
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }

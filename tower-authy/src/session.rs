@@ -23,7 +23,7 @@ pub(crate) struct Enrolling {
     pub(crate) login: String,
     pub(crate) return_to: String,
     /// Registered with Authy, not yet proved with a token.
-    pub(crate) phone: Option<crate::EnrolledPhone>,
+    pub(crate) phone: Option<crate::enrolment::EnrolledPhone>,
     /// The user's second factor when the enrolment began (`None`: none).
     pub(crate) factor_at_start: Option<u64>,
     /// With the factor model: the ids of the user's factors when the enrolment began.

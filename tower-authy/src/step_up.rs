@@ -6,7 +6,7 @@
 //! session (or completed it as somebody else) to tower-authy's step-up page, which starts the
 //! push or code.
 
-use crate::Password;
+use crate::secret::Password;
 use crate::store::{StoreError, UserRecord, UserStore};
 use async_trait::async_trait;
 use http::request::Parts;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// inserted, a header its proxy sets. `Ok(None)` when nobody is logged in.
 ///
 /// ```
-/// use tower_authy::{FirstFactor, StoreError, UserRecord};
+/// use tower_authy::{step_up::FirstFactor, store::StoreError, UserRecord};
 /// use tower_authy::tower_sessions::Session;
 ///
 /// /// The app keeps its signed-in user in its session under "user".
@@ -122,8 +122,8 @@ mod axum_login_adapter {
     /// #     async fn authenticate(&self, _: ()) -> Result<Option<MyUser>, Self::Error> { Ok(None) }
     /// #     async fn get_user(&self, _: &UserId<Self>) -> Result<Option<MyUser>, Self::Error> { Ok(None) }
     /// # }
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// use tower_authy::{AxumLogin, TwoFactor, UserRecord};
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// use tower_authy::{step_up::AxumLogin, TwoFactor, UserRecord};
     ///
     /// let first_factor = AxumLogin::<MyBackend>::new(|u| UserRecord {
     ///     id: u.id.to_string(),

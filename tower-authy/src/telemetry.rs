@@ -18,9 +18,9 @@
 //! No label carries a user, an address or anything secret: their values are the fixed words
 //! above, so the number of series is bounded.
 
-use crate::client::{ApprovalRequest, ApprovalStatus, AuthyError, SendOutcome};
 use crate::provider::{
-    Capabilities, CodeChannel, PushAnswer, SecondFactorProvider, WebhookError, WebhookRequest,
+    Capabilities, CodeChannel, ProviderError, PushAnswer, PushRequest, PushStatus,
+    SecondFactorProvider, SendOutcome, WebhookError, WebhookRequest,
 };
 use crate::secret::Token;
 use async_trait::async_trait;
@@ -92,8 +92,8 @@ impl Timed {
     async fn time<T>(
         &self,
         operation: &'static str,
-        call: impl std::future::Future<Output = Result<T, AuthyError>>,
-    ) -> Result<T, AuthyError> {
+        call: impl std::future::Future<Output = Result<T, ProviderError>>,
+    ) -> Result<T, ProviderError> {
         let started = std::time::Instant::now();
         let result = call.await;
         let outcome = match &result {
@@ -123,32 +123,32 @@ impl SecondFactorProvider for Timed {
     fn app_label(&self) -> &'static str {
         self.0.app_label()
     }
-    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
+    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, ProviderError> {
         self.time("register", self.0.register(email, phone, cc))
             .await
     }
-    async fn start_push(&self, subject: u64, r: &ApprovalRequest) -> Result<String, AuthyError> {
+    async fn start_push(&self, subject: u64, r: &PushRequest) -> Result<String, ProviderError> {
         self.time("start_push", self.0.start_push(subject, r)).await
     }
-    async fn push_status(&self, subject: u64, id: &str) -> Result<ApprovalStatus, AuthyError> {
+    async fn push_status(&self, subject: u64, id: &str) -> Result<PushStatus, ProviderError> {
         self.time("push_status", self.0.push_status(subject, id))
             .await
     }
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         self.time("verify_code", self.0.verify_code(subject, code))
             .await
     }
-    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         self.time("confirm_enrolment", self.0.confirm_enrolment(subject, code))
             .await
     }
-    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
+    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, ProviderError> {
         self.time("send_code", self.0.send_code(subject, c)).await
     }
-    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, ProviderError> {
         self.time("phone_of", self.0.phone_of(subject)).await
     }
-    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, ProviderError> {
         self.time(
             "authenticator_uri",
             self.0.authenticator_uri(subject, label),

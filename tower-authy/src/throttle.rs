@@ -27,7 +27,7 @@ pub(crate) fn client_address(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
     trusted_proxies: usize,
-    login_throttle: &crate::LoginThrottle,
+    login_throttle: &crate::limits::LoginThrottle,
 ) -> Option<String> {
     let peer_ip = peer.map(|p| p.ip());
     let ip = if trusted_proxies == 0 {
@@ -160,7 +160,7 @@ mod tests {
 
     /// With the default throttle (IPv6 by /64).
     fn client_address(h: &HeaderMap, peer: Option<SocketAddr>, hops: usize) -> Option<String> {
-        super::client_address(h, peer, hops, &crate::LoginThrottle::default())
+        super::client_address(h, peer, hops, &crate::limits::LoginThrottle::default())
     }
 
     fn xff(v: &str) -> HeaderMap {

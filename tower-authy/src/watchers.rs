@@ -1,11 +1,11 @@
 //! Routes the change feed's announcements to the event streams waiting on each challenge.
 //!
-//! One task per instance listens to the [`ChangeFeed`](crate::ChangeFeed) and wakes only the
+//! One task per instance listens to the [`ChangeFeed`](crate::store::ChangeFeed) and wakes only the
 //! streams watching the announced challenge. Ten thousand open streams therefore cost nothing
 //! when somebody else's login changes, where a receiver per stream would wake all of them for
 //! every announcement.
 
-use crate::ChangeFeed;
+use crate::store::ChangeFeed;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use tokio::sync::{broadcast, watch};
@@ -128,7 +128,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::LocalChangeFeed;
+    use crate::store::LocalChangeFeed;
     use std::time::Duration;
 
     /// Waits (with a deadline) until `w` is woken.

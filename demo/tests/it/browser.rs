@@ -156,9 +156,9 @@ async fn on_self_hosted_totp_an_authenticator_app_is_enrolled_and_logs_in() {
     assert!(demo.mock.is_none(), "no vendor, no mock");
     let base = demo.url.clone();
     // Plays the authenticator app: the same code settings as the demo's provider.
-    let app = tower_authy::TotpProvider::builder(
-        tower_authy::TotpKey::from_bytes([0; 32]),
-        tower_authy::MemoryTotpSecretStore::new(),
+    let app = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([0; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     )
     .build()
     .unwrap();
@@ -427,9 +427,9 @@ async fn a_person_holds_a_push_and_an_app_logs_in_with_each_and_removes_one() {
     };
     let demo = start_demo().await;
     let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
-    let app = tower_authy::TotpProvider::builder(
-        tower_authy::TotpKey::from_bytes([0; 32]),
-        tower_authy::MemoryTotpSecretStore::new(),
+    let app = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([0; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     )
     .build()
     .unwrap();

@@ -195,9 +195,9 @@ async fn enrolled(base: &str, email: &str) -> String {
 
 /// The code an authenticator app holding `key` shows `steps` time steps from now.
 fn app_code(key: &str, steps: i64) -> String {
-    let app = tower_authy::TotpProvider::builder(
-        tower_authy::TotpKey::from_bytes([0; 32]),
-        tower_authy::MemoryTotpSecretStore::new(),
+    let app = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([0; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     )
     .build()
     .unwrap();

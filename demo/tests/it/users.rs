@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use demo::users::{NewUser, SignupError, SqliteUsers};
-use tower_authy::Password;
 use tower_authy::conformance::{self, KnownUser};
+use tower_authy::secret::Password;
 
 #[tokio::test]
 async fn sqlite_users_conform() {

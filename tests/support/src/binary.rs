@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tower_authy::{
-    MemoryUserStore, SecondFactorProvider, SystemClock, TwoFactor, TwoFactorBuilder,
+    SecondFactorProvider, TwoFactor, TwoFactorBuilder, store::MemoryUserStore, store::SystemClock,
 };
 use tower_sessions::MemoryStore;
 
@@ -128,7 +128,7 @@ pub struct App {
     /// The provider, for registering users.
     pub second_factor: Arc<dyn SecondFactorProvider>,
     /// The TOTP provider, when that is the one.
-    pub totp: Option<tower_authy::TotpProvider>,
+    pub totp: Option<tower_authy::provider::totp::TotpProvider>,
     /// Code checks that reached the provider.
     pub checks: Arc<AtomicUsize>,
     /// Where the mock should send callbacks.
@@ -170,7 +170,7 @@ impl App {
         mock_base: &str,
         client_timeout: Duration,
         users: MemoryUserStore,
-        clock: impl tower_authy::Clock + Clone,
+        clock: impl tower_authy::store::Clock + Clone,
         configure: Configure,
     ) -> App {
         let server = Server::bind().await;

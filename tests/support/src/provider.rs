@@ -9,18 +9,19 @@ use mock_authy::{MockAuthy, OneTouchBehaviour};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tower_authy::{
-    ApprovalRequest, ApprovalStatus, AuthyError, Capabilities, CodeChannel, PushAnswer,
-    SecondFactorProvider, SendOutcome, Token, WebhookError, WebhookRequest,
+    SecondFactorProvider, provider::Capabilities, provider::CodeChannel, provider::ProviderError,
+    provider::PushAnswer, provider::PushRequest, provider::PushStatus, provider::SendOutcome,
+    provider::WebhookError, provider::WebhookRequest, secret::Token,
 };
 
 /// Which provider proves the second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {
-    /// The Authy API ([`tower_authy::AuthyClient`]) on the mock.
+    /// The Authy API ([`tower_authy::provider::authy::AuthyClient`]) on the mock.
     Authy,
-    /// Twilio Verify v2 ([`tower_authy::VerifyProvider`]) on the mock.
+    /// Twilio Verify v2 ([`tower_authy::provider::verify::VerifyProvider`]) on the mock.
     Verify,
-    /// The self-hosted [`tower_authy::TotpProvider`]: no network.
+    /// The self-hosted [`tower_authy::provider::totp::TotpProvider`]: no network.
     Totp,
 }
 
@@ -71,29 +72,29 @@ impl<P: SecondFactorProvider> SecondFactorProvider for Counting<P> {
     fn app_label(&self) -> &'static str {
         self.inner.app_label()
     }
-    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
+    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, ProviderError> {
         self.inner.register(email, phone, cc).await
     }
-    async fn start_push(&self, subject: u64, r: &ApprovalRequest) -> Result<String, AuthyError> {
+    async fn start_push(&self, subject: u64, r: &PushRequest) -> Result<String, ProviderError> {
         self.inner.start_push(subject, r).await
     }
-    async fn push_status(&self, subject: u64, id: &str) -> Result<ApprovalStatus, AuthyError> {
+    async fn push_status(&self, subject: u64, id: &str) -> Result<PushStatus, ProviderError> {
         self.inner.push_status(subject, id).await
     }
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         self.inner.verify_code(subject, code).await
     }
-    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         self.inner.confirm_enrolment(subject, code).await
     }
-    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, ProviderError> {
         self.inner.phone_of(subject).await
     }
-    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
+    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, ProviderError> {
         self.inner.send_code(subject, c).await
     }
-    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, ProviderError> {
         self.inner.authenticator_uri(subject, label).await
     }
     fn authenticate_webhook(&self, r: &WebhookRequest<'_>) -> Result<PushAnswer, WebhookError> {
@@ -109,28 +110,30 @@ pub async fn provider(
     mock_base: &str,
     authy_key: &str,
     timeout: std::time::Duration,
-    clock: impl tower_authy::Clock + Clone,
+    clock: impl tower_authy::store::Clock + Clone,
     callback_url: &str,
 ) -> (
     Arc<dyn SecondFactorProvider>,
     Arc<AtomicUsize>,
-    Option<tower_authy::TotpProvider>,
+    Option<tower_authy::provider::totp::TotpProvider>,
 ) {
     let connect = timeout.min(std::time::Duration::from_secs(1));
     match kind {
         ProviderKind::Authy => {
-            let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new(authy_key))
-                .base_url(mock_base)
-                .timeouts(connect, timeout)
-                .build()
-                .unwrap();
+            let authy = tower_authy::provider::authy::AuthyClient::builder(
+                tower_authy::secret::ApiKey::new(authy_key),
+            )
+            .base_url(mock_base)
+            .timeouts(connect, timeout)
+            .build()
+            .unwrap();
             let (counting, checks) = Counting::new(authy);
             (Arc::new(counting), checks, None)
         }
         ProviderKind::Verify => {
-            let verify = tower_authy::VerifyProvider::builder(
+            let verify = tower_authy::provider::verify::VerifyProvider::builder(
                 mock_authy::DEFAULT_ACCOUNT_SID,
-                tower_authy::ApiKey::new(mock_authy::DEFAULT_AUTH_TOKEN),
+                tower_authy::secret::ApiKey::new(mock_authy::DEFAULT_AUTH_TOKEN),
                 mock_authy::DEFAULT_SERVICE_SID,
             )
             .base_url(mock_base)
@@ -143,9 +146,9 @@ pub async fn provider(
             (Arc::new(counting), checks, None)
         }
         ProviderKind::Totp => {
-            let totp = tower_authy::TotpProvider::builder(
-                tower_authy::TotpKey::from_bytes([11; 32]),
-                tower_authy::MemoryTotpSecretStore::new(),
+            let totp = tower_authy::provider::totp::TotpProvider::builder(
+                tower_authy::provider::totp::TotpKey::from_bytes([11; 32]),
+                tower_authy::provider::totp::MemoryTotpSecretStore::new(),
             )
             .clock(clock)
             .build()
@@ -280,7 +283,7 @@ pub async fn answer(
 pub async fn app_code(
     kind: ProviderKind,
     mock: &MockAuthy,
-    totp: Option<&tower_authy::TotpProvider>,
+    totp: Option<&tower_authy::provider::totp::TotpProvider>,
     subject: u64,
     now: i64,
 ) -> String {
@@ -338,7 +341,7 @@ impl World {
 
     /// The code the user's app shows now.
     pub async fn app_code(&self, subject: u64) -> String {
-        use tower_authy::Clock;
+        use tower_authy::store::Clock;
         app_code(
             self.provider,
             &self.mock,

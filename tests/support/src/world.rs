@@ -9,8 +9,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_authy::{
-    ManualClock, MemoryChallengeStore, MemoryUserStore, SecondFactorProvider, TotpProvider,
-    TwoFactor, TwoFactorBuilder, UserStore,
+    SecondFactorProvider, TwoFactor, TwoFactorBuilder, UserStore, provider::totp::TotpProvider,
+    store::ManualClock, store::MemoryChallengeStore, store::MemoryUserStore,
 };
 use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};

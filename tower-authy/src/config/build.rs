@@ -1,6 +1,7 @@
 //! [`TwoFactorBuilder::build`]: every setting checked, then the shared state made.
 
-use super::{ConfigError, Shared, TwoFactor, TwoFactorBuilder};
+use super::{Shared, TwoFactor, TwoFactorBuilder};
+use crate::error::ConfigError;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -150,7 +151,7 @@ impl TwoFactorBuilder {
                 open_streams: Mutex::new(HashMap::new()),
                 changes: self
                     .changes
-                    .unwrap_or_else(|| Arc::new(crate::LocalChangeFeed::new())),
+                    .unwrap_or_else(|| Arc::new(crate::store::LocalChangeFeed::new())),
                 watchers: crate::watchers::Watchers::new(),
                 recovery: self.recovery,
                 enrolment: self.enrolment,
@@ -165,7 +166,7 @@ impl TwoFactorBuilder {
 mod tests {
     use super::*;
     use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
-    use crate::{ApiKey, AuthyClient, MemoryUserStore};
+    use crate::{provider::authy::AuthyClient, secret::ApiKey, store::MemoryUserStore};
     use serde_json::Map;
     use std::time::Duration;
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Builds a [`TwoFactor`]. See the crate docs for a complete example.
+/// Builds a [`TwoFactor`](crate::TwoFactor). See the crate docs for a complete example.
 #[must_use]
 pub struct TwoFactorBuilder {
     pub(super) client: Arc<dyn SecondFactorProvider>,
@@ -28,10 +28,10 @@ pub struct TwoFactorBuilder {
     pub(super) push_logos: Vec<Value>,
     pub(super) default_return_to: String,
     pub(super) stylesheet: Option<String>,
-    pub(super) layout: Option<Arc<dyn crate::Layout>>,
-    pub(super) changes: Option<Arc<dyn crate::ChangeFeed>>,
-    pub(super) recovery: Option<Arc<dyn crate::RecoveryCodeStore>>,
-    pub(super) enrolment: Option<Arc<dyn crate::AuthyIdStore>>,
+    pub(super) layout: Option<Arc<dyn crate::layout::Layout>>,
+    pub(super) changes: Option<Arc<dyn crate::store::ChangeFeed>>,
+    pub(super) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
+    pub(super) enrolment: Option<Arc<dyn crate::enrolment::AuthyIdStore>>,
     pub(super) remember: Option<crate::remember::Remembering>,
     pub(super) known_devices: Option<crate::known_device::KnownDevices>,
     pub(super) insecure_http: bool,
@@ -83,7 +83,7 @@ impl TwoFactorBuilder {
             enrolment: None,
             remember: None,
             known_devices: Some(crate::known_device::KnownDevices {
-                key: crate::RememberKey::random(),
+                key: crate::remember::RememberKey::random(),
                 days: 180,
             }),
             insecure_http: false,
@@ -102,8 +102,8 @@ impl TwoFactorBuilder {
     /// ([`SecondFactorProvider::name`]) must differ.
     ///
     /// ```
-    /// use tower_authy::{MemoryTotpSecretStore, MemoryUserStore, TotpKey, TotpProvider, TwoFactor};
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// use tower_authy::{provider::totp::MemoryTotpSecretStore, store::MemoryUserStore, provider::totp::TotpKey, provider::totp::TotpProvider, TwoFactor};
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
     /// let totp = TotpProvider::builder(TotpKey::from_bytes([7; 32]), MemoryTotpSecretStore::new())
     ///     .build()
     ///     .unwrap();
@@ -134,8 +134,8 @@ impl TwoFactorBuilder {
     /// Where the routes are mounted. Default `/authy`.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.prefix("/2fa").callback_url("https://app.example/2fa/callback");
     /// # builder.build().unwrap();
@@ -150,8 +150,8 @@ impl TwoFactorBuilder {
     /// this URL, never against the request's `Host` or `X-Forwarded-*` headers.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.callback_url("https://app.example/authy/callback");
     /// # builder.build().unwrap();
@@ -161,13 +161,13 @@ impl TwoFactorBuilder {
         self
     }
 
-    /// The clock (tests use a [`ManualClock`](crate::ManualClock)). Default: the system clock.
+    /// The clock (tests use a [`ManualClock`](crate::store::ManualClock)). Default: the system clock.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let clock = tower_authy::ManualClock::new(1_700_000_000);
+    /// let clock = tower_authy::store::ManualClock::new(1_700_000_000);
     /// let builder = builder.clock(clock.clone());
     /// # builder.build().unwrap();
     /// ```
@@ -180,8 +180,8 @@ impl TwoFactorBuilder {
     /// Default 5 minutes; 30 s to 10 minutes.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.challenge_ttl(std::time::Duration::from_secs(120));
     /// # builder.build().unwrap();
@@ -195,10 +195,10 @@ impl TwoFactorBuilder {
     /// lasts (see [`AttemptLimits`] for the defaults).
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// use tower_authy::AttemptLimits;
+    /// use tower_authy::limits::AttemptLimits;
     /// let builder = builder.attempt_limits(AttemptLimits { per_account: 5, ..AttemptLimits::default() });
     /// # builder.build().unwrap();
     /// ```
@@ -210,10 +210,10 @@ impl TwoFactorBuilder {
     /// Limits on pushes, SMS and calls (see [`SendLimits`]).
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// use tower_authy::SendLimits;
+    /// use tower_authy::limits::SendLimits;
     /// let builder = builder.send_limits(SendLimits { per_hour: 5, ..SendLimits::default() });
     /// # builder.build().unwrap();
     /// ```
@@ -225,8 +225,8 @@ impl TwoFactorBuilder {
     /// How far a callback's nonce (a Unix time) may be from now. Default 300 s.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.callback_freshness(std::time::Duration::from_secs(120));
     /// # builder.build().unwrap();
@@ -240,8 +240,8 @@ impl TwoFactorBuilder {
     /// The login and a matching code are always added to the details.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let mut details = serde_json::Map::new();
     /// details.insert("Site".into(), "app.example".into());
@@ -263,8 +263,8 @@ impl TwoFactorBuilder {
     /// Where to go after login when no (safe) `return_to` was given. Default `/`.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.default_return_to("/account");
     /// # builder.build().unwrap();
@@ -275,18 +275,18 @@ impl TwoFactorBuilder {
     }
 
     /// Wraps the built-in pages in the application's own page (header, navigation, footer):
-    /// see [`Layout`](crate::Layout) for an example.
+    /// see [`Layout`](crate::layout::Layout) for an example.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let builder = builder.layout(|page: tower_authy::PageParts<'_>| {
+    /// let builder = builder.layout(|page: tower_authy::layout::PageParts<'_>| {
     ///     format!("<!doctype html>{}<nav>My app</nav>{}", page.head_html(), page.content_html())
     /// });
     /// # builder.build().unwrap();
     /// ```
-    pub fn layout(mut self, layout: impl crate::Layout) -> Self {
+    pub fn layout(mut self, layout: impl crate::layout::Layout) -> Self {
         self.layout = Some(Arc::new(layout));
         self
     }
@@ -295,8 +295,8 @@ impl TwoFactorBuilder {
     /// the same origin: the pages' Content-Security-Policy allows `style-src 'self'` only.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.stylesheet("/static/app.css");
     /// # builder.build().unwrap();
@@ -307,13 +307,13 @@ impl TwoFactorBuilder {
     }
 
     /// How often a waiting browser's event stream re-reads the challenge store in any case.
-    /// Changes reach the stream at once through the [`ChangeFeed`](crate::ChangeFeed); this
+    /// Changes reach the stream at once through the [`ChangeFeed`](crate::store::ChangeFeed); this
     /// re-read is the safety net should an announcement be lost (a Redis reconnect). Default
     /// 5 s; 100 ms to 60 s.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.status_poll_every(std::time::Duration::from_millis(500));
     /// # builder.build().unwrap();
@@ -326,7 +326,7 @@ impl TwoFactorBuilder {
     /// The first-factor throttle (on by default; see [`LoginThrottle`] for the figures).
     ///
     /// ```
-    /// # use tower_authy::{ApiKey, AuthyClient, LoginThrottle, MemoryUserStore, TwoFactor};
+    /// # use tower_authy::{secret::ApiKey, provider::authy::AuthyClient, limits::LoginThrottle, store::MemoryUserStore, TwoFactor};
     /// # use std::time::Duration;
     /// # let authy = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
     /// let two_factor = TwoFactor::builder(authy, MemoryUserStore::new())
@@ -347,8 +347,8 @@ impl TwoFactorBuilder {
     /// without this setting there is no address, and only the per-account throttle applies.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// // One load balancer in front, which appends the address it saw.
     /// let builder = builder.client_address_from_forwarded_for(1);
@@ -366,8 +366,8 @@ impl TwoFactorBuilder {
     /// shares the challenge store. Default 3 s; 1 s to 60 s.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.authy_poll_every(std::time::Duration::from_secs(5));
     /// # builder.build().unwrap();
@@ -380,10 +380,10 @@ impl TwoFactorBuilder {
     /// Caps on concurrent event streams (see [`StreamLimits`]).
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let builder = builder.event_streams(tower_authy::StreamLimits { per_session: 2, per_challenge: 2 });
+    /// let builder = builder.event_streams(tower_authy::limits::StreamLimits { per_session: 2, per_challenge: 2 });
     /// # builder.build().unwrap();
     /// ```
     pub fn event_streams(mut self, limits: StreamLimits) -> Self {
@@ -395,8 +395,8 @@ impl TwoFactorBuilder {
     /// get `408`; a declared body over 64 KiB gets `413` before it is read. Default 10 s.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.body_timeout(std::time::Duration::from_secs(5));
     /// # builder.build().unwrap();
@@ -412,8 +412,8 @@ impl TwoFactorBuilder {
     /// `Referrer-Policy: no-referrer`), for applications that set their own on every response.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// // The application sets its own headers on every response.
     /// let builder = builder.without_security_headers();
@@ -425,11 +425,11 @@ impl TwoFactorBuilder {
     }
 
     /// **For plain-http local demos only**: accepts an `http://` callback URL and makes
-    /// [`TwoFactor::session_layer`] issue cookies without `Secure`.
+    /// [`TwoFactor::session_layer`](crate::TwoFactor::session_layer) issue cookies without `Secure`.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder
     ///     .callback_url("http://127.0.0.1:3000/authy/callback")

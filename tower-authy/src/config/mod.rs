@@ -4,11 +4,9 @@
 
 mod build;
 mod builder;
-mod error;
 mod state;
 
 pub use builder::TwoFactorBuilder;
-pub use error::ConfigError;
 
 use crate::limits::{AttemptLimits, LoginThrottle, SendLimits, StreamLimits};
 use crate::provider::SecondFactorProvider;
@@ -44,7 +42,7 @@ pub(crate) struct Shared {
     pub(crate) push_logos: Vec<Value>,
     pub(crate) default_return_to: String,
     pub(crate) stylesheet: Option<String>,
-    pub(crate) layout: Option<Arc<dyn crate::Layout>>,
+    pub(crate) layout: Option<Arc<dyn crate::layout::Layout>>,
     pub(crate) secure_cookies: bool,
     pub(crate) status_poll_every: Duration,
     pub(crate) authy_poll_secs: i64,
@@ -59,13 +57,13 @@ pub(crate) struct Shared {
     /// Event streams open now, per `s:<session>` and `c:<challenge>`.
     pub(crate) open_streams: Mutex<HashMap<String, u32>>,
     /// Challenge ids whose state just changed, for the server-sent events.
-    pub(crate) changes: Arc<dyn crate::ChangeFeed>,
+    pub(crate) changes: Arc<dyn crate::store::ChangeFeed>,
     /// The challenges this instance's event streams wait on.
     pub(crate) watchers: crate::watchers::Watchers,
     /// Where recovery codes are kept, when they are on.
-    pub(crate) recovery: Option<Arc<dyn crate::RecoveryCodeStore>>,
+    pub(crate) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
     /// Where enrolment writes Authy ids, when it is on.
-    pub(crate) enrolment: Option<Arc<dyn crate::AuthyIdStore>>,
+    pub(crate) enrolment: Option<Arc<dyn crate::enrolment::AuthyIdStore>>,
     /// Remembered devices, when they are on.
     pub(crate) remember: Option<crate::remember::Remembering>,
     /// The device cookie that exempts a user's own browsers from their account's password
@@ -90,7 +88,7 @@ impl Shared {
     /// The provider of a challenge's factor; `None` when it is no longer configured.
     pub(crate) fn provider_of(
         &self,
-        c: &crate::Challenge,
+        c: &crate::store::Challenge,
     ) -> Option<&Arc<dyn SecondFactorProvider>> {
         self.provider_named(&c.provider)
     }
@@ -126,7 +124,7 @@ impl std::fmt::Debug for TwoFactor {
 }
 
 impl TwoFactor {
-    /// Starts configuring: a provider (an [`AuthyClient`](crate::AuthyClient), or any
+    /// Starts configuring: a provider (an [`AuthyClient`](crate::provider::authy::AuthyClient), or any
     /// [`SecondFactorProvider`]) and the application's users.
     pub fn builder(client: impl SecondFactorProvider, users: impl UserStore) -> TwoFactorBuilder {
         TwoFactorBuilder::new(Arc::new(client), Arc::new(users))
@@ -140,13 +138,13 @@ impl TwoFactor {
     /// the push. Logging out of the application ends the second factor with it.
     ///
     /// ```
-    /// # use tower_authy::{FirstFactor, StoreError, UserRecord};
+    /// # use tower_authy::{step_up::FirstFactor, store::StoreError, UserRecord};
     /// # struct AppLogin;
     /// # #[async_trait::async_trait]
     /// # impl FirstFactor for AppLogin {
     /// #     async fn current_user(&self, _: &http::request::Parts) -> Result<Option<UserRecord>, StoreError> { Ok(None) }
     /// # }
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
     /// let two_factor = tower_authy::TwoFactor::step_up(authy, AppLogin, "/login")
     ///     .callback_url("https://app.example/authy/callback")
     ///     .build()
@@ -154,7 +152,7 @@ impl TwoFactor {
     /// ```
     pub fn step_up(
         client: impl SecondFactorProvider,
-        first_factor: impl crate::FirstFactor,
+        first_factor: impl crate::step_up::FirstFactor,
         login_url: &str,
     ) -> TwoFactorBuilder {
         let mut builder =
@@ -175,23 +173,23 @@ impl TwoFactor {
     /// form): submit it as the `csrf_token` field.
     ///
     /// # Errors
-    /// [`StoreError`](crate::StoreError) when the session store fails.
+    /// [`StoreError`](crate::store::StoreError) when the session store fails.
     pub async fn csrf_token(
         &self,
         session: &tower_sessions::Session,
-    ) -> Result<String, crate::StoreError> {
+    ) -> Result<String, crate::store::StoreError> {
         crate::session::csrf_token(session).await
     }
 
     /// Whether `given` is this session's CSRF token (compared in constant time).
     ///
     /// # Errors
-    /// [`StoreError`](crate::StoreError) when the session store fails.
+    /// [`StoreError`](crate::store::StoreError) when the session store fails.
     pub async fn csrf_matches(
         &self,
         session: &tower_sessions::Session,
         given: Option<&str>,
-    ) -> Result<bool, crate::StoreError> {
+    ) -> Result<bool, crate::store::StoreError> {
         crate::session::csrf_ok(session, given).await
     }
 

@@ -2,17 +2,17 @@
 //! the recovery codes and the remembered devices. With several instances, all must be shared (for example Redis).
 
 use super::TwoFactorBuilder;
-use crate::{ChallengeStore, ChangeFeed};
+use crate::{ChallengeStore, store::ChangeFeed};
 use std::sync::Arc;
 
 impl TwoFactorBuilder {
     /// Shares challenges, counters and nonces between instances. Default: in memory.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let builder = builder.challenge_store(tower_authy::MemoryChallengeStore::new());
+    /// let builder = builder.challenge_store(tower_authy::store::MemoryChallengeStore::new());
     /// # builder.build().unwrap();
     /// ```
     pub fn challenge_store(mut self, store: impl ChallengeStore) -> Self {
@@ -22,13 +22,13 @@ impl TwoFactorBuilder {
 
     /// Carries "this challenge changed" to the waiting browsers' streams: on every instance
     /// with a shared feed such as `RedisChangeFeed` (`redis` feature). Default: this
-    /// instance only ([`LocalChangeFeed`](crate::LocalChangeFeed)).
+    /// instance only ([`LocalChangeFeed`](crate::store::LocalChangeFeed)).
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let builder = builder.change_feed(tower_authy::LocalChangeFeed::new());
+    /// let builder = builder.change_feed(tower_authy::store::LocalChangeFeed::new());
     /// # builder.build().unwrap();
     /// ```
     pub fn change_feed(mut self, feed: impl ChangeFeed) -> Self {
@@ -42,13 +42,13 @@ impl TwoFactorBuilder {
     /// attempt limits. Default: off. With several instances, the store must be shared.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let builder = builder.recovery_codes(tower_authy::MemoryRecoveryCodeStore::new());
+    /// let builder = builder.recovery_codes(tower_authy::recovery::MemoryRecoveryCodeStore::new());
     /// # builder.build().unwrap();
     /// ```
-    pub fn recovery_codes(mut self, store: impl crate::RecoveryCodeStore) -> Self {
+    pub fn recovery_codes(mut self, store: impl crate::recovery::RecoveryCodeStore) -> Self {
         self.recovery = Some(Arc::new(store));
         self
     }
@@ -62,9 +62,9 @@ impl TwoFactorBuilder {
     /// the newest `settings.per_user` are kept. Default: off.
     ///
     /// ```
-    /// use tower_authy::{MemoryDeviceStore, RememberDevice, RememberKey};
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// use tower_authy::{remember::MemoryDeviceStore, remember::RememberDevice, remember::RememberKey};
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let key = RememberKey::from_bytes([42; 32]); // from your configuration, never from code
     /// let builder = builder.remember_devices(RememberDevice::default(), key, MemoryDeviceStore::new());
@@ -72,9 +72,9 @@ impl TwoFactorBuilder {
     /// ```
     pub fn remember_devices(
         mut self,
-        settings: crate::RememberDevice,
-        key: crate::RememberKey,
-        store: impl crate::DeviceStore,
+        settings: crate::remember::RememberDevice,
+        key: crate::remember::RememberKey,
+        store: impl crate::remember::DeviceStore,
     ) -> Self {
         self.remember = Some(crate::remember::Remembering {
             settings,
@@ -92,19 +92,19 @@ impl TwoFactorBuilder {
     /// completed with both factors, the browser gets a signed `HttpOnly`, `SameSite=Strict`
     /// cookie for 180 days, bound to the login name. Password attempts for that login name from
     /// that browser count against the browser alone, with the per-account limit of
-    /// [`LoginThrottle`](crate::LoginThrottle), so somebody guessing the password elsewhere
+    /// [`LoginThrottle`](crate::limits::LoginThrottle), so somebody guessing the password elsewhere
     /// (which throttles the login name and their address) cannot lock the owner out. The cookie
     /// never skips a factor; unknown browsers keep the usual limits.
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
-    /// let key = tower_authy::RememberKey::from_bytes([7; 32]); // from configuration
+    /// let key = tower_authy::remember::RememberKey::from_bytes([7; 32]); // from configuration
     /// let builder = builder.device_cookie_key(key);
     /// # builder.build().unwrap();
     /// ```
-    pub fn device_cookie_key(mut self, key: crate::RememberKey) -> Self {
+    pub fn device_cookie_key(mut self, key: crate::remember::RememberKey) -> Self {
         self.known_devices = Some(crate::known_device::KnownDevices { key, days: 180 });
         self
     }
@@ -125,15 +125,15 @@ impl TwoFactorBuilder {
     /// tower-authy's own login). Default: off (such users are refused).
     ///
     /// ```
-    /// # let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k")).build().unwrap();
-    /// let users = tower_authy::MemoryUserStore::new();
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// let users = tower_authy::store::MemoryUserStore::new();
     /// let two_factor = tower_authy::TwoFactor::builder(authy, users.clone())
     ///     .callback_url("https://app.example/authy/callback")
     ///     .enrolment(users)
     ///     .build()
     ///     .unwrap();
     /// ```
-    pub fn enrolment(mut self, store: impl crate::AuthyIdStore) -> Self {
+    pub fn enrolment(mut self, store: impl crate::enrolment::AuthyIdStore) -> Self {
         self.enrolment = Some(Arc::new(store));
         self
     }

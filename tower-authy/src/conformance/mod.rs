@@ -1,19 +1,19 @@
 //! Conformance suites that any [`UserStore`], [`ChallengeStore`],
-//! [`RecoveryCodeStore`](crate::RecoveryCodeStore) or [`DeviceStore`](crate::DeviceStore)
+//! [`RecoveryCodeStore`](crate::recovery::RecoveryCodeStore) or [`DeviceStore`](crate::remember::DeviceStore)
 //! implementation can run in its own tests. Each check panics with a message naming the broken
 //! rule.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! use tower_authy::{MemoryChallengeStore, MemoryUserStore, conformance};
+//! use tower_authy::{store::MemoryChallengeStore, store::MemoryUserStore, conformance};
 //! let users = MemoryUserStore::new();
 //! let id = users.insert("ada@example.com", "pw-1", Some(42));
 //! conformance::user_store(&users, &conformance::KnownUser {
 //!     id, login: "ada@example.com".into(), password: "pw-1".into(), authy_id: Some(42),
 //! }).await;
 //! conformance::challenge_store(std::sync::Arc::new(MemoryChallengeStore::new())).await;
-//! conformance::recovery_code_store(&tower_authy::MemoryRecoveryCodeStore::new()).await;
-//! conformance::device_store(&tower_authy::MemoryDeviceStore::new()).await;
+//! conformance::recovery_code_store(&tower_authy::recovery::MemoryRecoveryCodeStore::new()).await;
+//! conformance::device_store(&tower_authy::remember::MemoryDeviceStore::new()).await;
 //! # }
 //! ```
 
@@ -28,8 +28,8 @@ pub use shared::shared_challenge_store;
 #[cfg(feature = "totp")]
 pub use totp::totp_secret_store;
 
-use crate::Password;
 use crate::limits::AttemptLimits;
+use crate::secret::Password;
 use crate::store::{AttemptDecision, Challenge, ChallengeState, ChallengeStore, UserStore};
 use std::sync::Arc;
 

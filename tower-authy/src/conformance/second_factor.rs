@@ -1,6 +1,9 @@
 //! Conformance of the stores behind recovery codes and remembered devices.
 
-use crate::{DeviceStore, RecoveryCodeHash, RecoveryCodeStore, RememberedDevice};
+use crate::{
+    recovery::RecoveryCodeHash, recovery::RecoveryCodeStore, remember::DeviceStore,
+    remember::RememberedDevice,
+};
 
 /// Checks the [`RecoveryCodeStore`] contract: a set replaces the last, each code redeems once,
 /// and only for its own user; a spent code of the current set can be restored, once. Uses the user ids `conformance-a` and `conformance-b`.

@@ -1,6 +1,6 @@
 //! Conformance of the store behind the self-hosted TOTP provider.
 
-use crate::TotpSecretStore;
+use crate::provider::totp::TotpSecretStore;
 use std::sync::Arc;
 
 /// Checks the [`TotpSecretStore`] contract: a subject is inserted once, its sealed secret

@@ -233,7 +233,7 @@ pub(crate) async fn of_user(
 /// without the factor model.
 pub(crate) async fn others(
     shared: &crate::config::Shared,
-    c: &crate::Challenge,
+    c: &crate::store::Challenge,
 ) -> Result<Vec<Factor>, StoreError> {
     if shared.factors.is_none() {
         return Ok(Vec::new());

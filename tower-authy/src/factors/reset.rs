@@ -2,7 +2,7 @@
 
 use super::FactorStore;
 use crate::store::{StoreError, UserStore};
-use crate::{AuthyIdStore, DeviceStore, RecoveryCodeStore};
+use crate::{enrolment::AuthyIdStore, recovery::RecoveryCodeStore, remember::DeviceStore};
 
 /// The stores an administrator's reset clears, as the application configured them.
 #[allow(missing_debug_implementations)]
@@ -42,7 +42,7 @@ pub struct Reset {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use tower_authy::factors::{reset_second_factor, Stores};
-/// use tower_authy::{Factor, FactorKind, FactorStore, MemoryUserStore};
+/// use tower_authy::{factors::Factor, factors::FactorKind, FactorStore, store::MemoryUserStore};
 /// let users = MemoryUserStore::new();
 /// let id = users.insert("ada@example.com", "pw", None);
 /// let app = Factor { id: "f1".into(), kind: FactorKind::App, provider: "totp".into(),

@@ -7,18 +7,24 @@
 //! provider and a number the provider chose at registration for the others) into calls to its
 //! service, and says with [`Capabilities`] what it can do, so that the pages offer nothing else.
 
-mod authy;
+#[cfg(feature = "authy")]
+pub mod authy;
+#[cfg(any(feature = "authy", feature = "verify"))]
+mod http;
 #[cfg(feature = "totp")]
-pub(crate) mod totp;
+pub mod totp;
 #[cfg(feature = "verify")]
-pub(crate) mod verify;
+pub mod verify;
+mod vocabulary;
 mod webhook;
 
-#[cfg(feature = "fuzzing")]
-pub use authy::parse_for_fuzzing as parse_authy_callback;
+#[cfg(any(feature = "authy", feature = "verify"))]
+pub(crate) use http::http_client;
+pub use vocabulary::{ProviderError, PushRequest, PushStatus, SendOutcome, Subject};
+#[cfg(any(feature = "authy", feature = "verify"))]
+pub(crate) use vocabulary::{classify, is_transient};
 pub use webhook::{PushAnswer, WebhookError, WebhookRequest};
 
-use crate::client::{ApprovalRequest, ApprovalStatus, AuthyError, SendOutcome};
 use crate::secret::Token;
 use async_trait::async_trait;
 
@@ -46,7 +52,7 @@ impl CodeChannel {
 /// without calls, no push for one without pushes, no phone field for one that needs no phone.
 ///
 /// ```
-/// use tower_authy::Capabilities;
+/// use tower_authy::provider::Capabilities;
 /// let totp_only = Capabilities::default().app_codes(true).authenticator_enrolment(true);
 /// assert!(!totp_only.push && !totp_only.sms && totp_only.app_codes);
 /// ```
@@ -125,12 +131,12 @@ impl Capabilities {
     }
 }
 
-/// A second-factor service: Authy ([`AuthyClient`](crate::AuthyClient)), Twilio Verify v2, or a
+/// A second-factor service: Authy ([`AuthyClient`](crate::provider::authy::AuthyClient)), Twilio Verify v2, or a
 /// self-hosted TOTP provider. tower-authy calls it; implement it to bring another.
 ///
-/// Errors are [`AuthyError`]s whatever the provider: [`AuthyError::is_unavailable`] makes the
-/// flows fail closed, [`AuthyError::is_token_rejection`] means a wrong code, and
-/// [`AuthyError::Unsupported`] is what the default methods answer for what a provider cannot
+/// Errors are [`ProviderError`]s whatever the provider: [`ProviderError::is_unavailable`] makes the
+/// flows fail closed, [`ProviderError::is_token_rejection`] means a wrong code, and
+/// [`ProviderError::Unsupported`] is what the default methods answer for what a provider cannot
 /// do. Nothing that sends, creates or verifies may be retried by an implementation.
 #[async_trait]
 pub trait SecondFactorProvider: Send + Sync + std::fmt::Debug + 'static {
@@ -149,66 +155,66 @@ pub trait SecondFactorProvider: Send + Sync + std::fmt::Debug + 'static {
     /// [`needs_phone`](Capabilities::needs_phone)) and returns their subject.
     ///
     /// # Errors
-    /// See [`AuthyError`].
+    /// See [`ProviderError`].
     async fn register(
         &self,
         email: &str,
         phone: &str,
         country_code: &str,
-    ) -> Result<u64, AuthyError>;
+    ) -> Result<u64, ProviderError>;
 
     /// Sends a push and returns its id, which [`push_status`](Self::push_status) and webhooks
     /// name it by.
     ///
     /// # Errors
-    /// [`AuthyError::Unsupported`] by default; a 4xx [`AuthyError::Api`] when this user cannot
+    /// [`ProviderError::Unsupported`] by default; a 4xx [`ProviderError::Api`] when this user cannot
     /// receive pushes (the flow then asks for a code).
     async fn start_push(
         &self,
         _subject: u64,
-        _request: &ApprovalRequest,
-    ) -> Result<String, AuthyError> {
-        Err(AuthyError::Unsupported("push"))
+        _request: &PushRequest,
+    ) -> Result<String, ProviderError> {
+        Err(ProviderError::Unsupported("push"))
     }
 
     /// Reads a push's status. May be retried (it changes nothing).
     ///
     /// # Errors
-    /// [`AuthyError::Unsupported`] by default.
+    /// [`ProviderError::Unsupported`] by default.
     async fn push_status(
         &self,
         _subject: u64,
         _push_id: &str,
-    ) -> Result<ApprovalStatus, AuthyError> {
-        Err(AuthyError::Unsupported("push"))
+    ) -> Result<PushStatus, ProviderError> {
+        Err(ProviderError::Unsupported("push"))
     }
 
     /// Checks a code from the app, an SMS or a call.
     ///
     /// # Errors
-    /// An error with [`is_token_rejection`](AuthyError::is_token_rejection) for a wrong or
+    /// An error with [`is_token_rejection`](ProviderError::is_token_rejection) for a wrong or
     /// reused code.
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError>;
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError>;
 
     /// Checks the first code of a second factor being set up (the enrolment page's), which may
     /// also complete the set-up at the provider. By default, [`verify_code`](Self::verify_code).
     ///
     /// # Errors
     /// As [`verify_code`](Self::verify_code).
-    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         self.verify_code(subject, code).await
     }
 
     /// Sends a code by SMS or call, even to a user who has an app.
     ///
     /// # Errors
-    /// [`AuthyError::Unsupported`] by default.
+    /// [`ProviderError::Unsupported`] by default.
     async fn send_code(
         &self,
         _subject: u64,
         channel: CodeChannel,
-    ) -> Result<SendOutcome, AuthyError> {
-        Err(AuthyError::Unsupported(channel.as_str()))
+    ) -> Result<SendOutcome, ProviderError> {
+        Err(ProviderError::Unsupported(channel.as_str()))
     }
 
     /// The phone number (E.164) that [`send_code`](Self::send_code) would send to, when the
@@ -218,16 +224,20 @@ pub trait SecondFactorProvider: Send + Sync + std::fmt::Debug + 'static {
     ///
     /// # Errors
     /// When the provider cannot answer (then nothing is sent).
-    async fn phone_of(&self, _subject: u64) -> Result<Option<String>, AuthyError> {
+    async fn phone_of(&self, _subject: u64) -> Result<Option<String>, ProviderError> {
         Ok(None)
     }
 
     /// The `otpauth://` URI for an authenticator app to scan at enrolment.
     ///
     /// # Errors
-    /// [`AuthyError::Unsupported`] by default.
-    async fn authenticator_uri(&self, _subject: u64, _label: &str) -> Result<String, AuthyError> {
-        Err(AuthyError::Unsupported("authenticator app"))
+    /// [`ProviderError::Unsupported`] by default.
+    async fn authenticator_uri(
+        &self,
+        _subject: u64,
+        _label: &str,
+    ) -> Result<String, ProviderError> {
+        Err(ProviderError::Unsupported("authenticator app"))
     }
 
     /// Authenticates an incoming webhook about a push and says what it answered. Only the
@@ -255,28 +265,28 @@ impl<T: SecondFactorProvider + ?Sized> SecondFactorProvider for std::sync::Arc<T
     fn app_label(&self) -> &'static str {
         (**self).app_label()
     }
-    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
+    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, ProviderError> {
         (**self).register(email, phone, cc).await
     }
-    async fn start_push(&self, subject: u64, r: &ApprovalRequest) -> Result<String, AuthyError> {
+    async fn start_push(&self, subject: u64, r: &PushRequest) -> Result<String, ProviderError> {
         (**self).start_push(subject, r).await
     }
-    async fn push_status(&self, subject: u64, id: &str) -> Result<ApprovalStatus, AuthyError> {
+    async fn push_status(&self, subject: u64, id: &str) -> Result<PushStatus, ProviderError> {
         (**self).push_status(subject, id).await
     }
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         (**self).verify_code(subject, code).await
     }
-    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         (**self).confirm_enrolment(subject, code).await
     }
-    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
+    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, ProviderError> {
         (**self).send_code(subject, c).await
     }
-    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, ProviderError> {
         (**self).phone_of(subject).await
     }
-    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, ProviderError> {
         (**self).authenticator_uri(subject, label).await
     }
     fn authenticate_webhook(&self, r: &WebhookRequest<'_>) -> Result<PushAnswer, WebhookError> {

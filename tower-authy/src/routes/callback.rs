@@ -86,7 +86,7 @@ pub(crate) async fn handle(
     }
 }
 
-type Outcome = Result<ChallengeState, Result<Rejection, crate::StoreError>>;
+type Outcome = Result<ChallengeState, Result<Rejection, crate::store::StoreError>>;
 
 async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
     let reject = |r| Err(Ok(r));
@@ -176,7 +176,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
 async fn find_soon(
     shared: &Shared,
     uuid: &str,
-) -> Result<Option<crate::store::Challenge>, crate::StoreError> {
+) -> Result<Option<crate::store::Challenge>, crate::store::StoreError> {
     let mut pause = std::time::Duration::from_millis(10);
     for _ in 0..7 {
         if let Some(c) = shared.challenges.find_by_approval(uuid).await? {

@@ -286,7 +286,7 @@ async fn send_code(
         }
         Err(e) if e.is_unavailable() => Err(Rejection::Authy(e, "send code")),
         // This user has no phone codes may go to (on Verify: none proved).
-        Err(crate::AuthyError::Unsupported(_)) => Ok(reply.problem(
+        Err(crate::provider::ProviderError::Unsupported(_)) => Ok(reply.problem(
             StatusCode::CONFLICT,
             "No phone for codes",
             "This account has no phone that codes can be sent to. Use the code from your app.",

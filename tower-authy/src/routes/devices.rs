@@ -23,7 +23,7 @@ async fn verified_user<'a>(
     shared: &'a Shared,
     parts: &Parts,
 ) -> Result<(VerifiedUser, &'a Remembering), Response> {
-    let user = crate::layer::check(shared, parts).await?;
+    let user = crate::guard::check(shared, parts).await?;
     let r = shared
         .remember
         .as_ref()

@@ -27,7 +27,7 @@ pub(crate) async fn disable_page(
     session: Session,
     parts: Parts,
 ) -> Handled {
-    if let Err(to_login) = crate::layer::check(&shared, &parts).await {
+    if let Err(to_login) = crate::guard::check(&shared, &parts).await {
         return Ok(to_login);
     }
     let csrf = session::csrf_token(&session).await?;
@@ -56,7 +56,7 @@ pub(crate) async fn disable(
     reply
         .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
         .await?;
-    let user = match crate::layer::check(&shared, &parts).await {
+    let user = match crate::guard::check(&shared, &parts).await {
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };

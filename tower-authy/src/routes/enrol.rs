@@ -17,7 +17,7 @@ use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::secret::Token;
 use crate::session::{self, Enrolling};
-use crate::{EnrolledPhone, enrol, pages};
+use crate::{enrolment, enrolment::EnrolledPhone, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
@@ -34,7 +34,7 @@ async fn current(
     session: &Session,
     parts: &Parts,
     reply: &Reply<'_>,
-) -> Result<Result<Enrolling, Response>, crate::StoreError> {
+) -> Result<Result<Enrolling, Response>, crate::store::StoreError> {
     let e = match session::enrolling(session).await? {
         Some(e) => e,
         None if reply.json => return Ok(Err(reply.no_login())),
@@ -68,7 +68,7 @@ async fn stale(
     shared: &crate::config::Shared,
     parts: &Parts,
     e: &Enrolling,
-) -> Result<Option<&'static str>, crate::StoreError> {
+) -> Result<Option<&'static str>, crate::store::StoreError> {
     if shared.clock.now() >= e.expires_at {
         return Ok(Some("expired"));
     }
@@ -155,7 +155,7 @@ async fn hourly(
     reply: &Reply<'_>,
     key: &str,
     detail: &str,
-) -> Result<Option<Response>, crate::StoreError> {
+) -> Result<Option<Response>, crate::store::StoreError> {
     let now = shared.clock.now();
     let allowed = shared
         .challenges
@@ -171,7 +171,7 @@ async fn qr_code(
     authy_id: u64,
 ) -> Option<(String, String)> {
     let uri = provider.authenticator_uri(authy_id, "").await.ok()?;
-    Some((enrol::qr_svg(&uri)?, enrol::manual_key(&uri)?))
+    Some((enrolment::qr_svg(&uri)?, enrolment::manual_key(&uri)?))
 }
 
 #[derive(Deserialize)]
@@ -226,11 +226,11 @@ pub(crate) async fn register(
     let email = form.email.trim();
     let needs_phone = provider.capabilities().needs_phone;
     let phone = if needs_phone {
-        enrol::phone(&form.country_code, &form.phone)
+        enrolment::phone(&form.country_code, &form.phone)
     } else {
         Some((String::new(), String::new()))
     };
-    let Some((country_code, phone)) = phone.filter(|_| enrol::email(email)) else {
+    let Some((country_code, phone)) = phone.filter(|_| enrolment::email(email)) else {
         return Ok(invalid(
             "Enter an email address, a country code such as 1 or 44, and the phone number.",
         ));
@@ -284,7 +284,7 @@ async fn registered(
     session: &Session,
     parts: &Parts,
     reply: &Reply<'_>,
-) -> Result<Result<(Enrolling, EnrolledPhone), Response>, crate::StoreError> {
+) -> Result<Result<(Enrolling, EnrolledPhone), Response>, crate::store::StoreError> {
     Ok(match current(shared, session, parts, reply).await? {
         Ok(e) => match e.phone.clone() {
             Some(phone) => Ok((e, phone)),
@@ -360,9 +360,9 @@ pub(crate) struct TokenForm {
 
 /// The name a new factor gets when the user gives none.
 fn default_label(provider: &dyn crate::SecondFactorProvider) -> String {
-    match crate::FactorKind::of(provider) {
-        crate::FactorKind::App => "Authenticator app".to_owned(),
-        crate::FactorKind::Phone => "Phone".to_owned(),
+    match crate::factors::FactorKind::of(provider) {
+        crate::factors::FactorKind::App => "Authenticator app".to_owned(),
+        crate::factors::FactorKind::Phone => "Phone".to_owned(),
         _ => crate::factors::capitalised(provider.app_label()),
     }
 }
@@ -440,9 +440,9 @@ pub(crate) async fn confirm(
     let written = match (&shared.factors, &shared.enrolment) {
         // The factor model: one more factor, if the user's are still those it began with.
         (Some(store), _) => {
-            let factor = crate::Factor {
+            let factor = crate::factors::Factor {
                 id: crate::random::id(),
-                kind: crate::FactorKind::of(provider.as_ref()),
+                kind: crate::factors::FactorKind::of(provider.as_ref()),
                 provider: provider.name().to_owned(),
                 subject: phone.authy_id,
                 label: form

@@ -196,9 +196,9 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         return;
     };
     let to = match provider.push_status(c.authy_id, uuid).await {
-        Ok(crate::client::ApprovalStatus::Approved) => ChallengeState::Approved,
-        Ok(crate::client::ApprovalStatus::Denied) => ChallengeState::Denied,
-        Ok(crate::client::ApprovalStatus::Expired) => ChallengeState::Expired,
+        Ok(crate::provider::PushStatus::Approved) => ChallengeState::Approved,
+        Ok(crate::provider::PushStatus::Denied) => ChallengeState::Denied,
+        Ok(crate::provider::PushStatus::Expired) => ChallengeState::Expired,
         Ok(_) => return,
         Err(e) => {
             tracing::warn!(error = %e, "could not read the approval request from Authy");

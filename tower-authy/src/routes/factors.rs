@@ -35,8 +35,8 @@ pub(crate) const FRESH_SECS: i64 = 600;
 async fn verified_user(
     shared: &Shared,
     parts: &Parts,
-) -> Result<Result<(VerifiedUser, Vec<Factor>), Response>, crate::StoreError> {
-    let user = match crate::layer::check(shared, parts).await {
+) -> Result<Result<(VerifiedUser, Vec<Factor>), Response>, crate::store::StoreError> {
+    let user = match crate::guard::check(shared, parts).await {
         Ok(user) => user,
         Err(to_login) => return Ok(Err(to_login)),
     };

@@ -169,10 +169,10 @@ async fn remember_this_device(
     r: &crate::remember::Remembering,
     user_id: &str,
     asked: &session::RememberRequest,
-) -> Result<http::HeaderValue, crate::StoreError> {
+) -> Result<http::HeaderValue, crate::store::StoreError> {
     let now = shared.clock.now();
     let max_age = i64::from(r.settings.days) * 86_400;
-    let device = crate::RememberedDevice {
+    let device = crate::remember::RememberedDevice {
         id: crate::random::id(),
         label: asked.label.clone(),
         created_at: now,

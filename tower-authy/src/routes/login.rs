@@ -3,9 +3,9 @@
 
 use super::Shared_;
 use super::reply::{Handled, Rejection, Reply};
-use crate::client::ApprovalRequest;
 use crate::config::Shared;
 use crate::pages;
+use crate::provider::PushRequest;
 use crate::secret::Password;
 use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState};
@@ -192,7 +192,7 @@ pub(crate) async fn start_enrolment(
 pub(crate) struct Start<'a> {
     pub(crate) user: &'a crate::UserRecord,
     /// The factor offered first.
-    pub(crate) factor: crate::Factor,
+    pub(crate) factor: crate::factors::Factor,
     pub(crate) return_to: String,
     /// "Remember this device" was ticked.
     pub(crate) remember: bool,
@@ -249,7 +249,7 @@ pub(crate) async fn challenge_on(
     session: &Session,
     reply: &Reply<'_>,
     mut pending: Pending,
-    factor: &crate::Factor,
+    factor: &crate::factors::Factor,
     expires_at: i64,
     now: i64,
 ) -> Handled {
@@ -282,7 +282,7 @@ pub(crate) async fn challenge_on(
         details.insert("Code".into(), json!(match_code));
         let mut hidden = serde_json::Map::new();
         hidden.insert("challenge".into(), json!(challenge_digest(&id)));
-        let request = ApprovalRequest {
+        let request = PushRequest {
             message: shared.push_message.clone(),
             details,
             hidden_details: hidden,

@@ -225,7 +225,7 @@ impl FactorCounters {
     pub(crate) async fn clear(
         self,
         shared: &crate::config::Shared,
-    ) -> Result<(), crate::StoreError> {
+    ) -> Result<(), crate::store::StoreError> {
         for key in &self.0 {
             shared.challenges.clear_failures(key).await?;
         }
@@ -258,7 +258,7 @@ pub(crate) async fn factor_attempt(
             .challenges
             .begin_attempt(&format!("{attempt}:{n}"), key, &shared.limits, now)
             .await?;
-        if decision != crate::AttemptDecision::Allowed {
+        if decision != crate::store::AttemptDecision::Allowed {
             tracing::warn!(
                 event = "factor_throttled",
                 "too many wrong codes for this factor or its phone; code not checked"

@@ -11,7 +11,7 @@ use super::reply::{Handled, Reply};
 use super::{CsrfForm, Shared_};
 use crate::config::Shared;
 use crate::recovery::{self, RecoveryCode};
-use crate::{RecoveryCodeStore, VerifiedUser, pages, session};
+use crate::{VerifiedUser, pages, recovery::RecoveryCodeStore, session};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use http::request::Parts;
@@ -23,7 +23,7 @@ async fn verified_user<'a>(
     shared: &'a Shared,
     parts: &Parts,
 ) -> Result<(VerifiedUser, &'a dyn RecoveryCodeStore), Response> {
-    let user = crate::layer::check(shared, parts).await?;
+    let user = crate::guard::check(shared, parts).await?;
     let store = shared
         .recovery
         .as_deref()
@@ -78,7 +78,7 @@ pub(crate) async fn generate(
 pub(crate) async fn new_codes(
     store: &dyn RecoveryCodeStore,
     user_id: &str,
-) -> Result<Vec<String>, crate::StoreError> {
+) -> Result<Vec<String>, crate::store::StoreError> {
     let (codes, hashes) = recovery::new_set(user_id);
     store.replace(user_id, hashes).await?;
     tracing::warn!(event = "recovery_codes_generated", user_id = %user_id, count = codes.len(), "a new set of recovery codes replaced the old one");

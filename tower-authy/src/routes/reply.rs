@@ -4,9 +4,9 @@
 //! 503 page or problem, rendered by [`fail_closed_pages`] for the client that asked.
 
 use super::lifecycle::pending_challenge;
-use crate::client::AuthyError;
 use crate::config::Shared;
 use crate::pages;
+use crate::provider::ProviderError;
 use crate::session::{self, Pending};
 use crate::store::{Challenge, StoreError};
 use axum::Json;
@@ -28,7 +28,7 @@ pub(crate) enum Rejection {
     /// A store failed: fail closed.
     Store(StoreError),
     /// Authy could not be reached at `step`: fail closed.
-    Authy(AuthyError, &'static str),
+    Authy(ProviderError, &'static str),
     /// A complete answer (a refused form, an ended login, a limit reached).
     Answer(Response),
 }

@@ -2,7 +2,7 @@
 //! Only mounted in step-up mode, where the application's own login is the first factor.
 //!
 //! Invariants kept here:
-//! - the user is whoever the application's [`FirstFactor`](crate::FirstFactor) says, read from
+//! - the user is whoever the application's [`FirstFactor`](crate::step_up::FirstFactor) says, read from
 //!   the request; nothing the form sends names a user;
 //! - the push goes out only on a POST with the session's CSRF token, so a prefetch or a link
 //!   cannot ring anybody's phone;
@@ -29,7 +29,7 @@ async fn first_factor_user(
     reply: &Reply<'_>,
     parts: &Parts,
     return_to: &str,
-) -> Result<Result<crate::UserRecord, Response>, crate::StoreError> {
+) -> Result<Result<crate::UserRecord, Response>, crate::store::StoreError> {
     let step_up = shared
         .step_up
         .as_ref()
@@ -41,7 +41,7 @@ async fn first_factor_user(
             "Not logged in",
             "Log in to the application first.",
         )),
-        None => Err(crate::layer::redirect_with_return_to(
+        None => Err(crate::guard::redirect_with_return_to(
             &step_up.login_url,
             return_to,
         )),

@@ -53,7 +53,7 @@ pub struct Challenge {
     /// The provider of that factor, by name; empty for the first provider.
     #[serde(default)]
     pub provider: String,
-    /// The factor being proved (its [`Factor::id`](crate::Factor::id)); empty when unknown.
+    /// The factor being proved (its [`Factor::id`](crate::factors::Factor::id)); empty when unknown.
     #[serde(default)]
     pub factor_id: String,
     /// The OneTouch approval request, when a push was sent.

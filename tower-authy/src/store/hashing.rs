@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 /// dropped, so the bound holds against clients that disconnect.
 ///
 /// ```
-/// use tower_authy::{HashLimiter, StoreError};
+/// use tower_authy::{store::HashLimiter, store::StoreError};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), StoreError> {
 /// let hashing = HashLimiter::for_this_machine();
 /// // In `UserStore::verify_password`: the Argon2 check, bounded.

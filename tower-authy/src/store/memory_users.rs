@@ -118,12 +118,12 @@ fn keyed_hash(key: &[u8], password: &str) -> [u8; 32] {
 
 /// Enrolment writes the Authy id here.
 #[async_trait]
-impl crate::AuthyIdStore for MemoryUserStore {
+impl crate::enrolment::AuthyIdStore for MemoryUserStore {
     async fn set_second_factor(
         &self,
         user_id: &str,
         expected: Option<u64>,
-        phone: Option<crate::EnrolledPhone>,
+        phone: Option<crate::enrolment::EnrolledPhone>,
     ) -> Result<bool, StoreError> {
         let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let login = users.login_of.get(user_id).cloned();

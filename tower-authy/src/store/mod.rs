@@ -7,6 +7,7 @@
 
 mod challenge;
 mod clock;
+mod feed;
 mod hashing;
 #[cfg(feature = "memory-store")]
 mod memory;
@@ -20,6 +21,12 @@ pub use challenge::{AttemptDecision, Challenge, ChallengeState, ChallengeStore};
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
+#[cfg(feature = "redis")]
+pub use feed::RedisChangeFeed;
+pub use feed::{ChangeFeed, LocalChangeFeed};
+/// The Redis client [`RedisChallengeStore`] is built on (the one tower-sessions-redis-store uses).
+#[cfg(feature = "redis")]
+pub use fred;
 pub use hashing::HashLimiter;
 #[cfg(feature = "memory-store")]
 pub use memory::MemoryChallengeStore;

@@ -27,7 +27,7 @@ pub struct UserRecord {
 /// that timing does not reveal which logins exist.
 ///
 /// ```
-/// use tower_authy::{MemoryUserStore, Password, UserStore};
+/// use tower_authy::{store::MemoryUserStore, secret::Password, UserStore};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let users = MemoryUserStore::new();
 /// let id = users.insert("ada@example.com", "correct horse", Some(1234));

@@ -10,7 +10,9 @@ use axum_login::{AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, U
 use mock_authy::{CallbackMethod, MockAuthy};
 use std::time::Duration;
 use test_support::{Browser, PASSWORD};
-use tower_authy::{ApiKey, AuthyClient, MemoryUserStore, TwoFactor, VerifiedUser};
+use tower_authy::{
+    TwoFactor, VerifiedUser, provider::authy::AuthyClient, secret::ApiKey, store::MemoryUserStore,
+};
 use tower_sessions::MemoryStore;
 
 #[derive(Clone, Debug)]
@@ -181,12 +183,13 @@ async fn step_up_on_an_axum_login_app() {
         .unwrap();
     let backend = Versioned(Default::default());
 
-    let adapter = tower_authy::AxumLogin::<Versioned>::new(move |u| tower_authy::UserRecord {
-        id: u.id.to_string(),
-        login: "ada@example.com".to_owned(),
-        authy_id: Some(authy_id),
-        credential_epoch: 0,
-    });
+    let adapter =
+        tower_authy::step_up::AxumLogin::<Versioned>::new(move |u| tower_authy::UserRecord {
+            id: u.id.to_string(),
+            login: "ada@example.com".to_owned(),
+            authy_id: Some(authy_id),
+            credential_epoch: 0,
+        });
     let two_factor = TwoFactor::step_up(client, adapter, "/login")
         .callback_url(&callback)
         .default_return_to("/account")

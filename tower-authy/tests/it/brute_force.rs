@@ -6,7 +6,7 @@ use test_support::{Browser, PASSWORD, World};
 #[tokio::test]
 async fn lockout_survives_a_fresh_login_new_session_and_forwarded_for() {
     let w = World::configured(|b| {
-        b.attempt_limits(tower_authy::AttemptLimits {
+        b.attempt_limits(tower_authy::limits::AttemptLimits {
             per_challenge: 3,
             per_account: 4,
             lockout_secs: 900,

@@ -8,26 +8,26 @@ use mock_authy::signature::{canonical_json, canonical_query, sign};
 use serde_json::json;
 use std::sync::Arc;
 use test_support::{Options, PASSWORD, World};
-use tower_authy::StoreError;
+use tower_authy::store::StoreError;
 
 /// A memory store that says when a lookup by approval uuid found nothing.
 struct Watched {
-    inner: tower_authy::MemoryChallengeStore,
+    inner: tower_authy::store::MemoryChallengeStore,
     missed: Arc<tokio::sync::Notify>,
 }
 
 #[async_trait::async_trait]
 impl tower_authy::ChallengeStore for Watched {
-    async fn create(&self, c: tower_authy::Challenge) -> Result<(), StoreError> {
+    async fn create(&self, c: tower_authy::store::Challenge) -> Result<(), StoreError> {
         self.inner.create(c).await
     }
-    async fn get(&self, id: &str) -> Result<Option<tower_authy::Challenge>, StoreError> {
+    async fn get(&self, id: &str) -> Result<Option<tower_authy::store::Challenge>, StoreError> {
         self.inner.get(id).await
     }
     async fn find_by_approval(
         &self,
         uuid: &str,
-    ) -> Result<Option<tower_authy::Challenge>, StoreError> {
+    ) -> Result<Option<tower_authy::store::Challenge>, StoreError> {
         let found = self.inner.find_by_approval(uuid).await?;
         if found.is_none() {
             self.missed.notify_one();
@@ -37,8 +37,8 @@ impl tower_authy::ChallengeStore for Watched {
     async fn transition(
         &self,
         id: &str,
-        from: tower_authy::ChallengeState,
-        to: tower_authy::ChallengeState,
+        from: tower_authy::store::ChallengeState,
+        to: tower_authy::store::ChallengeState,
     ) -> Result<bool, StoreError> {
         self.inner.transition(id, from, to).await
     }
@@ -46,15 +46,15 @@ impl tower_authy::ChallengeStore for Watched {
         &self,
         id: &str,
         user_id: &str,
-        limits: &tower_authy::AttemptLimits,
+        limits: &tower_authy::limits::AttemptLimits,
         now: i64,
-    ) -> Result<tower_authy::AttemptDecision, StoreError> {
+    ) -> Result<tower_authy::store::AttemptDecision, StoreError> {
         self.inner.begin_attempt(id, user_id, limits, now).await
     }
     async fn account_locked(
         &self,
         user_id: &str,
-        limits: &tower_authy::AttemptLimits,
+        limits: &tower_authy::limits::AttemptLimits,
         now: i64,
     ) -> Result<bool, StoreError> {
         self.inner.account_locked(user_id, limits, now).await
@@ -363,7 +363,7 @@ async fn oversized_and_malformed_callbacks_get_4xx() {
 #[tokio::test]
 async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
     use tower_authy::ChallengeStore as _;
-    let store = tower_authy::MemoryChallengeStore::new();
+    let store = tower_authy::store::MemoryChallengeStore::new();
     let missed = Arc::new(tokio::sync::Notify::new());
     let app_store = Watched {
         inner: store.clone(),
@@ -375,7 +375,7 @@ async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
     let store_it_late = async {
         // Only once the callback has looked for its challenge and not found it.
         missed.notified().await;
-        let challenge = tower_authy::Challenge {
+        let challenge = tower_authy::store::Challenge {
             id: "early".into(),
             user_id: "u1".into(),
             authy_id: 77,
@@ -383,7 +383,7 @@ async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
             factor_id: String::new(),
             approval_uuid: Some("early-uuid".into()),
             match_code: "123".into(),
-            state: tower_authy::ChallengeState::Pending,
+            state: tower_authy::store::ChallengeState::Pending,
             created_at: test_support::T0,
             expires_at: test_support::T0 + 300,
         };
@@ -392,5 +392,5 @@ async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
     let (status, ()) = tokio::join!(callback, store_it_late);
     assert_eq!(status, 200);
     let settled = store.get("early").await.unwrap().unwrap();
-    assert_eq!(settled.state, tower_authy::ChallengeState::Approved);
+    assert_eq!(settled.state, tower_authy::store::ChallengeState::Approved);
 }

@@ -5,7 +5,10 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use tower_authy::{ApiKey, ApprovalRequest, ApprovalStatus, AuthyClient, AuthyError, Token};
+use tower_authy::{
+    provider::ProviderError, provider::PushRequest, provider::PushStatus,
+    provider::authy::AuthyClient, secret::ApiKey, secret::Token,
+};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -31,12 +34,12 @@ fn token(t: &str) -> Token {
     Token::parse(t).unwrap()
 }
 
-fn approval() -> ApprovalRequest {
+fn approval() -> PushRequest {
     let mut details = serde_json::Map::new();
     details.insert("Login".into(), json!("ada@example.com"));
     let mut hidden = serde_json::Map::new();
     hidden.insert("challenge".into(), json!("abc"));
-    ApprovalRequest {
+    PushRequest {
         message: "Log in?".into(),
         details,
         hidden_details: hidden,
@@ -107,7 +110,7 @@ async fn verify_sends_force_true_and_succeeds_only_on_is_valid() {
     // 200 without `"token": "is valid"` is not a success.
     assert!(matches!(
         c.verify_token(42, &token("7654321")).await,
-        Err(AuthyError::Malformed(_))
+        Err(ProviderError::Malformed(_))
     ));
     // Leading zeros are kept on the wire.
     let _ = c.verify_token(42, &token("0012345")).await;
@@ -170,7 +173,7 @@ async fn reads_are_retried_once_on_a_5xx() {
     assert!(c.user_status(42).await.unwrap().registered);
     assert_eq!(
         c.approval_request_status("u-1").await.unwrap(),
-        ApprovalStatus::Approved
+        PushStatus::Approved
     );
     assert_eq!(s.received_requests().await.unwrap().len(), 4);
 
@@ -201,7 +204,7 @@ async fn sms_call_verify_and_approval_creation_are_sent_exactly_once() {
         .mount(&s)
         .await;
     let c = client(&s);
-    let sends: Vec<(&str, Result<(), AuthyError>)> = vec![
+    let sends: Vec<(&str, Result<(), ProviderError>)> = vec![
         ("sms", c.request_sms(42, true).await.map(drop)),
         ("call", c.request_call(42, true).await.map(drop)),
         ("verify", c.verify_token(42, &token("1234567")).await),
@@ -238,9 +241,12 @@ async fn a_slow_answer_becomes_the_timeout_error() {
     let c = client(&s);
     assert!(matches!(
         c.verify_token(42, &token("1234567")).await,
-        Err(AuthyError::Timeout)
+        Err(ProviderError::Timeout)
     ));
-    assert!(matches!(c.user_status(42).await, Err(AuthyError::Timeout)));
+    assert!(matches!(
+        c.user_status(42).await,
+        Err(ProviderError::Timeout)
+    ));
 }
 
 /// Every documented error body of authy-api.md (A.2, A.4, A.5) and what it must mean.
@@ -360,7 +366,7 @@ async fn documented_error_bodies_map_to_typed_errors() {
         assert_eq!(e.code(), c.code, "{}", c.body);
         assert_eq!(e.is_unavailable(), c.unavailable, "{}", c.body);
         assert_eq!(e.is_token_rejection(), c.token_rejection, "{}", c.body);
-        if let AuthyError::Api { status, .. } = e {
+        if let ProviderError::Api { status, .. } = e {
             assert_eq!(status, c.status);
         }
     }

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use test_support::{Options, PASSWORD, World};
-use tower_authy::{MemoryUserStore, UserStore};
+use tower_authy::{UserStore, store::MemoryUserStore};
 
 async fn world() -> (World, MemoryUserStore, String) {
     let (w, users) = enrolment_on(|b| b).await;
@@ -191,7 +191,7 @@ async fn an_enrolled_user_logs_in_with_the_second_factor() {
 async fn enrolment_hands_out_the_first_recovery_codes() {
     let users = MemoryUserStore::new();
     let id = users.insert("new@example.com", PASSWORD, None);
-    let codes = tower_authy::MemoryRecoveryCodeStore::new();
+    let codes = tower_authy::recovery::MemoryRecoveryCodeStore::new();
     let (kept_users, kept_codes) = (users.clone(), codes.clone());
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
@@ -216,7 +216,7 @@ async fn enrolment_hands_out_the_first_recovery_codes() {
         "then on to where the user was going"
     );
     assert_eq!(
-        tower_authy::RecoveryCodeStore::remaining(&codes, &id)
+        tower_authy::recovery::RecoveryCodeStore::remaining(&codes, &id)
             .await
             .unwrap(),
         10
@@ -269,12 +269,12 @@ async fn enrolling_world(
 ) -> (
     World,
     MemoryUserStore,
-    tower_authy::MemoryRecoveryCodeStore,
+    tower_authy::recovery::MemoryRecoveryCodeStore,
     String,
 ) {
     let users = MemoryUserStore::new();
     let id = users.insert("ada@example.com", PASSWORD, None);
-    let codes = tower_authy::MemoryRecoveryCodeStore::new();
+    let codes = tower_authy::recovery::MemoryRecoveryCodeStore::new();
     let (kept_users, kept_codes) = (users.clone(), codes.clone());
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
@@ -306,13 +306,13 @@ fn app_code_for(w: &World, page: &str) -> String {
         .nth(1)
         .and_then(|rest| rest.split('<').next())
         .expect("the enrolment page shows the key");
-    let app = tower_authy::TotpProvider::builder(
-        tower_authy::TotpKey::from_bytes([1; 32]),
-        tower_authy::MemoryTotpSecretStore::new(),
+    let app = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([1; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     )
     .build()
     .unwrap();
-    app.authenticator_code(key, tower_authy::Clock::now(&w.clock))
+    app.authenticator_code(key, tower_authy::store::Clock::now(&w.clock))
         .unwrap()
 }
 
@@ -375,7 +375,7 @@ async fn a_stale_enrolment_cannot_replace_a_factor_set_up_since(
         factor,
         "the factor is the user's"
     );
-    let left = tower_authy::RecoveryCodeStore::remaining(&codes, &id).await;
+    let left = tower_authy::recovery::RecoveryCodeStore::remaining(&codes, &id).await;
     assert_eq!(left.unwrap(), 10, "the user's recovery codes are untouched");
     assert_eq!(
         ada.get("/account").await.status,
@@ -476,9 +476,9 @@ async fn code_guesses_count_against_the_factor_across_accounts() {
 #[tokio::test]
 async fn enrolment_sends_count_per_phone_across_accounts() {
     let (w, users) = enrolment_on(|b| {
-        b.send_limits(tower_authy::SendLimits {
+        b.send_limits(tower_authy::limits::SendLimits {
             per_hour: 3,
-            ..tower_authy::SendLimits::default()
+            ..tower_authy::limits::SendLimits::default()
         })
     })
     .await;
@@ -521,7 +521,7 @@ async fn wrong_passwords_at_disable_count_in_the_login_throttle() {
     b.post("/authy/enrol/confirm", &[("token", &token)]).await;
     assert_eq!(b.get("/account").await.status, 200);
 
-    let limit = tower_authy::LoginThrottle::default().per_account;
+    let limit = tower_authy::limits::LoginThrottle::default().per_account;
     for i in 0..limit {
         let checks = w.verify_calls();
         w.advance(30);

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use test_support::{Options, PASSWORD, T0, World};
 use tower_authy::{
-    FactorStore, ManualClock, MemoryTotpSecretStore, MemoryUserStore, TotpKey, TotpProvider,
+    FactorStore, provider::totp::MemoryTotpSecretStore, provider::totp::TotpKey,
+    provider::totp::TotpProvider, store::ManualClock, store::MemoryUserStore,
 };
 
 /// An app on Authy with a self-hosted TOTP provider beside it and the factor model on `users`.
@@ -197,10 +198,10 @@ async fn a_user_holds_a_push_and_an_app_logs_in_with_either_and_removes_one() {
 }
 
 /// An authenticator-app factor (id `app1`) as an application would have stored it.
-fn stored_app() -> tower_authy::Factor {
-    tower_authy::Factor {
+fn stored_app() -> tower_authy::factors::Factor {
+    tower_authy::factors::Factor {
         id: "app1".into(),
-        kind: tower_authy::FactorKind::App,
+        kind: tower_authy::factors::FactorKind::App,
         provider: "totp".into(),
         subject: 77,
         label: "App".into(),
@@ -313,14 +314,14 @@ async fn a_legacy_authy_id_keeps_logging_in_beside_the_store() {
 #[tokio::test]
 async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     use tower_authy::factors::{Stores, reset_second_factor};
-    use tower_authy::{RecoveryCodeHash, RecoveryCodeStore};
+    use tower_authy::{recovery::RecoveryCodeHash, recovery::RecoveryCodeStore};
     let users = MemoryUserStore::new();
     let (w, _, _) = two_ways(&users).await;
     let subject = w.user("ada@example.com", "5551230001").await;
     let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
     let app = stored_app();
     assert!(users.add(&ada, app, &[]).await.unwrap());
-    let codes = tower_authy::MemoryRecoveryCodeStore::new();
+    let codes = tower_authy::recovery::MemoryRecoveryCodeStore::new();
     let code = RecoveryCodeHash::from_bytes([3; 32]);
     codes.replace(&ada, vec![code]).await.unwrap();
     let mut b = w.browser();

@@ -34,7 +34,7 @@ async fn upstream_failures_fail_closed_and_nothing_is_retried() {
         client_timeout: Duration::from_millis(500),
         // Two logins per fault: more than the default push limit allows in ten minutes.
         configure: Box::new(|b| {
-            b.send_limits(tower_authy::SendLimits {
+            b.send_limits(tower_authy::limits::SendLimits {
                 pushes_per_10_minutes: 100,
                 per_login: 3,
                 per_hour: 10,
@@ -111,15 +111,19 @@ async fn a_user_store_outage_fails_closed() {
         async fn verify_password(
             &self,
             _: &str,
-            _: &tower_authy::Password,
-        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
-            Err(tower_authy::StoreError::unavailable("database is down"))
+            _: &tower_authy::secret::Password,
+        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
+            Err(tower_authy::store::StoreError::unavailable(
+                "database is down",
+            ))
         }
         async fn load(
             &self,
             _: &str,
-        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
-            Err(tower_authy::StoreError::unavailable("database is down"))
+        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
+            Err(tower_authy::store::StoreError::unavailable(
+                "database is down",
+            ))
         }
     }
     let w = World::start_with(Options {
@@ -190,7 +194,7 @@ async fn a_restart_that_loses_the_challenges_fails_closed() {
     let code = send_callback(
         &after,
         &body,
-        tower_authy::Clock::now(&after.clock),
+        tower_authy::store::Clock::now(&after.clock),
         &after.callback_url,
     )
     .await;

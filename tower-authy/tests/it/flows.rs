@@ -434,27 +434,29 @@ async fn a_deleted_user_is_logged_out_at_the_next_request() {
 async fn the_guard_fails_closed_when_the_user_store_is_down() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    struct Switchable(tower_authy::MemoryUserStore, Arc<AtomicBool>);
+    struct Switchable(tower_authy::store::MemoryUserStore, Arc<AtomicBool>);
     #[async_trait::async_trait]
     impl tower_authy::UserStore for Switchable {
         async fn verify_password(
             &self,
             login: &str,
-            password: &tower_authy::Password,
-        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+            password: &tower_authy::secret::Password,
+        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
             self.0.verify_password(login, password).await
         }
         async fn load(
             &self,
             id: &str,
-        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
             if self.1.load(Ordering::SeqCst) {
-                return Err(tower_authy::StoreError::unavailable("database is down"));
+                return Err(tower_authy::store::StoreError::unavailable(
+                    "database is down",
+                ));
             }
             self.0.load(id).await
         }
     }
-    let users = tower_authy::MemoryUserStore::new();
+    let users = tower_authy::store::MemoryUserStore::new();
     let down = Arc::new(AtomicBool::new(false));
     let w = World::start_with(test_support::Options {
         users: Some(Arc::new(Switchable(users.clone(), Arc::clone(&down)))),
@@ -487,10 +489,11 @@ async fn the_guard_fails_closed_when_the_user_store_is_down() {
 
 /// tower-authy with defaults and an Authy that is never called.
 fn offline_two_factor() -> tower_authy::TwoFactor {
-    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-        .build()
-        .unwrap();
-    tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    let authy =
+        tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
+            .build()
+            .unwrap();
+    tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
         .callback_url("https://app.example/authy/callback")
         .build()
         .unwrap()
@@ -569,10 +572,11 @@ async fn a_secure_session_cookie_is_a_host_cookie() {
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
 
-    let authy = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-        .build()
-        .unwrap();
-    let local = tower_authy::TwoFactor::builder(authy, tower_authy::MemoryUserStore::new())
+    let authy =
+        tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
+            .build()
+            .unwrap();
+    let local = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
         .callback_url("http://127.0.0.1:3000/authy/callback")
         .with_insecure_http_for_local_demo()
         .build()

@@ -199,7 +199,7 @@ async fn pages_have_nothing_inline_and_their_assets_are_served() {
 #[tokio::test]
 async fn a_layout_wraps_the_pages_in_the_applications_own() {
     let w = World::configured(|b| {
-        b.layout(|page: tower_authy::PageParts<'_>| {
+        b.layout(|page: tower_authy::layout::PageParts<'_>| {
             format!(
                 "<!doctype html><title>{} · Shop</title>{}<nav id=site>Shop</nav><main>{}</main>",
                 page.title().replace('<', "&lt;"),

@@ -85,8 +85,10 @@ async fn no_key_token_password_or_signature_in_the_logs() {
 #[tokio::test(flavor = "current_thread")]
 async fn recovery_codes_are_logged_as_events_never_as_text() {
     let (logs, _guard) = Captured::start();
-    let w =
-        World::configured(|b| b.recovery_codes(tower_authy::MemoryRecoveryCodeStore::new())).await;
+    let w = World::configured(|b| {
+        b.recovery_codes(tower_authy::recovery::MemoryRecoveryCodeStore::new())
+    })
+    .await;
     let authy_id = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
@@ -125,7 +127,7 @@ async fn recovery_codes_are_logged_as_events_never_as_text() {
 #[tokio::test(flavor = "current_thread")]
 async fn enrolment_is_logged_as_events() {
     let (logs, _guard) = Captured::start();
-    let users = tower_authy::MemoryUserStore::new();
+    let users = tower_authy::store::MemoryUserStore::new();
     users.insert("new@example.com", PASSWORD, None);
     let kept = users.clone();
     let w = test_support::World::start_with(test_support::Options {

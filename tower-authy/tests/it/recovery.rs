@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use test_support::{Browser, PASSWORD, World};
-use tower_authy::{MemoryRecoveryCodeStore, Password, RecoveryCodeStore, UserStore};
+use tower_authy::{
+    UserStore, recovery::MemoryRecoveryCodeStore, recovery::RecoveryCodeStore, secret::Password,
+};
 
 async fn world() -> (World, MemoryRecoveryCodeStore) {
     let store = MemoryRecoveryCodeStore::new();
@@ -193,16 +195,16 @@ impl RecoveryCodeStore for Pausing {
     async fn replace(
         &self,
         user_id: &str,
-        hashes: Vec<tower_authy::RecoveryCodeHash>,
-    ) -> Result<(), tower_authy::StoreError> {
+        hashes: Vec<tower_authy::recovery::RecoveryCodeHash>,
+    ) -> Result<(), tower_authy::store::StoreError> {
         self.inner.replace(user_id, hashes).await
     }
 
     async fn redeem(
         &self,
         user_id: &str,
-        hash: &tower_authy::RecoveryCodeHash,
-    ) -> Result<bool, tower_authy::StoreError> {
+        hash: &tower_authy::recovery::RecoveryCodeHash,
+    ) -> Result<bool, tower_authy::store::StoreError> {
         let taken = self.inner.redeem(user_id, hash).await?;
         let armed = self.armed.lock().unwrap().take();
         if let Some((redeemed, resume)) = armed {
@@ -212,15 +214,15 @@ impl RecoveryCodeStore for Pausing {
         Ok(taken)
     }
 
-    async fn remaining(&self, user_id: &str) -> Result<usize, tower_authy::StoreError> {
+    async fn remaining(&self, user_id: &str) -> Result<usize, tower_authy::store::StoreError> {
         self.inner.remaining(user_id).await
     }
 
     async fn restore(
         &self,
         user_id: &str,
-        hash: &tower_authy::RecoveryCodeHash,
-    ) -> Result<(), tower_authy::StoreError> {
+        hash: &tower_authy::recovery::RecoveryCodeHash,
+    ) -> Result<(), tower_authy::store::StoreError> {
         self.inner.restore(user_id, hash).await
     }
 }

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use test_support::RedisServer;
-use tower_authy::fred::interfaces::ClientLike as _;
-use tower_authy::fred::types::{ClusterHash, CustomCommand, Value};
-use tower_authy::{ChallengeState, ChallengeStore, RedisChallengeStore, conformance};
+use tower_authy::store::fred::interfaces::ClientLike as _;
+use tower_authy::store::fred::types::{ClusterHash, CustomCommand, Value};
+use tower_authy::{ChallengeStore, conformance, store::ChallengeState, store::RedisChallengeStore};
 
 async fn store(redis: &RedisServer) -> RedisChallengeStore {
     RedisChallengeStore::connect(&redis.url, 2).await.unwrap()

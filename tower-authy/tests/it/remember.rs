@@ -5,7 +5,8 @@
 
 use test_support::{Browser, PASSWORD, World};
 use tower_authy::{
-    DeviceStore, MemoryDeviceStore, Password, RememberDevice, RememberKey, UserStore,
+    UserStore, remember::DeviceStore, remember::MemoryDeviceStore, remember::RememberDevice,
+    remember::RememberKey, secret::Password,
 };
 
 const DAY: i64 = 86_400;

@@ -31,7 +31,7 @@ async fn pushes_are_rate_limited_per_account() {
 #[tokio::test]
 async fn sms_and_push_limits_hold_per_phone_across_accounts() {
     let w = World::configured(|b| {
-        b.send_limits(tower_authy::SendLimits {
+        b.send_limits(tower_authy::limits::SendLimits {
             pushes_per_10_minutes: 3,
             per_login: 3,
             per_hour: 4,
@@ -77,7 +77,7 @@ async fn on_verify_sends_count_per_phone_number_across_accounts() {
     let w = World::start_with(Options {
         provider: test_support::ProviderKind::Verify,
         configure: Box::new(|b| {
-            b.send_limits(tower_authy::SendLimits {
+            b.send_limits(tower_authy::limits::SendLimits {
                 pushes_per_10_minutes: 3,
                 per_login: 3,
                 per_hour: 4,

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use test_support::{Browser, Server, WAIT};
 use tower_authy::tower_sessions::{MemoryStore, Session};
 use tower_authy::{
-    ApiKey, AuthyClient, FirstFactor, StoreError, TwoFactor, UserRecord, VerifiedUser,
+    TwoFactor, UserRecord, VerifiedUser, provider::authy::AuthyClient, secret::ApiKey,
+    step_up::FirstFactor, store::StoreError,
 };
 
 /// The application's users, by email.
@@ -48,12 +49,12 @@ struct App {
 
 /// Enrolment writes the Authy id into the application's account.
 #[async_trait::async_trait]
-impl tower_authy::AuthyIdStore for Accounts {
+impl tower_authy::enrolment::AuthyIdStore for Accounts {
     async fn set_second_factor(
         &self,
         user_id: &str,
         expected: Option<u64>,
-        phone: Option<tower_authy::EnrolledPhone>,
+        phone: Option<tower_authy::enrolment::EnrolledPhone>,
     ) -> Result<bool, StoreError> {
         for record in self.0.lock().unwrap().values_mut() {
             if record.id == user_id && record.authy_id == expected {

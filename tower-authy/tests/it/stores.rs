@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use tower_authy::conformance::{self, KnownUser};
-use tower_authy::{MemoryChallengeStore, MemoryUserStore};
+use tower_authy::{store::MemoryChallengeStore, store::MemoryUserStore};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_challenge_store_conforms() {
@@ -37,8 +37,8 @@ async fn clones_of_a_memory_challenge_store_share_one_state() {
 
 #[tokio::test]
 async fn memory_recovery_code_and_device_stores_conform() {
-    conformance::recovery_code_store(&tower_authy::MemoryRecoveryCodeStore::new()).await;
-    conformance::device_store(&tower_authy::MemoryDeviceStore::new()).await;
+    conformance::recovery_code_store(&tower_authy::recovery::MemoryRecoveryCodeStore::new()).await;
+    conformance::device_store(&tower_authy::remember::MemoryDeviceStore::new()).await;
 }
 
 #[tokio::test]
@@ -52,7 +52,7 @@ async fn the_memory_user_store_keeps_factors_that_conform() {
 #[tokio::test]
 async fn memory_totp_secret_store_conforms() {
     conformance::totp_secret_store(std::sync::Arc::new(
-        tower_authy::MemoryTotpSecretStore::new(),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
     ))
     .await;
 }
@@ -64,7 +64,7 @@ async fn memory_totp_secret_store_conforms() {
 /// entries.
 #[tokio::test]
 async fn the_memory_store_stays_bounded_under_a_flood_of_distinct_keys() {
-    use tower_authy::{AttemptLimits, ChallengeStore};
+    use tower_authy::{ChallengeStore, limits::AttemptLimits};
     let store = MemoryChallengeStore::new();
     let limits = AttemptLimits {
         per_challenge: 5,
@@ -94,7 +94,7 @@ async fn the_memory_store_stays_bounded_under_a_flood_of_distinct_keys() {
         );
         assert!(store.consume_nonce(&key, now + 300, now).await.unwrap());
         let decision = store.begin_attempt(&key, &key, &limits, now).await.unwrap();
-        assert_eq!(decision, tower_authy::AttemptDecision::Allowed);
+        assert_eq!(decision, tower_authy::store::AttemptDecision::Allowed);
         if i % 10_000 == 0 {
             let held = store.entries();
             assert!(held <= live * 3 / 2 + 2048, "{held} entries at step {i}");

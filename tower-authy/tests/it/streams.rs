@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 use test_support::{PASSWORD, World};
-use tower_authy::{StreamLimits, SystemClock};
+use tower_authy::{limits::StreamLimits, store::SystemClock};
 
 /// How many times Authy was asked for an approval request's status.
 fn authy_polls(mock: &mock_authy::MockAuthy) -> usize {

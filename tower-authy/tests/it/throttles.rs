@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use test_support::{Browser, Options, PASSWORD, World};
-use tower_authy::{LoginThrottle, MemoryChallengeStore, MemoryUserStore, UserStore};
+use tower_authy::{
+    UserStore, limits::LoginThrottle, store::MemoryChallengeStore, store::MemoryUserStore,
+};
 
 /// A browser whose requests all carry this `X-Forwarded-For`.
 fn behind(w: &World, forwarded_for: &str) -> Browser {
@@ -37,8 +39,8 @@ impl UserStore for CountingUsers {
     async fn verify_password(
         &self,
         login: &str,
-        password: &tower_authy::Password,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        password: &tower_authy::secret::Password,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(self.delay).await;
         self.inner.verify_password(login, password).await
@@ -46,16 +48,16 @@ impl UserStore for CountingUsers {
     async fn load(
         &self,
         id: &str,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
         self.inner.load(id).await
     }
 }
 
-/// A user store that checks passwords through a one-slot [`tower_authy::HashLimiter`] with no
+/// A user store that checks passwords through a one-slot [`tower_authy::store::HashLimiter`] with no
 /// queue, and whose first check holds the slot until released.
 struct SlowHashing {
     users: MemoryUserStore,
-    hashing: tower_authy::HashLimiter,
+    hashing: tower_authy::store::HashLimiter,
     started: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
     release: Arc<std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>>,
 }
@@ -65,8 +67,8 @@ impl UserStore for SlowHashing {
     async fn verify_password(
         &self,
         login: &str,
-        password: &tower_authy::Password,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+        password: &tower_authy::secret::Password,
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
         let started = self.started.lock().unwrap().take();
         let release = Arc::clone(&self.release);
         self.hashing
@@ -84,7 +86,7 @@ impl UserStore for SlowHashing {
     async fn load(
         &self,
         id: &str,
-    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::StoreError> {
+    ) -> Result<Option<tower_authy::UserRecord>, tower_authy::store::StoreError> {
         self.users.load(id).await
     }
 }
@@ -125,7 +127,7 @@ async fn right_passwords_do_not_count_toward_the_throttle() {
             per_account: 2,
             ..LoginThrottle::default()
         })
-        .send_limits(tower_authy::SendLimits {
+        .send_limits(tower_authy::limits::SendLimits {
             pushes_per_10_minutes: 100,
             per_login: 3,
             per_hour: 10,
@@ -187,10 +189,11 @@ async fn throttled_attempts_skip_the_password_check_but_take_as_long() {
 
     let users = CountingUsers::new(Duration::from_millis(300));
     users.inner.insert("ada@example.com", PASSWORD, Some(1));
-    let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
-        .base_url("http://127.0.0.1:9")
-        .build()
-        .unwrap();
+    let client =
+        tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
     let tf = tower_authy::TwoFactor::builder(client, users.clone())
         .callback_url("https://app.example/authy/callback")
         .login_throttle(LoginThrottle {
@@ -411,7 +414,7 @@ async fn password_checks_beyond_the_hashing_bound_answer_503_with_retry_after() 
     let (release_tx, release_rx) = std::sync::mpsc::channel();
     let store = SlowHashing {
         users: MemoryUserStore::new(),
-        hashing: tower_authy::HashLimiter::new(1, 0, Duration::from_secs(1)),
+        hashing: tower_authy::store::HashLimiter::new(1, 0, Duration::from_secs(1)),
         started: std::sync::Mutex::new(Some(started_tx)),
         release: Arc::new(std::sync::Mutex::new(Some(release_rx))),
     };

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 use test_support::{Browser, PASSWORD, Server, T0, app_router};
 use tower_authy::{
-    ManualClock, MemoryChallengeStore, MemoryTotpSecretStore, MemoryUserStore, TotpKey,
-    TotpProvider, TwoFactor, TwoFactorBuilder,
+    TwoFactor, TwoFactorBuilder, provider::totp::MemoryTotpSecretStore, provider::totp::TotpKey,
+    provider::totp::TotpProvider, store::ManualClock, store::MemoryChallengeStore,
+    store::MemoryUserStore,
 };
 
 struct Totp {
@@ -63,7 +64,7 @@ impl Totp {
     }
 
     fn clock_now(&self) -> i64 {
-        use tower_authy::Clock;
+        use tower_authy::store::Clock;
         self.clock.now()
     }
 }
@@ -179,7 +180,7 @@ async fn one_step_of_skew_is_accepted_two_are_not() {
 
 #[tokio::test]
 async fn secrets_are_sealed_at_rest_and_a_wrong_key_fails_closed() {
-    use tower_authy::{SecondFactorProvider, TotpSecretStore};
+    use tower_authy::{SecondFactorProvider, provider::totp::TotpSecretStore};
     let t = Totp::new();
     let subject = t.user("ada@example.com").await;
     let uri = t.provider.authenticator_uri(subject, "").await.unwrap();
@@ -204,7 +205,7 @@ async fn secrets_are_sealed_at_rest_and_a_wrong_key_fails_closed() {
         .clock(t.clock.clone())
         .build()
         .unwrap();
-    let code = tower_authy::Token::parse(&t.code(subject, 0).await).unwrap();
+    let code = tower_authy::secret::Token::parse(&t.code(subject, 0).await).unwrap();
     let err = wrong.verify_code(subject, &code).await.unwrap_err();
     assert!(err.is_unavailable() && !err.is_token_rejection(), "{err}");
 }
@@ -289,9 +290,9 @@ struct Flaky {
 }
 
 impl Flaky {
-    fn check(&self) -> Result<(), tower_authy::StoreError> {
+    fn check(&self) -> Result<(), tower_authy::store::StoreError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            Err(tower_authy::StoreError::unavailable(
+            Err(tower_authy::store::StoreError::unavailable(
                 "the TOTP store is down",
             ))
         } else {
@@ -301,20 +302,24 @@ impl Flaky {
 }
 
 #[async_trait::async_trait]
-impl tower_authy::TotpSecretStore for Flaky {
-    async fn insert(&self, s: u64, sealed: Vec<u8>) -> Result<bool, tower_authy::StoreError> {
+impl tower_authy::provider::totp::TotpSecretStore for Flaky {
+    async fn insert(
+        &self,
+        s: u64,
+        sealed: Vec<u8>,
+    ) -> Result<bool, tower_authy::store::StoreError> {
         self.check()?;
         self.inner.insert(s, sealed).await
     }
-    async fn sealed(&self, s: u64) -> Result<Option<Vec<u8>>, tower_authy::StoreError> {
+    async fn sealed(&self, s: u64) -> Result<Option<Vec<u8>>, tower_authy::store::StoreError> {
         self.check()?;
         self.inner.sealed(s).await
     }
-    async fn advance(&self, s: u64, step: u64) -> Result<bool, tower_authy::StoreError> {
+    async fn advance(&self, s: u64, step: u64) -> Result<bool, tower_authy::store::StoreError> {
         self.check()?;
         self.inner.advance(s, step).await
     }
-    async fn remove(&self, s: u64) -> Result<(), tower_authy::StoreError> {
+    async fn remove(&self, s: u64) -> Result<(), tower_authy::store::StoreError> {
         self.check()?;
         self.inner.remove(s).await
     }
@@ -323,7 +328,7 @@ impl tower_authy::TotpSecretStore for Flaky {
         s: u64,
         expected: &[u8],
         sealed: Vec<u8>,
-    ) -> Result<bool, tower_authy::StoreError> {
+    ) -> Result<bool, tower_authy::store::StoreError> {
         self.check()?;
         self.inner.reseal(s, expected, sealed).await
     }
@@ -372,7 +377,7 @@ async fn a_store_outage_fails_closed_with_a_clear_page() {
 /// old key can go. Without the old key such a secret fails closed (503), as before.
 #[tokio::test]
 async fn a_new_key_opens_secrets_sealed_under_the_previous_one_and_reseals_them() {
-    use tower_authy::TotpSecretStore;
+    use tower_authy::provider::totp::TotpSecretStore;
     let t = Totp::new();
     let ada = t.user("ada@example.com").await;
     let bob = t.user("bob@example.com").await;
@@ -434,7 +439,7 @@ async fn a_new_key_opens_secrets_sealed_under_the_previous_one_and_reseals_them(
     for (email, subject) in [("ada@example.com", ada), ("bob@example.com", bob)] {
         let mut b = logged_in(&base, email).await;
         let code = only_new
-            .code_at(subject, tower_authy::Clock::now(&t.clock))
+            .code_at(subject, tower_authy::store::Clock::now(&t.clock))
             .await
             .unwrap();
         let done = b.post("/authy/token", &[("token", &code)]).await;

@@ -21,8 +21,8 @@ pub use store::MemoryTotpSecretStore;
 pub use store::TotpSecretStore;
 
 use super::{Capabilities, SecondFactorProvider};
-use crate::client::AuthyError;
-use crate::config::ConfigError;
+use crate::error::ConfigError;
+use crate::provider::ProviderError;
 use crate::secret::Token;
 use crate::store::{Clock, SystemClock};
 use async_trait::async_trait;
@@ -35,7 +35,7 @@ const SECRET_LEN: usize = 20;
 /// The self-hosted TOTP provider. Cheap to clone.
 ///
 /// ```
-/// use tower_authy::{MemoryTotpSecretStore, TotpKey, TotpProvider};
+/// use tower_authy::{provider::totp::MemoryTotpSecretStore, provider::totp::TotpKey, provider::totp::TotpProvider};
 /// let provider = TotpProvider::builder(TotpKey::from_bytes([7; 32]), MemoryTotpSecretStore::new())
 ///     .issuer("Example")
 ///     .build()
@@ -101,7 +101,7 @@ impl TotpProvider {
     /// # Errors
     /// As [`verify_code`](SecondFactorProvider::verify_code) for an unknown subject or a
     /// secret that does not open.
-    pub async fn code_at(&self, subject: u64, at: i64) -> Result<String, AuthyError> {
+    pub async fn code_at(&self, subject: u64, at: i64) -> Result<String, ProviderError> {
         let (secret, _) = self.secret(subject).await?;
         let step = u64::try_from(at).unwrap_or(0) / self.step;
         Ok(rfc6238::code(self.algorithm, &secret, step, self.digits))
@@ -126,21 +126,21 @@ impl TotpProvider {
     /// # Errors
     /// As [`verify_code`](SecondFactorProvider::verify_code) for an unknown subject or a
     /// secret that opens under none of the keys.
-    pub async fn reseal(&self, subject: u64) -> Result<bool, AuthyError> {
+    pub async fn reseal(&self, subject: u64) -> Result<bool, ProviderError> {
         let sealed = self.sealed(subject).await?;
         self.reseal_opened(subject, &sealed).await
     }
 
-    async fn sealed(&self, subject: u64) -> Result<Vec<u8>, AuthyError> {
+    async fn sealed(&self, subject: u64) -> Result<Vec<u8>, ProviderError> {
         self.store
             .sealed(subject)
             .await
-            .map_err(AuthyError::Store)?
-            .ok_or(AuthyError::CodeRejected { reused: false })
+            .map_err(ProviderError::Store)?
+            .ok_or(ProviderError::CodeRejected { reused: false })
     }
 
     /// The plaintext of a sealed secret, and whether an older key sealed it.
-    fn open(&self, subject: u64, sealed: &[u8]) -> Result<(Vec<u8>, bool), AuthyError> {
+    fn open(&self, subject: u64, sealed: &[u8]) -> Result<(Vec<u8>, bool), ProviderError> {
         if let Some(plain) = self.key.open(subject, sealed) {
             return Ok((plain, false));
         }
@@ -148,12 +148,12 @@ impl TotpProvider {
             .iter()
             .find_map(|k| k.open(subject, sealed))
             .map(|plain| (plain, true))
-            .ok_or(AuthyError::Malformed(
+            .ok_or(ProviderError::Malformed(
                 "a TOTP secret does not open under this key",
             ))
     }
 
-    async fn reseal_opened(&self, subject: u64, sealed: &[u8]) -> Result<bool, AuthyError> {
+    async fn reseal_opened(&self, subject: u64, sealed: &[u8]) -> Result<bool, ProviderError> {
         let (plain, old) = self.open(subject, sealed)?;
         if !old {
             return Ok(false);
@@ -162,10 +162,10 @@ impl TotpProvider {
         self.store
             .reseal(subject, sealed, fresh)
             .await
-            .map_err(AuthyError::Store)
+            .map_err(ProviderError::Store)
     }
 
-    async fn secret(&self, subject: u64) -> Result<(Vec<u8>, String), AuthyError> {
+    async fn secret(&self, subject: u64) -> Result<(Vec<u8>, String), ProviderError> {
         let sealed = self.sealed(subject).await?;
         let (plain, old) = self.open(subject, &sealed)?;
         if old {
@@ -174,7 +174,7 @@ impl TotpProvider {
             self.reseal_opened(subject, &sealed).await?;
         }
         if plain.len() < SECRET_LEN {
-            return Err(AuthyError::Malformed("a TOTP secret is too short"));
+            return Err(ProviderError::Malformed("a TOTP secret is too short"));
         }
         let (secret, account) = plain.split_at(SECRET_LEN);
         Ok((
@@ -266,7 +266,7 @@ impl SecondFactorProvider for TotpProvider {
     }
 
     /// Makes a new subject with a fresh secret; the email becomes the account name apps show.
-    async fn register(&self, email: &str, _phone: &str, _cc: &str) -> Result<u64, AuthyError> {
+    async fn register(&self, email: &str, _phone: &str, _cc: &str) -> Result<u64, ProviderError> {
         for _ in 0..4 {
             // 53 bits, so that the subject survives JSON numbers; never 0.
             let subject = (u64::from_be_bytes(crate::random::bytes::<8>()) >> 11) | 1;
@@ -277,20 +277,20 @@ impl SecondFactorProvider for TotpProvider {
                 .store
                 .insert(subject, sealed)
                 .await
-                .map_err(AuthyError::Store)?
+                .map_err(ProviderError::Store)?
             {
                 return Ok(subject);
             }
         }
-        Err(AuthyError::Malformed(
+        Err(ProviderError::Malformed(
             "no free subject number after four tries",
         ))
     }
 
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         let given = code.expose().as_bytes();
         if given.len() != self.digits as usize {
-            return Err(AuthyError::CodeRejected { reused: false });
+            return Err(ProviderError::CodeRejected { reused: false });
         }
         let (secret, _) = self.secret(subject).await?;
         let now = u64::try_from(self.clock.now()).unwrap_or(0) / self.step;
@@ -304,21 +304,21 @@ impl SecondFactorProvider for TotpProvider {
             }
         }
         let Some(step) = matched else {
-            return Err(AuthyError::CodeRejected { reused: false });
+            return Err(ProviderError::CodeRejected { reused: false });
         };
         if self
             .store
             .advance(subject, step)
             .await
-            .map_err(AuthyError::Store)?
+            .map_err(ProviderError::Store)?
         {
             Ok(())
         } else {
-            Err(AuthyError::CodeRejected { reused: true })
+            Err(ProviderError::CodeRejected { reused: true })
         }
     }
 
-    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, ProviderError> {
         let (secret, account) = self.secret(subject).await?;
         let account = if label.is_empty() { &account } else { label };
         let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();

@@ -24,7 +24,7 @@ pub use wire::{VerifyProvider, VerifyProviderBuilder};
 use super::{
     Capabilities, CodeChannel, PushAnswer, SecondFactorProvider, WebhookError, WebhookRequest,
 };
-use crate::client::{ApprovalRequest, ApprovalStatus, AuthyError, SendOutcome};
+use crate::provider::{ProviderError, PushRequest, PushStatus, SendOutcome};
 use crate::secret::Token;
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -99,8 +99,8 @@ impl Factors {
     }
 }
 
-fn rejected() -> AuthyError {
-    AuthyError::CodeRejected { reused: false }
+fn rejected() -> ProviderError {
+    ProviderError::CodeRejected { reused: false }
 }
 
 impl VerifyProvider {
@@ -109,8 +109,8 @@ impl VerifyProvider {
     /// sends them there. Call it once at start-up, or set the webhook up in Twilio's console.
     ///
     /// # Errors
-    /// See [`AuthyError`].
-    pub async fn ensure_webhook(&self, callback_url: &str) -> Result<(), AuthyError> {
+    /// See [`ProviderError`].
+    pub async fn ensure_webhook(&self, callback_url: &str) -> Result<(), ProviderError> {
         let hooks = self.read("/Webhooks").await?;
         let present = hooks
             .get("webhooks")
@@ -134,13 +134,13 @@ impl VerifyProvider {
         Ok(())
     }
 
-    async fn factors(&self, subject: u64) -> Result<Factors, AuthyError> {
+    async fn factors(&self, subject: u64) -> Result<Factors, ProviderError> {
         let body = match self
             .read(&format!("/Entities/{}/Factors", identity(subject)))
             .await
         {
             // An entity Verify does not know has no factors: its codes are refused.
-            Err(AuthyError::Api { status: 404, .. }) => return Ok(Factors::default()),
+            Err(ProviderError::Api { status: 404, .. }) => return Ok(Factors::default()),
             other => other?,
         };
         let mut found = Factors::default();
@@ -188,7 +188,7 @@ impl VerifyProvider {
         subject: u64,
         label: &str,
         phone: Option<&Phone>,
-    ) -> Result<(String, String), AuthyError> {
+    ) -> Result<(String, String), ProviderError> {
         let form = [
             ("FriendlyName", label.to_owned()),
             ("FactorType", "totp".to_owned()),
@@ -202,14 +202,14 @@ impl VerifyProvider {
             (Some(sid), Some(uri)) if uri.starts_with("otpauth://") => {
                 Ok((sid.to_owned(), uri.to_owned()))
             }
-            _ => Err(AuthyError::Malformed(
+            _ => Err(ProviderError::Malformed(
                 "a TOTP factor without sid or binding.uri",
             )),
         }
     }
 
     /// Checks a code sent by SMS or call to `phone`.
-    async fn check_sent_code(&self, phone: &str, code: &str) -> Result<(), AuthyError> {
+    async fn check_sent_code(&self, phone: &str, code: &str) -> Result<(), ProviderError> {
         let form = [("To", phone.to_owned()), ("Code", code.to_owned())];
         match self.write("/VerificationCheck", &form).await {
             Ok(body) if body.get("status").and_then(Value::as_str) == Some("approved") => Ok(()),
@@ -225,7 +225,7 @@ impl VerifyProvider {
     /// accepted before it is verified) is replaced by one that carries the phone as proved.
     /// The new factor is made first, so the phone is never lost; a factor another instance
     /// removed meanwhile is not an error.
-    async fn prove_phone(&self, subject: u64, factors: &Factors) -> Result<(), AuthyError> {
+    async fn prove_phone(&self, subject: u64, factors: &Factors) -> Result<(), ProviderError> {
         let (Some(Phone::Unproved(phone)), Some((old, false))) = (&factors.phone, &factors.totp)
         else {
             return Ok(());
@@ -237,7 +237,7 @@ impl VerifyProvider {
             .delete(&format!("/Entities/{}/Factors/{old}", identity(subject)))
             .await
         {
-            Err(AuthyError::Api { status: 404, .. }) => Ok(()),
+            Err(ProviderError::Api { status: 404, .. }) => Ok(()),
             other => other,
         }
     }
@@ -248,7 +248,7 @@ impl VerifyProvider {
         sid: &str,
         verified: bool,
         code: &str,
-    ) -> Result<bool, AuthyError> {
+    ) -> Result<bool, ProviderError> {
         let id = identity(subject);
         let form = if verified {
             vec![
@@ -288,7 +288,7 @@ impl SecondFactorProvider for VerifyProvider {
 
     /// Creates the entity and a TOTP factor (unverified until a first code) holding the phone,
     /// not yet proved.
-    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
+    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, ProviderError> {
         let subject = (u64::from_be_bytes(crate::random::bytes::<8>()) >> 11) | 1;
         self.write("/Entities", &[("Identity", identity(subject))])
             .await?;
@@ -297,9 +297,9 @@ impl SecondFactorProvider for VerifyProvider {
         Ok(subject)
     }
 
-    async fn start_push(&self, subject: u64, r: &ApprovalRequest) -> Result<String, AuthyError> {
+    async fn start_push(&self, subject: u64, r: &PushRequest) -> Result<String, ProviderError> {
         let Some(factor) = self.factors(subject).await?.push else {
-            return Err(AuthyError::Unsupported(
+            return Err(ProviderError::Unsupported(
                 "push: this user has no push factor",
             ));
         };
@@ -334,12 +334,12 @@ impl SecondFactorProvider for VerifyProvider {
             .and_then(Value::as_str)
             .filter(|s| s.starts_with("YC"))
             .map(str::to_owned)
-            .ok_or(AuthyError::Malformed("a challenge without a sid"))
+            .ok_or(ProviderError::Malformed("a challenge without a sid"))
     }
 
-    async fn push_status(&self, subject: u64, id: &str) -> Result<ApprovalStatus, AuthyError> {
+    async fn push_status(&self, subject: u64, id: &str) -> Result<PushStatus, ProviderError> {
         if !id.starts_with("YC") || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(AuthyError::Malformed(
+            return Err(ProviderError::Malformed(
                 "challenge sid has unexpected characters",
             ));
         }
@@ -347,18 +347,20 @@ impl SecondFactorProvider for VerifyProvider {
             .read(&format!("/Entities/{}/Challenges/{id}", identity(subject)))
             .await?;
         match body.get("status").and_then(Value::as_str) {
-            Some("pending") => Ok(ApprovalStatus::Pending),
-            Some("approved") => Ok(ApprovalStatus::Approved),
-            Some("denied") => Ok(ApprovalStatus::Denied),
-            Some("expired") => Ok(ApprovalStatus::Expired),
-            _ => Err(AuthyError::Malformed("a challenge without a known status")),
+            Some("pending") => Ok(PushStatus::Pending),
+            Some("approved") => Ok(PushStatus::Approved),
+            Some("denied") => Ok(PushStatus::Denied),
+            Some("expired") => Ok(PushStatus::Expired),
+            _ => Err(ProviderError::Malformed(
+                "a challenge without a known status",
+            )),
         }
     }
 
     /// Tries the authenticator app's factor first (once it is set up: a challenge answers for
     /// this code alone), then a code sent by SMS or call. Each is one request, never retried.
     /// A code sent to a phone not yet proved proves it (see the module's documentation).
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         let code = code.expose();
         let factors = self.factors(subject).await?;
         if let Some((sid, true)) = &factors.totp
@@ -377,7 +379,7 @@ impl SecondFactorProvider for VerifyProvider {
     /// Verifies a TOTP factor still being set up with the code (the answer is the factor's
     /// status, so only enrolment trusts it: the enrolling session alone can race itself here),
     /// else checks the code as a login does.
-    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn confirm_enrolment(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         let factors = self.factors(subject).await?;
         let given = code.expose();
         if let Some((sid, false)) = &factors.totp
@@ -393,10 +395,10 @@ impl SecondFactorProvider for VerifyProvider {
         &self,
         subject: u64,
         channel: CodeChannel,
-    ) -> Result<SendOutcome, AuthyError> {
+    ) -> Result<SendOutcome, ProviderError> {
         let factors = self.factors(subject).await?;
         let Some(phone) = factors.code_phone() else {
-            return Err(AuthyError::Unsupported(
+            return Err(ProviderError::Unsupported(
                 "codes by phone: no proved phone on record",
             ));
         };
@@ -409,13 +411,13 @@ impl SecondFactorProvider for VerifyProvider {
     }
 
     /// Each entity is one user's: several users may hold one number.
-    async fn phone_of(&self, subject: u64) -> Result<Option<String>, AuthyError> {
+    async fn phone_of(&self, subject: u64) -> Result<Option<String>, ProviderError> {
         Ok(self.factors(subject).await?.code_phone().map(str::to_owned))
     }
 
     /// Binds a new TOTP factor (Verify shows a binding only when a factor is created), after
     /// removing factors still being set up, and returns its URI.
-    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, ProviderError> {
         let id = identity(subject);
         let body = self.read(&format!("/Entities/{id}/Factors")).await?;
         let mut phone = None;
@@ -430,7 +432,7 @@ impl SecondFactorProvider for VerifyProvider {
                 continue;
             }
             if f.get("status").and_then(Value::as_str) == Some("verified") {
-                return Err(AuthyError::Unsupported("a second authenticator app"));
+                return Err(ProviderError::Unsupported("a second authenticator app"));
             }
             phone = phone.or_else(|| Phone::read(f.get("metadata")));
             if account.is_empty() {

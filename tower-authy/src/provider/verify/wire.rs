@@ -1,7 +1,7 @@
 //! [`VerifyProvider`]'s settings and its HTTP: HTTP Basic, form bodies, Twilio's error answers.
 
-use crate::client::{AuthyError, classify, http_client, is_transient};
-use crate::config::ConfigError;
+use crate::error::ConfigError;
+use crate::provider::{ProviderError, classify, http_client, is_transient};
 use crate::secret::ApiKey;
 use crate::store::{Clock, SystemClock};
 use serde_json::Value;
@@ -13,7 +13,7 @@ use std::time::Duration;
 /// The auth token (and an API key's secret) never appear in `Debug`.
 ///
 /// ```
-/// use tower_authy::{ApiKey, VerifyProvider};
+/// use tower_authy::{secret::ApiKey, provider::verify::VerifyProvider};
 /// let verify = VerifyProvider::builder(
 ///     "AC0123456789abcdef0123456789abcdef",
 ///     ApiKey::new("the account's auth token"),
@@ -97,7 +97,7 @@ impl VerifyProvider {
     }
 
     /// Reads `path` under the service, retrying transient failures.
-    pub(super) async fn read(&self, path: &str) -> Result<Value, AuthyError> {
+    pub(super) async fn read(&self, path: &str) -> Result<Value, ProviderError> {
         let url = format!("{}{path}", self.service_url);
         let mut attempt = 0;
         loop {
@@ -113,21 +113,21 @@ impl VerifyProvider {
         &self,
         path: &str,
         form: &[(&str, V)],
-    ) -> Result<Value, AuthyError> {
+    ) -> Result<Value, ProviderError> {
         let url = format!("{}{path}", self.service_url);
         self.send(self.http.post(url).form(form)).await
     }
 
     /// Deletes `path` under the service, once.
-    pub(super) async fn delete(&self, path: &str) -> Result<(), AuthyError> {
+    pub(super) async fn delete(&self, path: &str) -> Result<(), ProviderError> {
         let url = format!("{}{path}", self.service_url);
         match self.send(self.http.delete(url)).await {
-            Ok(_) | Err(AuthyError::Api { status: 404, .. }) => Ok(()),
+            Ok(_) | Err(ProviderError::Api { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, AuthyError> {
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ProviderError> {
         let response = request
             .basic_auth(&self.user, Some(self.secret.expose()))
             .send()
@@ -139,20 +139,20 @@ impl VerifyProvider {
     }
 }
 
-/// A 2xx answer's JSON (`null` for 204), or Twilio's error as [`AuthyError::Api`].
-fn decode(status: u16, bytes: &[u8]) -> Result<Value, AuthyError> {
+/// A 2xx answer's JSON (`null` for 204), or Twilio's error as [`ProviderError::Api`].
+fn decode(status: u16, bytes: &[u8]) -> Result<Value, ProviderError> {
     let body: Option<Value> = serde_json::from_slice(bytes).ok();
     if (200..300).contains(&status) {
         return match body {
             Some(v @ Value::Object(_)) => Ok(v),
             _ if status == 204 => Ok(Value::Null),
-            _ => Err(AuthyError::Malformed(
+            _ => Err(ProviderError::Malformed(
                 "Verify answered without a JSON object",
             )),
         };
     }
     let body = body.unwrap_or(Value::Null);
-    Err(AuthyError::Api {
+    Err(ProviderError::Api {
         status,
         code: body
             .get("code")

@@ -55,7 +55,7 @@ pub use self::redis::RedisChangeFeed;
 #[cfg(feature = "redis")]
 mod redis {
     use super::{ChangeFeed, LocalChangeFeed};
-    use crate::StoreError;
+    use crate::store::StoreError;
     use fred::clients::{Client, SubscriberClient};
     use fred::interfaces::{ClientLike as _, EventInterface as _, PubsubInterface as _};
     use fred::prelude::{Builder, Config, ReconnectPolicy};
@@ -96,7 +96,7 @@ mod redis {
 
     impl RedisChangeFeed {
         /// Connects to the Redis at `url` and listens on `<prefix>changes` (the default prefix
-        /// is `tower-authy:`, as for [`RedisChallengeStore`](crate::RedisChallengeStore)):
+        /// is `tower-authy:`, as for [`RedisChallengeStore`](crate::store::RedisChallengeStore)):
         /// one publishing connection, one subscribed connection, reconnecting forever.
         ///
         /// # Errors

@@ -1,6 +1,6 @@
 //! [`ConfigError`]: one variant per configuration mistake.
 
-/// A configuration mistake, reported by [`TwoFactorBuilder::build`].
+/// A configuration mistake, reported by [`TwoFactorBuilder::build`](crate::TwoFactorBuilder::build).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -76,7 +76,7 @@ pub enum ConfigError {
     /// The application's login URL for step-up mode must be a local path.
     #[error("the application's login URL must be a local path such as /login, not {0:?}")]
     StepUpLoginUrl(String),
-    /// [`RememberDevice`](crate::RememberDevice) out of range.
+    /// [`RememberDevice`](crate::remember::RememberDevice) out of range.
     #[error("devices are remembered for 1 to 365 days, 1 to 100 per user")]
     RememberDevice,
     /// A TOTP provider setting is out of range.

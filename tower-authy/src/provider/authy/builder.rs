@@ -1,7 +1,8 @@
 //! [`AuthyClientBuilder`]: the client's settings, checked when built.
 
 use super::AuthyClient;
-use crate::config::ConfigError;
+use crate::error::ConfigError;
+use crate::provider::http_client;
 use crate::secret::ApiKey;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ impl AuthyClientBuilder {
     /// The API base URL. Default `https://api.authy.com`; point it at a mock-authy in tests.
     ///
     /// ```
-    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+    /// let client = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
     ///     .base_url("http://127.0.0.1:3031")
     ///     .build()
     ///     .unwrap();
@@ -35,7 +36,7 @@ impl AuthyClientBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+    /// let client = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
     ///     .timeouts(Duration::from_secs(1), Duration::from_secs(3))
     ///     .build()
     ///     .unwrap();
@@ -50,7 +51,7 @@ impl AuthyClientBuilder {
     /// at most 3).
     ///
     /// ```
-    /// let client = tower_authy::AuthyClient::builder(tower_authy::ApiKey::new("k"))
+    /// let client = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
     ///     .read_retries(2)
     ///     .build()
     ///     .unwrap();
@@ -64,7 +65,7 @@ impl AuthyClientBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use tower_authy::{ApiKey, AuthyClient, ConfigError};
+    /// use tower_authy::{secret::ApiKey, provider::authy::AuthyClient, ConfigError};
     /// let client = AuthyClient::builder(ApiKey::new("key"))
     ///     .base_url("http://127.0.0.1:3031")
     ///     .timeouts(Duration::from_secs(1), Duration::from_secs(3))
@@ -88,37 +89,4 @@ impl AuthyClientBuilder {
             read_retries: self.read_retries,
         })
     }
-}
-
-/// The HTTP client every provider uses: `base_url` must be an absolute http(s) URL with no
-/// credentials, query or fragment, and the timeouts 100 ms to 60 s, connect within total.
-pub(crate) fn http_client(
-    base_url: &str,
-    connect_timeout: Duration,
-    timeout: Duration,
-) -> Result<reqwest::Client, ConfigError> {
-    let base_ok = url::Url::parse(base_url).is_ok_and(|u| {
-        matches!(u.scheme(), "http" | "https")
-            && u.host().is_some()
-            && u.username().is_empty()
-            && u.password().is_none()
-            && u.query().is_none()
-            && u.fragment().is_none()
-    });
-    if !base_ok {
-        return Err(ConfigError::BaseUrl(base_url.to_owned()));
-    }
-    let sane = |d: Duration| d >= Duration::from_millis(100) && d <= Duration::from_secs(60);
-    if !sane(connect_timeout) || !sane(timeout) || connect_timeout > timeout {
-        return Err(ConfigError::ClientTimeouts);
-    }
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
-        .user_agent(concat!("tower-authy/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| {
-            tracing::error!(error = %e, "the HTTP client could not be built");
-            ConfigError::HttpClient
-        })
 }

@@ -1,12 +1,13 @@
 //! The Authy API as a provider: [`AuthyClient`] unchanged, and its OneTouch callback
 //! (authy-api.md part B) authenticated with `X-Authy-Signature`.
 
-use super::{
-    Capabilities, CodeChannel, PushAnswer, SecondFactorProvider, WebhookError, WebhookRequest,
+use super::AuthyClient;
+use super::signature::{self, Signed};
+use crate::provider::{
+    Capabilities, CodeChannel, ProviderError, PushAnswer, PushRequest, PushStatus,
+    SecondFactorProvider, SendOutcome, WebhookError, WebhookRequest,
 };
-use crate::client::{ApprovalRequest, ApprovalStatus, AuthyClient, AuthyError, SendOutcome};
 use crate::secret::Token;
-use crate::signature::{self, Signed};
 use async_trait::async_trait;
 use http::{Method, header};
 use serde_json::Value;
@@ -25,30 +26,30 @@ impl SecondFactorProvider for AuthyClient {
         "the Authy app"
     }
 
-    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, AuthyError> {
+    async fn register(&self, email: &str, phone: &str, cc: &str) -> Result<u64, ProviderError> {
         self.register_user(email, phone, cc).await
     }
 
-    async fn start_push(&self, subject: u64, r: &ApprovalRequest) -> Result<String, AuthyError> {
+    async fn start_push(&self, subject: u64, r: &PushRequest) -> Result<String, ProviderError> {
         self.create_approval_request(subject, r).await
     }
 
-    async fn push_status(&self, _subject: u64, id: &str) -> Result<ApprovalStatus, AuthyError> {
+    async fn push_status(&self, _subject: u64, id: &str) -> Result<PushStatus, ProviderError> {
         self.approval_request_status(id).await
     }
 
-    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), AuthyError> {
+    async fn verify_code(&self, subject: u64, code: &Token) -> Result<(), ProviderError> {
         self.verify_token(subject, code).await
     }
 
-    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, AuthyError> {
+    async fn send_code(&self, subject: u64, c: CodeChannel) -> Result<SendOutcome, ProviderError> {
         match c {
             CodeChannel::Sms => self.request_sms(subject, true).await,
             CodeChannel::Call => self.request_call(subject, true).await,
         }
     }
 
-    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, AuthyError> {
+    async fn authenticator_uri(&self, subject: u64, label: &str) -> Result<String, ProviderError> {
         AuthyClient::authenticator_uri(self, subject, label).await
     }
 

@@ -1,24 +1,31 @@
-//! An async client for the Authy API (authy-api.md part A).
+//! Authy as a provider (the `authy` feature): an async client for the Authy API (authy-api.md
+//! part A), its wire format, and its OneTouch callback and signature (part B).
 //!
 //! Every call has a timeout. Only idempotent reads (user status, approval-request status) are
 //! retried; sending a push, an SMS or a call, and verifying a token, are never retried, so that
 //! a slow Authy cannot make a user receive two codes or burn two attempts.
 //!
-//! `builder` checks the settings, `wire` decodes Authy's envelope and classifies errors.
+//! `builder` checks the settings, `wire` decodes Authy's envelope, `provider` makes the client
+//! a [`SecondFactorProvider`](crate::SecondFactorProvider) and checks its callbacks,
+//! `signature` the callbacks' `X-Authy-Signature`.
 
 mod authenticator;
 mod builder;
 mod wire;
 
+mod provider;
+pub(crate) mod signature;
+
 pub use builder::AuthyClientBuilder;
-#[cfg(feature = "verify")]
-pub(crate) use builder::http_client;
-pub use wire::AuthyError;
+#[cfg(feature = "fuzzing")]
+pub use provider::parse_for_fuzzing;
 pub(crate) use wire::decode;
-pub(crate) use wire::{classify, is_transient};
+
+use crate::provider::{
+    ProviderError, PushRequest, PushStatus, SendOutcome, classify, is_transient,
+};
 
 use crate::secret::{ApiKey, Token};
-use serde::Serialize;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -32,46 +39,6 @@ pub struct UserStatus {
     pub confirmed: bool,
     /// Device kinds (`android`, `ios`, ...).
     pub devices: Vec<String>,
-}
-
-/// What Authy did with a request to send a code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SendOutcome {
-    /// The SMS was sent or the call started.
-    Sent,
-    /// Authy skipped it because the user has the app (only without `force`).
-    Ignored,
-}
-
-/// Status of a OneTouch approval request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ApprovalStatus {
-    /// Waiting for the user.
-    Pending,
-    /// Approved on the phone.
-    Approved,
-    /// Denied on the phone.
-    Denied,
-    /// Not answered in time.
-    Expired,
-}
-
-/// A OneTouch push to create.
-#[derive(Debug, Clone, Serialize)]
-pub struct ApprovalRequest {
-    /// Shown in the notification (Authy keeps 200 characters).
-    pub message: String,
-    /// Shown to the user in the app.
-    pub details: serde_json::Map<String, Value>,
-    /// Kept with the transaction, not shown.
-    pub hidden_details: serde_json::Map<String, Value>,
-    /// Logos as `{"res", "url"}` objects; empty for none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub logos: Vec<Value>,
-    /// Seconds until Authy expires the request.
-    pub seconds_to_expire: u64,
 }
 
 /// An Authy API client. Cheap to clone.
@@ -114,13 +81,13 @@ impl AuthyClient {
     /// Registers a user and returns their `authy_id`. Re-registering a phone returns the same id.
     ///
     /// # Errors
-    /// [`AuthyError::Api`] with code `60027` for invalid fields; see [`AuthyError`].
+    /// [`ProviderError::Api`] with code `60027` for invalid fields; see [`ProviderError`].
     pub async fn register_user(
         &self,
         email: &str,
         cellphone: &str,
         country_code: &str,
-    ) -> Result<u64, AuthyError> {
+    ) -> Result<u64, ProviderError> {
         let form = [
             ("user[email]", email),
             ("user[cellphone]", cellphone),
@@ -136,24 +103,24 @@ impl AuthyClient {
             .await?;
         body.pointer("/user/id")
             .and_then(Value::as_u64)
-            .ok_or(AuthyError::Malformed("users/new without user.id"))
+            .ok_or(ProviderError::Malformed("users/new without user.id"))
     }
 
     /// Reads a user's status. Retried on transient failure (it changes nothing).
     ///
     /// # Errors
-    /// [`AuthyError::Api`] with code `60026` for an unknown user; see [`AuthyError`].
-    pub async fn user_status(&self, authy_id: u64) -> Result<UserStatus, AuthyError> {
+    /// [`ProviderError::Api`] with code `60026` for an unknown user; see [`ProviderError`].
+    pub async fn user_status(&self, authy_id: u64) -> Result<UserStatus, ProviderError> {
         let url = self.url(&format!("/protected/json/users/{authy_id}/status"));
         let body = self.read(|| self.http.get(&url)).await?;
         let status = body
             .get("status")
-            .ok_or(AuthyError::Malformed("status without a status object"))?;
+            .ok_or(ProviderError::Malformed("status without a status object"))?;
         let flag = |k: &str| {
             status
                 .get(k)
                 .and_then(Value::as_bool)
-                .ok_or(AuthyError::Malformed("status field missing"))
+                .ok_or(ProviderError::Malformed("status field missing"))
         };
         Ok(UserStatus {
             registered: flag("registered")?,
@@ -174,20 +141,24 @@ impl AuthyClient {
     /// Sends a code by SMS. With `force`, Authy sends it even to users who have the app.
     ///
     /// # Errors
-    /// See [`AuthyError`].
-    pub async fn request_sms(&self, authy_id: u64, force: bool) -> Result<SendOutcome, AuthyError> {
+    /// See [`ProviderError`].
+    pub async fn request_sms(
+        &self,
+        authy_id: u64,
+        force: bool,
+    ) -> Result<SendOutcome, ProviderError> {
         self.send_code("sms", authy_id, force).await
     }
 
     /// Starts a voice call that reads out a code.
     ///
     /// # Errors
-    /// See [`AuthyError`].
+    /// See [`ProviderError`].
     pub async fn request_call(
         &self,
         authy_id: u64,
         force: bool,
-    ) -> Result<SendOutcome, AuthyError> {
+    ) -> Result<SendOutcome, ProviderError> {
         self.send_code("call", authy_id, force).await
     }
 
@@ -196,7 +167,7 @@ impl AuthyClient {
         channel: &str,
         authy_id: u64,
         force: bool,
-    ) -> Result<SendOutcome, AuthyError> {
+    ) -> Result<SendOutcome, ProviderError> {
         let url = self.url(&format!("/protected/json/{channel}/{authy_id}"));
         let body = self
             .send(
@@ -218,9 +189,9 @@ impl AuthyClient {
     /// who never confirmed one). Success means HTTP 200 **and** `"token": "is valid"`.
     ///
     /// # Errors
-    /// An [`AuthyError`] for which [`is_token_rejection`](AuthyError::is_token_rejection) is true
+    /// An [`ProviderError`] for which [`is_token_rejection`](ProviderError::is_token_rejection) is true
     /// when the token is wrong or reused; other variants when Authy is unavailable.
-    pub async fn verify_token(&self, authy_id: u64, token: &Token) -> Result<(), AuthyError> {
+    pub async fn verify_token(&self, authy_id: u64, token: &Token) -> Result<(), ProviderError> {
         let url = self.url(&format!(
             "/protected/json/verify/{}/{authy_id}",
             token.expose()
@@ -231,7 +202,7 @@ impl AuthyClient {
         if body.get("token").and_then(Value::as_str) == Some("is valid") {
             Ok(())
         } else {
-            Err(AuthyError::Malformed(
+            Err(ProviderError::Malformed(
                 "verify answered 200 without \"token\": \"is valid\"",
             ))
         }
@@ -240,12 +211,12 @@ impl AuthyClient {
     /// Creates a OneTouch approval request and returns its uuid.
     ///
     /// # Errors
-    /// [`AuthyError::Api`] with a 4xx when the user cannot receive pushes; see [`AuthyError`].
+    /// [`ProviderError::Api`] with a 4xx when the user cannot receive pushes; see [`ProviderError`].
     pub async fn create_approval_request(
         &self,
         authy_id: u64,
-        request: &ApprovalRequest,
-    ) -> Result<String, AuthyError> {
+        request: &PushRequest,
+    ) -> Result<String, ProviderError> {
         let url = self.url(&format!(
             "/onetouch/json/users/{authy_id}/approval_requests"
         ));
@@ -254,7 +225,7 @@ impl AuthyClient {
             .and_then(Value::as_str)
             .filter(|u| !u.is_empty())
             .map(str::to_owned)
-            .ok_or(AuthyError::Malformed(
+            .ok_or(ProviderError::Malformed(
                 "approval_requests without approval_request.uuid",
             ))
     }
@@ -262,10 +233,10 @@ impl AuthyClient {
     /// Reads an approval request's status. Retried on transient failure.
     ///
     /// # Errors
-    /// [`AuthyError::Api`] with code `60049` for an unknown uuid; see [`AuthyError`].
-    pub async fn approval_request_status(&self, uuid: &str) -> Result<ApprovalStatus, AuthyError> {
+    /// [`ProviderError::Api`] with code `60049` for an unknown uuid; see [`ProviderError`].
+    pub async fn approval_request_status(&self, uuid: &str) -> Result<PushStatus, ProviderError> {
         if uuid.is_empty() || !uuid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(AuthyError::Malformed(
+            return Err(ProviderError::Malformed(
                 "approval uuid has unexpected characters",
             ));
         }
@@ -275,11 +246,11 @@ impl AuthyClient {
             .pointer("/approval_request/status")
             .and_then(Value::as_str)
         {
-            Some("pending") => Ok(ApprovalStatus::Pending),
-            Some("approved") => Ok(ApprovalStatus::Approved),
-            Some("denied") => Ok(ApprovalStatus::Denied),
-            Some("expired") => Ok(ApprovalStatus::Expired),
-            _ => Err(AuthyError::Malformed(
+            Some("pending") => Ok(PushStatus::Pending),
+            Some("approved") => Ok(PushStatus::Approved),
+            Some("denied") => Ok(PushStatus::Denied),
+            Some("expired") => Ok(PushStatus::Expired),
+            _ => Err(ProviderError::Malformed(
                 "approval request without a known status",
             )),
         }
@@ -288,8 +259,8 @@ impl AuthyClient {
     /// Removes a user from the Authy application.
     ///
     /// # Errors
-    /// See [`AuthyError`].
-    pub async fn delete_user(&self, authy_id: u64) -> Result<(), AuthyError> {
+    /// See [`ProviderError`].
+    pub async fn delete_user(&self, authy_id: u64) -> Result<(), ProviderError> {
         self.send(
             self.http
                 .post(self.url(&format!("/protected/json/users/{authy_id}/remove"))),
@@ -306,7 +277,7 @@ impl AuthyClient {
     async fn read(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Value, AuthyError> {
+    ) -> Result<Value, ProviderError> {
         let mut attempt = 0;
         loop {
             match self.send(request()).await {
@@ -317,7 +288,7 @@ impl AuthyClient {
     }
 
     /// Sends once and decodes Authy's envelope.
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, AuthyError> {
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ProviderError> {
         let response = request
             .header("X-Authy-API-Key", self.api_key.expose())
             .send()
@@ -332,7 +303,7 @@ impl AuthyClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ConfigError;
+    use crate::error::ConfigError;
 
     #[tokio::test]
     async fn transport_errors_never_show_the_token_in_the_url() {
