@@ -2,9 +2,9 @@
 //! factors. Every protected request passes here, so it does one session read and nothing else.
 
 use crate::config::{Shared, TwoFactor};
-use crate::routes::reply::{Reply, wants_json};
 use crate::session;
 use crate::store::StoreError;
+use crate::web::{Reply, wants_json};
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -24,12 +24,6 @@ impl TwoFactor {
         RequireTwoFactorLayer {
             shared: Arc::clone(&self.shared),
         }
-    }
-
-    /// The login, callback, status, token, SMS, confirm and logout routes, under the prefix.
-    /// Merge it into your router, inside the session layer.
-    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
-        crate::routes::router(Arc::clone(&self.shared))
     }
 }
 

@@ -28,6 +28,7 @@ mod session;
 mod telemetry;
 mod throttle;
 mod watchers;
+mod web;
 
 #[cfg(feature = "test-util")]
 pub mod conformance;

@@ -239,7 +239,7 @@ pub(crate) fn devices(
             ul.devices {
                 @for d in devices {
                     li data-device=(d.id) {
-                        (d.label) " (until " (crate::routes::date(d.expires_at)) ")"
+                        (d.label) " (until " (date(d.expires_at)) ")"
                         form method="post" action=(forget) {
                             (csrf_field(csrf))
                             input type="hidden" name="device" value=(d.id);
@@ -280,7 +280,7 @@ pub(crate) fn factors(
                     br;
                     small {
                         @match f.last_used_at {
-                            Some(at) => { "Last used " (crate::routes::date(at)) }
+                            Some(at) => { "Last used " (date(at)) }
                             None => { "Not used yet" }
                         }
                     }
@@ -456,4 +456,11 @@ fn provider_choice(p: &dyn crate::SecondFactorProvider) -> String {
     } else {
         "An authenticator app (codes, no phone number)".to_owned()
     }
+}
+
+/// `2026-12-28`: a day as the pages show it (UTC).
+pub(crate) fn date(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
 }

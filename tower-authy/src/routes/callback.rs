@@ -7,10 +7,10 @@
 //! compare-and-set from pending.
 
 use super::lifecycle::{notify, settle};
-use super::reply::Reply;
 use crate::config::Shared;
 use crate::provider::{WebhookError, WebhookRequest};
 use crate::store::ChallengeState;
+use crate::web::Reply;
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::Request;

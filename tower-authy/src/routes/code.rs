@@ -2,13 +2,13 @@
 //! waiting page, and sending codes by SMS or voice call.
 
 use super::lifecycle::{complete, finished_page, lock, notify};
-use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::pages;
 use crate::provider::CodeChannel;
 use crate::recovery::RecoveryCode;
 use crate::secret::Token;
 use crate::store::{AttemptDecision, ChallengeState};
+use crate::web::{Handled, Rejection, Reply};
 use axum::response::{Html, IntoResponse};
 use axum::{Extension, Form, Json};
 use http::{HeaderMap, StatusCode, header};
@@ -127,7 +127,7 @@ pub(crate) async fn token(
         }
         let csrf = form.csrf_token.unwrap_or_default();
         let error = Some("That code is not valid. Please try again.");
-        let others = crate::factors::others(&shared, &c).await?;
+        let others = crate::routes::factors::others(&shared, &c).await?;
         let page = pages::verify(&shared, &csrf, &c, &others, None, error);
         return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     }

@@ -7,9 +7,9 @@
 //! - forgetting needs the session's CSRF token, rotates the session id, and is logged.
 
 use super::Shared_;
-use super::reply::{Handled, Reply};
 use crate::config::Shared;
 use crate::remember::Remembering;
+use crate::web::{Handled, Reply};
 use crate::{VerifiedUser, pages, session};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};

@@ -11,8 +11,8 @@
 //!   logged.
 
 use super::Shared_;
-use super::reply::{Handled, Rejection, Reply};
 use crate::secret::{Password, Token};
+use crate::web::{Handled, Rejection, Reply};
 use crate::{pages, session, throttle};
 use axum::response::{Html, IntoResponse};
 use axum::{Extension, Form, Json};

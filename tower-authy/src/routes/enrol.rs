@@ -13,10 +13,10 @@
 //!   user is somebody else; the factor is written with a compare-and-set on the factor it
 //!   began with, so a password alone never replaces a factor set up meanwhile.
 
-use super::reply::{Handled, Rejection, Reply};
 use super::{CsrfForm, Shared_};
 use crate::secret::Token;
 use crate::session::{self, Enrolling};
+use crate::web::{Handled, Rejection, Reply};
 use crate::{enrolment, enrolment::EnrolledPhone, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
@@ -87,7 +87,7 @@ async fn stale(
         return Ok(Some("credential epoch raised"));
     }
     let changed = if shared.factors.is_some() {
-        let now = crate::factors::of_user(shared, &user).await?;
+        let now = crate::routes::factors::of_user(shared, &user).await?;
         !crate::factors::same_ids(now.iter().map(|f| f.id.as_str()), &e.factors_at_start)
     } else {
         user.authy_id != e.factor_at_start

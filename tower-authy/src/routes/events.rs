@@ -10,9 +10,9 @@
 
 use super::Shared_;
 use super::lifecycle::{current, notify, pending_challenge, status_body};
-use super::reply::{Handled, Reply};
 use crate::config::Shared;
 use crate::store::{Challenge, ChallengeState};
+use crate::web::{Handled, Reply};
 use axum::Extension;
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};

@@ -14,11 +14,11 @@
 //!   push changes nothing), and offers only the pending user's own factors.
 
 use super::Shared_;
-use super::reply::{Handled, Reply};
 use crate::config::Shared;
-use crate::factors::Factor;
+use crate::factors::{Factor, FactorKind, LEGACY, capitalised, login_order};
 use crate::session::{self, Enrolling};
-use crate::store::ChallengeState;
+use crate::store::{ChallengeState, StoreError};
+use crate::web::{Handled, Reply};
 use crate::{VerifiedUser, pages};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
@@ -40,7 +40,7 @@ async fn verified_user(
         Ok(user) => user,
         Err(to_login) => return Ok(Err(to_login)),
     };
-    let mut factors = crate::factors::of_user(shared, &user.user).await?;
+    let mut factors = crate::routes::factors::of_user(shared, &user.user).await?;
     factors.sort_by_key(|f| f.created_at);
     Ok(Ok((user, factors)))
 }
@@ -243,7 +243,7 @@ pub(crate) async fn switch(
     if let Some(r) = super::lifecycle::finished_page(&reply, c.state) {
         return Ok(r);
     }
-    let others = crate::factors::others(&shared, &c).await?;
+    let others = crate::routes::factors::others(&shared, &c).await?;
     let Some(factor) = others.into_iter().find(|f| f.id == form.factor) else {
         return Ok(reply.problem(
             StatusCode::NOT_FOUND,
@@ -276,4 +276,60 @@ pub(crate) async fn switch(
         now,
     )
     .await
+}
+
+/// The factor a user record's legacy Authy id stands for: one of the first provider.
+fn legacy(shared: &Shared, subject: u64) -> Factor {
+    Factor {
+        id: LEGACY.to_owned(),
+        kind: FactorKind::of(shared.client.as_ref()),
+        provider: shared.client.name().to_owned(),
+        subject,
+        label: capitalised(shared.client.app_label()),
+        phone: None,
+        created_at: 0,
+        last_used_at: None,
+    }
+}
+
+/// The user's factors in the order login offers them: the store's (when the factor model is
+/// on), and the record's legacy Authy id unless the store already holds it.
+pub(crate) async fn of_user(
+    shared: &Shared,
+    user: &crate::UserRecord,
+) -> Result<Vec<Factor>, StoreError> {
+    let mut all = match &shared.factors {
+        Some(store) => store.factors(&user.id).await?,
+        None => Vec::new(),
+    };
+    if let Some(subject) = user.authy_id {
+        let primary = shared.client.name();
+        if !all
+            .iter()
+            .any(|f| f.subject == subject && f.provider == primary)
+        {
+            all.push(legacy(shared, subject));
+        }
+    }
+    // A factor of a provider no longer configured cannot be proved: never offered.
+    all.retain(|f| shared.provider_named(&f.provider).is_some());
+    login_order(&mut all);
+    Ok(all)
+}
+
+/// The user's factors other than the one challenge `c` proves ("try another way"); none
+/// without the factor model.
+pub(crate) async fn others(
+    shared: &Shared,
+    c: &crate::store::Challenge,
+) -> Result<Vec<Factor>, StoreError> {
+    if shared.factors.is_none() {
+        return Ok(Vec::new());
+    }
+    let Some(user) = shared.users.load(&c.user_id).await? else {
+        return Ok(Vec::new());
+    };
+    let mut all = of_user(shared, &user).await?;
+    all.retain(|f| f.id != c.factor_id);
+    Ok(all)
 }

@@ -1,10 +1,10 @@
 //! Moving a challenge through its life: expiry at the deadline, the session's own pending
 //! challenge, the final pages, locking, and completion (approved → completed, exactly once).
 
-use super::reply::{Handled, Rejection, Reply};
 use crate::config::Shared;
 use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState, StoreError};
+use crate::web::{Handled, Rejection, Reply};
 use axum::response::Response;
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -192,4 +192,18 @@ async fn remember_this_device(
         .await?;
     tracing::info!(event = "device_remembered", user_id = %user_id, days = r.settings.days, "device remembered");
     Ok(cookie)
+}
+
+impl Reply<'_> {
+    /// The common start of every form on the second-factor page: a valid CSRF token, then the
+    /// session's own pending challenge.
+    pub(crate) async fn form_with_challenge(
+        &self,
+        session: &Session,
+        headers: &http::HeaderMap,
+        form_token: Option<&str>,
+    ) -> Result<(Pending, Challenge), Rejection> {
+        self.require_csrf(session, headers, form_token).await?;
+        pending_challenge(self.shared, session, self).await
+    }
 }

@@ -2,7 +2,6 @@
 //! sends the push.
 
 use super::Shared_;
-use super::reply::{Handled, Rejection, Reply};
 use crate::config::Shared;
 use crate::pages;
 use crate::provider::PushRequest;
@@ -10,6 +9,7 @@ use crate::secret::Password;
 use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState};
 use crate::throttle;
+use crate::web::{Handled, Rejection, Reply};
 use axum::extract::{ConnectInfo, Query};
 use axum::response::{Html, IntoResponse};
 use axum::{Extension, Form, Json};
@@ -132,7 +132,7 @@ pub(crate) async fn login(
             .account_locked(&user.id, &shared.limits, now),
         throttle::refund(&shared, &attempt),
     )?;
-    let Some(factor) = crate::factors::of_user(&shared, &user)
+    let Some(factor) = crate::routes::factors::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()
@@ -172,7 +172,7 @@ pub(crate) async fn start_enrolment(
         return_to,
         phone: None,
         factor_at_start: user.authy_id,
-        factors_at_start: crate::factors::of_user(shared, user)
+        factors_at_start: crate::routes::factors::of_user(shared, user)
             .await?
             .into_iter()
             .map(|f| f.id)

@@ -22,15 +22,14 @@ mod factors;
 pub(crate) mod lifecycle;
 mod login;
 mod recovery;
-pub(crate) mod reply;
 mod step_up;
 
 use self::lifecycle::{complete, finished_page, pending_challenge, status_body};
-use self::reply::{Handled, Reply};
 use crate::config::Shared;
 use crate::pages;
 use crate::session::{self};
 use crate::store::ChallengeState;
+use crate::web::{Handled, Reply};
 use axum::extract::{DefaultBodyLimit, Query};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
@@ -113,18 +112,19 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         )
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
-            reply::fail_closed_pages,
+            crate::web::fail_closed_pages,
         ))
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
     crate::hardening::harden(router, &shared)
 }
 
-/// `2026-12-28`: a day as the pages show it (UTC).
-pub(crate) fn date(unix_seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
-        .map(|t| t.date().to_string())
-        .unwrap_or_default()
+impl crate::TwoFactor {
+    /// The login, callback, status, token, SMS, confirm and logout routes, under the prefix.
+    /// Merge it into your router, inside the session layer.
+    pub fn router<S: Clone + Send + Sync + 'static>(&self) -> axum::Router<S> {
+        router(Arc::clone(&self.shared))
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -162,7 +162,7 @@ async fn verify_page(
         Some("call") => Some("We are calling you with a code."),
         _ => None,
     };
-    let others = crate::factors::others(&shared, &c).await?;
+    let others = crate::routes::factors::others(&shared, &c).await?;
     Ok(Html(pages::verify(&shared, &csrf, &c, &others, notice, None)).into_response())
 }
 
@@ -243,10 +243,10 @@ pub(crate) async fn factor_attempt(
     attempt: &str,
     subject: u64,
     now: i64,
-) -> Result<Option<FactorCounters>, reply::Rejection> {
+) -> Result<Option<FactorCounters>, crate::web::Rejection> {
     let phone = match provider.phone_of(subject).await {
         Ok(phone) => phone,
-        Err(e) => return Err(reply::Rejection::Authy(e, "find the phone")),
+        Err(e) => return Err(crate::web::Rejection::Authy(e, "find the phone")),
     };
     let counters = FactorCounters(
         std::iter::once(format!("factor:{}:{subject}", provider.name()))
@@ -271,7 +271,7 @@ pub(crate) async fn factor_attempt(
 }
 
 /// The answer when the factor has had too many wrong codes lately.
-pub(crate) fn factor_locked(reply: &reply::Reply<'_>) -> axum::response::Response {
+pub(crate) fn factor_locked(reply: &crate::web::Reply<'_>) -> axum::response::Response {
     reply.problem(
         http::StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",

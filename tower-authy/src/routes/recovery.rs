@@ -7,10 +7,10 @@
 //! - a new set needs the session's CSRF token, replaces the old set whole, rotates the session
 //!   id, and is logged; the codes themselves are never logged or stored, only their hashes.
 
-use super::reply::{Handled, Reply};
 use super::{CsrfForm, Shared_};
 use crate::config::Shared;
 use crate::recovery::{self, RecoveryCode};
+use crate::web::{Handled, Reply};
 use crate::{VerifiedUser, pages, recovery::RecoveryCodeStore, session};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};

@@ -10,9 +10,9 @@
 
 use super::Shared_;
 use super::login::{ReturnTo, Start, return_to_or_default, start_enrolment, start_second_factor};
-use super::reply::{Handled, Reply};
 use crate::pages;
 use crate::session;
+use crate::web::{Handled, Reply};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form, Json};
@@ -60,7 +60,10 @@ pub(crate) async fn step_up_page(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    if crate::factors::of_user(&shared, &user).await?.is_empty() {
+    if crate::routes::factors::of_user(&shared, &user)
+        .await?
+        .is_empty()
+    {
         if shared.enrols() {
             return start_enrolment(&shared, &session, &reply, &user, return_to).await;
         }
@@ -98,7 +101,7 @@ pub(crate) async fn step_up(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    let Some(factor) = crate::factors::of_user(&shared, &user)
+    let Some(factor) = crate::routes::factors::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()

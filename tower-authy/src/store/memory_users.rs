@@ -21,7 +21,7 @@ struct MemoryUsers {
     /// Id to login, so that [`UserStore::load`] (on every guarded request) is one lookup.
     login_of: HashMap<String, String>,
     /// Each user's second factors, oldest first (with [`crate::FactorStore`]).
-    factors: HashMap<String, Vec<crate::factors::Factor>>,
+    factors: HashMap<String, Vec<super::factor::Factor>>,
     next_id: u64,
 }
 
@@ -118,12 +118,12 @@ fn keyed_hash(key: &[u8], password: &str) -> [u8; 32] {
 
 /// Enrolment writes the Authy id here.
 #[async_trait]
-impl crate::enrolment::AuthyIdStore for MemoryUserStore {
+impl super::authy_id::AuthyIdStore for MemoryUserStore {
     async fn set_second_factor(
         &self,
         user_id: &str,
         expected: Option<u64>,
-        phone: Option<crate::enrolment::EnrolledPhone>,
+        phone: Option<super::authy_id::EnrolledPhone>,
     ) -> Result<bool, StoreError> {
         let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let login = users.login_of.get(user_id).cloned();
@@ -167,8 +167,8 @@ impl UserStore for MemoryUserStore {
 
 /// Each user's second factors, beside the users; removing one raises the user's epoch.
 #[async_trait]
-impl crate::factors::FactorStore for MemoryUserStore {
-    async fn factors(&self, user_id: &str) -> Result<Vec<crate::factors::Factor>, StoreError> {
+impl super::factor::FactorStore for MemoryUserStore {
+    async fn factors(&self, user_id: &str) -> Result<Vec<super::factor::Factor>, StoreError> {
         let users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(users.factors.get(user_id).cloned().unwrap_or_default())
     }
@@ -176,7 +176,7 @@ impl crate::factors::FactorStore for MemoryUserStore {
     async fn add(
         &self,
         user_id: &str,
-        factor: crate::factors::Factor,
+        factor: super::factor::Factor,
         expected: &[String],
     ) -> Result<bool, StoreError> {
         let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
@@ -184,7 +184,7 @@ impl crate::factors::FactorStore for MemoryUserStore {
             return Ok(false);
         }
         let list = users.factors.entry(user_id.to_owned()).or_default();
-        let same = crate::factors::same_ids(list.iter().map(|f| f.id.as_str()), expected);
+        let same = super::factor::same_ids(list.iter().map(|f| f.id.as_str()), expected);
         if !same || list.iter().any(|f| f.id == factor.id) {
             return Ok(false);
         }
@@ -203,7 +203,7 @@ impl crate::factors::FactorStore for MemoryUserStore {
         let Some(list) = users.factors.get_mut(user_id) else {
             return Ok(false);
         };
-        let same = crate::factors::same_ids(list.iter().map(|f| f.id.as_str()), expected);
+        let same = super::factor::same_ids(list.iter().map(|f| f.id.as_str()), expected);
         let Some(at) = list.iter().position(|f| f.id == factor_id).filter(|_| same) else {
             return Ok(false);
         };

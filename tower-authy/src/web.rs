@@ -1,14 +1,13 @@
-//! Answers in the form the client asked for (a page, or `application/problem+json`), the CSRF
+//! Answering a request in the form its client asked for (a page, or `application/problem+json`), the CSRF
 //! gate every form passes, and the fail-closed answers: a handler returns
 //! `Result<Response, Rejection>`, and a store or Authy failure anywhere in it (`?`) becomes the
 //! 503 page or problem, rendered by [`fail_closed_pages`] for the client that asked.
 
-use super::lifecycle::pending_challenge;
 use crate::config::Shared;
 use crate::pages;
 use crate::provider::ProviderError;
-use crate::session::{self, Pending};
-use crate::store::{Challenge, StoreError};
+use crate::session;
+use crate::store::StoreError;
 use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -176,18 +175,6 @@ impl<'a> Reply<'a> {
         } else {
             Err(self.csrf_refused().into())
         }
-    }
-
-    /// The common start of every form on the second-factor page: a valid CSRF token, then the
-    /// session's own pending challenge.
-    pub(crate) async fn form_with_challenge(
-        &self,
-        session: &Session,
-        headers: &HeaderMap,
-        form_token: Option<&str>,
-    ) -> Result<(Pending, Challenge), Rejection> {
-        self.require_csrf(session, headers, form_token).await?;
-        pending_challenge(self.shared, session, self).await
     }
 
     pub(crate) fn csrf_refused(&self) -> Response {
