@@ -14,52 +14,6 @@ use tower_authy::{
     remember::DeviceStore, remember::RememberKey, remember::RememberedDevice, store::StoreError,
 };
 
-/// Creates the tables (idempotent), and the users' credential epoch where an older file has
-/// none.
-pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_epoch = conn
-        .prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'credential_epoch'")?
-        .exists([])?;
-    if !has_epoch {
-        conn.execute_batch(
-            "ALTER TABLE users ADD COLUMN credential_epoch INTEGER NOT NULL DEFAULT 0;",
-        )?;
-    }
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS factors (
-             user_id INTEGER NOT NULL,
-             id TEXT NOT NULL,
-             kind TEXT NOT NULL,
-             provider TEXT NOT NULL,
-             subject INTEGER NOT NULL,
-             label TEXT NOT NULL,
-             phone TEXT,
-             created_at INTEGER NOT NULL,
-             last_used_at INTEGER,
-             PRIMARY KEY (user_id, id)
-         );
-         CREATE TABLE IF NOT EXISTS recovery_codes (
-             user_id TEXT NOT NULL,
-             hash BLOB NOT NULL,
-             PRIMARY KEY (user_id, hash)
-         );
-         CREATE TABLE IF NOT EXISTS spent_recovery_codes (
-             user_id TEXT NOT NULL,
-             hash BLOB NOT NULL,
-             PRIMARY KEY (user_id, hash)
-         );
-         CREATE TABLE IF NOT EXISTS remembered_devices (
-             user_id TEXT NOT NULL,
-             id TEXT NOT NULL,
-             label TEXT NOT NULL,
-             created_at INTEGER NOT NULL,
-             expires_at INTEGER NOT NULL,
-             PRIMARY KEY (user_id, id)
-         );
-         CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);",
-    )
-}
-
 impl SqliteUsers {
     /// The key for remembered-device cookies: made at random on first use, then kept.
     ///

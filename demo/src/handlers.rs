@@ -1,14 +1,14 @@
 //! The demo's own pages: home, sign up (validated, rate-limited per phone and per address, the
 //! user registered with Authy), and the protected account page.
 
+use crate::pages::{self, SignupForm};
 use crate::users::{NewUser, SignupError};
-use crate::{AppState, SIGNUPS_PER_ADDRESS, SIGNUPS_PER_PHONE, pages};
+use crate::{AppState, SIGNUPS_PER_ADDRESS, SIGNUPS_PER_PHONE};
 use axum::Extension;
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 use std::net::SocketAddr;
 use tower_authy::{VerifiedUser, secret::Password, store::Clock as _, store::SystemClock};
 use tower_sessions::Session;
@@ -34,37 +34,6 @@ fn unavailable() -> Response {
         )),
     )
         .into_response()
-}
-
-/// The sign-up form, as typed.
-#[derive(Debug, Default, Deserialize)]
-pub struct SignupForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    country_code: String,
-    #[serde(default)]
-    phone: String,
-    csrf_token: Option<String>,
-}
-
-impl SignupForm {
-    pub(crate) fn name(&self) -> &str {
-        &self.name
-    }
-    pub(crate) fn email(&self) -> &str {
-        &self.email
-    }
-    pub(crate) fn country_code(&self) -> &str {
-        &self.country_code
-    }
-    pub(crate) fn phone(&self) -> &str {
-        &self.phone
-    }
 }
 
 /// Checks the form; returns the normalised (country code, phone), `None` when both are left

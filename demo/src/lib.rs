@@ -4,6 +4,7 @@
 //! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
 
 pub mod admin;
+mod db;
 mod factors;
 mod handlers;
 pub mod keys;
@@ -19,9 +20,9 @@ use axum::Router;
 use axum::http::header::HeaderName;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
-pub use handlers::SignupForm;
 use handlers::{account, home, signup, signup_form};
 use mock_authy::MockAuthy;
+pub use pages::SignupForm;
 pub use provider::{Provider, VerifyRemote};
 use std::net::SocketAddr;
 use std::path::PathBuf;

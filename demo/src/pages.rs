@@ -2,8 +2,39 @@
 //! login and second-factor pages. Rendered with maud (every value escaped), with no inline
 //! script or style, under the same strict Content-Security-Policy as tower-authy's pages.
 
-use crate::SignupForm;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+
+/// The sign-up form, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignupForm {
+    #[serde(default)]
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) email: String,
+    #[serde(default)]
+    pub(crate) password: String,
+    #[serde(default)]
+    pub(crate) country_code: String,
+    #[serde(default)]
+    pub(crate) phone: String,
+    pub(crate) csrf_token: Option<String>,
+}
+
+impl SignupForm {
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+    pub(crate) fn email(&self) -> &str {
+        &self.email
+    }
+    pub(crate) fn country_code(&self) -> &str {
+        &self.country_code
+    }
+    pub(crate) fn phone(&self) -> &str {
+        &self.phone
+    }
+}
 
 /// The site's page: header with navigation, then `content`. `head` is extra (trusted) markup
 /// for the `<head>`.

@@ -4,19 +4,8 @@
 
 use crate::users::SqliteUsers;
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use tower_authy::{provider::totp::TotpSecretStore, store::StoreError};
-
-/// Creates the table (idempotent).
-pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS totp_secrets (
-             subject INTEGER PRIMARY KEY,
-             sealed BLOB NOT NULL,
-             last_step INTEGER
-         );",
-    )
-}
 
 /// SQLite integers are signed: a subject is kept as the same 64 bits.
 fn key(subject: u64) -> i64 {

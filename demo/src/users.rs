@@ -65,23 +65,7 @@ impl SqliteUsers {
     /// # Errors
     /// When the file cannot be opened or migrated.
     pub fn open(path: &Path, cheap_hashing: bool) -> Result<SqliteUsers, StoreError> {
-        let conn = Connection::open(path).map_err(store_err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             CREATE TABLE IF NOT EXISTS users (
-                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                 name TEXT NOT NULL,
-                 email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-                 password_hash TEXT NOT NULL,
-                 country_code TEXT NOT NULL,
-                 phone TEXT NOT NULL,
-                 authy_id INTEGER,
-                 created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
-             );",
-        )
-        .map_err(store_err)?;
-        crate::factors::migrate(&conn).map_err(store_err)?;
-        crate::totp_store::migrate(&conn).map_err(store_err)?;
+        let conn = crate::db::open(path).map_err(store_err)?;
         let params = if cheap_hashing {
             Params::new(1024, 1, 1, None)
         } else {

@@ -1,0 +1,85 @@
+//! The demo's SQLite file: opening it, and every table's migration in one place (users,
+//! factors, recovery codes, remembered devices, TOTP secrets, sessions' own table aside).
+//! Each store module reads and writes its tables through the connection opened here.
+
+use rusqlite::Connection;
+use std::path::Path;
+
+/// Opens (creating) the database at `path` (`:memory:` for a throwaway one) and brings every
+/// table up to date; idempotent.
+pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS users (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 name TEXT NOT NULL,
+                 email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                 password_hash TEXT NOT NULL,
+                 country_code TEXT NOT NULL,
+                 phone TEXT NOT NULL,
+                 authy_id INTEGER,
+                 created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+             );",
+    )?;
+    factors_and_devices(&conn)?;
+    totp_secrets(&conn)?;
+    Ok(conn)
+}
+
+/// Creates the tables (idempotent), and the users' credential epoch where an older file has
+/// none.
+fn factors_and_devices(conn: &Connection) -> rusqlite::Result<()> {
+    let has_epoch = conn
+        .prepare("SELECT 1 FROM pragma_table_info('users') WHERE name = 'credential_epoch'")?
+        .exists([])?;
+    if !has_epoch {
+        conn.execute_batch(
+            "ALTER TABLE users ADD COLUMN credential_epoch INTEGER NOT NULL DEFAULT 0;",
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS factors (
+             user_id INTEGER NOT NULL,
+             id TEXT NOT NULL,
+             kind TEXT NOT NULL,
+             provider TEXT NOT NULL,
+             subject INTEGER NOT NULL,
+             label TEXT NOT NULL,
+             phone TEXT,
+             created_at INTEGER NOT NULL,
+             last_used_at INTEGER,
+             PRIMARY KEY (user_id, id)
+         );
+         CREATE TABLE IF NOT EXISTS recovery_codes (
+             user_id TEXT NOT NULL,
+             hash BLOB NOT NULL,
+             PRIMARY KEY (user_id, hash)
+         );
+         CREATE TABLE IF NOT EXISTS spent_recovery_codes (
+             user_id TEXT NOT NULL,
+             hash BLOB NOT NULL,
+             PRIMARY KEY (user_id, hash)
+         );
+         CREATE TABLE IF NOT EXISTS remembered_devices (
+             user_id TEXT NOT NULL,
+             id TEXT NOT NULL,
+             label TEXT NOT NULL,
+             created_at INTEGER NOT NULL,
+             expires_at INTEGER NOT NULL,
+             PRIMARY KEY (user_id, id)
+         );
+         CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);",
+    )
+}
+
+/// Creates the table (idempotent).
+fn totp_secrets(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS totp_secrets (
+             subject INTEGER PRIMARY KEY,
+             sealed BLOB NOT NULL,
+             last_step INTEGER
+         );",
+    )
+}
