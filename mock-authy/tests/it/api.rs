@@ -2,13 +2,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::support::{Client, decode, mock, mock_without_device};
+use crate::support::{Client, decode, mock_without_device, seeded, start};
+use mock_authy::MockAuthy;
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn api_key_by_header_query_or_form_and_401_otherwise() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let url = format!("{}/protected/json/app/details", c.base);
 
     let by_header = c
@@ -61,8 +61,7 @@ async fn api_key_by_header_query_or_form_and_401_otherwise() {
 
 #[tokio::test]
 async fn duplicate_slashes_are_collapsed_like_the_ruby_gem_needs() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let (status, body) = c
         .post_form(
             "//protected/json/users/new",
@@ -76,8 +75,7 @@ async fn duplicate_slashes_are_collapsed_like_the_ruby_gem_needs() {
 
 #[tokio::test]
 async fn register_by_form_json_or_query_and_same_phone_same_id() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let (s1, b1) = c.post_form("/protected/json/users/new", "user%5Bemail%5D=a%40x.io&user%5Bcellphone%5D=555-123-4567&user%5Bcountry_code%5D=1&send_install_link_via_sms=true").await;
     assert_eq!(s1, 200);
     assert_eq!(b1["message"], "User created successfully.");
@@ -104,8 +102,7 @@ async fn register_by_form_json_or_query_and_same_phone_same_id() {
 
 #[tokio::test]
 async fn invalid_user_gets_60027_with_field_errors_and_creates_nothing() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let (status, body) = c
         .post_form(
             "/protected/json/users/new",
@@ -128,8 +125,7 @@ async fn invalid_user_gets_60027_with_field_errors_and_creates_nothing() {
 
 #[tokio::test]
 async fn status_reports_the_device_and_unknown_ids_are_60026() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let (status, body) = c.get(&format!("/protected/json/users/{id}/status")).await;
     assert_eq!(status, 200);
@@ -155,8 +151,7 @@ async fn status_reports_the_device_and_unknown_ids_are_60026() {
 
 #[tokio::test]
 async fn all_three_delete_paths_work_and_the_user_is_gone() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     for (i, path) in [
         "/protected/json/users/{}/remove",
         "/protected/json/users/delete/{}",
@@ -181,8 +176,7 @@ async fn all_three_delete_paths_work_and_the_user_is_gone() {
 
 #[tokio::test]
 async fn sms_and_call_are_ignored_for_app_users_unless_forced() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "3173389302").await;
 
     let (status, body) = c.get(&format!("/protected/json/sms/{id}")).await;
@@ -241,8 +235,7 @@ async fn users_without_the_app_get_sms_without_force() {
 
 #[tokio::test]
 async fn verify_follows_authys_force_and_confirmed_rules() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
 
     // Without force, an unconfirmed user passes with any token (the documented lock-out guard,
@@ -292,8 +285,7 @@ async fn verify_follows_authys_force_and_confirmed_rules() {
 
 #[tokio::test]
 async fn sms_tokens_verify_once() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     c.get(&format!("/protected/json/sms/{id}?force=true")).await;
     let code = mock.outbox(id).unwrap()[0].token.clone();
@@ -310,8 +302,7 @@ async fn sms_tokens_verify_once() {
 
 #[tokio::test]
 async fn malformed_tokens_are_invalid_and_change_nothing() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let before = serde_json::to_value(mock.user(id).unwrap()).unwrap();
     for token in [
@@ -341,8 +332,7 @@ async fn malformed_tokens_are_invalid_and_change_nothing() {
 
 #[tokio::test]
 async fn secret_gives_an_otpauth_uri_for_other_apps() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let (status, body) = c
         .post_form(
@@ -414,8 +404,7 @@ async fn app_details() {
 /// `app/stats`: this month's figures, counted from what the mock saw.
 #[tokio::test]
 async fn app_stats_count_this_months_calls() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let ada = c.register("a@x.io", "5551234567").await;
     c.register("b@x.io", "5551234568").await;
     let (s, _) = c
@@ -451,8 +440,7 @@ async fn app_stats_count_this_months_calls() {
 /// `users/{id}/register_activity`: one of Authy's four types, for a known user.
 #[tokio::test]
 async fn register_activity_takes_authys_four_types() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (_mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let path = format!("/protected/json/users/{id}/register_activity");
     for kind in ["password_reset", "banned", "unbanned", "cookie_login"] {
@@ -480,8 +468,7 @@ async fn register_activity_takes_authys_four_types() {
 
 #[tokio::test]
 async fn approval_requests_from_rails_forms_node_forms_and_json() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let path = format!("/onetouch/json/users/{id}/approval_requests");
 
@@ -533,8 +520,7 @@ async fn approval_requests_from_rails_forms_node_forms_and_json() {
 /// the request keeps its user's email after the user is deleted.
 #[tokio::test]
 async fn approval_requests_keep_what_they_were_given() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let path = format!("/onetouch/json/users/{id}/approval_requests");
     let (s, _) = c.post_form(&path, "message=m").await;
@@ -569,8 +555,7 @@ async fn approval_requests_keep_what_they_were_given() {
 
 #[tokio::test]
 async fn approval_request_errors() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let path = format!("/onetouch/json/users/{id}/approval_requests");
     for bad in [
@@ -608,13 +593,7 @@ async fn approval_request_errors() {
 
 #[tokio::test]
 async fn expiry_follows_the_virtual_clock() {
-    let mock = mock_authy::MockAuthy::builder()
-        .seed(3)
-        .frozen_clock(1_700_000_000)
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(MockAuthy::builder().seed(3).frozen_clock(1_700_000_000)).await;
     let id = c.register("a@x.io", "5551234567").await;
     let short = c.push(id, "&seconds_to_expire=60").await;
     let never = c.push(id, "&seconds_to_expire=0").await;
@@ -647,8 +626,7 @@ async fn expiry_follows_the_virtual_clock() {
 
 #[tokio::test]
 async fn bad_requests_get_authy_errors_and_change_nothing() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let r = c
         .http
         .post(format!("{}/protected/json/users/new", c.base))
@@ -691,12 +669,7 @@ async fn bad_requests_get_authy_errors_and_change_nothing() {
 #[tokio::test]
 async fn a_seed_makes_ids_uuids_and_codes_reproducible() {
     async fn run() -> (u64, String, String) {
-        let mock = mock_authy::MockAuthy::builder()
-            .seed(99)
-            .start()
-            .await
-            .unwrap();
-        let c = Client::new(&mock);
+        let (mock, c) = start(MockAuthy::builder().seed(99)).await;
         let id = c.register("a@x.io", "5551234567").await;
         let uuid = c.push(id, "").await;
         c.get(&format!("/protected/json/sms/{id}?force=true")).await;

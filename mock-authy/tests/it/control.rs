@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::support::{Client, Receiver, WAIT, decode, mock};
+use crate::support::{Receiver, WAIT, decode, seeded, start};
 use mock_authy::signature::{canonical_json, canonical_query, sign};
 use mock_authy::{
     ApprovalStatus, CallbackMethod, ControlError, Fault, FaultKind, MockAuthy, OneTouchBehaviour,
@@ -29,13 +29,12 @@ fn assert_signed(mock: &MockAuthy, r: &crate::support::Received, configured_url:
 #[tokio::test]
 async fn approve_delivers_a_signed_json_callback_shaped_like_authys() {
     let rx = Receiver::start(vec![]).await;
-    let mock = MockAuthy::builder()
-        .seed(5)
-        .callback(&rx.url, CallbackMethod::Post)
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(
+        MockAuthy::builder()
+            .seed(5)
+            .callback(&rx.url, CallbackMethod::Post),
+    )
+    .await;
     let id = c.register("a@x.io", "5551234567").await;
     let uuid = c.push(id, "").await;
 
@@ -83,12 +82,7 @@ async fn approve_delivers_a_signed_json_callback_shaped_like_authys() {
 #[tokio::test]
 async fn get_callbacks_carry_the_fields_in_a_signed_query_string() {
     let rx = Receiver::start(vec![]).await;
-    let mock = MockAuthy::builder()
-        .callback(&rx.url, CallbackMethod::Get)
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(MockAuthy::builder().callback(&rx.url, CallbackMethod::Get)).await;
     let id = c.register("a@x.io", "5551234567").await;
     let uuid = c.push(id, "&logos[][res]=default&logos[][url]=https%3A%2F%2Fx%2Fa.png&logos[][res]=low&logos[][url]=https%3A%2F%2Fx%2Fb.png").await;
     let d = mock.deny(&uuid).await.unwrap().unwrap();
@@ -107,13 +101,12 @@ async fn get_callbacks_carry_the_fields_in_a_signed_query_string() {
 #[tokio::test]
 async fn failed_deliveries_are_retried_a_bounded_number_of_times_and_recorded() {
     let rx = Receiver::start(vec![500, 503]).await;
-    let mock = MockAuthy::builder()
-        .callback(&rx.url, CallbackMethod::Post)
-        .callback_retries(3, Duration::from_millis(1), Duration::from_secs(2))
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(
+        MockAuthy::builder()
+            .callback(&rx.url, CallbackMethod::Post)
+            .callback_retries(3, Duration::from_millis(1), Duration::from_secs(2)),
+    )
+    .await;
     let id = c.register("a@x.io", "5551234567").await;
     let uuid = c.push(id, "").await;
     let d = mock.approve(&uuid).await.unwrap().unwrap();
@@ -158,8 +151,7 @@ async fn failed_deliveries_are_retried_a_bounded_number_of_times_and_recorded() 
 
 #[tokio::test]
 async fn no_callback_url_means_no_delivery_and_expiry_sends_none() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let uuid = c.push(id, "").await;
     assert!(mock.approve(&uuid).await.unwrap().is_none());
@@ -178,13 +170,12 @@ async fn no_callback_url_means_no_delivery_and_expiry_sends_none() {
 #[tokio::test]
 async fn auto_approve_and_auto_deny_answer_without_anyone_clicking() {
     let rx = Receiver::start(vec![]).await;
-    let mock = MockAuthy::builder()
-        .callback(&rx.url, CallbackMethod::Post)
-        .default_onetouch(OneTouchBehaviour::AutoApprove { after_ms: 10 })
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(
+        MockAuthy::builder()
+            .callback(&rx.url, CallbackMethod::Post)
+            .default_onetouch(OneTouchBehaviour::AutoApprove { after_ms: 10 }),
+    )
+    .await;
     let id = c.register("a@x.io", "5551234567").await;
     let uuid = c.push(id, "").await;
     let decided = mock
@@ -215,8 +206,7 @@ async fn auto_approve_and_auto_deny_answer_without_anyone_clicking() {
 
 #[tokio::test]
 async fn status_faults_answer_with_authy_error_bodies_then_run_out() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     mock.inject_fault(
         Fault::new(
             mock_authy::Endpoint::AppDetails,
@@ -243,8 +233,7 @@ async fn status_faults_answer_with_authy_error_bodies_then_run_out() {
 
 #[tokio::test]
 async fn faults_hit_before_anything_changes() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     mock.inject_fault(Fault::new(
         mock_authy::Endpoint::UsersNew,
         FaultKind::Status {
@@ -267,8 +256,7 @@ async fn faults_hit_before_anything_changes() {
 
 #[tokio::test]
 async fn malformed_truncated_dropped_and_slow_responses() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let url = format!("{}/protected/json/users/{id}/status", c.base);
     let get = || c.http.get(&url).header("X-Authy-API-Key", &c.key).send();
@@ -317,13 +305,7 @@ async fn malformed_truncated_dropped_and_slow_responses() {
 #[tokio::test]
 async fn control_api_over_http() {
     let rx = Receiver::start(vec![]).await;
-    let mock = MockAuthy::builder()
-        .seed(8)
-        .frozen_clock(1_700_000_000)
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(MockAuthy::builder().seed(8).frozen_clock(1_700_000_000)).await;
     let ctl = |p: &str| format!("{}/__mock{p}", c.base);
     let http = &c.http;
 
@@ -561,8 +543,7 @@ async fn control_api_over_http() {
 
 #[tokio::test]
 async fn phone_page_state_and_live_events() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let page = c
         .http
         .get(format!("{}/__mock/phone", c.base))
@@ -748,13 +729,7 @@ async fn a_control_token_when_configured_is_required() {
 /// The typed control client drives a mock over HTTP with no JSON written by hand.
 #[tokio::test]
 async fn the_typed_client_drives_the_control_api() {
-    let mock = MockAuthy::builder()
-        .seed(9)
-        .control_token("s3cret")
-        .start()
-        .await
-        .unwrap();
-    let c = Client::new(&mock);
+    let (mock, c) = start(MockAuthy::builder().seed(9).control_token("s3cret")).await;
     let id = c.register("a@x.io", "5551234567").await;
 
     let anonymous = mock_authy::ControlClient::new(mock.base_url()).unwrap();

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::support::{Client, mock};
+use crate::support::{Client, seeded, start};
 use mock_authy::{
     Channel, ControlClient, LineType, MockAuthy, PhoneInfo, RateLimit, RateLimits,
     VerificationStatus,
@@ -105,8 +105,7 @@ async fn a_phone_verification_is_sent_checked_once_and_reported() {
 
 #[tokio::test]
 async fn calls_code_length_custom_code_and_custom_message() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let (s, body) = c
         .post_json(
             START,
@@ -131,8 +130,7 @@ async fn calls_code_length_custom_code_and_custom_message() {
 
 #[tokio::test]
 async fn bad_verification_requests_get_clear_errors_and_send_nothing() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let good = "country_code=1&phone_number=7754615609";
     for (form, status, code) in [
         ("country_code=1&phone_number=123", 400, "60033"),
@@ -202,8 +200,7 @@ async fn a_verification_expires_after_ten_minutes_and_a_new_one_replaces_the_old
 
 #[tokio::test]
 async fn five_wrong_codes_end_a_verification() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let (s, _) = c
         .post_form(
             START,
@@ -277,8 +274,7 @@ async fn phone_info_says_what_the_control_api_set() {
 
 #[tokio::test]
 async fn email_tokens_go_to_the_outbox_and_verify() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("ada@example.com", "5551234567").await;
     let (s, body) = c
         .post_form(&format!("/protected/json/email/{id}"), "")

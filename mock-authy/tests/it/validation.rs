@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::support::{Client, mock};
+use crate::support::{Client, mock, seeded, start};
 use serde_json::{Value, json};
 
 async fn register(c: &Client, email: &str, cellphone: &str, country_code: &str) -> (u16, Value) {
@@ -16,8 +16,7 @@ async fn register(c: &Client, email: &str, cellphone: &str, country_code: &str) 
 
 #[tokio::test]
 async fn phone_numbers_are_checked_per_country() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     for (cc, good, stored) in [
         ("1", "(775) 461-5609", "7754615609"),
         ("44", "07700 900123", "7700900123"),
@@ -65,8 +64,7 @@ async fn phone_numbers_are_checked_per_country() {
 
 #[tokio::test]
 async fn email_addresses_are_checked() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let (s, _) = register(&c, "ada.lovelace+2fa@mail.example.co.uk", "7754615609", "1").await;
     assert_eq!(s, 200);
     for bad in [
@@ -89,8 +87,7 @@ async fn email_addresses_are_checked() {
 
 #[tokio::test]
 async fn push_messages_details_and_logos_are_checked_not_truncated() {
-    let mock = mock().await;
-    let c = Client::new(&mock);
+    let (mock, c) = start(seeded()).await;
     let id = c.register("a@x.io", "5551234567").await;
     let path = format!("/onetouch/json/users/{id}/approval_requests");
     let logo = |res: &str, url: &str| json!([{"res": res, "url": url}]);

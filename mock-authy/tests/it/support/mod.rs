@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use axum::body::Bytes;
-use mock_authy::{MockAuthy, OneTouchBehaviour};
+use mock_authy::{MockAuthy, MockAuthyBuilder, OneTouchBehaviour};
 use serde_json::Value;
 use std::time::Duration;
 use wiremock::matchers::any;
@@ -98,7 +98,20 @@ pub(crate) async fn decode(r: reqwest::Response) -> (u16, Value) {
 }
 
 pub(crate) async fn mock() -> MockAuthy {
-    MockAuthy::builder().seed(1).start().await.unwrap()
+    seeded().start().await.unwrap()
+}
+
+/// The mock most tests start: seeded, so ids and tokens repeat from run to run.
+pub(crate) fn seeded() -> MockAuthyBuilder {
+    MockAuthy::builder().seed(1)
+}
+
+/// The opening most tests share: the mock `builder` configures, started, and a client for
+/// it. Keep the mock alive as long as the client is used.
+pub(crate) async fn start(builder: MockAuthyBuilder) -> (MockAuthy, Client) {
+    let mock = builder.start().await.unwrap();
+    let client = Client::new(&mock);
+    (mock, client)
 }
 
 pub(crate) async fn mock_without_device() -> MockAuthy {
