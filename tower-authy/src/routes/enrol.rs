@@ -475,11 +475,16 @@ pub(crate) async fn confirm(
         ));
     }
     session::complete(&session, &e.user_id, e.epoch).await?;
-    session::proved_at(&session, now).await?;
-    tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
-    crate::telemetry::factor_change("enabled");
     // With recovery codes on, the first set comes with the first second factor, shown once.
     let first = e.factors_at_start.is_empty();
+    // The first factor is this login's second step. Proving a factor being added to others
+    // does not prove the user again: else a stolen session could add its own app, and with
+    // that fresh proof remove the owner's factors.
+    if first {
+        session::proved_at(&session, now).await?;
+    }
+    tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
+    crate::telemetry::factor_change("enabled");
     let mut response = match shared.recovery.as_ref().filter(|_| first) {
         None => reply.redirect_rotated(&session, &e.return_to).await?,
         Some(codes) => {

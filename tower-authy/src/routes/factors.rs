@@ -6,8 +6,9 @@
 //! Invariants kept here:
 //! - only a user verified with both factors in this session (as the guard sees it) manages
 //!   factors, and only their own; every form needs the session's CSRF token;
-//! - removing needs the second factor proved in this session within the last
-//!   [`FRESH_SECS`], never removes the last factor, is a compare-and-set on the factors the
+//! - adding and removing need the second factor proved in this session within the last
+//!   [`FRESH_SECS`] (proving a factor being added does not count); removing never removes
+//!   the last factor, is a compare-and-set on the factors the
 //!   page showed, and raises the credential epoch (every other session ends; this one goes on
 //!   at the new epoch);
 //! - switching keeps the login's deadline, ends the challenge it leaves (a late answer to its
@@ -28,8 +29,30 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-/// How recently the second factor must have been proved in this session to remove a factor.
+/// How recently the second factor must have been proved in this session to add or remove a
+/// factor.
 pub(crate) const FRESH_SECS: i64 = 600;
+
+/// `None` when this session proved the second factor within [`FRESH_SECS`]; else the 403
+/// that asks the user to prove it again.
+async fn unless_fresh(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    action: &str,
+) -> Result<Option<Response>, StoreError> {
+    let now = shared.clock.now();
+    let fresh = session::last_proved(session)
+        .await?
+        .is_some_and(|at| now - at < FRESH_SECS);
+    Ok((!fresh).then(|| {
+        reply.problem(
+            StatusCode::FORBIDDEN,
+            "Prove it is you again",
+            &format!("{action} a way to sign in needs the second step done in the last ten minutes. Log out and in again, then try again."),
+        )
+    }))
+}
 
 /// The user as the guard sees them (or the way to the login), and their factors.
 async fn verified_user(
@@ -138,17 +161,10 @@ pub(crate) async fn remove(
             "Add another way to sign in before removing this one.",
         ));
     }
-    let now = shared.clock.now();
-    let fresh = session::last_proved(&session)
-        .await?
-        .is_some_and(|at| now - at < FRESH_SECS);
-    if !fresh {
-        return Ok(reply.problem(
-            StatusCode::FORBIDDEN,
-            "Prove it is you again",
-            "Removing a way to sign in needs the second step done in the last ten minutes. Log out and in again, then remove it.",
-        ));
+    if let Some(again) = unless_fresh(&shared, &session, &reply, "Removing").await? {
+        return Ok(again);
     }
+    let now = shared.clock.now();
     let store = shared.factors.as_ref().expect("mounted only with factors");
     if !store
         .remove(&user.user_id, &form.factor, &stored(&factors))
@@ -203,6 +219,9 @@ pub(crate) async fn add(
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
+    if let Some(again) = unless_fresh(&shared, &session, &reply, "Adding").await? {
+        return Ok(again);
+    }
     let enrolling = Enrolling {
         user_id: user.user_id.clone(),
         login: user.user.login.clone(),

@@ -349,3 +349,81 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     let again = w.browser().login("ada@example.com", PASSWORD).await;
     assert_eq!(again.location.as_deref(), Some("/authy/enrol"));
 }
+
+/// Adding a factor is as sensitive as removing one: it needs the second factor proved in this
+/// session within ten minutes, and proving the new factor at its enrolment does not count as
+/// proving the user again (else a stolen session could add its own app, then remove the
+/// owner's factors with it).
+#[tokio::test]
+async fn adding_a_factor_needs_a_fresh_second_factor_and_does_not_refresh_it() {
+    let users = MemoryUserStore::new();
+    let (w, totp, totp_clock) = two_ways(&users).await;
+    let subject = w.user("ada-registration@example.com", "5551230001").await;
+    let ada = users.insert("ada@example.com", PASSWORD, None);
+    let push = tower_authy::factors::Factor {
+        id: "push1".into(),
+        kind: tower_authy::factors::FactorKind::Push,
+        provider: "authy".into(),
+        subject,
+        label: "Phone".into(),
+        phone: None,
+        created_at: T0,
+        last_used_at: None,
+    };
+    assert!(users.add(&ada, push, &[]).await.unwrap());
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+
+    // An hour on, the session is still logged in but no longer fresh: no adding.
+    advance(&w, &totp_clock, 3600);
+    let refused = b.post("/authy/factors/add", &[]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_ne!(
+        b.get("/authy/enrol").await.status,
+        200,
+        "no enrolment began"
+    );
+
+    // Proved again: an app is added 500 s later...
+    let mut c = w.browser();
+    c.login("ada@example.com", PASSWORD).await;
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(c.post("/authy/confirm", &[]).await.status, 303);
+    advance(&w, &totp_clock, 500);
+    let add = c.post("/authy/factors/add", &[]).await;
+    assert_eq!(
+        add.location.as_deref(),
+        Some("/authy/enrol"),
+        "{}",
+        add.body
+    );
+    let page = c
+        .post(
+            "/authy/enrol",
+            &[("provider", "totp"), ("email", "ada@example.com")],
+        )
+        .await;
+    let now = T0 + 3600 + 500;
+    let code = totp
+        .authenticator_code(&manual_key(&page.body), now)
+        .unwrap();
+    let done = c.post("/authy/enrol/confirm", &[("token", &code)]).await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/authy/factors"),
+        "{}",
+        done.body
+    );
+
+    // ...but 200 s after that the push was proved 700 s ago: removing it is refused.
+    advance(&w, &totp_clock, 200);
+    let refused = c
+        .post("/authy/factors/remove", &[("factor", "push1")])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(users.factors(&ada).await.unwrap().len(), 2);
+}
