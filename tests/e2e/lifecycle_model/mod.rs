@@ -44,6 +44,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod apply;
+mod factors;
 mod model;
 mod ops;
 mod world;
