@@ -356,9 +356,9 @@ impl Model {
                             .browser(s)
                             .post("/authy/token", &[("token", code.as_str())])
                             .await;
-                        if in_time {
-                            self.used_steps.insert((factor.subject, now / 30));
-                        }
+                        // Checked, hence spent, even for a login that cannot end well (begun
+                        // before an epoch raise): never assume a step is still unused.
+                        self.used_steps.insert((factor.subject, now / 30));
                         page
                     }
                     _ => {

@@ -204,6 +204,52 @@ impl Reply<'_> {
         form_token: Option<&str>,
     ) -> Result<(Pending, Challenge), Rejection> {
         self.require_csrf(session, headers, form_token).await?;
-        pending_challenge(self.shared, session, self).await
+        let (pending, c) = pending_challenge(self.shared, session, self).await?;
+        if let Some(ended) = ended_by_epoch(self.shared, self, &pending, &c).await? {
+            return Err(ended.into());
+        }
+        Ok((pending, c))
     }
+}
+
+/// A login whose password was accepted before the user's credential epoch was raised (a factor
+/// removed, a new password, "log out everywhere"), or whose user is gone, can never complete:
+/// it ends here (expired), before a code is checked, a push or SMS sent, or a factor's use
+/// recorded, with a 409 that says why. `None` when the login is still current.
+async fn ended_by_epoch(
+    shared: &Shared,
+    reply: &Reply<'_>,
+    pending: &Pending,
+    c: &Challenge,
+) -> Result<Option<Response>, StoreError> {
+    // In step-up mode the application's login is the first factor, and ends the second with
+    // it (the guard asks the application, with the request, who is logged in).
+    if shared.step_up.is_some() {
+        return Ok(None);
+    }
+    let current = shared
+        .users
+        .load(&pending.user_id)
+        .await?
+        .is_some_and(|u| u.credential_epoch == pending.epoch);
+    // A login already over keeps its own answer (denied, expired, locked, used).
+    if current || !matches!(c.state, ChallengeState::Pending | ChallengeState::Approved) {
+        return Ok(None);
+    }
+    for from in [ChallengeState::Pending, ChallengeState::Approved] {
+        if shared
+            .challenges
+            .transition(&c.id, from, ChallengeState::Expired)
+            .await?
+        {
+            notify(shared, &c.id);
+            tracing::info!(event = "login_ended_by_epoch", user_id = %pending.user_id, "the user's credentials changed since the password was accepted; login ended");
+            break;
+        }
+    }
+    Ok(Some(reply.problem(
+        StatusCode::CONFLICT,
+        "Login ended",
+        "This account's sign-in settings changed since you logged in: a way to sign in was removed, or the password changed. Log in again.",
+    )))
 }

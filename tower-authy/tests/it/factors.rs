@@ -427,3 +427,65 @@ async fn adding_a_factor_needs_a_fresh_second_factor_and_does_not_refresh_it() {
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert_eq!(users.factors(&ada).await.unwrap().len(), 2);
 }
+
+/// A login whose password was accepted before a factor was removed (which raises the
+/// credential epoch) ends at its next step: its approved push does not complete it, and the
+/// factor's use is not recorded.
+#[tokio::test]
+async fn a_login_begun_before_a_factor_was_removed_ends_at_its_next_step() {
+    let users = MemoryUserStore::new();
+    let (w, _, _) = two_ways(&users).await;
+    let subject = w.user("ada-registration@example.com", "5551230001").await;
+    let ada = users.insert("ada@example.com", PASSWORD, None);
+    let push = tower_authy::factors::Factor {
+        id: "push1".into(),
+        kind: tower_authy::factors::FactorKind::Push,
+        provider: "authy".into(),
+        subject,
+        label: "Phone".into(),
+        phone: None,
+        created_at: T0,
+        last_used_at: None,
+    };
+    assert!(users.add(&ada, push, &[]).await.unwrap());
+    assert!(
+        users
+            .add(&ada, stored_app(), &["push1".into()])
+            .await
+            .unwrap()
+    );
+
+    // A logs in with the push (app and push were never used: the push is offered first).
+    let mut a = w.browser();
+    a.login("ada@example.com", PASSWORD).await;
+    let first = w.latest_push(subject).await;
+    w.approve(&first).await;
+    assert_eq!(a.post("/authy/confirm", &[]).await.status, 303);
+    let used = users.factors(&ada).await.unwrap()[0].last_used_at;
+
+    // B's password is accepted; then A removes the app, raising the epoch.
+    w.advance(60);
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let second = w.latest_push(subject).await;
+    assert_ne!(first, second);
+    let gone = a.post("/authy/factors/remove", &[("factor", "app1")]).await;
+    assert_eq!(
+        gone.location.as_deref(),
+        Some("/authy/factors"),
+        "{}",
+        gone.body
+    );
+
+    // B's push is approved, but B's login is over: no way in, and no use recorded.
+    w.answer(&second, true).await;
+    let done = b.post("/authy/confirm", &[]).await;
+    assert_ne!(done.location.as_deref(), Some("/account"), "{}", done.body);
+    assert!(done.status >= 400, "{}", done.body);
+    assert_eq!(b.get("/account").await.status, 303);
+    let push = users.factors(&ada).await.unwrap();
+    assert_eq!(
+        push[0].last_used_at, used,
+        "the ended login recorded no use"
+    );
+}

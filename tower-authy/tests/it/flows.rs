@@ -524,8 +524,16 @@ async fn raising_the_credential_epoch_ends_every_session(kind: ProviderKind) {
     );
     w.advance(30);
     let code = w.app_code(subject).await;
+    // The login begun before the raise ends at its next step, its code unchecked.
+    let checks = w.verify_calls();
     let finished = halfway.post("/authy/token", &[("token", &code)]).await;
-    assert_eq!(finished.status, 303, "{}", finished.body);
+    assert_eq!(finished.status, 409, "{}", finished.body);
+    assert!(finished.body.contains("Login ended"), "{}", finished.body);
+    assert_eq!(
+        w.verify_calls(),
+        checks,
+        "no code checked for an ended login"
+    );
     assert_eq!(halfway.get("/account").await.status, 303);
     assert_eq!(
         done.get_json("/account").await.status,
