@@ -208,12 +208,18 @@ pub(crate) fn recovery_codes(shared: &Shared, csrf: &str, remaining: usize) -> S
 }
 
 /// A new set of recovery codes, shown this once.
-pub(crate) fn new_recovery_codes(shared: &Shared, codes: &[String], continue_to: &str) -> String {
+pub(crate) fn new_recovery_codes(
+    shared: &Shared,
+    codes: &[String],
+    continue_to: &str,
+    first: bool,
+) -> String {
     let content = html! {
         h1 { "Your new recovery codes" }
         p.notice role="status" {
             "Write these down or print them, and keep them somewhere safe: they are shown only \
-             this once. Each works one time. Your earlier codes no longer work."
+             this once. Each works one time."
+            @if !first { " Your earlier codes no longer work." }
         }
         ol.codes data-testid="recovery-codes" {
             @for code in codes { li { code { (code) } } }
@@ -322,11 +328,13 @@ pub(crate) fn kind_name(kind: crate::factors::FactorKind) -> &'static str {
 }
 
 /// Enrolment, first step: the phone to register with Authy (or, with several providers, the
-/// way to add).
+/// way to add). `known_email` is the address the user logged in with, when it is one: the
+/// form then does not ask for it again.
 pub(crate) fn enrol_phone(
     shared: &Shared,
     provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
+    known_email: Option<&str>,
     error: Option<&str>,
 ) -> String {
     let caps = shared
@@ -357,8 +365,12 @@ pub(crate) fn enrol_phone(
                     }
                 }
             }
-            label for="email" { "Email" }
-            input #email name="email" type="email" autocomplete="email" required;
+            @if let Some(email) = known_email {
+                p data-testid="enrol-email" { "For " strong { (email) } }
+            } @else {
+                label for="email" { "Email" }
+                input #email name="email" type="email" autocomplete="email" required;
+            }
             @if caps.needs_phone {
                 @if several { p.hint { "The phone is needed only for the ways that use one." } }
                 label for="country_code" { "Country code" }

@@ -130,8 +130,8 @@ pub(crate) async fn page(
         return Ok(Json(body).into_response());
     }
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
-    Ok(Html(match e.phone.map(|p| p.authy_id) {
-        None => pages::enrol_phone(&shared, provider.as_ref(), &csrf, None),
+    Ok(Html(match e.phone.as_ref().map(|p| p.authy_id) {
+        None => pages::enrol_phone(&shared, provider.as_ref(), &csrf, known_email(&e), None),
         Some(authy_id) => {
             let notice = q.sent.is_some().then_some("We sent a code by SMS.");
             let qr = qr_code(provider.as_ref(), authy_id).await;
@@ -219,11 +219,19 @@ pub(crate) async fn register(
                 detail,
             )
         } else {
-            let page = pages::enrol_phone(&shared, provider.as_ref(), &csrf, Some(detail));
+            let page = pages::enrol_phone(
+                &shared,
+                provider.as_ref(),
+                &csrf,
+                known_email(&e),
+                Some(detail),
+            );
             (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response()
         }
     };
-    let email = form.email.trim();
+    // The address the user logged in with, when it is one; else the one the form asked for.
+    let email = known_email(&e).unwrap_or(form.email.trim()).to_owned();
+    let email = email.as_str();
     let needs_phone = provider.capabilities().needs_phone;
     let phone = if needs_phone {
         enrolment::phone(&form.country_code, &form.phone)
@@ -495,10 +503,22 @@ pub(crate) async fn confirm(
                     json!({"redirect": e.return_to, "recovery_codes": shown, "csrf_token": csrf});
                 Json(body).into_response()
             } else {
-                Html(pages::new_recovery_codes(&shared, &shown, &e.return_to)).into_response()
+                Html(pages::new_recovery_codes(
+                    &shared,
+                    &shown,
+                    &e.return_to,
+                    true,
+                ))
+                .into_response()
             }
         }
     };
     super::lifecycle::mark_known(&shared, &mut response, &e.login, now);
     Ok(response)
+}
+
+/// The address the enrolling user logged in with, when their login is one (tower-authy's own
+/// login always is; in step-up mode the application's may be a user name).
+fn known_email(e: &Enrolling) -> Option<&str> {
+    enrolment::email(&e.login).then_some(e.login.as_str())
 }

@@ -297,6 +297,19 @@ pub(crate) async fn switch(
     .await
 }
 
+impl crate::TwoFactor {
+    /// The user's second factors as login offers them, the last used first: those in the
+    /// [`FactorStore`](crate::FactorStore) (with the factor model on) and the record's legacy
+    /// Authy id (id `legacy`, never used as far as tower-authy knows), leaving out factors of
+    /// providers no longer configured. For an account page that says which ways are set up.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the factor store cannot answer.
+    pub async fn factors_of(&self, user: &crate::UserRecord) -> Result<Vec<Factor>, StoreError> {
+        of_user(&self.shared, user).await
+    }
+}
+
 /// The factor a user record's legacy Authy id stands for: one of the first provider.
 fn legacy(shared: &Shared, subject: u64) -> Factor {
     Factor {

@@ -59,6 +59,8 @@ pub(crate) async fn generate(
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
+    // With none left (the first set, or all used), no earlier code is being voided.
+    let first = store.remaining(&user.user_id).await? == 0;
     let shown = new_codes(store, &user.user_id).await?;
     session::rotate(&session).await?;
     Ok(if reply.json {
@@ -69,6 +71,7 @@ pub(crate) async fn generate(
             &shared,
             &shown,
             &shared.default_return_to,
+            first,
         ))
         .into_response()
     })

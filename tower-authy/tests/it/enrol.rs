@@ -73,12 +73,19 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
         "{}",
         page.body
     );
+    // The address the user just logged in with is not asked for again.
+    assert!(
+        page.body
+            .contains("data-testid=\"enrol-email\">For <strong>new@example.com</strong>")
+            && !page.body.contains("name=\"email\""),
+        "{}",
+        page.body
+    );
 
     // Bad input: a clear 422, nothing registered anywhere.
     for (email, cc, phone) in [
         ("new@example.com", "1", "12"),
         ("new@example.com", "12345", "5551230099"),
-        ("not an email", "1", "5551230099"),
     ] {
         let fields = [("email", email), ("country_code", cc), ("phone", phone)];
         assert_eq!(
@@ -100,13 +107,15 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
     assert_eq!(forged.status, 403);
     assert!(w.mock.users().is_empty());
 
+    // The login's address is registered, whatever a form says.
     let fields = [
-        ("email", "new@example.com"),
+        ("email", "someone-else@example.com"),
         ("country_code", "+1"),
         ("phone", "(555) 123-0099"),
     ];
     let page = b.post("/authy/enrol", &fields).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(w.mock.users()[0].emails, ["new@example.com"]);
     assert!(page.body.contains("data-testid=\"qr-code\"") && page.body.contains("<svg"));
     let authy_id = w.mock.users()[0].id;
     assert_eq!(
@@ -211,6 +220,11 @@ async fn enrolment_hands_out_the_first_recovery_codes() {
     let done = b.post("/authy/enrol/confirm", &[("token", &token)]).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(done.body.matches("<code>").count(), 10);
+    assert!(
+        !done.body.contains("no longer work"),
+        "a first set voids nothing: {}",
+        done.body
+    );
     assert!(
         done.body.contains("href=\"/account\""),
         "then on to where the user was going"

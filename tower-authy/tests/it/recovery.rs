@@ -90,8 +90,20 @@ async fn a_new_set_replaces_the_old_one() {
     let (w, _) = world().await;
     let authy_id = w.user("ada@example.com", "5551230001").await;
     let mut b = logged_in(&w, authy_id).await;
-    let old = new_codes(&mut b).await;
-    let new = new_codes(&mut b).await;
+    let first = b.post("/authy/recovery-codes", &[]).await;
+    assert!(
+        !first.body.contains("no longer work"),
+        "a first set voids nothing"
+    );
+    let old = first.recovery_codes();
+    let second = b.post("/authy/recovery-codes", &[]).await;
+    assert!(
+        second.body.contains("Your earlier codes no longer work."),
+        "{}",
+        second.body
+    );
+    let new = second.recovery_codes();
+    assert_eq!((old.len(), new.len()), (10, 10));
     assert!(old.iter().all(|c| !new.contains(c)));
     assert_eq!(log_in_with(&w, &old[0]).await.status, 401);
     assert_eq!(log_in_with(&w, &new[0]).await.status, 303);
