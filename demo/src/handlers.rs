@@ -189,12 +189,17 @@ pub(crate) async fn account(
     user: VerifiedUser,
     session: Session,
 ) -> Response {
-    let (name, csrf) = match (
+    let (name, csrf, factors) = match (
         s.users.name(&user.user_id).await,
         s.two_factor.csrf_token(&session).await,
+        s.two_factor.factors_of(&user.user).await,
     ) {
-        (Ok(name), Ok(csrf)) => (name.unwrap_or_default(), csrf),
+        (Ok(name), Ok(csrf), Ok(factors)) => (name.unwrap_or_default(), csrf, factors),
         _ => return unavailable(),
     };
-    Html(pages::account(&name, &csrf)).into_response()
+    let who = pages::LoggedIn {
+        login: &user.user.login,
+        csrf: &csrf,
+    };
+    Html(pages::account(&name, &who, &factors)).into_response()
 }

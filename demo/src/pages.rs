@@ -36,9 +36,32 @@ impl SignupForm {
     }
 }
 
+/// Who the header says is logged in, where the page knows: their login and the session's CSRF
+/// token for the "Log out" button.
+pub struct LoggedIn<'a> {
+    /// What they logged in as.
+    pub login: &'a str,
+    /// The session's CSRF token.
+    pub csrf: &'a str,
+}
+
+impl std::fmt::Debug for LoggedIn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoggedIn")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The site's page: header with navigation, then `content`. `head` is extra (trusted) markup
-/// for the `<head>`.
-fn site(title: &str, head: PreEscaped<&str>, content: Markup) -> String {
+/// for the `<head>`. With `who`, the header names the user and offers "Log out" instead of
+/// "Sign up" and "Log in".
+fn site(
+    title: &str,
+    head: PreEscaped<&str>,
+    who: Option<&LoggedIn<'_>>,
+    content: Markup,
+) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -52,9 +75,18 @@ fn site(title: &str, head: PreEscaped<&str>, content: Markup) -> String {
                 header.site {
                     a.brand href="/" { "Authy demo" }
                     nav {
-                        a href="/signup" { "Sign up" } " "
-                        a href="/authy/login" { "Log in" } " "
-                        a href="/account" { "Account" }
+                        @if let Some(who) = who {
+                            span.who data-testid="logged-in-as" { "Logged in as " strong { (who.login) } } " "
+                            a href="/account" { "Account" } " "
+                            form.inline method="post" action="/authy/logout" {
+                                input type="hidden" name="csrf_token" value=(who.csrf);
+                                button.link type="submit" { "Log out" }
+                            }
+                        } @else {
+                            a href="/signup" { "Sign up" } " "
+                            a href="/authy/login" { "Log in" } " "
+                            a href="/account" { "Account" }
+                        }
                     }
                 }
                 main { (content) }
@@ -65,14 +97,18 @@ fn site(title: &str, head: PreEscaped<&str>, content: Markup) -> String {
 }
 
 fn page(title: &str, content: Markup) -> String {
+    page_for(title, None, content)
+}
+
+fn page_for(title: &str, who: Option<&LoggedIn<'_>>, content: Markup) -> String {
     let head = r#"<link rel="stylesheet" href="/static/app.css">"#;
-    site(title, PreEscaped(head), content)
+    site(title, PreEscaped(head), who, content)
 }
 
 /// tower-authy's pages inside the site's header and navigation.
 pub fn layout(page: tower_authy::layout::PageParts<'_>) -> String {
     let content = html! { (PreEscaped(page.content_html())) };
-    site(page.title(), PreEscaped(page.head_html()), content)
+    site(page.title(), PreEscaped(page.head_html()), None, content)
 }
 
 /// The landing page.
@@ -139,13 +175,31 @@ pub fn signup(csrf: &str, form: &SignupForm, error: Option<&str>) -> String {
 }
 
 /// The protected page.
-pub fn account(name: &str, csrf: &str) -> String {
-    page(
+pub fn account(name: &str, who: &LoggedIn<'_>, factors: &[tower_authy::factors::Factor]) -> String {
+    let csrf = who.csrf;
+    page_for(
         "Account",
+        Some(who),
         html! {
             h1 { "Your account" }
             p.success {
                 "Welcome, " (name) ". You logged in with your password and a second factor."
+            }
+            h2 { "Your ways to sign in" }
+            @if factors.is_empty() {
+                p { "None yet." }
+            } @else {
+                ul.factors data-testid="account-factors" {
+                    @for f in factors {
+                        li {
+                            strong { (f.label) } " · " (kind(f.kind)) " · "
+                            @match f.last_used_at {
+                                Some(at) => { "last used " (date(at)) }
+                                None => { "not used yet" }
+                            }
+                        }
+                    }
+                }
             }
             h2 { "Your second factor" }
             ul {
@@ -171,4 +225,21 @@ pub fn message(title: &str, text: &str) -> String {
             p { a href="/" { "Home" } }
         },
     )
+}
+
+/// A factor's kind as the account page says it.
+fn kind(kind: tower_authy::factors::FactorKind) -> &'static str {
+    match kind {
+        tower_authy::factors::FactorKind::Push => "phone (push and codes)",
+        tower_authy::factors::FactorKind::App => "authenticator app",
+        tower_authy::factors::FactorKind::Phone => "codes by SMS or call",
+        _ => "second factor",
+    }
+}
+
+/// `2026-12-28`: a day as the pages show it (UTC).
+fn date(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
 }

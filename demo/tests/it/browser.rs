@@ -173,7 +173,8 @@ async fn on_self_hosted_totp_an_authenticator_app_is_enrolled_and_logs_in() {
     .await;
     log_in(&d, "grace@example.com", "a long enough password").await;
     d.wait_text("Add an authenticator app").await;
-    d.type_into("#email", "grace@example.com").await;
+    // The address just logged in with is not asked for again.
+    d.wait_text("For grace@example.com").await;
     d.click("form[action='/authy/enrol'] button").await;
     d.wait_text("Scan this with an authenticator app").await;
     assert!(!d.text("body").await.contains("Send me an SMS"));
@@ -391,7 +392,8 @@ async fn a_person_without_a_phone_enrols_at_the_first_login() {
 
     log_in(&d, "grace@example.com", "a long enough password").await;
     d.wait_text("Turn on the second step").await;
-    d.type_into("#email", "grace@example.com").await;
+    // The address just logged in with is not asked for again.
+    d.wait_text("For grace@example.com").await;
     d.type_into("#country_code", "1").await;
     d.type_into("#phone", "555-246-8100").await;
     d.click("form[action='/authy/enrol'] button").await;
@@ -446,7 +448,8 @@ async fn a_person_holds_a_push_and_an_app_logs_in_with_each_and_removes_one() {
     d.click("form[action='/authy/factors/add'] button").await;
     d.wait_path("/authy/enrol").await;
     d.click("input[name=provider][value=totp]").await;
-    d.type_into("#email", "ada@example.com").await;
+    // The address just logged in with is not asked for again.
+    d.wait_text("For ada@example.com").await;
     d.click("form[action='/authy/enrol'] button").await;
     d.wait_text("Scan this with an authenticator app").await;
     let key = d.text("[data-testid=manual-key]").await;

@@ -89,6 +89,22 @@ async fn two_demo_instances_on_one_redis_share_a_login() {
     let account = on_a.get("/account").await;
     assert_eq!(account.status, 200);
     assert!(account.body.contains("Welcome, Ada"));
+    // The header says who is logged in and offers no second sign-up or login; the page says
+    // which ways to sign in are set up.
+    assert!(
+        account
+            .body
+            .contains("data-testid=\"logged-in-as\">Logged in as <strong>ada@example.com</strong>")
+            && !account.body.contains("href=\"/signup\""),
+        "{}",
+        account.body
+    );
+    assert!(
+        account.body.contains("data-testid=\"account-factors\"")
+            && account.body.contains("The Authy app"),
+        "{}",
+        account.body
+    );
     drop(std::fs::remove_dir_all(&dir));
 }
 
