@@ -1,6 +1,6 @@
 //! OneTouch callbacks, built and signed as Authy sends them (authy-api.md B.1 and B.2).
 
-use crate::model::ApprovalStatus;
+use crate::onetouch::ApprovalStatus;
 use serde::{Deserialize, Serialize};
 
 /// How the application's console configured the callback.

@@ -169,7 +169,7 @@ impl MockAuthy {
         sid: &str,
         approve: bool,
     ) -> Result<Vec<CallbackDelivery>, ControlError> {
-        crate::verify::decide(&self.inner, sid, approve)
+        crate::api::verify::decide(&self.inner, sid, approve)
             .await
             .map(|(_, d)| d)
     }

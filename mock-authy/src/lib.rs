@@ -26,6 +26,7 @@ mod endpoint;
 mod handle;
 mod model;
 mod numbering;
+mod onetouch;
 mod otp;
 mod params;
 mod phone;

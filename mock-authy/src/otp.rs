@@ -30,14 +30,10 @@ pub(crate) fn totp_digits(secret: &[u8], step: i64, digits: u32) -> String {
     )
 }
 
-/// The `otpauth://` URI a generic authenticator app scans: the account is `label`, or the
-/// user's email when it is empty; 6 digits every 30 s, which such apps assume.
-pub(crate) fn otpauth_uri(user: &crate::User, label: &str, issuer: &str) -> String {
-    let account = if label.is_empty() {
-        user.emails.first().map_or("", String::as_str)
-    } else {
-        label
-    };
+/// The `otpauth://` URI a generic authenticator app scans for `secret`: the account is
+/// `label`, or `email` when it is empty; 6 digits every 30 s, which such apps assume.
+pub(crate) fn otpauth_uri(secret: &[u8], email: &str, label: &str, issuer: &str) -> String {
+    let account = if label.is_empty() { email } else { label };
     let mut account_enc = String::new();
     crate::signature::form_encode(account, &mut account_enc);
     let mut issuer_enc = String::new();
@@ -45,7 +41,7 @@ pub(crate) fn otpauth_uri(user: &crate::User, label: &str, issuer: &str) -> Stri
     format!(
         "otpauth://totp/{}?secret={}&issuer={issuer_enc}&digits={GENERIC_DIGITS}&period={TOTP_STEP}",
         account_enc.replace('+', "%20"),
-        base32(&user.secret),
+        base32(secret),
     )
 }
 

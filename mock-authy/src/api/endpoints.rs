@@ -199,7 +199,12 @@ pub(super) fn endpoint_response(
                 None => user_not_found(),
                 Some(u) => {
                     let secret = crate::otp::base32(&u.secret);
-                    let uri = crate::otp::otpauth_uri(u, &label, &inner.config.app_name);
+                    let uri = crate::otp::otpauth_uri(
+                        &u.secret,
+                        u.emails.first().map_or("", String::as_str),
+                        &label,
+                        &inner.config.app_name,
+                    );
                     (
                         StatusCode::OK,
                         json!({"qr_code": format!("{}/__mock/users/{id}/qr.png", inner.base_url),

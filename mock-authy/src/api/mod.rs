@@ -2,7 +2,8 @@
 //! paths need slash collapsing and Authy-shaped 404/405 bodies, which a generic router cannot give.
 //!
 //! `route` maps paths to endpoints, `endpoints` answers each one, `faults` turns an injected
-//! fault into a broken answer.
+//! fault into a broken answer; `verify` is Verify v2's API under `/v2/`, beside Authy's, over
+//! the same faults, journal and world.
 
 mod app;
 pub(crate) mod endpoints;
@@ -10,6 +11,7 @@ mod faults;
 mod phones;
 mod route;
 mod users;
+pub(crate) mod verify;
 
 use endpoints::{endpoint_response, error_body};
 pub(crate) use faults::fault_response;
@@ -127,7 +129,7 @@ async fn dispatch(
     entry: &mut JournalEntry,
 ) -> (Response, u16) {
     if path.starts_with("/v2/") {
-        return crate::verify::dispatch(inner, headers, method, path, query, body, entry).await;
+        return verify::dispatch(inner, headers, method, path, query, body, entry).await;
     }
     let plain = |status: StatusCode, b: Value| {
         let code = status.as_u16();

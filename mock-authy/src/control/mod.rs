@@ -191,9 +191,10 @@ async fn otpauth(State(inner): Shared, Path(id): Path<String>) -> Response {
 async fn qr_png(State(inner): Shared, Path(id): Path<String>) -> Response {
     let uri = parse_id(&id).and_then(|id| {
         inner.with_world(|w| {
-            w.users
-                .get(&id)
-                .map(|u| crate::otp::otpauth_uri(u, "", &inner.config.app_name))
+            w.users.get(&id).map(|u| {
+                let email = u.emails.first().map_or("", String::as_str);
+                crate::otp::otpauth_uri(&u.secret, email, "", &inner.config.app_name)
+            })
         })
     });
     match uri {

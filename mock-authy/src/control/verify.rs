@@ -77,7 +77,7 @@ pub(super) async fn decide(
         "deny" => false,
         _ => return problem(StatusCode::NOT_FOUND, "action must be approve or deny"),
     };
-    match crate::verify::decide(&inner, &sid, approve).await {
+    match crate::api::verify::decide(&inner, &sid, approve).await {
         Ok((c, webhooks)) => Json(json!({"challenge": c, "webhooks": webhooks})).into_response(),
         Err(e) => control_error(&e),
     }

@@ -1,6 +1,9 @@
-//! What the simulated Authy knows: users, codes, approval requests, faults, the journal.
+//! The simulated world: what Authy knows (users, codes, approval requests, phone
+//! verifications), the Verify v2 world beside it ([`crate::verify`]), and what both share (the
+//! journal, the injected faults, the callbacks delivered).
 //!
 //! Everything here is synchronous and lives behind one mutex; no lock is held across an await.
+//! The HTTP side (`api`, `control`, `delivery`) sits above it; nothing here imports it.
 //!
 //! `types` holds what the control API shows (users, codes, approval requests, the journal),
 //! `fault` the faults and control errors; the world itself is here.

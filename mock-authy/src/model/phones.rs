@@ -133,7 +133,7 @@ impl RateLimits {
                 per_seconds: 600,
             }),
             verify_sends: Some(RateLimit {
-                max: super::super::verify::SENDS_PER_10_MINUTES,
+                max: crate::verify::SENDS_PER_10_MINUTES,
                 per_seconds: 600,
             }),
         }

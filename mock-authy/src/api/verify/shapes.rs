@@ -1,8 +1,8 @@
 //! Each Verify v2 resource as JSON, shaped like Twilio's answers.
 
-use super::model::{Factor, Service, VerifyChallenge, VerifyCode, VerifyCodeStatus, Webhook};
 use super::resources::Ctx;
 use crate::api::endpoints::iso8601;
+use crate::verify::{Factor, Service, VerifyChallenge, VerifyCode, VerifyCodeStatus, Webhook};
 use serde_json::{Value, json};
 
 pub(super) fn service_json(ctx: &Ctx<'_>, s: &Service) -> Value {

@@ -1,14 +1,14 @@
 //! Entities, their push and TOTP factors, challenges and webhook subscriptions.
 
-use super::model::{
-    CHALLENGE_MAX_TTL, CHALLENGE_TTL, ChallengeStatus, Factor, VerifyChallenge, VerifyWorld,
-    Webhook, sid,
-};
 use super::resources::{Answer, Ctx, fail, invalid, not_found, ok};
 use super::shapes::{challenge_json, entity_json, factor_json, webhook_json};
 use super::{Form, all_values, first};
 use crate::model::OneTouchBehaviour;
 use crate::rng::Rng;
+use crate::verify::{
+    CHALLENGE_MAX_TTL, CHALLENGE_TTL, ChallengeStatus, Factor, VerifyChallenge, VerifyWorld,
+    Webhook, sid,
+};
 use http::StatusCode;
 use serde_json::{Value, json};
 

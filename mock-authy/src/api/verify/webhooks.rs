@@ -2,11 +2,11 @@
 //! `challenge.denied` webhooks that follow, form-encoded and signed with `X-Twilio-Signature`
 //! under the auth token.
 
-use super::model::{ChallengeStatus, VerifyChallenge};
 use crate::api::endpoints::iso8601;
 use crate::callback::{CallbackDelivery, CallbackMethod, SentCallback};
 use crate::model::{ApprovalStatus, ControlError, OneTouchBehaviour};
 use crate::state::Inner;
+use crate::verify::{ChallengeStatus, VerifyChallenge};
 use std::sync::Arc;
 use std::time::Duration;
 

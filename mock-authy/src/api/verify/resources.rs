@@ -3,7 +3,6 @@
 use super::entities::{
     create_challenge, create_entity, create_factor, create_webhook, respond, verify_factor,
 };
-use super::model::{CHECK_ATTEMPTS, Service, VerifyCode, VerifyCodeStatus, VerifyWorld, sid};
 use super::shapes::{
     challenge_json, code_json, entity_json, factor_json, service_json, webhook_json,
 };
@@ -12,6 +11,7 @@ use crate::api::json_response;
 use crate::model::OneTouchBehaviour;
 use crate::rng::Rng;
 use crate::state::Inner;
+use crate::verify::{CHECK_ATTEMPTS, Service, VerifyCode, VerifyCodeStatus, VerifyWorld, sid};
 use axum::response::Response;
 use http::{Method, StatusCode};
 use serde_json::Value;
