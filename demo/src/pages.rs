@@ -108,7 +108,17 @@ fn page_for(title: &str, who: Option<&LoggedIn<'_>>, content: Markup) -> String 
 /// tower-authy's pages inside the site's header and navigation.
 pub fn layout(page: tower_authy::layout::PageParts<'_>) -> String {
     let content = html! { (PreEscaped(page.content_html())) };
-    site(page.title(), PreEscaped(page.head_html()), None, content)
+    // On the pages only a verified user sees, the header names them as on the demo's own.
+    let who = page
+        .verified_login()
+        .zip(page.csrf_token())
+        .map(|(login, csrf)| LoggedIn { login, csrf });
+    site(
+        page.title(),
+        PreEscaped(page.head_html()),
+        who.as_ref(),
+        content,
+    )
 }
 
 /// The landing page.
@@ -192,16 +202,21 @@ pub fn account(name: &str, who: &LoggedIn<'_>, factors: &[tower_authy::factors::
                 ul.factors data-testid="account-factors" {
                     @for f in factors {
                         li {
-                            strong { (f.label) } " · " (kind(f.kind)) " · "
-                            @match f.last_used_at {
-                                Some(at) => { "last used " (date(at)) }
-                                None => { "not used yet" }
+                            strong { (f.label) } " · " (kind(f.kind))
+                            // A phone registered at sign-up (the record's Authy id) has no
+                            // recorded use; the others say when they last proved a login.
+                            @if f.id != "legacy" {
+                                " · "
+                                @match f.last_used_at {
+                                    Some(at) => { "last used " (date(at)) }
+                                    None => { "not used yet" }
+                                }
                             }
                         }
                     }
                 }
             }
-            h2 { "Your second factor" }
+            h2 { "Settings" }
             ul {
                 li { a href="/authy/recovery-codes" { "Recovery codes" } ": for the day your phone is lost" }
                 li { a href="/authy/devices" { "Remembered devices" } ": browsers where your password is enough" }

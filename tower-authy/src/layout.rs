@@ -6,6 +6,8 @@ pub struct PageParts<'a> {
     pub(crate) title: &'a str,
     pub(crate) head: &'a str,
     pub(crate) content: &'a str,
+    /// On the pages only a verified user sees: their login, and this session's CSRF token.
+    pub(crate) verified: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> PageParts<'a> {
@@ -23,6 +25,20 @@ impl<'a> PageParts<'a> {
     /// The page's content as HTML, every value in it escaped: put it where your content goes.
     pub fn content_html(&self) -> &'a str {
         self.content
+    }
+
+    /// On the pages only a user verified with both factors sees (ways to sign in, remembered
+    /// devices, recovery codes): what they logged in as, so the header can name them. `None`
+    /// on the login and second-step pages, where nobody is logged in yet. Plain text: escape
+    /// it.
+    pub fn verified_login(&self) -> Option<&'a str> {
+        self.verified.map(|(login, _)| login)
+    }
+
+    /// With [`verified_login`](Self::verified_login): this session's CSRF token, for a "Log
+    /// out" form in the header (`POST <prefix>/logout` with a `csrf_token` field).
+    pub fn csrf_token(&self) -> Option<&'a str> {
+        self.verified.map(|(_, csrf)| csrf)
     }
 }
 

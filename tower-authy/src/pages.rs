@@ -26,11 +26,24 @@ fn head(shared: &Shared, script: bool) -> Markup {
 }
 
 fn page(shared: &Shared, title: &str, script: bool, content: &Markup) -> String {
+    page_for(shared, title, script, None, content)
+}
+
+/// A page; `verified` (the user's login and the session's CSRF token) on the pages only a
+/// verified user sees, for the application's layout.
+fn page_for(
+    shared: &Shared,
+    title: &str,
+    script: bool,
+    verified: Option<(&str, &str)>,
+    content: &Markup,
+) -> String {
     let head = head(shared, script);
     let parts = PageParts {
         title,
         head: &head.0,
         content: &content.0,
+        verified,
     };
     if let Some(layout) = &shared.layout {
         return layout.render(parts);
@@ -190,7 +203,7 @@ pub(crate) fn message(shared: &Shared, title: &str, text: &str, link: (&str, &st
 }
 
 /// The recovery codes page: how many are left, and a form to make a new set.
-pub(crate) fn recovery_codes(shared: &Shared, csrf: &str, remaining: usize) -> String {
+pub(crate) fn recovery_codes(shared: &Shared, login: &str, csrf: &str, remaining: usize) -> String {
     let content = html! {
         h1 { "Recovery codes" }
         p {
@@ -204,7 +217,13 @@ pub(crate) fn recovery_codes(shared: &Shared, csrf: &str, remaining: usize) -> S
         }
         p { a href=(shared.default_return_to) { "Back" } }
     };
-    page(shared, "Recovery codes", false, &content)
+    page_for(
+        shared,
+        "Recovery codes",
+        false,
+        Some((login, csrf)),
+        &content,
+    )
 }
 
 /// A new set of recovery codes, shown this once.
@@ -232,6 +251,7 @@ pub(crate) fn new_recovery_codes(
 /// The devices that skip the second factor, each with a button to forget it.
 pub(crate) fn devices(
     shared: &Shared,
+    login: &str,
     csrf: &str,
     devices: &[crate::remember::RememberedDevice],
 ) -> String {
@@ -261,13 +281,20 @@ pub(crate) fn devices(
         }
         p { a href=(shared.default_return_to) { "Back" } }
     };
-    page(shared, "Remembered devices", false, &content)
+    page_for(
+        shared,
+        "Remembered devices",
+        false,
+        Some((login, csrf)),
+        &content,
+    )
 }
 
 /// The verified user's factors: each with its name, kind and last use, a form to rename it
 /// and one to remove it (not the last); and a button to add another.
 pub(crate) fn factors(
     shared: &Shared,
+    login: &str,
     csrf: &str,
     factors: &[crate::factors::Factor],
     error: Option<&str>,
@@ -283,11 +310,15 @@ pub(crate) fn factors(
                     @if let Some(p) = &f.phone {
                         " (number ending " (p.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>()) ")"
                     }
-                    br;
-                    small {
-                        @match f.last_used_at {
-                            Some(at) => { "Last used " (date(at)) }
-                            None => { "Not used yet" }
+                    // A legacy Authy id's use is not recorded: say nothing rather than "not
+                    // used" about the phone the user may have just approved.
+                    @if f.id != crate::factors::LEGACY {
+                        br;
+                        small {
+                            @match f.last_used_at {
+                                Some(at) => { "Last used " (date(at)) }
+                                None => { "Not used yet" }
+                            }
                         }
                     }
                     @if f.id != crate::factors::LEGACY {
@@ -315,7 +346,13 @@ pub(crate) fn factors(
         }
         p { a href=(shared.default_return_to) { "Back" } }
     };
-    page(shared, "Ways to sign in", false, &content)
+    page_for(
+        shared,
+        "Ways to sign in",
+        false,
+        Some((login, csrf)),
+        &content,
+    )
 }
 
 /// How the pages name a kind of factor.

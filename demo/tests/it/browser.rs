@@ -459,6 +459,8 @@ async fn a_person_holds_a_push_and_an_app_logs_in_with_each_and_removes_one() {
     d.click("form[action='/authy/enrol/confirm'] button").await;
     d.wait_path("/authy/factors").await;
     d.wait_text("Ada's laptop app").await;
+    // tower-authy's pages for a verified user name them in the site's header too.
+    d.wait_text("Logged in as ada@example.com").await;
     d.save_screenshot(&screenshots().join("factors.png")).await;
     d.goto(&format!("{base}/account")).await.unwrap();
     d.click("form[action='/authy/logout'] button").await;

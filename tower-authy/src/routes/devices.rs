@@ -41,7 +41,7 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if Reply::new(&shared, &parts.headers).json {
         Json(json!({"devices": devices, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::devices(&shared, &csrf, &devices)).into_response()
+        Html(pages::devices(&shared, &user.user.login, &csrf, &devices)).into_response()
     })
 }
 

@@ -78,7 +78,7 @@ fn stored(factors: &[Factor]) -> Vec<String> {
 }
 
 pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Parts) -> Handled {
-    let (_, factors) = match verified_user(&shared, &parts).await? {
+    let (user, factors) = match verified_user(&shared, &parts).await? {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
@@ -86,7 +86,14 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if Reply::new(&shared, &parts.headers).json {
         Json(json!({"factors": factors, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::factors(&shared, &csrf, &factors, None)).into_response()
+        Html(pages::factors(
+            &shared,
+            &user.user.login,
+            &csrf,
+            &factors,
+            None,
+        ))
+        .into_response()
     })
 }
 

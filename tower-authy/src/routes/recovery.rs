@@ -41,7 +41,13 @@ pub(crate) async fn page(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if Reply::new(&shared, &parts.headers).json {
         Json(json!({"remaining": remaining, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::recovery_codes(&shared, &csrf, remaining)).into_response()
+        Html(pages::recovery_codes(
+            &shared,
+            &user.user.login,
+            &csrf,
+            remaining,
+        ))
+        .into_response()
     })
 }
 

@@ -226,3 +226,44 @@ async fn a_layout_wraps_the_pages_in_the_applications_own() {
         page.body
     );
 }
+
+/// On the pages only a verified user sees, the layout is told who they are (and the session's
+/// CSRF token, for a log-out form); on the login page, nobody.
+#[tokio::test]
+async fn a_layout_learns_who_is_logged_in_on_a_verified_users_pages() {
+    let w = World::configured(|b| {
+        b.recovery_codes(tower_authy::recovery::MemoryRecoveryCodeStore::new())
+            .layout(|page: tower_authy::layout::PageParts<'_>| {
+                let who = match (page.verified_login(), page.csrf_token()) {
+                    (Some(login), Some(csrf)) => format!("{login} ({} chars)", csrf.len()),
+                    _ => "nobody".to_owned(),
+                };
+                format!("<nav>{who}</nav><main>{}</main>", page.content_html())
+            })
+    })
+    .await;
+    let subject = w.user("ada@example.com", "5551230001").await;
+    let mut b = w.browser();
+    let login = b.get("/authy/login").await;
+    assert!(
+        login.body.starts_with("<nav>nobody</nav>"),
+        "{}",
+        login.body
+    );
+    b.login("ada@example.com", PASSWORD).await;
+    let code = w.app_code(subject).await;
+    assert_eq!(
+        b.post("/authy/token", &[("token", &code)]).await.status,
+        303
+    );
+    let csrf = b.csrf_token().await;
+    let codes = b.get("/authy/recovery-codes").await;
+    assert!(
+        codes.body.starts_with(&format!(
+            "<nav>ada@example.com ({} chars)</nav>",
+            csrf.len()
+        )),
+        "{}",
+        codes.body
+    );
+}
