@@ -497,3 +497,57 @@ async fn a_person_holds_a_push_and_an_app_logs_in_with_each_and_removes_one() {
     d.quit().await;
     demo.stop();
 }
+
+/// Fails unless the page now shown is no wider than the window (no sideways scrolling).
+async fn fits_the_width(d: &Chromium, what: &str) {
+    let widths = d
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, window) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+    assert!(window <= 400, "the window is a phone's: {window} px");
+    assert!(
+        page <= window,
+        "{what}: {page} px wide in a {window} px window"
+    );
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_360_pixels_wide() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    d.set_window_size(360, 800).await.unwrap();
+    let demo = start_demo().await;
+    let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
+
+    for (path, what) in [("/", "home"), ("/signup", "sign-up form")] {
+        d.goto(&format!("{base}{path}")).await.unwrap();
+        fits_the_width(&d, what).await;
+    }
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+    fits_the_width(&d, "login form").await;
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    fits_the_width(&d, "second-step page").await;
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_path("/account").await;
+    fits_the_width(&d, "account page").await;
+    for (path, what) in [
+        ("/authy/factors", "ways to sign in"),
+        ("/authy/recovery-codes", "recovery codes"),
+        ("/authy/devices", "remembered devices"),
+    ] {
+        d.goto(&format!("{base}{path}")).await.unwrap();
+        d.wait_path(path).await;
+        fits_the_width(&d, what).await;
+    }
+    d.goto(&format!("{base}/authy/factors")).await.unwrap();
+    d.click("form[action='/authy/factors/add'] button").await;
+    d.wait_path("/authy/enrol").await;
+    fits_the_width(&d, "enrolment form").await;
+    d.quit().await;
+}
