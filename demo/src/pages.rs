@@ -166,7 +166,12 @@ pub fn signup(csrf: &str, form: &SignupForm, error: Option<&str>) -> String {
                         label for="country_code" { "Country code" }
                         input #country_code name="country_code" inputmode="numeric"
                             autocomplete="tel-country-code" value=(form.country_code())
-                            placeholder="1";
+                            list="calling-codes" placeholder="1";
+                        datalist #calling-codes {
+                            @for (code, country) in tower_authy::enrolment::CALLING_CODES {
+                                option value=(code) { (country) }
+                            }
+                        }
                     }
                     div {
                         label for="phone" { "Phone" }

@@ -6,6 +6,64 @@
 
 pub use crate::store::authy_id::{AuthyIdStore, EnrolledPhone};
 
+/// Country calling codes a phone form suggests (the digits, and the country or region), the
+/// most used first by region: what the enrolment form's country-code field offers in a
+/// `<datalist>`, so a person picks "44 United Kingdom" instead of remembering it. Any other
+/// code may still be typed.
+pub const CALLING_CODES: &[(&str, &str)] = &[
+    ("1", "United States, Canada"),
+    ("44", "United Kingdom"),
+    ("353", "Ireland"),
+    ("33", "France"),
+    ("49", "Germany"),
+    ("34", "Spain"),
+    ("39", "Italy"),
+    ("351", "Portugal"),
+    ("31", "Netherlands"),
+    ("32", "Belgium"),
+    ("41", "Switzerland"),
+    ("43", "Austria"),
+    ("45", "Denmark"),
+    ("46", "Sweden"),
+    ("47", "Norway"),
+    ("358", "Finland"),
+    ("48", "Poland"),
+    ("420", "Czechia"),
+    ("30", "Greece"),
+    ("90", "Türkiye"),
+    ("380", "Ukraine"),
+    ("7", "Russia, Kazakhstan"),
+    ("972", "Israel"),
+    ("971", "United Arab Emirates"),
+    ("966", "Saudi Arabia"),
+    ("20", "Egypt"),
+    ("27", "South Africa"),
+    ("234", "Nigeria"),
+    ("254", "Kenya"),
+    ("91", "India"),
+    ("92", "Pakistan"),
+    ("880", "Bangladesh"),
+    ("86", "China"),
+    ("852", "Hong Kong"),
+    ("886", "Taiwan"),
+    ("81", "Japan"),
+    ("82", "South Korea"),
+    ("65", "Singapore"),
+    ("60", "Malaysia"),
+    ("62", "Indonesia"),
+    ("63", "Philippines"),
+    ("66", "Thailand"),
+    ("84", "Vietnam"),
+    ("61", "Australia"),
+    ("64", "New Zealand"),
+    ("52", "Mexico"),
+    ("55", "Brazil"),
+    ("54", "Argentina"),
+    ("56", "Chile"),
+    ("57", "Colombia"),
+    ("51", "Peru"),
+];
+
 /// The QR code of an `otpauth://` URI as inline SVG (black modules, no script, no style).
 pub(crate) fn qr_svg(uri: &str) -> Option<String> {
     let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
@@ -52,6 +110,20 @@ pub(crate) fn email(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_suggested_calling_code_is_one_enrolment_accepts_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, country) in CALLING_CODES {
+            assert!(seen.insert(code), "{code} twice");
+            assert!(!country.is_empty());
+            assert_eq!(
+                phone(code, "5551234567").map(|(cc, _)| cc),
+                Some((*code).to_owned()),
+                "{code}"
+            );
+        }
+    }
 
     #[test]
     fn phones_and_emails() {

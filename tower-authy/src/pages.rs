@@ -412,7 +412,12 @@ pub(crate) fn enrol_phone(
                 @if several { p.hint { "The phone is needed only for the ways that use one." } }
                 label for="country_code" { "Country code" }
                 input #country_code name="country_code" inputmode="numeric" autocomplete="tel-country-code"
-                    pattern="[+]?[0-9]{1,3}" maxlength="4" required[!several];
+                    list="calling-codes" pattern="[+]?[0-9]{1,3}" maxlength="4" required[!several];
+                datalist #calling-codes {
+                    @for (code, country) in crate::enrolment::CALLING_CODES {
+                        option value=(code) { (country) }
+                    }
+                }
                 label for="phone" { "Phone number" }
                 input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required[!several];
             }

@@ -73,6 +73,15 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
         "{}",
         page.body
     );
+    // The country code field suggests calling codes by country.
+    assert!(
+        page.body.contains(r#"list="calling-codes""#)
+            && page
+                .body
+                .contains(r#"<option value="44">United Kingdom</option>"#),
+        "{}",
+        page.body
+    );
     // The address the user just logged in with is not asked for again.
     assert!(
         page.body
