@@ -2,16 +2,31 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Once};
 use test_support::{PASSWORD, World};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::{Layer as _, filter};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
-impl Write for Captured {
+thread_local! {
+    /// Where this thread's traces go while a test captures them.
+    static CAPTURING: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// Writes to the capture of the thread the event happened on.
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURING.with(|c| {
+            if let Some(logs) = c.borrow().as_ref() {
+                logs.0.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -19,17 +34,36 @@ impl Write for Captured {
     }
 }
 
+/// Ends the capture when the test ends.
+struct Capturing;
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        CAPTURING.with(|c| c.borrow_mut().take());
+    }
+}
+
 impl Captured {
     /// Captures this thread's traces, at TRACE level, until the guard drops.
-    fn start() -> (Captured, tracing::subscriber::DefaultGuard) {
+    ///
+    /// One process-wide subscriber, enabled per event only on a capturing thread: a subscriber
+    /// set per thread (`set_default`) loses events when other tests' threads register the same
+    /// call sites at the same moment, and the events of other tests must not reach a capture.
+    fn start() -> (Captured, Capturing) {
+        static GLOBAL: Once = Once::new();
+        GLOBAL.call_once(|| {
+            let only_capturing =
+                filter::dynamic_filter_fn(|_, _| CAPTURING.with(|c| c.borrow().is_some()));
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(|| ThreadWriter)
+                .with_ansi(false)
+                .with_filter(only_capturing);
+            let subscriber = tracing_subscriber::registry().with(layer);
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+        });
         let logs = Captured::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+        CAPTURING.with(|c| *c.borrow_mut() = Some(logs.clone()));
+        (logs, Capturing)
     }
 
     fn text(&self) -> String {
