@@ -23,6 +23,7 @@ impl TwoFactor {
     pub fn layer(&self) -> RequireTwoFactorLayer {
         RequireTwoFactorLayer {
             shared: Arc::clone(&self.shared),
+            fresh_secs: None,
         }
     }
 }
@@ -31,6 +32,31 @@ impl TwoFactor {
 #[derive(Clone)]
 pub struct RequireTwoFactorLayer {
     shared: Arc<Shared>,
+    /// The second factor must have been proved within this many seconds.
+    fresh_secs: Option<i64>,
+}
+
+impl RequireTwoFactorLayer {
+    /// Also demands that the second factor was proved in this session within `within`, for
+    /// sensitive routes (`/settings/security`): a verified session proved longer ago is sent
+    /// to prove it again (`303` to `<prefix>/reprove` with a `return_to`, which asks for the
+    /// user's first factor as a login would and comes back), or answered `401`
+    /// `application/problem+json` with `"reason": "stale_second_factor"`. The session stays
+    /// logged in for the other routes meanwhile.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback").build().unwrap();
+    /// let security_settings = two_factor.layer().fresh(Duration::from_secs(300));
+    /// # drop(security_settings);
+    /// ```
+    #[must_use]
+    pub fn fresh(mut self, within: std::time::Duration) -> Self {
+        self.fresh_secs = Some(i64::try_from(within.as_secs()).unwrap_or(i64::MAX));
+        self
+    }
 }
 
 impl std::fmt::Debug for RequireTwoFactorLayer {
@@ -48,6 +74,7 @@ impl<S> Layer<S> for RequireTwoFactorLayer {
         RequireTwoFactor {
             inner,
             shared: Arc::clone(&self.shared),
+            fresh_secs: self.fresh_secs,
         }
     }
 }
@@ -62,6 +89,7 @@ impl<S> Layer<S> for RequireTwoFactorLayer {
 pub struct RequireTwoFactor<S> {
     inner: S,
     shared: Arc<Shared>,
+    fresh_secs: Option<i64>,
 }
 
 impl<S> std::fmt::Debug for RequireTwoFactor<S> {
@@ -93,10 +121,16 @@ where
         let fresh = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, fresh);
         let shared = Arc::clone(&self.shared);
+        let fresh_secs = self.fresh_secs;
         ResponseFuture {
             inner: Box::pin(async move {
                 let (parts, body) = request.into_parts();
-                let checked = check(&shared, &parts).await;
+                let mut checked = check(&shared, &parts).await;
+                if let (Ok(_), Some(within)) = (&checked, fresh_secs)
+                    && let Some(stale) = unless_fresh(&shared, &parts, within).await
+                {
+                    checked = Err(stale);
+                }
                 let mut request = Request::from_parts(parts, body);
                 match checked {
                     Ok(user) => {
@@ -195,6 +229,42 @@ pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser
         user_id: user.id.clone(),
         user,
     })
+}
+
+/// `None` when this session proved its second factor within `within` seconds; else the way to
+/// prove it again (browsers) or a 401 that says why (API clients).
+async fn unless_fresh(shared: &Shared, parts: &Parts, within: i64) -> Option<Response> {
+    let reply = Reply {
+        shared,
+        json: wants_json(&parts.headers),
+    };
+    let session = parts.extensions.get::<Session>()?;
+    let proved = match session::last_proved(session).await {
+        Ok(proved) => proved,
+        Err(e) => {
+            tracing::error!(error = %e, "session store unavailable; failing closed");
+            return Some(reply.unavailable());
+        }
+    };
+    if proved.is_some_and(|at| shared.clock.now() - at < within) {
+        return None;
+    }
+    if reply.json {
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": "Prove it is you again",
+            "status": 401,
+            "detail": "This needs the second step done recently: prove it again.",
+            "reason": "stale_second_factor",
+        });
+        let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/problem+json"),
+        );
+        return Some(response);
+    }
+    Some(to_login(&reply, &shared.path("/reprove"), parts))
 }
 
 /// Browsers go to `login` with a way back; API clients get 401.

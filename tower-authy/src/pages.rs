@@ -111,6 +111,20 @@ pub(crate) fn step_up(shared: &Shared, csrf: &str, return_to: &str) -> String {
     page(shared, "Confirm it is you", false, &content)
 }
 
+/// A verified user asked to prove the second factor again before a sensitive page.
+pub(crate) fn reprove(shared: &Shared, csrf: &str, return_to: &str) -> String {
+    let content = html! {
+        h1 { "Prove it is you again" }
+        p { "This page needs the second step done recently. Use one of your ways to sign in once more, and you will be taken back." }
+        form method="post" action=(shared.path("/reprove")) {
+            (csrf_field(csrf))
+            input type="hidden" name="return_to" value=(return_to);
+            button type="submit" { "Continue" }
+        }
+    };
+    page(shared, "Prove it is you again", false, &content)
+}
+
 pub(crate) fn verify(
     shared: &Shared,
     csrf: &str,

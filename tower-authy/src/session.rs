@@ -68,9 +68,14 @@ pub(crate) async fn end_enrolment(session: &Session) -> Result<(), StoreError> {
         .map(drop)
 }
 
-/// Password accepted, second factor outstanding. Counts as logged out everywhere.
+/// Password accepted, second factor outstanding. Counts as logged out everywhere, except
+/// when `again`: a verified session proving the second factor once more for a route that
+/// needs it fresh, which stays logged in meanwhile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pending {
+    /// A verified session proving the second factor again (it stays verified meanwhile).
+    #[serde(default)]
+    pub(crate) again: bool,
     pub(crate) challenge_id: String,
     pub(crate) user_id: String,
     /// What the user logged in as (for the device cookie).
@@ -143,7 +148,9 @@ async fn cycle(session: &Session) -> Result<(), StoreError> {
 /// Starts a second factor: a fresh session id (against fixation), any earlier login or
 /// enrolment dropped.
 pub(crate) async fn begin(session: &Session, pending: &Pending) -> Result<(), StoreError> {
-    session.remove_value(VERIFIED).await.map_err(unavailable)?;
+    if !pending.again {
+        session.remove_value(VERIFIED).await.map_err(unavailable)?;
+    }
     session.remove_value(ENROLLING).await.map_err(unavailable)?;
     cycle(session).await?;
     session.insert(PENDING, pending).await.map_err(unavailable)

@@ -50,9 +50,16 @@ pub fn app_router<S>(two_factor: &TwoFactor, sessions: S) -> Router
 where
     S: tower_sessions::SessionStore + Clone,
 {
+    // `/security` needs the second factor proved within the last five minutes.
+    let security = Router::new().route("/security", get(account)).route_layer(
+        two_factor
+            .layer()
+            .fresh(std::time::Duration::from_secs(300)),
+    );
     Router::new()
         .route("/account", get(account))
         .route_layer(two_factor.layer())
+        .merge(security)
         .route("/", get(|| async { "home" }))
         .merge(two_factor.router())
         .layer(two_factor.session_layer(sessions))

@@ -227,6 +227,7 @@ pub(crate) async fn start_second_factor(
         return Ok(response);
     }
     let pending = Pending {
+        again: false,
         challenge_id: String::new(),
         user_id: user.id.clone(),
         login: user.login.clone(),

@@ -22,6 +22,7 @@ mod factors;
 pub(crate) mod lifecycle;
 mod login;
 mod recovery;
+mod reprove;
 mod step_up;
 
 use self::lifecycle::{complete, finished_page, pending_challenge, status_body};
@@ -96,6 +97,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         start
     };
     let router = start
+        .route(&p("/reprove"), get(reprove::page).post(reprove::start))
         .route(&p("/verify"), get(verify_page))
         .route(&p("/status"), get(status))
         .route(&p("/events"), get(events::events))

@@ -12,6 +12,7 @@ mod enrol;
 mod factors;
 mod fail_closed;
 mod flows;
+mod fresh;
 mod headers;
 mod logging;
 mod recovery;
