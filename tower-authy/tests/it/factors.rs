@@ -350,14 +350,9 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     assert_eq!(again.location.as_deref(), Some("/authy/enrol"));
 }
 
-/// Adding a factor is as sensitive as removing one: it needs the second factor proved in this
-/// session within ten minutes, and proving the new factor at its enrolment does not count as
-/// proving the user again (else a stolen session could add its own app, then remove the
-/// owner's factors with it).
-#[tokio::test]
-async fn adding_a_factor_needs_a_fresh_second_factor_and_does_not_refresh_it() {
-    let users = MemoryUserStore::new();
-    let (w, totp, totp_clock) = two_ways(&users).await;
+/// Ada, registered with Authy and holding that phone as a stored push factor (id `push1`, no
+/// legacy Authy id): her user id and the push's subject.
+async fn ada_with_a_stored_push(w: &World, users: &MemoryUserStore) -> (String, u64) {
     let subject = w.user("ada-registration@example.com", "5551230001").await;
     let ada = users.insert("ada@example.com", PASSWORD, None);
     let push = tower_authy::factors::Factor {
@@ -371,6 +366,18 @@ async fn adding_a_factor_needs_a_fresh_second_factor_and_does_not_refresh_it() {
         last_used_at: None,
     };
     assert!(users.add(&ada, push, &[]).await.unwrap());
+    (ada, subject)
+}
+
+/// Adding a factor is as sensitive as removing one: it needs the second factor proved in this
+/// session within ten minutes, and proving the new factor at its enrolment does not count as
+/// proving the user again (else a stolen session could add its own app, then remove the
+/// owner's factors with it).
+#[tokio::test]
+async fn adding_a_factor_needs_a_fresh_second_factor_and_does_not_refresh_it() {
+    let users = MemoryUserStore::new();
+    let (w, totp, totp_clock) = two_ways(&users).await;
+    let (ada, subject) = ada_with_a_stored_push(&w, &users).await;
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
     let push = w.latest_push(subject).await;
@@ -435,19 +442,7 @@ async fn adding_a_factor_needs_a_fresh_second_factor_and_does_not_refresh_it() {
 async fn a_login_begun_before_a_factor_was_removed_ends_at_its_next_step() {
     let users = MemoryUserStore::new();
     let (w, _, _) = two_ways(&users).await;
-    let subject = w.user("ada-registration@example.com", "5551230001").await;
-    let ada = users.insert("ada@example.com", PASSWORD, None);
-    let push = tower_authy::factors::Factor {
-        id: "push1".into(),
-        kind: tower_authy::factors::FactorKind::Push,
-        provider: "authy".into(),
-        subject,
-        label: "Phone".into(),
-        phone: None,
-        created_at: T0,
-        last_used_at: None,
-    };
-    assert!(users.add(&ada, push, &[]).await.unwrap());
+    let (ada, subject) = ada_with_a_stored_push(&w, &users).await;
     assert!(
         users
             .add(&ada, stored_app(), &["push1".into()])
