@@ -28,6 +28,7 @@ fn remembering() -> crate::remember::Remembering {
     crate::remember::Remembering {
         settings: crate::remember::RememberDevice::default(),
         key: crate::remember::RememberKey::from_bytes([7; 32]),
+        previous: Vec::new(),
         store: std::sync::Arc::new(crate::remember::MemoryDeviceStore::new()),
     }
 }
@@ -57,6 +58,7 @@ pub fn remembered_device(cookie_header: &str) -> Option<String> {
         http::HeaderValue::from_str(cookie_header).ok()?,
     );
     crate::remember::device_in_cookie(&remembering(), false, &headers, &fuzz_user(), 0)
+        .map(|p| p.device_id)
 }
 
 fn known_devices() -> crate::known_device::KnownDevices {

@@ -189,8 +189,22 @@ impl DeviceStore for MemoryDeviceStore {
 /// Remembering, as configured.
 pub(crate) struct Remembering {
     pub(crate) settings: RememberDevice,
+    /// Signs new cookies, and checks them.
     pub(crate) key: RememberKey,
+    /// Older keys: cookies they signed still count, and are signed again with `key` when
+    /// used (key rotation).
+    pub(crate) previous: Vec<RememberKey>,
     pub(crate) store: Arc<dyn DeviceStore>,
+}
+
+/// A genuine device cookie, as presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Presented {
+    pub(crate) device_id: String,
+    pub(crate) epoch: u64,
+    pub(crate) expires: i64,
+    /// Signed with one of the previous keys: to be signed again with the current one.
+    pub(crate) by_previous_key: bool,
 }
 
 /// The cookie's name: `__Host-` (HTTPS only, this host, path `/`) unless HTTP is allowed.
@@ -277,15 +291,16 @@ pub(crate) fn canonical_number<T: std::str::FromStr + ToString>(raw: &str) -> Op
     (n.to_string() == raw).then_some(n)
 }
 
-/// The device id in the request's cookie, if the cookie is genuine, for this user, at their
-/// current epoch and not expired. The store is not asked (see [`recognised`]).
+/// The device in the request's cookie, if the cookie is genuine (signed with the current key
+/// or a previous one), for this user, at their current epoch and not expired. The store is
+/// not asked (see [`recognised`]).
 pub(crate) fn device_in_cookie(
     r: &Remembering,
     secure: bool,
     headers: &HeaderMap,
     user: &crate::UserRecord,
     now: i64,
-) -> Option<String> {
+) -> Option<Presented> {
     let value = request_cookie(headers, cookie_name(secure))?;
     let mut parts = value.split('.');
     let (device_id, epoch, expires, tag) =
@@ -296,26 +311,42 @@ pub(crate) fn device_in_cookie(
     let epoch: u64 = canonical_number(epoch)?;
     let expires: i64 = canonical_number(expires)?;
     let tag = data_encoding::BASE64URL_NOPAD.decode(tag.as_bytes()).ok()?;
-    // `verify_slice` compares in constant time.
-    mac(&r.key, &user.id, device_id, epoch, expires)
-        .verify_slice(&tag)
-        .ok()?;
-    (epoch == user.credential_epoch && now < expires).then(|| device_id.to_owned())
+    // `verify_slice` compares in constant time; every key is tried, so the time does not
+    // tell which one signed it.
+    let signed_by: Vec<bool> = std::iter::once(&r.key)
+        .chain(&r.previous)
+        .map(|key| {
+            mac(key, &user.id, device_id, epoch, expires)
+                .verify_slice(&tag)
+                .is_ok()
+        })
+        .collect();
+    let by_previous_key = signed_by.iter().position(|&ok| ok)? > 0;
+    (epoch == user.credential_epoch && now < expires).then(|| Presented {
+        device_id: device_id.to_owned(),
+        epoch,
+        expires,
+        by_previous_key,
+    })
 }
 
-/// Whether this request comes from a device `user` asked to be remembered on, still listed.
+/// The device this request comes from, if `user` asked to be remembered on it and it is still
+/// listed.
 pub(crate) async fn recognised(
     r: &Remembering,
     secure: bool,
     headers: &HeaderMap,
     user: &crate::UserRecord,
     now: i64,
-) -> Result<bool, StoreError> {
-    let Some(device_id) = device_in_cookie(r, secure, headers, user, now) else {
-        return Ok(false);
+) -> Result<Option<Presented>, StoreError> {
+    let Some(presented) = device_in_cookie(r, secure, headers, user, now) else {
+        return Ok(None);
     };
     let listed = r.store.devices(&user.id, now).await?;
-    Ok(listed.iter().any(|d| d.id == device_id))
+    Ok(listed
+        .iter()
+        .any(|d| d.id == presented.device_id)
+        .then_some(presented))
 }
 
 /// What the browser calls itself, cut to 80 characters, for the device list.
@@ -335,6 +366,7 @@ mod tests {
         Remembering {
             settings: RememberDevice::default(),
             key: RememberKey::from_bytes([7; 32]),
+            previous: Vec::new(),
             store: Arc::new(MemoryDeviceStore::new()),
         }
     }
@@ -370,8 +402,8 @@ mod tests {
         assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax") && s.contains("Secure"));
         let h = presented(&set);
         assert_eq!(
-            device_in_cookie(&r, true, &h, &user("u1", 3), 999).as_deref(),
-            Some("dev1")
+            device_in_cookie(&r, true, &h, &user("u1", 3), 999).map(|p| p.device_id),
+            Some("dev1".to_owned())
         );
         for (secure, who, epoch, now, why) in [
             (true, "u2", 3, 999, "another user"),
@@ -388,6 +420,36 @@ mod tests {
         };
         assert_eq!(
             device_in_cookie(&other_key, true, &h, &user("u1", 3), 999),
+            None
+        );
+    }
+
+    #[test]
+    fn after_a_key_rotation_old_cookies_count_and_are_marked_for_signing_again() {
+        let old = remembering();
+        let h = presented(&cookie(&old, true, "u1", "dev1", 3, 1000, 60));
+        let rotated = Remembering {
+            key: RememberKey::from_bytes([8; 32]),
+            previous: vec![RememberKey::from_bytes([7; 32])],
+            ..remembering()
+        };
+        let found = device_in_cookie(&rotated, true, &h, &user("u1", 3), 999).unwrap();
+        assert_eq!(
+            (found.device_id.as_str(), found.epoch, found.expires),
+            ("dev1", 3, 1000)
+        );
+        assert!(found.by_previous_key);
+        // Signed again with the new key, it counts as the new key's own.
+        let again = presented(&cookie(&rotated, true, "u1", "dev1", 3, 1000, 60));
+        let found = device_in_cookie(&rotated, true, &again, &user("u1", 3), 999).unwrap();
+        assert!(!found.by_previous_key);
+        // Once the old key is dropped, its cookies count for nothing.
+        let dropped = Remembering {
+            previous: Vec::new(),
+            ..rotated
+        };
+        assert_eq!(
+            device_in_cookie(&dropped, true, &h, &user("u1", 3), 999),
             None
         );
     }

@@ -155,7 +155,10 @@ impl TwoFactorBuilder {
                 watchers: crate::watchers::Watchers::new(),
                 recovery: self.recovery,
                 enrolment: self.enrolment,
-                remember: self.remember,
+                remember: self.remember.map(|mut r| {
+                    r.previous = self.remember_previous;
+                    r
+                }),
                 known_devices: self.known_devices.filter(|_| !step_up_mode),
             }),
         })

@@ -33,6 +33,8 @@ pub struct TwoFactorBuilder {
     pub(super) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
     pub(super) enrolment: Option<Arc<dyn crate::enrolment::AuthyIdStore>>,
     pub(super) remember: Option<crate::remember::Remembering>,
+    /// Older keys of `remember`, set apart so the order of the builder calls does not matter.
+    pub(super) remember_previous: Vec<crate::remember::RememberKey>,
     pub(super) known_devices: Option<crate::known_device::KnownDevices>,
     pub(super) insecure_http: bool,
     pub(super) status_poll_every: Duration,
@@ -82,6 +84,7 @@ impl TwoFactorBuilder {
             recovery: None,
             enrolment: None,
             remember: None,
+            remember_previous: Vec::new(),
             known_devices: Some(crate::known_device::KnownDevices {
                 key: crate::remember::RememberKey::random(),
                 days: 180,

@@ -79,8 +79,33 @@ impl TwoFactorBuilder {
         self.remember = Some(crate::remember::Remembering {
             settings,
             key,
+            previous: Vec::new(),
             store: Arc::new(store),
         });
+        self
+    }
+
+    /// Rotates the key of [`remember_devices`](Self::remember_devices): cookies signed with
+    /// one of these older keys still count, and a browser that logs in with one gets it signed
+    /// again with the current key (same device, same day of expiry). Keep an old key here as
+    /// long as the devices it signed may still be remembered (their `days`), then drop it.
+    ///
+    /// ```
+    /// use tower_authy::remember::{MemoryDeviceStore, RememberDevice, RememberKey};
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let (new, old) = (RememberKey::from_bytes([43; 32]), RememberKey::from_bytes([42; 32]));
+    /// let builder = builder
+    ///     .remember_devices(RememberDevice::default(), new, MemoryDeviceStore::new())
+    ///     .previous_remember_keys([old]);
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn previous_remember_keys(
+        mut self,
+        keys: impl IntoIterator<Item = crate::remember::RememberKey>,
+    ) -> Self {
+        self.remember_previous = keys.into_iter().collect();
         self
     }
 

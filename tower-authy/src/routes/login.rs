@@ -217,13 +217,30 @@ pub(crate) async fn start_second_factor(
         now,
     } = start;
     if let Some(r) = &shared.remember
-        && crate::remember::recognised(r, shared.secure_cookies, headers, user, now).await?
+        && let Some(device) =
+            crate::remember::recognised(r, shared.secure_cookies, headers, user, now).await?
     {
         session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
         crate::telemetry::second_factor("success", "remembered_device");
         let mut response = reply.redirect_rotated(session, &return_to).await?;
         super::lifecycle::mark_known(shared, &mut response, &user.login, now);
+        if device.by_previous_key {
+            // Signed with a key being retired: the same device, until the same day, signed
+            // with the current key.
+            let cookie = crate::remember::cookie(
+                r,
+                shared.secure_cookies,
+                &user.id,
+                &device.device_id,
+                device.epoch,
+                device.expires,
+                device.expires - now,
+            );
+            response
+                .headers_mut()
+                .append(http::header::SET_COOKIE, cookie);
+        }
         return Ok(response);
     }
     let pending = Pending {

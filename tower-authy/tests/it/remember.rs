@@ -234,3 +234,86 @@ async fn a_forged_cookie_counts_for_nothing() {
         assert_eq!(page.location.as_deref(), Some("/authy/verify"), "{forged}");
     }
 }
+
+/// A world remembering devices with `key` (and `previous` keys) on the shared `users` and
+/// `devices`.
+async fn world_with_keys(
+    users: &tower_authy::store::MemoryUserStore,
+    devices: &MemoryDeviceStore,
+    key: u8,
+    previous: &[u8],
+) -> World {
+    let (kept, previous) = (
+        devices.clone(),
+        previous
+            .iter()
+            .map(|k| RememberKey::from_bytes([*k; 32]))
+            .collect::<Vec<_>>(),
+    );
+    World::start_with(test_support::Options {
+        users: Some(std::sync::Arc::new(users.clone())),
+        configure: Box::new(move |b| {
+            b.remember_devices(
+                RememberDevice::default(),
+                RememberKey::from_bytes([key; 32]),
+                kept,
+            )
+            .previous_remember_keys(previous)
+        }),
+        ..test_support::Options::default()
+    })
+    .await
+}
+
+/// Rotating the remember-device key: devices remembered under the old key still skip the
+/// second factor while it is listed as a previous key, and their cookie is signed again with
+/// the new one on use; once the old key is dropped, only re-signed cookies count.
+#[tokio::test]
+async fn a_rotated_key_keeps_remembered_devices_and_signs_their_cookies_again() {
+    let (users, devices) = (
+        tower_authy::store::MemoryUserStore::new(),
+        MemoryDeviceStore::new(),
+    );
+    let old = world_with_keys(&users, &devices, 1, &[]).await;
+    let subject = old.user("ada-registration@example.com", "5551230001").await;
+    users.insert("ada@example.com", PASSWORD, Some(subject));
+    let mut first = old.browser();
+    full_login(&old, &mut first, "ada@example.com", subject, true).await;
+    let signed_with_old = device_cookie(&first);
+
+    // The new key signs; the old one is still accepted, and the cookie is signed again.
+    let rotated = world_with_keys(&users, &devices, 2, &[1]).await;
+    let mut b = Browser::new(&rotated.base);
+    b.set_cookie(&signed_with_old);
+    let page = b
+        .post(
+            "/authy/login",
+            &[("login", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/account"), "{}", page.body);
+    let signed_again = device_cookie(&b);
+    assert_ne!(
+        signed_again, signed_with_old,
+        "signed again with the new key"
+    );
+    let same_device = |c: &str| c.rsplit_once('.').unwrap().0.to_owned();
+    assert_eq!(same_device(&signed_again), same_device(&signed_with_old));
+
+    // The old key dropped: the re-signed cookie counts, the old one no longer does.
+    let new_only = world_with_keys(&users, &devices, 2, &[]).await;
+    for (cookie, expected) in [
+        (&signed_again, "/account"),
+        (&signed_with_old, "/authy/verify"),
+    ] {
+        let mut b = Browser::new(&new_only.base);
+        b.set_cookie(cookie);
+        let page = b
+            .post(
+                "/authy/login",
+                &[("login", "ada@example.com"), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(page.location.as_deref(), Some(expected), "{cookie}");
+    }
+}
