@@ -7,7 +7,7 @@
 use crate::users::SqliteUsers;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use async_trait::async_trait;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use tower_authy::{
     FactorStore, enrolment::AuthyIdStore, enrolment::EnrolledPhone, factors::Factor,
     factors::FactorKind, recovery::RecoveryCodeHash, recovery::RecoveryCodeStore,
@@ -20,6 +20,56 @@ impl SqliteUsers {
     /// # Errors
     /// When the database fails.
     pub async fn remember_key(&self) -> Result<RememberKey, StoreError> {
+        Ok(self.remember_keys().await?.0)
+    }
+
+    /// The remembered-device key and the one it replaced at the last rotation, if any: cookies
+    /// signed with that one still count until the next rotation.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn remember_keys(&self) -> Result<(RememberKey, Option<RememberKey>), StoreError> {
+        let current = self.current_remember_key().await?;
+        let previous: Option<Vec<u8>> = self
+            .blocking(|c| {
+                c.query_row(
+                    "SELECT value FROM secrets WHERE name = 'remember_key_previous'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        Ok((current, previous.map(key_from).transpose()?))
+    }
+
+    /// A new remembered-device key; the current one becomes the previous (the one before is
+    /// dropped). Devices remembered under the replaced key keep working, and are signed again
+    /// with the new key at their next login.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn rotate_remember_key(&self) -> Result<(), StoreError> {
+        self.current_remember_key().await?;
+        let mut fresh = [0u8; 32];
+        OsRng.fill_bytes(&mut fresh);
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            tx.execute(
+                "INSERT OR REPLACE INTO secrets (name, value)
+                 SELECT 'remember_key_previous', value FROM secrets WHERE name = 'remember_key'",
+                [],
+            )?;
+            tx.execute(
+                "UPDATE secrets SET value = ?1 WHERE name = 'remember_key'",
+                params![fresh.as_slice()],
+            )?;
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn current_remember_key(&self) -> Result<RememberKey, StoreError> {
         let mut fresh = [0u8; 32];
         OsRng.fill_bytes(&mut fresh);
         let stored: Vec<u8> = self
@@ -35,11 +85,15 @@ impl SqliteUsers {
                 )
             })
             .await?;
-        let bytes: [u8; 32] = stored
-            .try_into()
-            .map_err(|_| StoreError::unavailable(std::io::Error::other("bad remember key")))?;
-        Ok(RememberKey::from_bytes(bytes))
+        key_from(stored)
     }
+}
+
+fn key_from(stored: Vec<u8>) -> Result<RememberKey, StoreError> {
+    let bytes: [u8; 32] = stored
+        .try_into()
+        .map_err(|_| StoreError::unavailable(std::io::Error::other("bad remember key")))?;
+    Ok(RememberKey::from_bytes(bytes))
 }
 
 /// Enrolment writes the proved phone and its Authy id (or clears them) on the user's row.

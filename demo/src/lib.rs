@@ -234,7 +234,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         None => false,
     };
     let pushes = provider.capabilities().push;
-    let remember_key = users.remember_key().await?;
+    let (remember_key, previous_remember_key) = users.remember_keys().await?;
     let mut builder = TwoFactor::builder(Arc::clone(&provider), users.clone())
         .push(
             "Request to log in to the Twilio demo app",
@@ -253,6 +253,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
             remember_key.clone(),
             users.clone(),
         )
+        // After `demo admin rotate-remember-key`, devices remembered under the old key too.
+        .previous_remember_keys(previous_remember_key)
         // The device cookie (a browser that logged in before keeps its own password allowance)
         // is signed with the same key, kept beside the users: every instance knows it.
         .device_cookie_key(remember_key);

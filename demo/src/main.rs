@@ -90,6 +90,9 @@ enum Admin {
     /// Seals every TOTP secret again under a new key and puts it first in the key file (the
     /// key it replaces stays, for instances still running; restart them).
     RotateTotpKey,
+    /// Makes a new key for the remembered-device cookies; devices remembered under the old
+    /// one keep working (and are signed again at their next login) until the next rotation.
+    RotateRememberKey,
     /// Shows a user's second factors, recovery codes left and remembered devices.
     Status {
         /// The user's email.
@@ -123,6 +126,22 @@ async fn admin(command: Admin, database: &std::path::Path) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Admin::RotateRememberKey => {
+            let rotated = match demo::users::SqliteUsers::open(database, false) {
+                Ok(users) => users.rotate_remember_key().await,
+                Err(e) => Err(e),
+            };
+            match rotated {
+                Ok(()) => {
+                    println!("remembered-device key rotated; restart the demo instances");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("demo: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Admin::Status { email } => match demo::admin::status(database, &email).await {
             Ok(s) => {
                 println!("user {} ({email})", s.user_id);
@@ -359,6 +378,11 @@ mod tests {
             ));
             assert_eq!(o.database, PathBuf::from("x.db"));
         }
+        let o = parse(&["admin", "rotate-remember-key"]).unwrap();
+        assert!(matches!(
+            o.command,
+            Some(Command::Admin(Admin::RotateRememberKey))
+        ));
         assert!(
             parse(&[]).unwrap().command.is_none(),
             "serving is the default"

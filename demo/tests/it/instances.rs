@@ -347,3 +347,82 @@ async fn an_administrator_resets_a_users_second_factor() {
     running.stop();
     drop(std::fs::remove_dir_all(&dir));
 }
+
+/// The demo on its embedded mock and the SQLite file `database`.
+async fn embedded_on(database: &std::path::Path) -> demo::Demo {
+    let mut c = config(
+        "127.0.0.1:0".parse().unwrap(),
+        database,
+        "http://unused",
+        "http://unused",
+    );
+    c.authy = AuthyMode::Embedded;
+    demo::start(c).await.unwrap()
+}
+
+/// The browser's remembered-device cookie, `name=value`.
+fn device_cookie(b: &Browser) -> String {
+    let cookies = b.cookie().unwrap_or_default();
+    let found = cookies
+        .split("; ")
+        .find(|c| c.contains("tower-authy-device="));
+    found.expect("a device cookie").to_owned()
+}
+
+/// Password alone from a browser holding only the device cookie `device`: where it is sent,
+/// and the device cookie it holds after.
+async fn password_alone(demo: &demo::Demo, device: &str) -> (Option<String>, String) {
+    let mut b = Browser::new(&demo.url);
+    b.set_cookie(device);
+    let page = b.login("ada@example.com", "a long enough password").await;
+    (page.location, device_cookie(&b))
+}
+
+/// `demo admin rotate-remember-key`: devices remembered under the old key keep skipping the
+/// second factor (their cookie signed again with the new key at that login) until the next
+/// rotation, which drops the old key.
+#[tokio::test]
+async fn a_rotated_remember_key_keeps_remembered_devices_until_the_next_rotation() {
+    let dir = std::env::temp_dir().join(format!("demo-remember-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("users.sqlite3");
+    let first = embedded_on(&database).await;
+    let mut b = Browser::new(&first.url);
+    assert_eq!(b.post("/signup", &ADA).await.status, 303);
+    let login = b
+        .post(
+            "/authy/login",
+            &[
+                ("login", "ada@example.com"),
+                ("password", "a long enough password"),
+                ("remember", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(login.location.as_deref(), Some("/authy/verify"));
+    let mock = first.mock.as_ref().unwrap();
+    let uuid = mock.approval_requests().last().unwrap().uuid.clone();
+    mock.approve(&uuid).await.unwrap();
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    let remembered = device_cookie(&b);
+
+    first.users.rotate_remember_key().await.unwrap();
+    let rotated = embedded_on(&database).await;
+    let (to, signed_again) = password_alone(&rotated, &remembered).await;
+    assert_eq!(to.as_deref(), Some("/account"), "the old key still counts");
+    assert_ne!(signed_again, remembered, "and the cookie is signed again");
+
+    first.users.rotate_remember_key().await.unwrap();
+    let again = embedded_on(&database).await;
+    assert_eq!(
+        password_alone(&again, &signed_again).await.0.as_deref(),
+        Some("/account"),
+        "signed with the key now previous"
+    );
+    assert_eq!(
+        password_alone(&again, &remembered).await.0.as_deref(),
+        Some("/authy/verify"),
+        "the first key is gone"
+    );
+    drop(std::fs::remove_dir_all(&dir));
+}
