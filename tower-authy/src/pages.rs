@@ -386,6 +386,7 @@ pub(crate) fn enrol_phone(
     provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
     known_email: Option<&str>,
+    skip_to: Option<&str>,
     error: Option<&str>,
 ) -> String {
     let caps = shared
@@ -436,6 +437,9 @@ pub(crate) fn enrol_phone(
                 input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required[!several];
             }
             button type="submit" { "Continue" }
+        }
+        @if let Some(to) = skip_to {
+            p { a data-testid="skip-enrolment" href=(to) { "Skip for now" } }
         }
     };
     page(shared, "Turn on the second step", false, &content)

@@ -36,6 +36,9 @@ pub(crate) struct Enrolling {
     pub(crate) epoch: u64,
     /// Unix seconds: the login's deadline.
     pub(crate) expires_at: i64,
+    /// An enrolment offered, not demanded (a grace period): where "Skip for now" goes.
+    #[serde(default)]
+    pub(crate) skip_to: Option<String>,
 }
 
 pub(crate) async fn enrolling(session: &Session) -> Result<Option<Enrolling>, StoreError> {
@@ -109,11 +112,14 @@ pub(crate) async fn pending(session: &Session) -> Result<Option<Pending>, StoreE
     session.get(PENDING).await.map_err(unavailable)
 }
 
-/// Who completed both factors in this session, and at which of their credential epochs.
+/// Who logged in in this session, and at which of their credential epochs: with both factors,
+/// or (where the policy lets a user without a factor in) with the first alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Verified {
     pub(crate) user_id: String,
     pub(crate) epoch: u64,
+    /// Both factors proved; `false`: the first factor alone, for a user who had none.
+    pub(crate) second_factor: bool,
 }
 
 impl Verified {
@@ -124,16 +130,28 @@ impl Verified {
     }
 }
 
-/// The user who completed both factors in this session. Every protected request reads it,
-/// so it is stored as one string, `<epoch>:<user id>`, the cheapest thing to load; anything
-/// else there (a session from before epochs were kept) counts as logged out.
+/// The user who completed both factors in this session (a login with the first factor alone
+/// does not count here: see [`signed_in`]).
 pub(crate) async fn verified(session: &Session) -> Result<Option<Verified>, StoreError> {
+    Ok(signed_in(session).await?.filter(|v| v.second_factor))
+}
+
+/// Who logged in in this session, with both factors or the first alone. Every protected
+/// request reads it, so it is stored as one string, `<epoch>:<user id>` (both factors) or
+/// `p<epoch>:<user id>` (the password alone), the cheapest thing to load; anything else there
+/// (a session from before epochs were kept) counts as logged out.
+pub(crate) async fn signed_in(session: &Session) -> Result<Option<Verified>, StoreError> {
     let stored: Option<String> = session.get(VERIFIED).await.map_err(unavailable)?;
     Ok(stored.and_then(|s| {
         let (epoch, user_id) = s.split_once(':')?;
+        let (epoch, second_factor) = match epoch.strip_prefix('p') {
+            Some(epoch) => (epoch, false),
+            None => (epoch, true),
+        };
         Some(Verified {
             user_id: user_id.to_owned(),
             epoch: epoch.parse().ok()?,
+            second_factor,
         })
     }))
 }
@@ -169,6 +187,24 @@ pub(crate) async fn complete(
     let verified = format!("{epoch}:{user_id}");
     session
         .insert(VERIFIED, verified)
+        .await
+        .map_err(unavailable)
+}
+
+/// Logs in a user without a second factor, with the first alone, where the policy allows it:
+/// a fresh session id, any pending login or enrolment dropped.
+pub(crate) async fn complete_first_factor_only(
+    session: &Session,
+    user_id: &str,
+    epoch: u64,
+) -> Result<(), StoreError> {
+    session.remove_value(PENDING).await.map_err(unavailable)?;
+    session.remove_value(ENROLLING).await.map_err(unavailable)?;
+    session.remove_value(PROVED_AT).await.map_err(unavailable)?;
+    cycle(session).await?;
+    let signed_in = format!("p{epoch}:{user_id}");
+    session
+        .insert(VERIFIED, signed_in)
         .await
         .map_err(unavailable)
 }

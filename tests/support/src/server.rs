@@ -4,7 +4,7 @@ use axum::Router;
 use axum::routing::get;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tower_authy::{TwoFactor, VerifiedUser};
+use tower_authy::{TwoFactor, VerifiedUser, guard::Policy};
 
 /// A bound loopback port (port 0: the system picks a free one), served once given a router.
 #[derive(Debug)]
@@ -41,11 +41,17 @@ impl Server {
 }
 
 async fn account(user: VerifiedUser) -> String {
-    format!("account of {} ({})", user.user.login, user.user_id)
+    let how = if user.second_factor {
+        "two factors"
+    } else {
+        "password only"
+    };
+    format!("account of {} ({}), {how}", user.user.login, user.user_id)
 }
 
-/// The app the suites test: `/account` behind the guard, `/` open, tower-authy's routes, and
-/// sessions in `sessions`.
+/// The app the suites test: `/account` behind the guard (`/security` with a fresh second
+/// factor, `/admin` under `Policy::required()`), `/` open, tower-authy's routes, and sessions
+/// in `sessions`.
 pub fn app_router<S>(two_factor: &TwoFactor, sessions: S) -> Router
 where
     S: tower_sessions::SessionStore + Clone,
@@ -56,10 +62,15 @@ where
             .layer()
             .fresh(std::time::Duration::from_secs(300)),
     );
+    // `/admin` needs a second factor whatever the app's policy.
+    let admin = Router::new()
+        .route("/admin", get(account))
+        .route_layer(two_factor.layer().policy(Policy::required()));
     Router::new()
         .route("/account", get(account))
         .route_layer(two_factor.layer())
         .merge(security)
+        .merge(admin)
         .route("/", get(|| async { "home" }))
         .merge(two_factor.router())
         .layer(two_factor.session_layer(sessions))

@@ -19,16 +19,40 @@ use tower_sessions::session_store::{self, SessionStore};
 /// The virtual clocks' start, Unix seconds.
 pub const T0: i64 = 1_750_000_000;
 
-/// A session store that keeps a copy of everything saved, so tests can read what is stored.
-#[derive(Debug, Clone, Default)]
+/// A session store that keeps a copy of everything saved, so tests can read what is stored:
+/// in memory, or over another store (Redis).
+#[derive(Debug, Clone)]
 pub struct RecordingStore {
-    inner: MemoryStore,
+    inner: Arc<dyn SessionStore>,
     /// Every record saved, as JSON.
     pub saved: Arc<Mutex<Vec<String>>>,
 }
 
+impl Default for RecordingStore {
+    fn default() -> Self {
+        RecordingStore::over(MemoryStore::default())
+    }
+}
+
+impl RecordingStore {
+    /// Records what is saved in `inner`.
+    pub fn over(inner: impl SessionStore) -> Self {
+        RecordingStore {
+            inner: Arc::new(inner),
+            saved: Arc::default(),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl SessionStore for RecordingStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        self.saved
+            .lock()
+            .unwrap()
+            .push(serde_json::to_string(&record.data).unwrap());
+        self.inner.create(record).await
+    }
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.saved
             .lock()
@@ -86,6 +110,9 @@ pub struct Options {
     pub sessions: Option<RecordingStore>,
     /// Which provider the app uses.
     pub provider: ProviderKind,
+    /// Users without a second factor enrol into the world's user store
+    /// (`TwoFactorBuilder::enrolment`).
+    pub enrolment: bool,
 }
 
 impl Default for Options {
@@ -97,6 +124,7 @@ impl Default for Options {
             callback_method: CallbackMethod::Post,
             sessions: None,
             provider: ProviderKind::Authy,
+            enrolment: false,
         }
     }
 }
@@ -153,6 +181,11 @@ impl World {
         let builder = match opts.users {
             Some(custom) => TwoFactor::builder(Arc::clone(&client), custom),
             None => TwoFactor::builder(Arc::clone(&client), users.clone()),
+        };
+        let builder = if opts.enrolment {
+            builder.enrolment(users.clone())
+        } else {
+            builder
         };
         let two_factor = (opts.configure)(
             builder

@@ -124,6 +124,7 @@ impl TwoFactorBuilder {
                 factors: self.factors,
                 users: self.users,
                 step_up: self.step_up,
+                policy: self.policy,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,
                 clock: self.clock,
                 callback_url: url,

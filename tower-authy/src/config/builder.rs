@@ -15,6 +15,7 @@ pub struct TwoFactorBuilder {
     pub(super) factors: Option<Arc<dyn crate::FactorStore>>,
     pub(super) users: Arc<dyn UserStore>,
     pub(super) step_up: Option<crate::step_up::StepUp>,
+    pub(super) policy: crate::guard::Policy,
     pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) prefix: String,
@@ -63,6 +64,7 @@ impl TwoFactorBuilder {
             factors: None,
             users,
             step_up: None,
+            policy: crate::guard::Policy::required(),
             #[cfg(feature = "memory-store")]
             challenges: Some(Arc::new(crate::store::MemoryChallengeStore::new())),
             #[cfg(not(feature = "memory-store"))]
@@ -131,6 +133,26 @@ impl TwoFactorBuilder {
     /// counts as one more factor of the first provider (see [`crate::factors`]).
     pub fn factors(mut self, store: impl crate::FactorStore) -> Self {
         self.factors = Some(Arc::new(store));
+        self
+    }
+
+    /// Which users must prove a second factor (default: everyone, [`Policy::required`]):
+    /// decides what a login does for a user without a factor, and what
+    /// [`TwoFactor::layer`](crate::TwoFactor::layer) lets through. See [`Policy`].
+    ///
+    /// ```
+    /// use tower_authy::guard::Policy;
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.policy(Policy::if_enrolled());
+    /// # builder.build().unwrap();
+    /// ```
+    ///
+    /// [`Policy`]: crate::guard::Policy
+    /// [`Policy::required`]: crate::guard::Policy::required
+    pub fn policy(mut self, policy: crate::guard::Policy) -> Self {
+        self.policy = policy;
         self
     }
 

@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) users: Arc<dyn UserStore>,
     /// Step-up mode: the application's login is the first factor.
     pub(crate) step_up: Option<crate::step_up::StepUp>,
+    /// Who must prove a second factor: the login's rule and [`TwoFactor::layer`]'s.
+    pub(crate) policy: crate::guard::Policy,
     pub(crate) challenges: Arc<dyn ChallengeStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) prefix: String,

@@ -87,7 +87,7 @@ async fn stale(
         return Ok(Some("credential epoch raised"));
     }
     let changed = if shared.factors.is_some() {
-        let now = crate::routes::factors::of_user(shared, &user).await?;
+        let now = crate::factors::of_user(shared, &user).await?;
         !crate::factors::same_ids(now.iter().map(|f| f.id.as_str()), &e.factors_at_start)
     } else {
         user.authy_id != e.factor_at_start
@@ -111,6 +111,57 @@ fn provider_of(
 #[derive(Deserialize)]
 pub(crate) struct Notice {
     sent: Option<String>,
+    /// Where to go back to, for a session that starts enrolling here.
+    return_to: Option<String>,
+    /// Enrolment offered at login (a grace period), not demanded.
+    offer: Option<String>,
+}
+
+/// A session logged in with the first factor alone, for a user without a factor, starts an
+/// enrolment here: sent by a route whose policy requires one, or offered it at login. It stays
+/// logged in meanwhile, and may skip an offered enrolment while the policy allows.
+async fn begin_for_first_factor_session(
+    shared: &crate::config::Shared,
+    session: &Session,
+    q: &Notice,
+) -> Result<(), crate::store::StoreError> {
+    if shared.step_up.is_some() || session::enrolling(session).await?.is_some() {
+        return Ok(());
+    }
+    let Some(v) = session::signed_in(session)
+        .await?
+        .filter(|v| !v.second_factor)
+    else {
+        return Ok(());
+    };
+    let Some(user) = shared
+        .users
+        .load(&v.user_id)
+        .await?
+        .filter(|u| v.holds_for(u))
+    else {
+        return Ok(());
+    };
+    if !crate::factors::of_user(shared, &user).await?.is_empty() {
+        return Ok(());
+    }
+    let return_to = crate::routes::login::return_to_or_default(shared, q.return_to.as_deref());
+    let optional = q.offer.is_some() && !shared.policy.requires(&user, shared.clock.now());
+    let enrolling = Enrolling {
+        user_id: user.id.clone(),
+        login: user.login.clone(),
+        return_to: return_to.to_owned(),
+        phone: None,
+        factor_at_start: user.authy_id,
+        factors_at_start: Vec::new(),
+        provider: String::new(),
+        epoch: user.credential_epoch,
+        expires_at: shared.clock.now() + shared.challenge_ttl,
+        skip_to: optional.then(|| return_to.to_owned()),
+    };
+    session::set_enrolling(session, &enrolling, false).await?;
+    tracing::info!(event = "enrolment_started", user_id = %user.id, optional, "a session without a second factor sets one up");
+    Ok(())
 }
 
 pub(crate) async fn page(
@@ -120,6 +171,7 @@ pub(crate) async fn page(
     Query(q): Query<Notice>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
+    begin_for_first_factor_session(&shared, &session, &q).await?;
     let e = match current(&shared, &session, &parts, &reply).await? {
         Ok(e) => e,
         Err(back) => return Ok(back),
@@ -131,7 +183,14 @@ pub(crate) async fn page(
     }
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     Ok(Html(match e.phone.as_ref().map(|p| p.authy_id) {
-        None => pages::enrol_phone(&shared, provider.as_ref(), &csrf, known_email(&e), None),
+        None => pages::enrol_phone(
+            &shared,
+            provider.as_ref(),
+            &csrf,
+            known_email(&e),
+            e.skip_to.as_deref(),
+            None,
+        ),
         Some(authy_id) => {
             let notice = q.sent.is_some().then_some("We sent a code by SMS.");
             let qr = qr_code(provider.as_ref(), authy_id).await;
@@ -224,6 +283,7 @@ pub(crate) async fn register(
                 provider.as_ref(),
                 &csrf,
                 known_email(&e),
+                e.skip_to.as_deref(),
                 Some(detail),
             );
             (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response()

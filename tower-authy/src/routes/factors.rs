@@ -16,7 +16,7 @@
 
 use super::Shared_;
 use crate::config::Shared;
-use crate::factors::{Factor, FactorKind, LEGACY, capitalised, login_order};
+use crate::factors::{Factor, of_user};
 use crate::session::{self, Enrolling};
 use crate::store::{ChallengeState, StoreError};
 use crate::web::{Handled, Reply};
@@ -63,7 +63,7 @@ async fn verified_user(
         Ok(user) => user,
         Err(to_login) => return Ok(Err(to_login)),
     };
-    let mut factors = crate::routes::factors::of_user(shared, &user.user).await?;
+    let mut factors = crate::factors::of_user(shared, &user.user).await?;
     factors.sort_by_key(|f| f.created_at);
     Ok(Ok((user, factors)))
 }
@@ -239,6 +239,7 @@ pub(crate) async fn add(
         provider: String::new(),
         epoch: user.user.credential_epoch,
         expires_at: shared.clock.now() + shared.challenge_ttl,
+        skip_to: None,
     };
     // The session stays verified while the new factor is set up.
     session::set_enrolling(&session, &enrolling, false).await?;
@@ -315,45 +316,6 @@ impl crate::TwoFactor {
     pub async fn factors_of(&self, user: &crate::UserRecord) -> Result<Vec<Factor>, StoreError> {
         of_user(&self.shared, user).await
     }
-}
-
-/// The factor a user record's legacy Authy id stands for: one of the first provider.
-fn legacy(shared: &Shared, subject: u64) -> Factor {
-    Factor {
-        id: LEGACY.to_owned(),
-        kind: FactorKind::of(shared.client.as_ref()),
-        provider: shared.client.name().to_owned(),
-        subject,
-        label: capitalised(shared.client.app_label()),
-        phone: None,
-        created_at: 0,
-        last_used_at: None,
-    }
-}
-
-/// The user's factors in the order login offers them: the store's (when the factor model is
-/// on), and the record's legacy Authy id unless the store already holds it.
-pub(crate) async fn of_user(
-    shared: &Shared,
-    user: &crate::UserRecord,
-) -> Result<Vec<Factor>, StoreError> {
-    let mut all = match &shared.factors {
-        Some(store) => store.factors(&user.id).await?,
-        None => Vec::new(),
-    };
-    if let Some(subject) = user.authy_id {
-        let primary = shared.client.name();
-        if !all
-            .iter()
-            .any(|f| f.subject == subject && f.provider == primary)
-        {
-            all.push(legacy(shared, subject));
-        }
-    }
-    // A factor of a provider no longer configured cannot be proved: never offered.
-    all.retain(|f| shared.provider_named(&f.provider).is_some());
-    login_order(&mut all);
-    Ok(all)
 }
 
 /// The user's factors other than the one challenge `c` proves ("try another way"); none

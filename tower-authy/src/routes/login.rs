@@ -132,11 +132,14 @@ pub(crate) async fn login(
             .account_locked(&user.id, &shared.limits, now),
         throttle::refund(&shared, &attempt),
     )?;
-    let Some(factor) = crate::routes::factors::of_user(&shared, &user)
+    let Some(factor) = crate::factors::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()
     else {
+        if !shared.policy.requires(&user, now) {
+            return first_factor_only(&shared, &session, &reply, &user, return_to).await;
+        }
         if shared.enrols() {
             return start_enrolment(&shared, &session, &reply, &user, return_to).await;
         }
@@ -158,6 +161,30 @@ pub(crate) async fn login(
     start_second_factor(&shared, &session, &reply, &headers, start).await
 }
 
+/// The first factor is proved for a user without a second whom the policy does not require
+/// to have one: logged in with it alone, and (in a grace period, where enrolment is on) offered
+/// enrolment on the way, which they may skip.
+async fn first_factor_only(
+    shared: &Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    user: &crate::UserRecord,
+    return_to: String,
+) -> Handled {
+    session::complete_first_factor_only(session, &user.id, user.credential_epoch).await?;
+    tracing::info!(event = "login_first_factor_only", user_id = %user.id, "password accepted; no second factor and the policy needs none");
+    crate::telemetry::second_factor("not_required", "none");
+    let to = if shared.policy.offers_enrolment() && shared.enrols() {
+        let back: String = form_urlencoded::byte_serialize(return_to.as_bytes()).collect();
+        format!("{}?return_to={back}&offer=1", shared.path("/enrol"))
+    } else {
+        return_to
+    };
+    let mut response = reply.redirect_rotated(session, &to).await?;
+    super::lifecycle::mark_known(shared, &mut response, &user.login, shared.clock.now());
+    Ok(response)
+}
+
 /// The first factor is proved for a user without a second: on to enrolment.
 pub(crate) async fn start_enrolment(
     shared: &Shared,
@@ -172,7 +199,7 @@ pub(crate) async fn start_enrolment(
         return_to,
         phone: None,
         factor_at_start: user.authy_id,
-        factors_at_start: crate::routes::factors::of_user(shared, user)
+        factors_at_start: crate::factors::of_user(shared, user)
             .await?
             .into_iter()
             .map(|f| f.id)
@@ -180,6 +207,7 @@ pub(crate) async fn start_enrolment(
         provider: String::new(),
         epoch: user.credential_epoch,
         expires_at: shared.clock.now() + shared.challenge_ttl,
+        skip_to: None,
     };
     session::set_enrolling(session, &enrolling, true).await?;
     tracing::info!(event = "enrolment_started", user_id = %user.id, "first factor proved; no second factor yet");

@@ -60,7 +60,7 @@ pub(crate) async fn start(
         Err(to_login) => return Ok(to_login),
     };
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
-    let Some(factor) = super::factors::of_user(&shared, &user)
+    let Some(factor) = crate::factors::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()

@@ -60,10 +60,7 @@ pub(crate) async fn step_up_page(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    if crate::routes::factors::of_user(&shared, &user)
-        .await?
-        .is_empty()
-    {
+    if crate::factors::of_user(&shared, &user).await?.is_empty() {
         if shared.enrols() {
             return start_enrolment(&shared, &session, &reply, &user, return_to).await;
         }
@@ -101,7 +98,7 @@ pub(crate) async fn step_up(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    let Some(factor) = crate::routes::factors::of_user(&shared, &user)
+    let Some(factor) = crate::factors::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()

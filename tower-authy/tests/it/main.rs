@@ -15,6 +15,7 @@ mod flows;
 mod fresh;
 mod headers;
 mod logging;
+mod policy;
 mod recovery;
 mod redis_store;
 mod remember;

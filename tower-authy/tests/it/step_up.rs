@@ -73,6 +73,11 @@ impl App {
 
     /// With `enrolment`, users without a second factor turn one on instead of being refused.
     async fn start_with(enrolment: bool) -> App {
+        App::start_with_policy(enrolment, tower_authy::guard::Policy::required()).await
+    }
+
+    /// With `policy` deciding who must prove a second factor.
+    async fn start_with_policy(enrolment: bool, policy: tower_authy::guard::Policy) -> App {
         let mock = MockAuthy::builder().seed(5).start().await.unwrap();
         let server = Server::bind().await;
         let callback_url = format!("{}/authy/callback", server.base);
@@ -87,6 +92,7 @@ impl App {
             builder = builder.enrolment(accounts.clone());
         }
         let two_factor = builder
+            .policy(policy)
             .callback_url(&callback_url)
             .default_return_to("/account")
             .with_insecure_http_for_local_demo()
@@ -188,7 +194,41 @@ impl App {
 }
 
 async fn account(user: VerifiedUser) -> String {
-    format!("account of {}", user.user.login)
+    let alone = if user.second_factor {
+        ""
+    } else {
+        " (the app's login alone)"
+    };
+    format!("account of {}{alone}", user.user.login)
+}
+
+#[tokio::test]
+async fn if_enrolled_the_apps_login_alone_opens_the_page_for_a_user_without_a_factor() {
+    let app = App::start_with_policy(false, tower_authy::guard::Policy::if_enrolled()).await;
+    let ada = app.account("ada@example.com", "5551230001").await;
+    app.accounts.0.lock().unwrap().insert(
+        "bob@example.com".into(),
+        UserRecord {
+            id: "id-bob".into(),
+            login: "bob@example.com".into(),
+            authy_id: None,
+            credential_epoch: 0,
+        },
+    );
+    let mut b = Browser::new(&app.base).csrf_from("/authy/step-up");
+    assert_eq!(b.get("/account").await.status, 303, "nobody logged in");
+    app.app_login(&mut b, "bob@example.com").await;
+    let page = b.get("/account").await;
+    assert_eq!(
+        page.body,
+        "account of bob@example.com (the app's login alone)"
+    );
+
+    // Ada has a factor: she proves it.
+    let mut a = Browser::new(&app.base).csrf_from("/authy/step-up");
+    app.app_login(&mut a, "ada@example.com").await;
+    app.step_up(&mut a, ada).await;
+    assert_eq!(a.get("/account").await.body, "account of ada@example.com");
 }
 
 #[tokio::test]

@@ -1,5 +1,11 @@
 //! [`RequireTwoFactorLayer`]: lets a request through only when its session completed both
-//! factors. Every protected request passes here, so it does one session read and nothing else.
+//! factors (or, where its [`Policy`] allows, the first factor for a user without a second).
+//! Every protected request passes here, so a verified session costs one session read and one
+//! user load, nothing else.
+
+mod policy;
+
+pub use policy::Policy;
 
 use crate::config::{Shared, TwoFactor};
 use crate::session;
@@ -24,6 +30,7 @@ impl TwoFactor {
         RequireTwoFactorLayer {
             shared: Arc::clone(&self.shared),
             fresh_secs: None,
+            policy: None,
         }
     }
 }
@@ -34,9 +41,31 @@ pub struct RequireTwoFactorLayer {
     shared: Arc<Shared>,
     /// The second factor must have been proved within this many seconds.
     fresh_secs: Option<i64>,
+    /// This route group's policy; `None`: the builder's.
+    policy: Option<Arc<Policy>>,
 }
 
 impl RequireTwoFactorLayer {
+    /// Uses `policy` for these routes instead of the builder's
+    /// ([`TwoFactorBuilder::policy`](crate::TwoFactorBuilder::policy)): say, everyone must
+    /// prove a second factor on `/admin` while the rest of the application lets users
+    /// without one in. A session that logged in with the first factor alone, for a user the
+    /// policy requires, is sent to set up a factor and come back.
+    ///
+    /// ```
+    /// use tower_authy::guard::Policy;
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback").policy(Policy::if_enrolled()).build().unwrap();
+    /// let admin_pages = two_factor.layer().policy(Policy::required());
+    /// # drop(admin_pages);
+    /// ```
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(Arc::new(policy));
+        self
+    }
+
     /// Also demands that the second factor was proved in this session within `within`, for
     /// sensitive routes (`/settings/security`): a verified session proved longer ago is sent
     /// to prove it again (`303` to `<prefix>/reprove` with a `return_to`, which asks for the
@@ -75,6 +104,7 @@ impl<S> Layer<S> for RequireTwoFactorLayer {
             inner,
             shared: Arc::clone(&self.shared),
             fresh_secs: self.fresh_secs,
+            policy: self.policy.clone(),
         }
     }
 }
@@ -90,6 +120,7 @@ pub struct RequireTwoFactor<S> {
     inner: S,
     shared: Arc<Shared>,
     fresh_secs: Option<i64>,
+    policy: Option<Arc<Policy>>,
 }
 
 impl<S> std::fmt::Debug for RequireTwoFactor<S> {
@@ -122,11 +153,16 @@ where
         let mut inner = std::mem::replace(&mut self.inner, fresh);
         let shared = Arc::clone(&self.shared);
         let fresh_secs = self.fresh_secs;
+        let policy = self.policy.clone();
         ResponseFuture {
             inner: Box::pin(async move {
                 let (parts, body) = request.into_parts();
-                let mut checked = check(&shared, &parts).await;
-                if let (Ok(_), Some(within)) = (&checked, fresh_secs)
+                let policy = policy.as_deref().unwrap_or(&shared.policy);
+                let mut checked = check_with(&shared, &parts, policy).await;
+                // Freshness is about a second factor: a user the policy lets in without one
+                // has none to prove again.
+                if let (Ok(user), Some(within)) = (&checked, fresh_secs)
+                    && user.second_factor
                     && let Some(stale) = unless_fresh(&shared, &parts, within).await
                 {
                     checked = Err(stale);
@@ -167,7 +203,19 @@ impl<E> Future for ResponseFuture<E> {
     }
 }
 
+/// The user of the request if they proved both factors in this session: what tower-authy's
+/// own pages for a verified user (factors, recovery codes, devices) need, whatever the policy.
 pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser, Response> {
+    check_with(shared, parts, &Policy::required()).await
+}
+
+/// The user of the request if `policy` lets them through: verified with both factors, or
+/// with the first alone for a user who holds no factor and whom `policy` does not require.
+async fn check_with(
+    shared: &Shared,
+    parts: &Parts,
+    policy: &Policy,
+) -> Result<VerifiedUser, Response> {
     let reply = Reply {
         shared,
         json: wants_json(&parts.headers),
@@ -186,13 +234,13 @@ pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser
         tracing::error!(error = %e, "session or user store unavailable; failing closed");
         reply.unavailable()
     };
-    let verified = session::verified(session).await.map_err(down)?;
-    let user = match &shared.step_up {
-        None => match verified {
+    let signed_in = session::signed_in(session).await.map_err(down)?;
+    let (user, second_factor) = match &shared.step_up {
+        None => match signed_in {
             // The user as the application knows them now: one deleted since, or whose
             // credential epoch was raised since ("log out everywhere"), is out.
             Some(v) => match shared.users.load(&v.user_id).await.map_err(down)? {
-                Some(user) if v.holds_for(&user) => user,
+                Some(user) if v.holds_for(&user) => (user, v.second_factor),
                 found => {
                     let why = if found.is_some() {
                         "credential epoch raised"
@@ -208,8 +256,17 @@ pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser
         },
         Some(step_up) => {
             let current = step_up.first_factor.current_user(parts).await;
-            match (current.map_err(down)?, verified) {
-                (Some(user), Some(v)) if v.holds_for(&user) => user,
+            match (current.map_err(down)?, signed_in) {
+                (Some(user), Some(v)) if v.second_factor && v.holds_for(&user) => (user, true),
+                // The application's login alone: enough for a user the policy does not
+                // require, if they hold no factor (checked below).
+                (Some(user), verified) if !policy.is_everyone() => {
+                    if verified.is_some() {
+                        // Proved for somebody else, or before the epoch was raised.
+                        session::forget_second_factor(session).await.map_err(down)?;
+                    }
+                    (user, false)
+                }
                 (current, verified) => {
                     // Logged out of the application, logged in as somebody else, or the
                     // credential epoch raised: the second factor went with the first.
@@ -225,10 +282,59 @@ pub(crate) async fn check(shared: &Shared, parts: &Parts) -> Result<VerifiedUser
             }
         }
     };
+    if !second_factor {
+        first_factor_alone(shared, &reply, session, parts, policy, &user).await?;
+    }
     Ok(VerifiedUser {
         user_id: user.id.clone(),
         user,
+        second_factor,
     })
+}
+
+/// `Ok` when a session without a second factor passes under `policy`: its user holds no
+/// factor (one who set one up since logs in again and proves it) and `policy` does not
+/// require them (one it does is sent to set one up).
+async fn first_factor_alone(
+    shared: &Shared,
+    reply: &Reply<'_>,
+    session: &Session,
+    parts: &Parts,
+    policy: &Policy,
+    user: &crate::UserRecord,
+) -> Result<(), Response> {
+    let down = |e: StoreError| {
+        tracing::error!(error = %e, "factor store unavailable; failing closed");
+        reply.unavailable()
+    };
+    let holds_one = !crate::factors::of_user(shared, user)
+        .await
+        .map_err(down)?
+        .is_empty();
+    if holds_one {
+        tracing::info!(event = "session_ended", user_id = %user.id, reason = "second factor set up", "a session without a second factor ends once the user has one");
+        session::forget_second_factor(session).await.map_err(down)?;
+        return Err(to_login(reply, &shared.start_path(), parts));
+    }
+    if !policy.requires(user, shared.clock.now()) {
+        return Ok(());
+    }
+    if reply.json {
+        return Err(problem_with_reason(
+            "Second factor required",
+            "Set up a second factor to use this.",
+            "second_factor_required",
+        ));
+    }
+    if shared.enrols() && shared.step_up.is_none() {
+        return Err(to_login(reply, &shared.path("/enrol"), parts));
+    }
+    // Nowhere here to set one up: say so, rather than send them round to a login.
+    Err(reply.problem(
+        StatusCode::FORBIDDEN,
+        "Second factor required",
+        "This page needs a second sign-in step, and your account has none set up yet.",
+    ))
 }
 
 /// `None` when this session proved its second factor within `within` seconds; else the way to
@@ -250,30 +356,39 @@ async fn unless_fresh(shared: &Shared, parts: &Parts, within: i64) -> Option<Res
         return None;
     }
     if reply.json {
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": "Prove it is you again",
-            "status": 401,
-            "detail": "This needs the second step done recently: prove it again.",
-            "reason": "stale_second_factor",
-        });
-        let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/problem+json"),
-        );
-        return Some(response);
+        return Some(problem_with_reason(
+            "Prove it is you again",
+            "This needs the second step done recently: prove it again.",
+            "stale_second_factor",
+        ));
     }
     Some(to_login(&reply, &shared.path("/reprove"), parts))
+}
+
+/// A `401` `application/problem+json` whose `reason` says what to do.
+fn problem_with_reason(title: &str, detail: &str, reason: &str) -> Response {
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": 401,
+        "detail": detail,
+        "reason": reason,
+    });
+    let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/problem+json"),
+    );
+    response
 }
 
 /// Browsers go to `login` with a way back; API clients get 401.
 fn to_login(reply: &Reply<'_>, login: &str, parts: &Parts) -> Response {
     if reply.json {
-        return reply.problem(
-            StatusCode::UNAUTHORIZED,
+        return problem_with_reason(
             "Authentication required",
             "Log in with both factors first.",
+            "login_required",
         );
     }
     // Inside `Router::nest` the URI has lost the prefix; axum keeps the original.
@@ -292,8 +407,10 @@ pub(crate) fn redirect_with_return_to(login: &str, target: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
 }
 
-/// The user who completed both factors in this session. Available to handlers behind
-/// [`RequireTwoFactorLayer`]; elsewhere extracting it fails with `401`.
+/// The user who completed both factors in this session (or, where the route's [`Policy`]
+/// lets them, the first alone: see [`second_factor`](VerifiedUser::second_factor)).
+/// Available to handlers behind [`RequireTwoFactorLayer`]; elsewhere extracting it fails with
+/// `401`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct VerifiedUser {
@@ -302,6 +419,10 @@ pub struct VerifiedUser {
     /// The user, as [`UserStore::load`](crate::UserStore::load) returned them for this request:
     /// a user the store no longer knows is logged out instead.
     pub user: crate::UserRecord,
+    /// `true`: this session proved a second factor. `false`: the user holds none and the
+    /// route's policy let them in with the first factor alone (never under
+    /// [`Policy::required`]).
+    pub second_factor: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for VerifiedUser {
