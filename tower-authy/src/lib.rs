@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 // The capabilities an application configures or implements, each a public module.
+pub mod audit;
 pub mod enrolment;
 pub mod factors;
 pub mod guard;

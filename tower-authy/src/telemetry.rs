@@ -6,7 +6,7 @@
 //! | metric | type | labels |
 //! |---|---|---|
 //! | `tower_authy_first_factor_total` | counter | `outcome`: `success`, `failure`, `throttled` |
-//! | `tower_authy_second_factor_total` | counter | `outcome`: `success`, `failure`, `locked`, `expired`; `kind`: `push`, `code`, `recovery_code`, `remembered_device` |
+//! | `tower_authy_second_factor_total` | counter | `outcome`: `success`, `failure`, `locked`, `expired`, `not_required` (a policy let a user without a factor in); `kind`: `push`, `code`, `recovery_code`, `remembered_device`, `none` |
 //! | `tower_authy_pushes_total` | counter | `outcome`: `sent`, `unavailable`, `approved`, `denied` |
 //! | `tower_authy_codes_sent_total` | counter | `channel`: `sms`, `call` |
 //! | `tower_authy_throttled_total` | counter | `limit`: `password`, `code`, `factor`, `send`, `push`, `streams`, `busy` (hashing queue full) |

@@ -29,7 +29,7 @@ pub use provider::{
 };
 pub use redis::{Durability, RedisServer};
 pub use server::{Server, app_router};
-pub use world::{Options, RecordingStore, T0, World, read_events_until};
+pub use world::{AuditLog, Options, RecordingStore, T0, World, read_events_until};
 
 use std::time::Duration;
 

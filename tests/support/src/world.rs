@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tower_authy::audit::{AuditEvent, AuditSink};
 use tower_authy::{
     SecondFactorProvider, TwoFactor, TwoFactorBuilder, UserStore, provider::totp::TotpProvider,
     store::ManualClock, store::MemoryChallengeStore, store::MemoryUserStore,
@@ -68,6 +69,38 @@ impl SessionStore for RecordingStore {
     }
 }
 
+/// An audit sink that keeps every event, for tests to read.
+#[derive(Debug, Clone, Default)]
+pub struct AuditLog(Arc<Mutex<Vec<AuditEvent>>>);
+
+impl AuditSink for AuditLog {
+    fn record(&self, event: &AuditEvent) {
+        self.0.lock().unwrap().push(event.clone());
+    }
+}
+
+impl AuditLog {
+    /// Every event so far, oldest first.
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The events' kinds as their JSON names (`password_accepted`, ...), oldest first, and
+    /// forgets them.
+    pub fn take_names(&self) -> Vec<String> {
+        let taken = std::mem::take(&mut *self.0.lock().unwrap());
+        taken
+            .iter()
+            .map(|e| {
+                serde_json::to_value(&e.kind).unwrap()["event"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
 /// An app on tower-authy and the in-process mock it talks to.
 #[derive(Debug)]
 pub struct World {
@@ -93,6 +126,8 @@ pub struct World {
     pub(crate) checks: Arc<AtomicUsize>,
     /// Each subject's phone in E.164, as registered.
     pub(crate) phones: Mutex<HashMap<u64, String>>,
+    /// Every audit event the app emitted.
+    pub audit: AuditLog,
 }
 
 /// How a [`World`] differs from the default.
@@ -187,8 +222,10 @@ impl World {
         } else {
             builder
         };
+        let audit = AuditLog::default();
         let two_factor = (opts.configure)(
             builder
+                .audit(audit.clone())
                 .callback_url(&callback_url)
                 .clock(clock.clone())
                 .challenge_store(MemoryChallengeStore::new())
@@ -211,6 +248,7 @@ impl World {
             totp,
             checks,
             phones: Mutex::default(),
+            audit,
         }
     }
 

@@ -125,6 +125,7 @@ impl TwoFactorBuilder {
                 users: self.users,
                 step_up: self.step_up,
                 policy: self.policy,
+                audit: self.audit,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,
                 clock: self.clock,
                 callback_url: url,

@@ -16,6 +16,7 @@ pub struct TwoFactorBuilder {
     pub(super) users: Arc<dyn UserStore>,
     pub(super) step_up: Option<crate::step_up::StepUp>,
     pub(super) policy: crate::guard::Policy,
+    pub(super) audit: Option<Arc<dyn crate::audit::AuditSink>>,
     pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) prefix: String,
@@ -65,6 +66,7 @@ impl TwoFactorBuilder {
             users,
             step_up: None,
             policy: crate::guard::Policy::required(),
+            audit: None,
             #[cfg(feature = "memory-store")]
             challenges: Some(Arc::new(crate::store::MemoryChallengeStore::new())),
             #[cfg(not(feature = "memory-store"))]
@@ -153,6 +155,13 @@ impl TwoFactorBuilder {
     /// [`Policy::required`]: crate::guard::Policy::required
     pub fn policy(mut self, policy: crate::guard::Policy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Hands every audit event (password accepted or refused, second factor proved, factor
+    /// added, ...) to `sink`. Default: none. See [`crate::audit`].
+    pub fn audit(mut self, sink: impl crate::audit::AuditSink) -> Self {
+        self.audit = Some(Arc::new(sink));
         self
     }
 

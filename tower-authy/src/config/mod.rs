@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) step_up: Option<crate::step_up::StepUp>,
     /// Who must prove a second factor: the login's rule and [`TwoFactor::layer`]'s.
     pub(crate) policy: crate::guard::Policy,
+    /// Where audit events go, when anywhere.
+    pub(crate) audit: Option<Arc<dyn crate::audit::AuditSink>>,
     pub(crate) challenges: Arc<dyn ChallengeStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) prefix: String,

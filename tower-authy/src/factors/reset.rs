@@ -1,6 +1,7 @@
 //! An administrator's reset, for a user who lost every factor.
 
 use super::FactorStore;
+use crate::audit::EventKind;
 use crate::store::{StoreError, UserStore};
 use crate::{enrolment::AuthyIdStore, recovery::RecoveryCodeStore, remember::DeviceStore};
 
@@ -17,6 +18,9 @@ pub struct Stores<'a> {
     pub recovery: Option<&'a dyn RecoveryCodeStore>,
     /// Remembered devices, when they are on.
     pub devices: Option<&'a dyn DeviceStore>,
+    /// Where the `admin_reset` audit event goes (and `epoch_bumped`, when factors were
+    /// removed), when anywhere.
+    pub audit: Option<&'a dyn crate::audit::AuditSink>,
 }
 
 /// What a reset removed.
@@ -48,7 +52,7 @@ pub struct Reset {
 /// let app = Factor { id: "f1".into(), kind: FactorKind::App, provider: "totp".into(),
 ///     subject: 7, label: "App".into(), phone: None, created_at: 0, last_used_at: None };
 /// users.add(&id, app, &[]).await.unwrap();
-/// let stores = Stores { users: &users, factors: &users, legacy: Some(&users), recovery: None, devices: None };
+/// let stores = Stores { users: &users, factors: &users, legacy: Some(&users), recovery: None, devices: None, audit: None };
 /// let done = reset_second_factor(&stores, &id).await.unwrap();
 /// assert_eq!(done.factors_removed, 1);
 /// assert!(users.factors(&id).await.unwrap().is_empty());
@@ -85,5 +89,12 @@ pub async fn reset_second_factor(stores: &Stores<'_>, user_id: &str) -> Result<R
         done.devices_forgotten = devices.forget(user_id, None).await?;
     }
     tracing::warn!(event = "admin_reset", user_id = %user_id, factors = done.factors_removed, legacy = done.legacy_cleared, devices = done.devices_forgotten, "an administrator reset the user's second factors");
+    if let Some(sink) = stores.audit {
+        let factors_removed = done.factors_removed;
+        crate::audit::record_now(sink, EventKind::AdminReset { factors_removed }, user_id);
+        if factors_removed > 0 {
+            crate::audit::record_now(sink, EventKind::EpochBumped, user_id);
+        }
+    }
     Ok(done)
 }

@@ -3,6 +3,7 @@
 
 use super::lifecycle::{complete, finished_page, lock, notify};
 use super::{CsrfForm, Shared_};
+use crate::audit::Method;
 use crate::pages;
 use crate::provider::CodeChannel;
 use crate::recovery::RecoveryCode;
@@ -94,10 +95,10 @@ pub(crate) async fn token(
         }
         None => None,
     };
-    let kind = if recovery.is_some() {
-        "recovery_code"
+    let (kind, method) = if recovery.is_some() {
+        ("recovery_code", crate::audit::Method::RecoveryCode)
     } else {
-        "code"
+        ("code", crate::audit::Method::Code)
     };
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
@@ -111,6 +112,11 @@ pub(crate) async fn token(
     if !accepted {
         tracing::info!(event = "token_rejected", user_id = %c.user_id, recovery_code = recovery.is_some(), "wrong or reused code");
         crate::telemetry::second_factor("failure", kind);
+        crate::audit::emit(
+            &shared,
+            crate::audit::EventKind::SecondFactorRefused { method },
+            Some(&c.user_id),
+        );
         if shared
             .challenges
             .account_locked(&c.user_id, &shared.limits, now)
@@ -144,7 +150,7 @@ pub(crate) async fn token(
         }
         return match super::lifecycle::current(&shared, &c.id).await? {
             Some(now) if now.state == ChallengeState::Approved => {
-                complete(&shared, &session, &reply, &pending, &now).await
+                complete(&shared, &session, &reply, &pending, &now, Method::Push).await
             }
             _ => Ok(reply.problem(
                 StatusCode::CONFLICT,
@@ -156,6 +162,11 @@ pub(crate) async fn token(
     if let Some((store, _)) = &recovery {
         let left = store.remaining(&c.user_id).await?;
         tracing::warn!(event = "recovery_code_used", user_id = %c.user_id, codes_left = left, "a recovery code replaced the second factor");
+        crate::audit::emit(
+            &shared,
+            crate::audit::EventKind::RecoveryCodeUsed { codes_left: left },
+            Some(&c.user_id),
+        );
     }
     let via = if recovery.is_some() {
         "recovery_code"
@@ -172,7 +183,7 @@ pub(crate) async fn token(
     if let Some(counters) = counters {
         counters.clear(&shared).await?;
     }
-    complete(&shared, &session, &reply, &pending, &c).await
+    complete(&shared, &session, &reply, &pending, &c, method).await
 }
 
 pub(crate) async fn send_sms(
@@ -278,6 +289,11 @@ async fn send_code(
         Ok(_) => {
             tracing::info!(event = "code_sent", user_id = %c.user_id, channel = name, "code sent");
             crate::telemetry::code_sent(channel);
+            crate::audit::emit(
+                &shared,
+                crate::audit::EventKind::CodeSent { channel: name },
+                Some(&c.user_id),
+            );
             if reply.json {
                 return Ok(Json(json!({"sent": name})).into_response());
             }

@@ -70,6 +70,11 @@ pub(crate) async fn forget(
     let forgotten = r.store.forget(&user.user_id, device).await?;
     session::rotate(&session).await?;
     tracing::info!(event = "devices_forgotten", user_id = %user.user_id, forgotten, all = device.is_none(), "remembered devices forgotten");
+    crate::audit::emit(
+        &shared,
+        crate::audit::EventKind::DevicesForgotten { count: forgotten },
+        Some(&user.user_id),
+    );
     Ok(if reply.json {
         Json(json!({"forgotten": forgotten})).into_response()
     } else {

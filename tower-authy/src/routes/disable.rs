@@ -170,6 +170,10 @@ pub(crate) async fn disable(
     session::rotate(&session).await?;
     tracing::warn!(event = "second_factor_disabled", user_id = %user.user_id, "second factor turned off");
     crate::telemetry::factor_change("disabled");
+    let removed = crate::audit::EventKind::FactorRemoved {
+        factor_id: crate::factors::LEGACY.to_owned(),
+    };
+    crate::audit::emit(&shared, removed, Some(&user.user_id));
     Ok(reply
         .redirect_rotated(&session, &shared.default_return_to)
         .await?)

@@ -524,16 +524,25 @@ pub(crate) async fn confirm(
                 last_used_at: Some(now),
             };
             let expected = crate::factors::stored_ids(&e.factors_at_start);
-            store.add(&e.user_id, factor, &expected).await?
+            let added = (factor.id.clone(), factor.kind);
+            store
+                .add(&e.user_id, factor, &expected)
+                .await?
+                .then_some(added)
         }
         (None, Some(store)) => {
+            let added = (
+                crate::factors::LEGACY.to_owned(),
+                crate::factors::FactorKind::of(provider.as_ref()),
+            );
             store
                 .set_second_factor(&e.user_id, e.factor_at_start, Some(phone))
                 .await?
+                .then_some(added)
         }
         (None, None) => unreachable!("mounted only with enrolment or factors"),
     };
-    if !written {
+    let Some((factor_id, kind)) = written else {
         session::end_enrolment(&session).await?;
         tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");
         return Ok(reply.problem(
@@ -541,7 +550,7 @@ pub(crate) async fn confirm(
             "Enrolment ended",
             "This account's sign-in settings changed since you began. Log in again.",
         ));
-    }
+    };
     session::complete(&session, &e.user_id, e.epoch).await?;
     // With recovery codes on, the first set comes with the first second factor, shown once.
     let first = e.factors_at_start.is_empty();
@@ -553,10 +562,15 @@ pub(crate) async fn confirm(
     }
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
     crate::telemetry::factor_change("enabled");
+    crate::audit::emit(
+        &shared,
+        crate::audit::EventKind::FactorAdded { factor_id, kind },
+        Some(&e.user_id),
+    );
     let mut response = match shared.recovery.as_ref().filter(|_| first) {
         None => reply.redirect_rotated(&session, &e.return_to).await?,
         Some(codes) => {
-            let shown = super::recovery::new_codes(codes.as_ref(), &e.user_id).await?;
+            let shown = super::recovery::new_codes(&shared, codes.as_ref(), &e.user_id).await?;
             if reply.json {
                 let csrf = session::csrf_token(&session).await?;
                 let body =

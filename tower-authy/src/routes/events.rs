@@ -211,7 +211,7 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         .await
     {
         tracing::info!(event = "challenge_settled_by_poll", user_id = %c.user_id, status = to.as_str(), "no callback arrived; Authy's record settled the challenge");
-        crate::telemetry::pushed(to);
+        crate::routes::lifecycle::push_answered(shared, c, to);
         notify(shared, &c.id);
     }
 }

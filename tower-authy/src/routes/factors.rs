@@ -190,6 +190,15 @@ pub(crate) async fn remove(
     }
     tracing::warn!(event = "factor_removed", user_id = %user.user_id, "a second factor was removed; other sessions end");
     crate::telemetry::factor_change("disabled");
+    let removed = crate::audit::EventKind::FactorRemoved {
+        factor_id: form.factor.clone(),
+    };
+    crate::audit::emit(&shared, removed, Some(&user.user_id));
+    crate::audit::emit(
+        &shared,
+        crate::audit::EventKind::EpochBumped,
+        Some(&user.user_id),
+    );
     Ok(done(&shared, &reply))
 }
 

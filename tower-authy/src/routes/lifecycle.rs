@@ -36,9 +36,34 @@ pub(crate) async fn settle(shared: &Shared, c: Challenge) -> Result<Challenge, S
             "code"
         };
         crate::telemetry::second_factor("expired", kind);
+        if c.approval_uuid.is_some() {
+            let expired = crate::audit::PushOutcome::Expired;
+            crate::audit::emit(
+                shared,
+                crate::audit::EventKind::PushAnswered { outcome: expired },
+                Some(&c.user_id),
+            );
+        }
         notify(shared, id);
     }
     Ok(shared.challenges.get(id).await?.unwrap_or(c))
+}
+
+/// A push answered (by the callback, or read from the provider), once: its metrics and its
+/// audit event.
+pub(crate) fn push_answered(shared: &Shared, c: &Challenge, to: ChallengeState) {
+    crate::telemetry::pushed(to);
+    let outcome = match to {
+        ChallengeState::Approved => crate::audit::PushOutcome::Approved,
+        ChallengeState::Denied => crate::audit::PushOutcome::Denied,
+        ChallengeState::Expired => crate::audit::PushOutcome::Expired,
+        _ => return,
+    };
+    crate::audit::emit(
+        shared,
+        crate::audit::EventKind::PushAnswered { outcome },
+        Some(&c.user_id),
+    );
 }
 
 pub(crate) fn notify(shared: &Shared, challenge_id: &str) {
@@ -105,18 +130,21 @@ pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> H
     {
         tracing::warn!(event = "challenge_locked", user_id = %c.user_id, "account locked after repeated wrong codes");
         crate::telemetry::second_factor("locked", "code");
+        crate::audit::emit(shared, crate::audit::EventKind::Locked, Some(&c.user_id));
         notify(shared, &c.id);
     }
     Ok(finished_page(reply, ChallengeState::Locked).unwrap_or_else(|| reply.unavailable()))
 }
 
-/// Approved → completed, exactly once; then the session is upgraded under a new id.
+/// Approved (by `method`) → completed, exactly once; then the session is upgraded under a
+/// new id.
 pub(crate) async fn complete(
     shared: &Shared,
     session: &Session,
     reply: &Reply<'_>,
     pending: &Pending,
     c: &Challenge,
+    method: crate::audit::Method,
 ) -> Handled {
     if !shared
         .challenges
@@ -142,6 +170,13 @@ pub(crate) async fn complete(
         tracing::warn!(error = %e, user_id = %pending.user_id, "could not record the factor's use");
     }
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
+    let factor_id = (method != crate::audit::Method::RecoveryCode && !c.factor_id.is_empty())
+        .then(|| c.factor_id.clone());
+    crate::audit::emit(
+        shared,
+        crate::audit::EventKind::SecondFactorProved { method, factor_id },
+        Some(&pending.user_id),
+    );
     let mut response = reply.redirect_rotated(session, &pending.return_to).await?;
     mark_known(shared, &mut response, &pending.login, shared.clock.now());
     if let (Some(r), Some(asked)) = (&shared.remember, &pending.remember) {
@@ -191,6 +226,11 @@ async fn remember_this_device(
         .remember(user_id, device, r.settings.per_user)
         .await?;
     tracing::info!(event = "device_remembered", user_id = %user_id, days = r.settings.days, "device remembered");
+    crate::audit::emit(
+        shared,
+        crate::audit::EventKind::DeviceRemembered,
+        Some(user_id),
+    );
     Ok(cookie)
 }
 

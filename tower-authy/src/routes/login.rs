@@ -112,6 +112,11 @@ pub(crate) async fn login(
             "too many wrong passwords; attempt not checked"
         );
         crate::telemetry::first_factor("throttled");
+        crate::audit::emit(
+            &shared,
+            crate::audit::EventKind::PasswordRefused { throttled: true },
+            None,
+        );
         crate::telemetry::throttled("password");
         throttle::as_long_as_a_password_check(&shared).await;
         return Ok(refuse(&csrf));
@@ -122,9 +127,19 @@ pub(crate) async fn login(
     throttle::record_password_cost(&shared, started);
     let Some(user) = user else {
         crate::telemetry::first_factor("failure");
+        crate::audit::emit(
+            &shared,
+            crate::audit::EventKind::PasswordRefused { throttled: false },
+            None,
+        );
         return Ok(refuse(&csrf));
     };
     crate::telemetry::first_factor("success");
+    crate::audit::emit(
+        &shared,
+        crate::audit::EventKind::PasswordAccepted,
+        Some(&user.id),
+    );
     // The right password hands its counts back; the lock is read at the same time.
     let (locked, ()) = tokio::try_join!(
         shared
@@ -251,6 +266,14 @@ pub(crate) async fn start_second_factor(
         session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
         crate::telemetry::second_factor("success", "remembered_device");
+        crate::audit::emit(
+            shared,
+            crate::audit::EventKind::SecondFactorProved {
+                method: crate::audit::Method::RememberedDevice,
+                factor_id: None,
+            },
+            Some(&user.id),
+        );
         let mut response = reply.redirect_rotated(session, &return_to).await?;
         super::lifecycle::mark_known(shared, &mut response, &user.login, now);
         if device.by_previous_key {
@@ -338,6 +361,13 @@ pub(crate) async fn challenge_on(
         match provider.start_push(authy_id, &request).await {
             Ok(uuid) => {
                 crate::telemetry::push("sent");
+                crate::audit::emit(
+                    shared,
+                    crate::audit::EventKind::PushSent {
+                        factor_id: factor.id.clone(),
+                    },
+                    Some(user_id),
+                );
                 Some(uuid)
             }
             Err(e) if e.is_unavailable() => {

@@ -116,6 +116,10 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
             Arc::clone(&shared),
             crate::web::fail_closed_pages,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            crate::audit::around_routes,
+        ))
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
     crate::hardening::harden(router, &shared)
@@ -193,7 +197,10 @@ async fn confirm(
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
         .await?;
     match c.state {
-        ChallengeState::Approved => complete(&shared, &session, &reply, &pending, &c).await,
+        ChallengeState::Approved => {
+            let method = crate::audit::Method::Push;
+            complete(&shared, &session, &reply, &pending, &c, method).await
+        }
         ChallengeState::Pending => Ok(reply.problem(
             StatusCode::CONFLICT,
             "Still waiting",

@@ -67,7 +67,7 @@ pub(crate) async fn generate(
     };
     // With none left (the first set, or all used), no earlier code is being voided.
     let first = store.remaining(&user.user_id).await? == 0;
-    let shown = new_codes(store, &user.user_id).await?;
+    let shown = new_codes(&shared, store, &user.user_id).await?;
     session::rotate(&session).await?;
     Ok(if reply.json {
         let csrf = session::csrf_token(&session).await?;
@@ -85,6 +85,7 @@ pub(crate) async fn generate(
 
 /// Makes and stores a new set for the user (the old one stops working); the codes as shown.
 pub(crate) async fn new_codes(
+    shared: &crate::config::Shared,
     store: &dyn RecoveryCodeStore,
     user_id: &str,
 ) -> Result<Vec<String>, crate::store::StoreError> {
@@ -92,5 +93,7 @@ pub(crate) async fn new_codes(
     store.replace(user_id, hashes).await?;
     tracing::warn!(event = "recovery_codes_generated", user_id = %user_id, count = codes.len(), "a new set of recovery codes replaced the old one");
     crate::telemetry::recovery_codes("generated");
+    let generated = crate::audit::EventKind::RecoveryCodesGenerated;
+    crate::audit::emit(shared, generated, Some(user_id));
     Ok(codes.iter().map(RecoveryCode::display).collect())
 }

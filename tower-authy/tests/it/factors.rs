@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use test_support::{Options, PASSWORD, T0, World};
+use tower_authy::audit::EventKind;
 use tower_authy::{
     FactorStore, provider::totp::MemoryTotpSecretStore, provider::totp::TotpKey,
     provider::totp::TotpProvider, store::ManualClock, store::MemoryUserStore,
@@ -195,6 +196,31 @@ async fn a_user_holds_a_push_and_an_app_logs_in_with_either_and_removes_one() {
     assert!(
         !page.body.contains("Waiting for your approval") && !page.body.contains("Try another way")
     );
+
+    // The audit saw each factor added once, the removal once (with its epoch raise), and
+    // never the refused removal of the last one.
+    let kinds: Vec<EventKind> = w.audit.events().into_iter().map(|e| e.kind).collect();
+    let added: Vec<&EventKind> = kinds
+        .iter()
+        .filter(|k| matches!(k, EventKind::FactorAdded { .. }))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            &EventKind::FactorAdded {
+                factor_id: push_id.clone(),
+                kind: tower_authy::factors::FactorKind::Push
+            },
+            &EventKind::FactorAdded {
+                factor_id: app_id.clone(),
+                kind: tower_authy::factors::FactorKind::App
+            }
+        ]
+    );
+    let removed = EventKind::FactorRemoved { factor_id: push_id };
+    assert_eq!(kinds.iter().filter(|k| **k == removed).count(), 1);
+    let bumps = kinds.iter().filter(|k| **k == EventKind::EpochBumped);
+    assert_eq!(bumps.count(), 1);
 }
 
 /// An authenticator-app factor (id `app1`) as an application would have stored it.
@@ -337,8 +363,11 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
         legacy: Some(&users),
         recovery: Some(&codes),
         devices: None,
+        audit: Some(&w.audit),
     };
+    w.audit.take_names();
     let done = reset_second_factor(&stores, &ada).await.unwrap();
+    assert_eq!(w.audit.take_names(), ["admin_reset", "epoch_bumped"]);
     assert_eq!((done.factors_removed, done.legacy_cleared), (1, true));
     assert!(users.factors(&ada).await.unwrap().is_empty());
     assert!(

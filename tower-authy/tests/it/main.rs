@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod axum_login;
 mod brute_force;
 mod callbacks;
