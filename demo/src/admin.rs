@@ -80,7 +80,7 @@ pub async fn reset(database: &Path, email: &str) -> Result<Reset, AdminError> {
         legacy: Some(&users),
         recovery: Some(&users),
         devices: Some(&users),
-        audit: None,
+        audit: Some(&crate::activity::Activity::new(users.clone())),
     };
     let done = reset_second_factor(&stores, &user_id).await?;
     users.bump_credential_epoch(&user_id).await?;

@@ -24,6 +24,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     factors_and_devices(&conn)?;
     totp_secrets(&conn)?;
+    activity(&conn)?;
     Ok(conn)
 }
 
@@ -80,6 +81,28 @@ fn totp_secrets(conn: &Connection) -> rusqlite::Result<()> {
              subject INTEGER PRIMARY KEY,
              sealed BLOB NOT NULL,
              last_step INTEGER
+         );",
+    )
+}
+
+/// Creates the tables (idempotent): each user's recent security activity, and the notices the
+/// demo would email them.
+fn activity(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS security_events (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             user_id TEXT NOT NULL,
+             at INTEGER NOT NULL,
+             what TEXT NOT NULL,
+             client TEXT
+         );
+         CREATE INDEX IF NOT EXISTS security_events_by_user ON security_events (user_id, seq);
+         CREATE TABLE IF NOT EXISTS mailbox (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             user_id TEXT NOT NULL,
+             at INTEGER NOT NULL,
+             recipient TEXT NOT NULL,
+             subject TEXT NOT NULL
          );",
     )
 }

@@ -189,17 +189,25 @@ pub(crate) async fn account(
     user: VerifiedUser,
     session: Session,
 ) -> Response {
-    let (name, csrf, factors) = match (
+    let (name, csrf, factors, activity, mailbox) = match (
         s.users.name(&user.user_id).await,
         s.two_factor.csrf_token(&session).await,
         s.two_factor.factors_of(&user.user).await,
+        s.users.recent_activity(&user.user_id, 10).await,
+        s.users.mailbox(&user.user_id, 5).await,
     ) {
-        (Ok(name), Ok(csrf), Ok(factors)) => (name.unwrap_or_default(), csrf, factors),
+        (Ok(name), Ok(csrf), Ok(factors), Ok(activity), Ok(mailbox)) => {
+            (name.unwrap_or_default(), csrf, factors, activity, mailbox)
+        }
         _ => return unavailable(),
     };
     let who = pages::LoggedIn {
         login: &user.user.login,
         csrf: &csrf,
     };
-    Html(pages::account(&name, &who, &factors)).into_response()
+    let security = pages::Security {
+        activity: &activity,
+        mailbox: &mailbox,
+    };
+    Html(pages::account(&name, &who, &factors, &security)).into_response()
 }

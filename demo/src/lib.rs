@@ -3,6 +3,7 @@
 //! With no configuration it runs fully offline: an embedded mock-authy plays Authy, and its
 //! virtual phone page plays the user's phone. With `AUTHY_API_KEY` it talks to a real Authy.
 
+pub mod activity;
 pub mod admin;
 mod db;
 mod factors;
@@ -242,6 +243,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
             vec![],
         )
         .default_return_to("/account")
+        // Every security event lands in the account page's "recent security activity".
+        .audit(activity::Activity::new(users.clone()))
         .stylesheet("/static/app.css")
         .layout(pages::layout)
         // Factors, recovery codes and remembered devices live beside the users, in SQLite.

@@ -189,8 +189,22 @@ pub fn signup(csrf: &str, form: &SignupForm, error: Option<&str>) -> String {
     )
 }
 
+/// The account page's security section: recent activity and the notices "emailed".
+#[derive(Debug)]
+pub struct Security<'a> {
+    /// Newest first.
+    pub activity: &'a [crate::activity::Entry],
+    /// Subjects of the notices, newest first.
+    pub mailbox: &'a [String],
+}
+
 /// The protected page.
-pub fn account(name: &str, who: &LoggedIn<'_>, factors: &[tower_authy::factors::Factor]) -> String {
+pub fn account(
+    name: &str,
+    who: &LoggedIn<'_>,
+    factors: &[tower_authy::factors::Factor],
+    security: &Security<'_>,
+) -> String {
     let csrf = who.csrf;
     page_for(
         "Account",
@@ -219,6 +233,22 @@ pub fn account(name: &str, who: &LoggedIn<'_>, factors: &[tower_authy::factors::
                             }
                         }
                     }
+                }
+            }
+            h2 { "Recent security activity" }
+            ol.activity data-testid="security-activity" {
+                @for e in security.activity {
+                    li {
+                        (e.what) " · " (moment(e.at))
+                        @if let Some(from) = &e.client { " · from " (from) }
+                    }
+                }
+            }
+            @if !security.mailbox.is_empty() {
+                h2 { "Notices emailed to you" }
+                p.hint { "The demo sends no mail: these would have gone to " (who.login) "." }
+                ul data-testid="mailbox" {
+                    @for subject in security.mailbox { li { (subject) } }
                 }
             }
             h2 { "Settings" }
@@ -255,6 +285,13 @@ fn kind(kind: tower_authy::factors::FactorKind) -> &'static str {
         tower_authy::factors::FactorKind::Phone => "codes by SMS or call",
         _ => "second factor",
     }
+}
+
+/// `2026-12-28 14:05 UTC`: a moment as the activity list shows it.
+fn moment(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute()))
+        .unwrap_or_default()
 }
 
 /// `2026-12-28`: a day as the pages show it (UTC).

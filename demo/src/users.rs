@@ -97,6 +97,15 @@ impl SqliteUsers {
         crate::sessions::SqliteSessions::new(Arc::clone(&self.db)).map_err(store_err)
     }
 
+    /// Runs `f` on the connection now, on this thread: for the audit sink, which may not
+    /// wait (one small local write).
+    pub(crate) fn at_once<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        f(&self.db.lock().unwrap_or_else(PoisonError::into_inner)).map_err(store_err)
+    }
+
     pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,

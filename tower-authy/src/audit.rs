@@ -92,7 +92,8 @@ pub struct AuditEvent {
     /// tell one browser's events from another's; `None` for a request without a session (a
     /// provider's callback) and outside a request (an administrator's reset).
     pub session: Option<String>,
-    /// The client's address, as the login throttle counts it; `None` when unknown.
+    /// The client's address, as the login throttle counts it; `None` when unknown, and for
+    /// what a provider's callback reports.
     pub client: Option<String>,
     /// Unix seconds, from the configured clock.
     pub at: i64,
@@ -266,7 +267,8 @@ pub(crate) async fn around_routes(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if shared.audit.is_none() {
+    // A provider's callback is not the user's request: its address is the provider's.
+    if shared.audit.is_none() || request.uri().path() == shared.path("/callback") {
         return next.run(request).await;
     }
     let origin = origin_of(&shared, &request);

@@ -320,12 +320,42 @@ async fn an_administrator_resets_a_users_second_factor() {
     let uuid = mock.approval_requests().last().unwrap().uuid.clone();
     assert!(mock.approve(&uuid).await.unwrap().unwrap().delivered);
     assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
-    assert_eq!(b.get("/account").await.status, 200);
+    // The account page lists what just happened, newest first, with where from.
+    let account = b.get("/account").await;
+    assert_eq!(account.status, 200);
+    let listed = account
+        .body
+        .split("data-testid=\"security-activity\"")
+        .nth(1)
+        .unwrap_or_default();
+    let order = [
+        "Signed in: login request approved",
+        "Login request approved on your phone",
+        "Login request sent to your phone",
+        "Password accepted · ",
+    ];
+    let at: Vec<Option<usize>> = order.iter().map(|w| listed.find(w)).collect();
+    assert!(
+        at.iter().all(Option::is_some) && at.windows(2).all(|p| p[0] < p[1]),
+        "{order:?} in order in {listed}"
+    );
+    assert!(listed.contains("from 127.0.0.1"), "{listed}");
+    assert!(
+        !account.body.contains("data-testid=\"mailbox\""),
+        "no notice yet"
+    );
 
     let before = demo::admin::status(&database, "ada@example.com")
         .await
         .unwrap();
     assert!(before.legacy_authy_id && before.factors.is_empty());
+    let activity = |id: String| {
+        let users = running.users.clone();
+        async move {
+            let entries = users.recent_activity(&id, 10).await.unwrap();
+            entries.into_iter().map(|e| e.what).collect::<Vec<_>>()
+        }
+    };
     let done = demo::admin::reset(&database, "ada@example.com")
         .await
         .unwrap();
@@ -334,6 +364,16 @@ async fn an_administrator_resets_a_users_second_factor() {
         .await
         .unwrap();
     assert!(!after.legacy_authy_id && after.factors.is_empty());
+    let listed = activity(after.user_id.clone()).await;
+    assert_eq!(
+        listed.first().map(String::as_str),
+        Some("An administrator reset your second factors"),
+        "{listed:?}"
+    );
+    assert_eq!(
+        running.users.mailbox(&after.user_id, 5).await.unwrap(),
+        ["An administrator reset your second factors"]
+    );
     assert!(matches!(
         demo::admin::status(&database, "nobody@example.com").await,
         Err(demo::admin::AdminError::NoSuchUser(_))
@@ -405,6 +445,15 @@ async fn a_rotated_remember_key_keeps_remembered_devices_until_the_next_rotation
     mock.approve(&uuid).await.unwrap();
     assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
     let remembered = device_cookie(&b);
+    let ada = demo::admin::status(&database, "ada@example.com")
+        .await
+        .unwrap()
+        .user_id;
+    assert_eq!(
+        first.users.mailbox(&ada, 5).await.unwrap(),
+        ["A browser was remembered for your account"],
+        "a new remembered device is a notice"
+    );
 
     first.users.rotate_remember_key().await.unwrap();
     let rotated = embedded_on(&database).await;

@@ -66,7 +66,8 @@ async fn a_push_login_emits_each_event_once_with_who_where_and_when() {
         assert_eq!(digest.len(), 16);
     }
     assert_eq!(
-        events[2].session, None,
+        (&events[2].session, &events[2].client),
+        (&None, &None),
         "the callback is not the user's request"
     );
     let cookie = b.cookie().unwrap();
