@@ -61,10 +61,11 @@ fn site(
     head: PreEscaped<&str>,
     who: Option<&LoggedIn<'_>>,
     content: Markup,
+    lang: &str,
 ) -> String {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -102,7 +103,7 @@ fn page(title: &str, content: Markup) -> String {
 
 fn page_for(title: &str, who: Option<&LoggedIn<'_>>, content: Markup) -> String {
     let head = r#"<link rel="stylesheet" href="/static/app.css">"#;
-    site(title, PreEscaped(head), who, content)
+    site(title, PreEscaped(head), who, content, "en")
 }
 
 /// tower-authy's pages inside the site's header and navigation.
@@ -118,6 +119,7 @@ pub fn layout(page: tower_authy::layout::PageParts<'_>) -> String {
         PreEscaped(page.head_html()),
         who.as_ref(),
         content,
+        page.lang(),
     )
 }
 

@@ -1,5 +1,6 @@
 // tower-authy's waiting page: listens for the OneTouch outcome over server-sent events (polls
 // /status every 2 s where EventSource is missing) and submits the confirm form once approved.
+// What it says comes from the page (data-approved, ...), in the page's language.
 "use strict";
 (function () {
   const section = document.getElementById("onetouch");
@@ -17,16 +18,16 @@
   function show(s) {
     if (done) return;
     if (s === "approved") {
-      finish("Approved. Logging you in...");
+      finish(section.dataset.approved);
       document.getElementById("confirm").submit();
     } else if (s === "denied") {
-      finish("The request was denied on your phone. Log in again to start over.");
+      finish(section.dataset.denied);
       restart();
     } else if (s === "expired") {
-      finish("The request expired. Log in again to start over.");
+      finish(section.dataset.expired);
       restart();
     } else if (s === "locked" || s === "completed") {
-      finish("This login can no longer be used. Log in again.");
+      finish(section.dataset.ended);
       restart();
     }
   }

@@ -4,6 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// A catalogue given to `TwoFactorBuilder::messages` is not usable.
+    #[error("messages: {0}")]
+    Messages(#[from] crate::i18n::MessagesError),
     /// Two providers have the same name: factors name their provider by it.
     #[error("two providers are called {0:?}: give the builder one of each")]
     DuplicateProvider(&'static str),

@@ -8,9 +8,16 @@ pub struct PageParts<'a> {
     pub(crate) content: &'a str,
     /// On the pages only a verified user sees: their login, and this session's CSRF token.
     pub(crate) verified: Option<(&'a str, &'a str)>,
+    /// The language the page is written in.
+    pub(crate) lang: &'a str,
 }
 
 impl<'a> PageParts<'a> {
+    /// The language the page is written in, as a tag (`en`, `fr`): for `<html lang>`.
+    pub fn lang(&self) -> &'a str {
+        self.lang
+    }
+
     /// The page's title, as plain text: escape it before putting it in HTML.
     pub fn title(&self) -> &'a str {
         self.title

@@ -9,6 +9,7 @@ pub mod enrolment;
 pub mod factors;
 pub mod guard;
 pub mod hardening;
+pub mod i18n;
 pub mod layout;
 pub mod limits;
 pub mod provider;

@@ -6,6 +6,7 @@
 use crate::config::Shared;
 use crate::layout::PageParts;
 use crate::store::Challenge;
+use crate::web::Reply;
 use maud::{DOCTYPE, Markup, html};
 
 /// tower-authy's stylesheet, served at `{prefix}/assets/tower-authy.css`.
@@ -25,32 +26,35 @@ fn head(shared: &Shared, script: bool) -> Markup {
     }
 }
 
-fn page(shared: &Shared, title: &str, script: bool, content: &Markup) -> String {
-    page_for(shared, title, script, None, content)
+fn page(r: &Reply<'_>, title: &str, script: bool, content: &Markup) -> String {
+    page_for(r, title, script, None, content)
 }
 
 /// A page; `verified` (the user's login and the session's CSRF token) on the pages only a
 /// verified user sees, for the application's layout.
 fn page_for(
-    shared: &Shared,
+    r: &Reply<'_>,
     title: &str,
     script: bool,
     verified: Option<(&str, &str)>,
     content: &Markup,
 ) -> String {
+    let shared = r.shared;
     let head = head(shared, script);
+    let lang = r.tr().tag();
     let parts = PageParts {
         title,
         head: &head.0,
         content: &content.0,
         verified,
+        lang: &lang,
     };
     if let Some(layout) = &shared.layout {
         return layout.render(parts);
     }
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -64,12 +68,12 @@ fn page_for(
 }
 
 /// "Remember this device", unticked, when remembering is on.
-fn remember_box(shared: &Shared) -> Markup {
+fn remember_box(r: &Reply<'_>) -> Markup {
     html! {
-        @if let Some(r) = &shared.remember {
+        @if let Some(remember) = &r.shared.remember {
             label.check {
                 input type="checkbox" name="remember" value="1";
-                " Remember this device for " (r.settings.days) " days"
+                " " (r.tr().with("remember-device", &[("days", &remember.settings.days.to_string())]))
             }
         }
     }
@@ -79,161 +83,177 @@ fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(csrf); }
 }
 
-pub(crate) fn login(shared: &Shared, csrf: &str, return_to: &str, error: Option<&str>) -> String {
+/// How the pages name `provider`'s app ("the Authy app"), in the page's language.
+pub(crate) fn app_label(r: &Reply<'_>, provider: &dyn crate::SecondFactorProvider) -> String {
+    let id = format!("app-label-{}", provider.name());
+    let said = r.tr().t(&id);
+    if said == id {
+        provider.app_label().to_owned()
+    } else {
+        said
+    }
+}
+
+pub(crate) fn login(r: &Reply<'_>, csrf: &str, return_to: &str, error: Option<&str>) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let content = html! {
-        h1 { "Log in" }
+        h1 { (t.t("login-title")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action=(shared.path("/login")) {
             (csrf_field(csrf))
             input type="hidden" name="return_to" value=(return_to);
-            label for="login" { "Email" }
+            label for="login" { (t.t("field-email")) }
             input #login name="login" type="email" autocomplete="username" required;
-            label for="password" { "Password" }
+            label for="password" { (t.t("field-password")) }
             input #password name="password" type="password" autocomplete="current-password" required;
-            (remember_box(shared))
-            button type="submit" { "Log in" }
+            (remember_box(r))
+            button type="submit" { (t.t("login-button")) }
         }
     };
-    page(shared, "Log in", false, &content)
+    page(r, &t.t("login-title"), false, &content)
 }
 
-pub(crate) fn step_up(shared: &Shared, csrf: &str, return_to: &str) -> String {
+pub(crate) fn step_up(r: &Reply<'_>, csrf: &str, return_to: &str) -> String {
+    let (shared, t) = (r.shared, r.tr());
+    let app = app_label(r, shared.client.as_ref());
     let content = html! {
-        h1 { "Confirm it is you" }
-        p { "This page needs a second step. We will send a request to the Authy app on your phone." }
+        h1 { (t.t("step-up-title")) }
+        p { (t.with("step-up-intro", &[("app", &app)])) }
         form method="post" action=(shared.path("/step-up")) {
             (csrf_field(csrf))
             input type="hidden" name="return_to" value=(return_to);
-            (remember_box(shared))
-            button type="submit" { "Send the request" }
+            (remember_box(r))
+            button type="submit" { (t.t("step-up-button")) }
         }
     };
-    page(shared, "Confirm it is you", false, &content)
+    page(r, &t.t("step-up-title"), false, &content)
 }
 
 /// A verified user asked to prove the second factor again before a sensitive page.
-pub(crate) fn reprove(shared: &Shared, csrf: &str, return_to: &str) -> String {
+pub(crate) fn reprove(r: &Reply<'_>, csrf: &str, return_to: &str) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let content = html! {
-        h1 { "Prove it is you again" }
-        p { "This page needs the second step done recently. Use one of your ways to sign in once more, and you will be taken back." }
+        h1 { (t.t("reprove-title")) }
+        p { (t.t("reprove-intro")) }
         form method="post" action=(shared.path("/reprove")) {
             (csrf_field(csrf))
             input type="hidden" name="return_to" value=(return_to);
-            button type="submit" { "Continue" }
+            button type="submit" { (t.t("continue")) }
         }
     };
-    page(shared, "Prove it is you again", false, &content)
+    page(r, &t.t("reprove-title"), false, &content)
 }
 
 pub(crate) fn verify(
-    shared: &Shared,
+    r: &Reply<'_>,
     csrf: &str,
     c: &Challenge,
     others: &[crate::factors::Factor],
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let onetouch = c.approval_uuid.is_some();
     let provider = shared.provider_of(c).unwrap_or(&shared.client);
     let caps = provider.capabilities();
-    let app = provider.app_label();
+    let app = app_label(r, provider.as_ref());
     let content = html! {
-        h1 { "Second step" }
+        h1 { (t.t("second-step-title")) }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if onetouch {
-            section #onetouch aria-live="polite" data-prefix=(shared.prefix) {
-                p #onetouch-status {
-                    "Waiting for your approval. We sent a request to " (app) " on your \
-                     phone; check that it shows this code:"
-                }
+            section #onetouch aria-live="polite" data-prefix=(shared.prefix)
+                data-approved=(t.t("push-approved")) data-denied=(t.t("push-denied"))
+                data-expired=(t.t("push-expired")) data-ended=(t.t("push-ended")) {
+                p #onetouch-status { (t.with("push-waiting", &[("app", &app)])) }
                 p.code data-testid="match-code" { (c.match_code) }
-                p { a #restart href=(shared.start_path()) hidden { "Start again" } }
+                p { a #restart href=(shared.start_path()) hidden { (t.t("start-again")) } }
             }
             form #confirm method="post" action=(shared.path("/confirm")) {
                 (csrf_field(csrf))
-                noscript { button type="submit" { "I approved it" } }
+                noscript { button type="submit" { (t.t("push-i-approved")) } }
             }
             hr;
         }
         form method="post" action=(shared.path("/token")) {
             (csrf_field(csrf))
             label for="token" {
-                @if onetouch { "Or use a code instead" }
-                @else if caps.sms { "Enter the code from " (app) " or the SMS" }
-                @else { "Enter the code from " (app) }
+                @if onetouch { (t.t("code-instead")) }
+                @else if caps.sms { (t.with("code-from-app-or-sms", &[("app", &app)])) }
+                @else { (t.with("code-from-app", &[("app", &app)])) }
             }
             @if shared.recovery.is_some() {
                 input #token name="token" autocomplete="one-time-code"
                     pattern="[0-9A-Za-z -]*" maxlength="24" required aria-describedby="recovery-hint";
-                p #recovery-hint.hint { "Lost your phone? Enter one of your recovery codes instead." }
+                p #recovery-hint.hint { (t.t("recovery-hint")) }
             } @else {
                 input #token name="token" inputmode="numeric" autocomplete="one-time-code"
                     pattern="[0-9 ]*" maxlength="16" required;
             }
-            button type="submit" { "Verify code" }
+            button type="submit" { (t.t("verify-code")) }
         }
         div.row {
             @if caps.sms {
                 form method="post" action=(shared.path("/sms")) {
                     (csrf_field(csrf))
-                    button.secondary type="submit" { "Send me an SMS" }
+                    button.secondary type="submit" { (t.t("send-sms")) }
                 }
             }
             @if caps.call {
                 form method="post" action=(shared.path("/call")) {
                     (csrf_field(csrf))
-                    button.secondary type="submit" { "Call me" }
+                    button.secondary type="submit" { (t.t("call-me")) }
                 }
             }
             form method="post" action=(shared.path("/logout")) {
                 (csrf_field(csrf))
-                button.secondary type="submit" { "Cancel" }
+                button.secondary type="submit" { (t.t("cancel")) }
             }
         }
         @if !others.is_empty() {
             section.another data-testid="other-factors" {
-                h2 { "Try another way" }
+                h2 { (t.t("try-another-way")) }
                 @for f in others {
                     form method="post" action=(shared.path("/factor")) {
                         (csrf_field(csrf))
                         input type="hidden" name="factor" value=(f.id);
-                        button.secondary type="submit" { (f.label) " (" (kind_name(f.kind)) ")" }
+                        button.secondary type="submit" { (f.label) " (" (kind_name(r, f.kind)) ")" }
                     }
                 }
             }
         }
     };
-    page(shared, "Second step", onetouch, &content)
+    page(r, &t.t("second-step-title"), onetouch, &content)
 }
 
-pub(crate) fn message(shared: &Shared, title: &str, text: &str, link: (&str, &str)) -> String {
+pub(crate) fn message(r: &Reply<'_>, title: &str, text: &str, link: (&str, &str)) -> String {
     let content = html! {
         h1 { (title) }
         p { (text) }
         p { a href=(link.0) { (link.1) } }
     };
-    page(shared, title, false, &content)
+    page(r, title, false, &content)
 }
 
 /// The recovery codes page: how many are left, and a form to make a new set.
-pub(crate) fn recovery_codes(shared: &Shared, login: &str, csrf: &str, remaining: usize) -> String {
+pub(crate) fn recovery_codes(r: &Reply<'_>, login: &str, csrf: &str, remaining: usize) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let content = html! {
-        h1 { "Recovery codes" }
+        h1 { (t.t("recovery-title")) }
         p {
-            "If you lose your phone, each recovery code lets you log in once instead of the \
-             second step. You have " strong data-testid="codes-left" { (remaining) } " left."
+            (t.t("recovery-intro")) " "
+            strong data-testid="codes-left" { (remaining) } (t.t("recovery-left"))
         }
         form method="post" action=(shared.path("/recovery-codes")) {
             (csrf_field(csrf))
-            @if remaining > 0 { p { "Making new codes stops the old ones working." } }
-            button type="submit" { "Make new recovery codes" }
+            @if remaining > 0 { p { (t.t("recovery-replace-warning")) } }
+            button type="submit" { (t.t("recovery-make")) }
         }
-        p { a href=(shared.default_return_to) { "Back" } }
+        p { a href=(shared.default_return_to) { (t.t("back")) } }
     };
     page_for(
-        shared,
-        "Recovery codes",
+        r,
+        &t.t("recovery-title"),
         false,
         Some((login, csrf)),
         &content,
@@ -242,62 +262,63 @@ pub(crate) fn recovery_codes(shared: &Shared, login: &str, csrf: &str, remaining
 
 /// A new set of recovery codes, shown this once.
 pub(crate) fn new_recovery_codes(
-    shared: &Shared,
+    r: &Reply<'_>,
     codes: &[String],
     continue_to: &str,
     first: bool,
 ) -> String {
+    let t = r.tr();
     let content = html! {
-        h1 { "Your new recovery codes" }
+        h1 { (t.t("recovery-new-title")) }
         p.notice role="status" {
-            "Write these down or print them, and keep them somewhere safe: they are shown only \
-             this once. Each works one time."
-            @if !first { " Your earlier codes no longer work." }
+            (t.t("recovery-new-intro"))
+            @if !first { " " (t.t("recovery-new-earlier-void")) }
         }
         ol.codes data-testid="recovery-codes" {
             @for code in codes { li { code { (code) } } }
         }
-        p { a href=(continue_to) { "I have saved them" } }
+        p { a href=(continue_to) { (t.t("recovery-saved")) } }
     };
-    page(shared, "Your new recovery codes", false, &content)
+    page(r, &t.t("recovery-new-title"), false, &content)
 }
 
 /// The devices that skip the second factor, each with a button to forget it.
 pub(crate) fn devices(
-    shared: &Shared,
+    r: &Reply<'_>,
     login: &str,
     csrf: &str,
     devices: &[crate::remember::RememberedDevice],
 ) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let forget = shared.path("/devices/forget");
     let content = html! {
-        h1 { "Remembered devices" }
+        h1 { (t.t("devices-title")) }
         @if devices.is_empty() {
-            p data-testid="no-devices" { "No device skips the second step." }
+            p data-testid="no-devices" { (t.t("devices-none")) }
         } @else {
-            p { "On these browsers your password alone logs you in, until the date shown." }
+            p { (t.t("devices-intro")) }
             ul.devices {
                 @for d in devices {
                     li data-device=(d.id) {
-                        (d.label) " (until " (date(d.expires_at)) ")"
+                        (d.label) " (" (t.with("devices-until", &[("date", &date(d.expires_at))])) ")"
                         form method="post" action=(forget) {
                             (csrf_field(csrf))
                             input type="hidden" name="device" value=(d.id);
-                            button.secondary type="submit" { "Forget" }
+                            button.secondary type="submit" { (t.t("devices-forget")) }
                         }
                     }
                 }
             }
             form method="post" action=(forget) {
                 (csrf_field(csrf))
-                button type="submit" { "Forget them all" }
+                button type="submit" { (t.t("devices-forget-all")) }
             }
         }
-        p { a href=(shared.default_return_to) { "Back" } }
+        p { a href=(shared.default_return_to) { (t.t("back")) } }
     };
     page_for(
-        shared,
-        "Remembered devices",
+        r,
+        &t.t("devices-title"),
         false,
         Some((login, csrf)),
         &content,
@@ -307,22 +328,23 @@ pub(crate) fn devices(
 /// The verified user's factors: each with its name, kind and last use, a form to rename it
 /// and one to remove it (not the last); and a button to add another.
 pub(crate) fn factors(
-    shared: &Shared,
+    r: &Reply<'_>,
     login: &str,
     csrf: &str,
     factors: &[crate::factors::Factor],
     error: Option<&str>,
 ) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let last = factors.len() < 2;
     let content = html! {
-        h1 { "Ways to sign in" }
+        h1 { (t.t("factors-title")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         ul.factors data-testid="factors" {
             @for f in factors {
                 li data-factor=(f.id) {
-                    strong { (f.label) } " — " (kind_name(f.kind))
+                    strong { (f.label) } " — " (kind_name(r, f.kind))
                     @if let Some(p) = &f.phone {
-                        " (number ending " (p.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>()) ")"
+                        " (" (t.with("factors-number-ending", &[("digits", &p.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>())])) ")"
                     }
                     // A legacy Authy id's use is not recorded: say nothing rather than "not
                     // used" about the phone the user may have just approved.
@@ -330,8 +352,8 @@ pub(crate) fn factors(
                         br;
                         small {
                             @match f.last_used_at {
-                                Some(at) => { "Last used " (date(at)) }
-                                None => { "Not used yet" }
+                                Some(at) => { (t.with("factors-last-used", &[("date", &date(at))])) }
+                                None => { (t.t("factors-not-used")) }
                             }
                         }
                     }
@@ -339,15 +361,15 @@ pub(crate) fn factors(
                         form method="post" action=(shared.path("/factors/rename")) {
                             (csrf_field(csrf))
                             input type="hidden" name="factor" value=(f.id);
-                            label for=(format!("label-{}", f.id)) { "New name" }
+                            label for=(format!("label-{}", f.id)) { (t.t("factors-new-name")) }
                             input id=(format!("label-{}", f.id)) name="label" maxlength="64" required;
-                            button.secondary type="submit" { "Rename" }
+                            button.secondary type="submit" { (t.t("factors-rename")) }
                         }
                         @if !last {
                             form method="post" action=(shared.path("/factors/remove")) {
                                 (csrf_field(csrf))
                                 input type="hidden" name="factor" value=(f.id);
-                                button.secondary type="submit" { "Remove" }
+                                button.secondary type="submit" { (t.t("factors-remove")) }
                             }
                         }
                     }
@@ -356,13 +378,13 @@ pub(crate) fn factors(
         }
         form method="post" action=(shared.path("/factors/add")) {
             (csrf_field(csrf))
-            button type="submit" { "Add another way" }
+            button type="submit" { (t.t("factors-add")) }
         }
-        p { a href=(shared.default_return_to) { "Back" } }
+        p { a href=(shared.default_return_to) { (t.t("back")) } }
     };
     page_for(
-        shared,
-        "Ways to sign in",
+        r,
+        &t.t("factors-title"),
         false,
         Some((login, csrf)),
         &content,
@@ -370,25 +392,26 @@ pub(crate) fn factors(
 }
 
 /// How the pages name a kind of factor.
-pub(crate) fn kind_name(kind: crate::factors::FactorKind) -> &'static str {
-    match kind {
-        crate::factors::FactorKind::Push => "push and codes on your phone",
-        crate::factors::FactorKind::App => "codes from an authenticator app",
-        _ => "codes by SMS or call",
-    }
+pub(crate) fn kind_name(r: &Reply<'_>, kind: crate::factors::FactorKind) -> String {
+    r.tr().t(match kind {
+        crate::factors::FactorKind::Push => "kind-push",
+        crate::factors::FactorKind::App => "kind-app",
+        _ => "kind-phone",
+    })
 }
 
 /// Enrolment, first step: the phone to register with Authy (or, with several providers, the
 /// way to add). `known_email` is the address the user logged in with, when it is one: the
 /// form then does not ask for it again.
 pub(crate) fn enrol_phone(
-    shared: &Shared,
+    r: &Reply<'_>,
     provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
     known_email: Option<&str>,
     skip_to: Option<&str>,
     error: Option<&str>,
 ) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let caps = shared
         .providers
         .iter()
@@ -397,35 +420,35 @@ pub(crate) fn enrol_phone(
         });
     let several = shared.providers.len() > 1;
     let content = html! {
-        h1 { "Turn on the second step" }
+        h1 { (t.t("enrol-title")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if caps.needs_phone {
-            p { "Your account has no second step yet. Add your phone: logging in will then need it too." }
+            p { (t.t("enrol-intro-phone")) }
         } @else {
-            p { "Your account has no second step yet. Add an authenticator app: logging in will then need it too." }
+            p { (t.t("enrol-intro-app")) }
         }
         form method="post" action=(shared.path("/enrol")) {
             (csrf_field(csrf))
             @if several {
                 fieldset {
-                    legend { "Which way?" }
+                    legend { (t.t("enrol-which-way")) }
                     @for (i, p) in shared.providers.iter().enumerate() {
                         label.choice {
                             input type="radio" name="provider" value=(p.name()) checked[i == 0];
-                            " " (provider_choice(p.as_ref()))
+                            " " (provider_choice(r, p.as_ref()))
                         }
                     }
                 }
             }
             @if let Some(email) = known_email {
-                p data-testid="enrol-email" { "For " strong { (email) } }
+                p data-testid="enrol-email" { (t.t("enrol-for")) " " strong { (email) } }
             } @else {
-                label for="email" { "Email" }
+                label for="email" { (t.t("field-email")) }
                 input #email name="email" type="email" autocomplete="email" required;
             }
             @if caps.needs_phone {
-                @if several { p.hint { "The phone is needed only for the ways that use one." } }
-                label for="country_code" { "Country code" }
+                @if several { p.hint { (t.t("enrol-phone-hint")) } }
+                label for="country_code" { (t.t("field-country-code")) }
                 input #country_code name="country_code" inputmode="numeric" autocomplete="tel-country-code"
                     list="calling-codes" pattern="[+]?[0-9]{1,3}" maxlength="4" required[!several];
                 datalist #calling-codes {
@@ -433,100 +456,103 @@ pub(crate) fn enrol_phone(
                         option value=(code) { (country) }
                     }
                 }
-                label for="phone" { "Phone number" }
+                label for="phone" { (t.t("field-phone")) }
                 input #phone name="phone" type="tel" autocomplete="tel-national" maxlength="24" required[!several];
             }
-            button type="submit" { "Continue" }
+            button type="submit" { (t.t("continue")) }
         }
         @if let Some(to) = skip_to {
-            p { a data-testid="skip-enrolment" href=(to) { "Skip for now" } }
+            p { a data-testid="skip-enrolment" href=(to) { (t.t("enrol-skip")) } }
         }
     };
-    page(shared, "Turn on the second step", false, &content)
+    page(r, &t.t("enrol-title"), false, &content)
 }
 
 /// Enrolment, second step: prove the phone with a token (and optionally scan the QR code).
 pub(crate) fn enrol_token(
-    shared: &Shared,
+    r: &Reply<'_>,
     provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
     qr: Option<(&str, &str)>,
     notice: Option<&str>,
     error: Option<&str>,
 ) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let caps = provider.capabilities();
-    let app = provider.app_label();
+    let app = app_label(r, provider);
     let title = if caps.needs_phone {
-        "Prove it is your phone"
+        t.t("enrol-prove-phone-title")
     } else {
-        "Add your authenticator app"
+        t.t("enrol-add-app-title")
     };
     let content = html! {
         h1 { (title) }
         @if let Some(n) = notice { p.notice role="status" { (n) } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         @if caps.sms {
-            p { "Enter a code from " (app) ", or ask for one by SMS. The second step is turned on only once a code checks out." }
+            p { (t.with("enrol-code-or-sms", &[("app", &app)])) }
         } @else {
-            p { "Enter a code from " (app) ". The second step is turned on only once a code checks out." }
+            p { (t.with("enrol-code", &[("app", &app)])) }
         }
         @if let Some((svg, key)) = qr {
-            p { "Scan this with an authenticator app, then enter the code it shows:" }
-            div.qr data-testid="qr-code" role="img" aria-label="QR code for an authenticator app" {
+            p { (t.t("enrol-scan")) }
+            div.qr data-testid="qr-code" role="img" aria-label=(t.t("enrol-qr-label")) {
                 (maud::PreEscaped(svg))
             }
-            p { "Cannot scan it? Type this key into the app: " code data-testid="manual-key" { (key) } }
+            p { (t.t("enrol-manual-key")) " " code data-testid="manual-key" { (key) } }
         }
         form method="post" action=(shared.path("/enrol/confirm")) {
             (csrf_field(csrf))
-            label for="token" { "Code" }
+            label for="token" { (t.t("field-code")) }
             input #token name="token" inputmode="numeric" autocomplete="one-time-code"
                 pattern="[0-9 ]*" maxlength="16" required;
             @if shared.factors.is_some() {
-                label for="label" { "A name for it (optional)" }
-                input #label name="label" maxlength="64" placeholder="My phone";
+                label for="label" { (t.t("enrol-label")) }
+                input #label name="label" maxlength="64" placeholder=(t.t("enrol-label-placeholder"));
             }
-            button type="submit" { "Turn it on" }
+            button type="submit" { (t.t("enrol-turn-on")) }
         }
         @if caps.sms {
             form method="post" action=(shared.path("/enrol/sms")) {
                 (csrf_field(csrf))
-                button.secondary type="submit" { "Send me an SMS" }
+                button.secondary type="submit" { (t.t("send-sms")) }
             }
         }
     };
-    page(shared, title, false, &content)
+    page(r, &title, false, &content)
 }
 
 /// Turning the second step off: the password and a current code.
-pub(crate) fn disable(shared: &Shared, csrf: &str, error: Option<&str>) -> String {
+pub(crate) fn disable(r: &Reply<'_>, csrf: &str, error: Option<&str>) -> String {
+    let (shared, t) = (r.shared, r.tr());
     let content = html! {
-        h1 { "Turn off the second step" }
+        h1 { (t.t("disable-title")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
-        p { "Logging in will need only your password. Remembered devices and recovery codes are forgotten." }
+        p { (t.t("disable-intro")) }
         form method="post" action=(shared.path("/disable")) {
             (csrf_field(csrf))
-            label for="password" { "Password" }
+            label for="password" { (t.t("field-password")) }
             input #password name="password" type="password" autocomplete="current-password" required;
-            label for="token" { "A current code" }
+            label for="token" { (t.t("disable-current-code")) }
             input #token name="token" inputmode="numeric" autocomplete="one-time-code"
                 pattern="[0-9 ]*" maxlength="16" required;
-            button type="submit" { "Turn it off" }
+            button type="submit" { (t.t("disable-button")) }
         }
-        p { a href=(shared.default_return_to) { "Back" } }
+        p { a href=(shared.default_return_to) { (t.t("back")) } }
     };
-    page(shared, "Turn off the second step", false, &content)
+    page(r, &t.t("disable-title"), false, &content)
 }
 
 /// How the enrolment form offers a provider.
-fn provider_choice(p: &dyn crate::SecondFactorProvider) -> String {
+fn provider_choice(r: &Reply<'_>, p: &dyn crate::SecondFactorProvider) -> String {
     let caps = p.capabilities();
+    let t = r.tr();
     if caps.push {
-        format!("Approve on your phone with {}", p.app_label())
+        t.with("choice-push", &[("app", &app_label(r, p))])
     } else if caps.needs_phone {
-        "Codes by SMS or call".to_owned()
+        t.t("choice-phone")
     } else {
-        "An authenticator app (codes, no phone number)".to_owned()
+        t.t("choice-app")
     }
 }
 

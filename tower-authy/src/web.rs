@@ -79,6 +79,7 @@ pub(crate) async fn fail_closed_pages(
     next: axum::middleware::Next,
 ) -> Response {
     let json = wants_json(request.headers());
+    let language = shared.messages.pick(request.headers());
     let response = next.run(request).await;
     if response.extensions().get::<FailedClosed>().is_none() {
         return response;
@@ -86,26 +87,54 @@ pub(crate) async fn fail_closed_pages(
     Reply {
         shared: &shared,
         json,
+        language,
     }
     .unavailable()
 }
 
-/// Builds responses in the form the client asked for.
+/// Builds responses in the form the client asked for, in its language.
 pub(crate) struct Reply<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) json: bool,
+    pub(crate) language: crate::i18n::Language,
 }
 
 impl<'a> Reply<'a> {
-    /// Answers in the form the request's `Accept` asks for.
+    /// Answers in the form the request's `Accept` asks for, in the language its
+    /// `Accept-Language` (or the application) chooses.
     pub(crate) fn new(shared: &'a Shared, headers: &HeaderMap) -> Self {
         Reply {
             shared,
             json: wants_json(headers),
+            language: shared.messages.pick(headers),
         }
     }
 
-    pub(crate) fn problem(&self, status: StatusCode, title: &str, detail: &str) -> Response {
+    /// Answers in JSON whatever the request asked for.
+    pub(crate) fn json(shared: &'a Shared, headers: &HeaderMap) -> Self {
+        Reply {
+            json: true,
+            ..Reply::new(shared, headers)
+        }
+    }
+
+    /// The messages in this answer's language.
+    pub(crate) fn tr(&self) -> crate::i18n::Tr<'a> {
+        crate::i18n::Tr {
+            messages: &self.shared.messages,
+            language: self.language,
+        }
+    }
+
+    /// The problem `id` of the catalogue (its value the title, its `.detail` the detail), as a
+    /// page or `application/problem+json`.
+    pub(crate) fn problem(&self, status: StatusCode, id: &str) -> Response {
+        let t = self.tr();
+        self.problem_text(status, &t.t(id), &t.attr(id, "detail"))
+    }
+
+    /// A problem with its title and detail already in words.
+    pub(crate) fn problem_text(&self, status: StatusCode, title: &str, detail: &str) -> Response {
         if self.json {
             let body = json!({"type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail});
             (
@@ -119,10 +148,10 @@ impl<'a> Reply<'a> {
             (
                 status,
                 Html(pages::message(
-                    self.shared,
+                    self,
                     title,
                     detail,
-                    (&login, "Back to log in"),
+                    (&login, &self.tr().t("back-to-login")),
                 )),
             )
                 .into_response()
@@ -131,11 +160,7 @@ impl<'a> Reply<'a> {
 
     /// Authy or a store is down: nobody gets in, and the person is told to come back.
     pub(crate) fn unavailable(&self) -> Response {
-        let mut r = self.problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Sign-in is unavailable",
-            "We cannot check your second factor right now, so nobody can sign in. Please try again in a minute.",
-        );
+        let mut r = self.problem(StatusCode::SERVICE_UNAVAILABLE, "problem-unavailable");
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
         r
@@ -178,19 +203,11 @@ impl<'a> Reply<'a> {
     }
 
     pub(crate) fn csrf_refused(&self) -> Response {
-        self.problem(
-            StatusCode::FORBIDDEN,
-            "Form expired",
-            "This form has expired or did not come from this site. Please try again.",
-        )
+        self.problem(StatusCode::FORBIDDEN, "problem-csrf")
     }
 
     pub(crate) fn no_login(&self) -> Response {
-        self.problem(
-            StatusCode::UNAUTHORIZED,
-            "Not logged in",
-            "Your login has ended. Please log in again.",
-        )
+        self.problem(StatusCode::UNAUTHORIZED, "problem-no-login")
     }
 }
 

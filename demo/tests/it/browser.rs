@@ -211,6 +211,30 @@ async fn on_self_hosted_totp_an_authenticator_app_is_enrolled_and_logs_in() {
 }
 
 #[tokio::test]
+async fn a_browser_in_french_gets_the_second_step_in_french() {
+    let Some(d) = Chromium::start_in("fr-FR,fr").await else {
+        return;
+    };
+    let demo = start_demo().await;
+    let (base, phone) = (demo.url.clone(), demo.phone_url().unwrap());
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    d.wait_text("Se souvenir de cet appareil").await;
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_path("/authy/verify").await;
+    d.wait_text("En attente de votre approbation").await;
+    assert_eq!(d.attr("html", "lang").await.as_deref(), Some("fr"));
+    d.save_screenshot(&screenshots().join("waiting-fr.png"))
+        .await;
+    // What the page's script says comes in French too.
+    answer_on_phone(&d, &phone, "deny").await;
+    d.wait_text("La demande a été refusée sur votre téléphone")
+        .await;
+    d.quit().await;
+    demo.stop();
+}
+
+#[tokio::test]
 async fn a_person_signs_up_logs_in_and_approves_on_the_virtual_phone() {
     let Some(d) = Chromium::start().await else {
         return;

@@ -14,7 +14,12 @@
 //! 5. a factor is removed only from a verified session whose second factor was proved within
 //!    ten minutes, never the last one; a removal raises the epoch, which ends every other
 //!    session and every login begun before it, and this session goes on;
-//! 6. the store always holds exactly the model's factors, at least one, and nothing answers 5xx.
+//! 6. the store always holds exactly the model's factors, at least one until an administrator's
+//!    reset, and nothing answers 5xx;
+//! 7. a route behind `fresh(5 minutes)` lets a verified session through only within five
+//!    minutes of its last proof, and sends it to prove again otherwise;
+//! 8. an administrator's reset removes every factor and raises the epoch once per factor (every
+//!    session and waiting login ends); the next login enrols a first factor, which proves it.
 
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -29,6 +34,8 @@ use tower_authy::{FactorStore, UserStore};
 const SESSIONS: usize = 3;
 const TTL: i64 = 300;
 const FRESH: i64 = 600;
+/// `/security`'s freshness (the test app's `layer().fresh(..)`).
+const SECURITY_FRESH: i64 = 300;
 const EMAIL: &str = "ada@example.com";
 
 #[derive(Debug, Clone)]
@@ -59,6 +66,12 @@ pub(super) enum Op {
     Protected {
         s: usize,
     },
+    /// Session `s` asks for the route that needs a fresh second factor.
+    Security {
+        s: usize,
+    },
+    /// An administrator resets Ada's second factors.
+    AdminReset,
     Advance {
         secs: i64,
     },
@@ -72,7 +85,9 @@ pub(super) fn op() -> impl Strategy<Value = Op> {
         4 => s.clone().prop_map(|s| Op::Prove { s }),
         2 => s.clone().prop_map(|s| Op::AddApp { s }),
         2 => (s.clone(), 0..4usize).prop_map(|(s, which)| Op::Remove { s, which }),
-        2 => s.prop_map(|s| Op::Protected { s }),
+        2 => s.clone().prop_map(|s| Op::Protected { s }),
+        2 => s.prop_map(|s| Op::Security { s }),
+        1 => Just(Op::AdminReset),
         2 => (1i64..=240).prop_map(|secs| Op::Advance { secs }),
     ]
 }
@@ -273,6 +288,48 @@ impl Model {
     async fn apply(&mut self, op: &Op) {
         let now = self.now();
         match *op {
+            Op::Login { s } if self.factors.is_empty() => {
+                // After a reset: the login enrols a first factor, an app, which proves it.
+                // Enrolments share AddApp's bound (the enrolment code quota).
+                if self.apps_added >= 4 {
+                    return;
+                }
+                self.apps_added += 1;
+                let mut b = self.w.browser();
+                let page = b.login(EMAIL, PASSWORD).await;
+                assert_eq!(
+                    page.location.as_deref(),
+                    Some("/authy/enrol"),
+                    "{}",
+                    page.body
+                );
+                let page = b
+                    .post("/authy/enrol", &[("provider", "totp"), ("email", EMAIL)])
+                    .await;
+                assert_eq!(page.status, 200, "{}", page.body);
+                let key = manual_key(&page.body);
+                let code = self.totp.authenticator_code(&key, now).unwrap();
+                let done = b
+                    .post("/authy/enrol/confirm", &[("token", code.as_str())])
+                    .await;
+                assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+                let stored = self.users.factors(&self.ada).await.unwrap();
+                assert_eq!(stored.len(), 1);
+                self.used_steps.insert((stored[0].subject, now / 30));
+                self.factors.push(Known {
+                    id: stored[0].id.clone(),
+                    kind: FactorKind::App,
+                    subject: stored[0].subject,
+                    created_at: stored[0].created_at,
+                    last_used_at: stored[0].last_used_at,
+                });
+                self.slots[s] = Slot {
+                    browser: Some(b),
+                    pending: None,
+                    verified: Some(self.epoch),
+                    proved_at: Some(now),
+                };
+            }
             Op::Login { s } => {
                 let before = self.push_count();
                 let mut b = self.w.browser();
@@ -293,6 +350,9 @@ impl Model {
                 };
                 // Near the deadline the outcome hangs on a second: not this model's question.
                 if (now - p.deadline).abs() <= 1 {
+                    return;
+                }
+                if self.factors.is_empty() {
                     return;
                 }
                 let target = self.factors[which % self.factors.len()].clone();
@@ -427,13 +487,7 @@ impl Model {
                     .post("/authy/enrol", &[("provider", "totp"), ("email", EMAIL)])
                     .await;
                 assert_eq!(page.status, 200, "{}", page.body);
-                let key = page
-                    .body
-                    .split("data-testid=\"manual-key\">")
-                    .nth(1)
-                    .and_then(|rest| rest.split('<').next())
-                    .expect("the page shows the key")
-                    .to_owned();
+                let key = manual_key(&page.body);
                 let code = self.totp.authenticator_code(&key, now).unwrap();
                 self.apps_added += 1;
                 let label = format!("App {}", self.apps_added);
@@ -470,6 +524,9 @@ impl Model {
             }
             Op::Remove { s, which } => {
                 if self.slots[s].browser.is_none() {
+                    return;
+                }
+                if self.factors.is_empty() {
                     return;
                 }
                 let target = self.factors[which % self.factors.len()].id.clone();
@@ -511,6 +568,50 @@ impl Model {
                 let expected = if self.verified(s) { 200 } else { 303 };
                 assert_eq!(page.status, expected, "{}", page.body);
             }
+            Op::Security { s } => {
+                if self.slots[s].browser.is_none() {
+                    return;
+                }
+                let proved = self.slots[s].proved_at;
+                if proved.is_some_and(|at| (now - at - SECURITY_FRESH).abs() <= 1) {
+                    return;
+                }
+                let page = self.browser(s).get("/security").await;
+                let fresh = proved.is_some_and(|at| now - at < SECURITY_FRESH);
+                if !self.verified(s) {
+                    assert_eq!(
+                        page.location.as_deref(),
+                        Some("/authy/login?return_to=%2Fsecurity"),
+                        "{}",
+                        page.body
+                    );
+                } else if fresh {
+                    assert_eq!(page.status, 200, "{}", page.body);
+                } else {
+                    assert_eq!(
+                        page.location.as_deref(),
+                        Some("/authy/reprove?return_to=%2Fsecurity"),
+                        "a stale proof proves again: {}",
+                        page.body
+                    );
+                }
+            }
+            Op::AdminReset => {
+                let stores = tower_authy::factors::Stores {
+                    users: &self.users,
+                    factors: &self.users,
+                    legacy: None,
+                    recovery: None,
+                    devices: None,
+                    audit: None,
+                };
+                let done = tower_authy::factors::reset_second_factor(&stores, &self.ada)
+                    .await
+                    .unwrap();
+                assert_eq!(done.factors_removed, self.factors.len());
+                self.epoch += self.factors.len() as u64;
+                self.factors.clear();
+            }
             Op::Advance { secs } => self.advance(secs),
         }
         // Invariant 6: the store holds exactly the model's factors, never none.
@@ -526,7 +627,6 @@ impl Model {
         stored.sort();
         known.sort();
         assert_eq!(stored, known);
-        assert!(!stored.is_empty());
         let epoch = self
             .users
             .load(&self.ada)
@@ -536,6 +636,15 @@ impl Model {
             .credential_epoch;
         assert_eq!(epoch, self.epoch, "one epoch raise per removal");
     }
+}
+
+/// The key an enrolment page shows for typing into an app.
+fn manual_key(body: &str) -> String {
+    body.split("data-testid=\"manual-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the page shows the key")
+        .to_owned()
 }
 
 fn run(ops: &[Op]) {

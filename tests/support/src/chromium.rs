@@ -43,6 +43,12 @@ impl Chromium {
     /// Chromium and chromedriver from Debian, or `None` when they are missing (never under CI
     /// or `scripts/test-all.sh`, which install them and set `REQUIRE_BROWSER`).
     pub async fn start() -> Option<Chromium> {
+        Chromium::start_in("en-US,en").await
+    }
+
+    /// As [`start`](Self::start), with the browser asking for pages in `languages` (its
+    /// `Accept-Language`, such as `fr-FR,fr`).
+    pub async fn start_in(languages: &str) -> Option<Chromium> {
         if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
             assert!(
                 std::env::var_os("CI").is_none() && std::env::var_os("REQUIRE_BROWSER").is_none(),
@@ -68,7 +74,9 @@ impl Chromium {
             "binary": CHROMIUM,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                     "--window-size=900,1000", format!("--user-data-dir={}", profile.display())],
+                     "--window-size=900,1000", format!("--user-data-dir={}", profile.display()),
+                     format!("--lang={}", languages.split(',').next().unwrap_or("en"))],
+            "prefs": { "intl.accept_languages": languages },
         });
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
@@ -122,6 +130,11 @@ impl Chromium {
     /// The element's text, waiting for it to exist.
     pub async fn text(&self, css: &str) -> String {
         self.wait_for(css).await.text().await.unwrap()
+    }
+
+    /// The element's attribute `name`, waiting for the element to exist.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.wait_for(css).await.attr(name).await.unwrap()
     }
 
     /// Waits for an element to exist.

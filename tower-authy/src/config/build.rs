@@ -126,6 +126,7 @@ impl TwoFactorBuilder {
                 step_up: self.step_up,
                 policy: self.policy,
                 audit: self.audit,
+                messages: crate::i18n::Messages::build(&self.messages, self.choose_language)?,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,
                 clock: self.clock,
                 callback_url: url,

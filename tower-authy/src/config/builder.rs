@@ -17,6 +17,9 @@ pub struct TwoFactorBuilder {
     pub(super) step_up: Option<crate::step_up::StepUp>,
     pub(super) policy: crate::guard::Policy,
     pub(super) audit: Option<Arc<dyn crate::audit::AuditSink>>,
+    /// The application's messages (language, Fluent source), over the shipped ones.
+    pub(super) messages: Vec<(String, String)>,
+    pub(super) choose_language: Option<crate::i18n::Chooser>,
     pub(super) challenges: Option<Arc<dyn ChallengeStore>>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) prefix: String,
@@ -67,6 +70,8 @@ impl TwoFactorBuilder {
             step_up: None,
             policy: crate::guard::Policy::required(),
             audit: None,
+            messages: Vec::new(),
+            choose_language: None,
             #[cfg(feature = "memory-store")]
             challenges: Some(Arc::new(crate::store::MemoryChallengeStore::new())),
             #[cfg(not(feature = "memory-store"))]
@@ -162,6 +167,34 @@ impl TwoFactorBuilder {
     /// added, ...) to `sink`. Default: none. See [`crate::audit`].
     pub fn audit(mut self, sink: impl crate::audit::AuditSink) -> Self {
         self.audit = Some(Arc::new(sink));
+        self
+    }
+
+    /// Adds messages for `language` (a tag such as `de` or `pt-BR`), in Fluent syntax: a new
+    /// language, or other wording for a shipped one (each message given replaces the shipped
+    /// message of the same id; see `tower-authy/locales/en.ftl` for the ids). Messages a new
+    /// language leaves out are shown in English. Checked at [`build`](Self::build).
+    ///
+    /// ```
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let builder = builder.messages("en", "login-title = Sign in to Example");
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn messages(mut self, language: &str, fluent: impl Into<String>) -> Self {
+        self.messages.push((language.to_owned(), fluent.into()));
+        self
+    }
+
+    /// Lets the application choose a request's language (a user's setting, a cookie) from its
+    /// headers; `None`, or a language with no messages, leaves the choice to
+    /// `Accept-Language`. Default: `Accept-Language` alone.
+    pub fn choose_language(
+        mut self,
+        choose: impl Fn(&http::HeaderMap) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.choose_language = Some(Arc::new(choose));
         self
     }
 

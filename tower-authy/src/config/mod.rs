@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     pub(crate) policy: crate::guard::Policy,
     /// Where audit events go, when anywhere.
     pub(crate) audit: Option<Arc<dyn crate::audit::AuditSink>>,
+    /// The pages' messages, in every language.
+    pub(crate) messages: crate::i18n::Messages,
     pub(crate) challenges: Arc<dyn ChallengeStore>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) prefix: String,

@@ -10,7 +10,7 @@ pub use policy::Policy;
 use crate::config::{Shared, TwoFactor};
 use crate::session;
 use crate::store::StoreError;
-use crate::web::{Reply, wants_json};
+use crate::web::Reply;
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
@@ -216,19 +216,12 @@ async fn check_with(
     parts: &Parts,
     policy: &Policy,
 ) -> Result<VerifiedUser, Response> {
-    let reply = Reply {
-        shared,
-        json: wants_json(&parts.headers),
-    };
+    let reply = Reply::new(shared, &parts.headers);
     let Some(session) = parts.extensions.get::<Session>() else {
         tracing::error!(
             "RequireTwoFactor needs tower-sessions' SessionManagerLayer outside it; refusing"
         );
-        return Err(reply.problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Misconfigured",
-            "Sign-in is not set up correctly.",
-        ));
+        return Err(reply.problem(StatusCode::INTERNAL_SERVER_ERROR, "problem-misconfigured"));
     };
     let down = |e: StoreError| {
         tracing::error!(error = %e, "session or user store unavailable; failing closed");
@@ -321,8 +314,8 @@ async fn first_factor_alone(
     }
     if reply.json {
         return Err(problem_with_reason(
-            "Second factor required",
-            "Set up a second factor to use this.",
+            reply,
+            "problem-second-factor-required",
             "second_factor_required",
         ));
     }
@@ -330,20 +323,13 @@ async fn first_factor_alone(
         return Err(to_login(reply, &shared.path("/enrol"), parts));
     }
     // Nowhere here to set one up: say so, rather than send them round to a login.
-    Err(reply.problem(
-        StatusCode::FORBIDDEN,
-        "Second factor required",
-        "This page needs a second sign-in step, and your account has none set up yet.",
-    ))
+    Err(reply.problem(StatusCode::FORBIDDEN, "problem-factor-required"))
 }
 
 /// `None` when this session proved its second factor within `within` seconds; else the way to
 /// prove it again (browsers) or a 401 that says why (API clients).
 async fn unless_fresh(shared: &Shared, parts: &Parts, within: i64) -> Option<Response> {
-    let reply = Reply {
-        shared,
-        json: wants_json(&parts.headers),
-    };
+    let reply = Reply::new(shared, &parts.headers);
     let session = parts.extensions.get::<Session>()?;
     let proved = match session::last_proved(session).await {
         Ok(proved) => proved,
@@ -357,21 +343,23 @@ async fn unless_fresh(shared: &Shared, parts: &Parts, within: i64) -> Option<Res
     }
     if reply.json {
         return Some(problem_with_reason(
-            "Prove it is you again",
-            "This needs the second step done recently: prove it again.",
+            &reply,
+            "problem-stale-second-factor",
             "stale_second_factor",
         ));
     }
     Some(to_login(&reply, &shared.path("/reprove"), parts))
 }
 
-/// A `401` `application/problem+json` whose `reason` says what to do.
-fn problem_with_reason(title: &str, detail: &str, reason: &str) -> Response {
+/// A `401` `application/problem+json` (the catalogue's problem `id`) whose `reason` says what
+/// to do.
+fn problem_with_reason(reply: &Reply<'_>, id: &str, reason: &str) -> Response {
+    let t = reply.tr();
     let body = serde_json::json!({
         "type": "about:blank",
-        "title": title,
+        "title": t.t(id),
         "status": 401,
-        "detail": detail,
+        "detail": t.attr(id, "detail"),
         "reason": reason,
     });
     let mut response = (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response();
@@ -385,11 +373,7 @@ fn problem_with_reason(title: &str, detail: &str, reason: &str) -> Response {
 /// Browsers go to `login` with a way back; API clients get 401.
 fn to_login(reply: &Reply<'_>, login: &str, parts: &Parts) -> Response {
     if reply.json {
-        return problem_with_reason(
-            "Authentication required",
-            "Log in with both factors first.",
-            "login_required",
-        );
+        return problem_with_reason(reply, "problem-login-required", "login_required");
     }
     // Inside `Router::nest` the URI has lost the prefix; axum keeps the original.
     let uri = parts

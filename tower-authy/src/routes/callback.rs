@@ -77,11 +77,7 @@ pub(crate) async fn handle(
         }
         Err(Err(e)) => {
             tracing::error!(error = %e, "store unavailable during callback; Authy will retry");
-            Reply {
-                shared: &shared,
-                json: true,
-            }
-            .unavailable()
+            Reply::json(&shared, &http::HeaderMap::new()).unavailable()
         }
     }
 }

@@ -49,19 +49,15 @@ pub(crate) async fn token(
     let token = match recovery {
         Some(_) => None,
         None => Some(Token::parse(&form.token).map_err(|e| {
-            reply.problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "That is not a code",
-                &format!("Please check the code: {e}."),
-            )
+            let id = match e {
+                crate::secret::TokenError::Length => "problem-code-length",
+                _ => "problem-code-digits",
+            };
+            reply.problem(StatusCode::UNPROCESSABLE_ENTITY, id)
         })?),
     };
     if c.state != ChallengeState::Pending {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Already approved",
-            "This login was approved; finishing it.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-already-approved"));
     }
     let now = shared.clock.now();
     let attempt = shared
@@ -71,11 +67,7 @@ pub(crate) async fn token(
         AttemptDecision::Allowed => {}
         AttemptDecision::ChallengeExhausted => {
             crate::telemetry::throttled("code");
-            return Ok(reply.problem(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts",
-                "Too many wrong codes for this login. Log in again to start over.",
-            ));
+            return Ok(reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-login-attempts"));
         }
         AttemptDecision::AccountLocked => return lock(&shared, &reply, &c).await,
     }
@@ -125,16 +117,13 @@ pub(crate) async fn token(
             return lock(&shared, &reply, &c).await;
         }
         if reply.json {
-            return Ok(reply.problem(
-                StatusCode::UNAUTHORIZED,
-                "Wrong code",
-                "That code is not valid.",
-            ));
+            return Ok(reply.problem(StatusCode::UNAUTHORIZED, "problem-wrong-code"));
         }
         let csrf = form.csrf_token.unwrap_or_default();
-        let error = Some("That code is not valid. Please try again.");
+        let error = reply.tr().t("code-wrong-try-again");
+        let error = Some(error.as_str());
         let others = crate::routes::factors::others(&shared, &c).await?;
-        let page = pages::verify(&shared, &csrf, &c, &others, None, error);
+        let page = pages::verify(&reply, &csrf, &c, &others, None, error);
         return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     }
     if !shared
@@ -152,11 +141,7 @@ pub(crate) async fn token(
             Some(now) if now.state == ChallengeState::Approved => {
                 complete(&shared, &session, &reply, &pending, &now, Method::Push).await
             }
-            _ => Ok(reply.problem(
-                StatusCode::CONFLICT,
-                "Already used",
-                "This login has already ended. Log in again if needed.",
-            )),
+            _ => Ok(reply.problem(StatusCode::CONFLICT, "problem-already-used")),
         };
     }
     if let Some((store, _)) = &recovery {
@@ -217,11 +202,7 @@ async fn send_code(
         .iter()
         .any(|p| p.capabilities().sends(channel))
     {
-        return Ok(reply.problem(
-            StatusCode::NOT_FOUND,
-            "Not available",
-            "Codes cannot be sent this way. Use the code from your app instead.",
-        ));
+        return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-no-sends"));
     }
     let (_, c) = reply
         .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
@@ -230,20 +211,11 @@ async fn send_code(
         return Err(reply.unavailable().into());
     };
     if !provider.capabilities().sends(channel) {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Not available",
-            "This way of signing in takes no codes by SMS or call. Use the code from your app, or try another way.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-factor-no-sends"));
     }
     if c.state != ChallengeState::Pending {
-        return Ok(finished_page(&reply, c.state).unwrap_or_else(|| {
-            reply.problem(
-                StatusCode::CONFLICT,
-                "Already approved",
-                "No code is needed.",
-            )
-        }));
+        return Ok(finished_page(&reply, c.state)
+            .unwrap_or_else(|| reply.problem(StatusCode::CONFLICT, "problem-no-code-needed")));
     }
     let now = shared.clock.now();
     // Where the provider's subject is not one phone (a Verify entity is one user's), the
@@ -275,11 +247,7 @@ async fn send_code(
         if !shared.challenges.take_quota(&key, max, window, now).await? {
             tracing::warn!(event = "send_rate_limited", user_id = %c.user_id, "SMS/call limit reached");
             crate::telemetry::throttled("send");
-            return Ok(reply.problem(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many codes sent",
-                "We have sent enough codes for now. Use the last one, or try again later.",
-            ));
+            return Ok(reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-send-limit"));
         }
     }
     // Sent once, never retried: a slow Authy must not make the phone ring twice.
@@ -302,18 +270,12 @@ async fn send_code(
         }
         Err(e) if e.is_unavailable() => Err(Rejection::Authy(e, "send code")),
         // This user has no phone codes may go to (on Verify: none proved).
-        Err(crate::provider::ProviderError::Unsupported(_)) => Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "No phone for codes",
-            "This account has no phone that codes can be sent to. Use the code from your app.",
-        )),
+        Err(crate::provider::ProviderError::Unsupported(_)) => {
+            Ok(reply.problem(StatusCode::CONFLICT, "problem-no-phone"))
+        }
         Err(e) => {
             tracing::warn!(error = %e, user_id = %c.user_id, "Authy refused to send a code");
-            Ok(reply.problem(
-                StatusCode::BAD_GATEWAY,
-                "Could not send a code",
-                "Authy could not send a code to this phone. Use the Authy app instead.",
-            ))
+            Ok(reply.problem(StatusCode::BAD_GATEWAY, "problem-send-failed"))
         }
     }
 }

@@ -38,10 +38,11 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
     };
     let devices = r.store.devices(&user.user_id, shared.clock.now()).await?;
     let csrf = session::csrf_token(&session).await?;
-    Ok(if Reply::new(&shared, &parts.headers).json {
+    let reply = Reply::new(&shared, &parts.headers);
+    Ok(if reply.json {
         Json(json!({"devices": devices, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::devices(&shared, &user.user.login, &csrf, &devices)).into_response()
+        Html(pages::devices(&reply, &user.user.login, &csrf, &devices)).into_response()
     })
 }
 

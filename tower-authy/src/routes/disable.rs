@@ -31,10 +31,11 @@ pub(crate) async fn disable_page(
         return Ok(to_login);
     }
     let csrf = session::csrf_token(&session).await?;
-    if Reply::new(&shared, &parts.headers).json {
+    let reply = Reply::new(&shared, &parts.headers);
+    if reply.json {
         return Ok(Json(json!({"csrf_token": csrf})).into_response());
     }
-    Ok(Html(pages::disable(&shared, &csrf, None)).into_response())
+    Ok(Html(pages::disable(&reply, &csrf, None)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -61,24 +62,20 @@ pub(crate) async fn disable(
         Err(to_login) => return Ok(to_login),
     };
     let csrf = form.csrf_token.clone().unwrap_or_default();
-    let refuse = |status: StatusCode, detail: &str| {
+    let refuse = |status: StatusCode, id: &str| {
+        let detail = reply.tr().t(id);
         if reply.json {
-            reply.problem(status, "Not turned off", detail)
+            let title = reply.tr().t("disable-refused");
+            reply.problem_text(status, &title, &detail)
         } else {
-            (status, Html(pages::disable(&shared, &csrf, Some(detail)))).into_response()
+            (status, Html(pages::disable(&reply, &csrf, Some(&detail)))).into_response()
         }
     };
     let Some(authy_id) = user.user.authy_id else {
-        return Ok(refuse(
-            StatusCode::CONFLICT,
-            "The second step is already off.",
-        ));
+        return Ok(refuse(StatusCode::CONFLICT, "disable-already-off"));
     };
     let Ok(token) = Token::parse(&form.token) else {
-        return Ok(refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Enter your password and a current code.",
-        ));
+        return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, "disable-missing"));
     };
     let now = shared.clock.now();
     let attempts = format!("disable:{}", user.user_id);
@@ -88,10 +85,7 @@ pub(crate) async fn disable(
         .take_quota(&attempts, max, window, now)
         .await?
     {
-        return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts. Try again in a few minutes.",
-        ));
+        return Ok(refuse(StatusCode::TOO_MANY_REQUESTS, "disable-attempts"));
     }
     // The password counts in the login throttle, as on the login form: a stolen session
     // cannot guess the password here beyond the login's allowance. A throttled attempt checks
@@ -110,10 +104,7 @@ pub(crate) async fn disable(
     else {
         tracing::warn!(event = "disable_throttled", user_id = %user.user_id, "too many wrong passwords; not checked");
         throttle::as_long_as_a_password_check(&shared).await;
-        return Ok(refuse(
-            StatusCode::UNAUTHORIZED,
-            "The password or the code is wrong.",
-        ));
+        return Ok(refuse(StatusCode::UNAUTHORIZED, "disable-wrong"));
     };
     // The password and the code are both checked, at once, whatever either answers: a wrong
     // password takes as long as a right one (the provider's check included).
@@ -143,10 +134,7 @@ pub(crate) async fn disable(
         counters.clear(&shared).await?;
     }
     if !(password_ok && code_ok) {
-        return Ok(refuse(
-            StatusCode::UNAUTHORIZED,
-            "The password or the code is wrong.",
-        ));
+        return Ok(refuse(StatusCode::UNAUTHORIZED, "disable-wrong"));
     }
     let store = shared
         .enrolment
@@ -156,10 +144,7 @@ pub(crate) async fn disable(
         .set_second_factor(&user.user_id, Some(authy_id), None)
         .await?
     {
-        return Ok(refuse(
-            StatusCode::CONFLICT,
-            "The second step changed meanwhile. Reload and try again.",
-        ));
+        return Ok(refuse(StatusCode::CONFLICT, "disable-changed"));
     }
     if let Some(r) = &shared.remember {
         r.store.forget(&user.user_id, None).await?;

@@ -45,20 +45,12 @@ async fn current(
     };
     session::end_enrolment(session).await?;
     tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = why, "enrolment no longer counts; ended, nothing written");
-    let (status, title, detail) = if why == "expired" {
-        (
-            StatusCode::FORBIDDEN,
-            "Enrolment expired",
-            "Setting up the second step took too long. Log in again to start over.",
-        )
+    let (status, id) = if why == "expired" {
+        (StatusCode::FORBIDDEN, "problem-enrolment-expired")
     } else {
-        (
-            StatusCode::CONFLICT,
-            "Enrolment ended",
-            "This account's sign-in settings changed since you began. Log in again.",
-        )
+        (StatusCode::CONFLICT, "problem-enrolment-ended")
     };
-    Ok(Err(reply.problem(status, title, detail)))
+    Ok(Err(reply.problem(status, id)))
 }
 
 /// Why enrolment `e` no longer counts, if it does not: past its deadline, the user gone or
@@ -184,7 +176,7 @@ pub(crate) async fn page(
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     Ok(Html(match e.phone.as_ref().map(|p| p.authy_id) {
         None => pages::enrol_phone(
-            &shared,
+            &reply,
             provider.as_ref(),
             &csrf,
             known_email(&e),
@@ -192,10 +184,11 @@ pub(crate) async fn page(
             None,
         ),
         Some(authy_id) => {
-            let notice = q.sent.is_some().then_some("We sent a code by SMS.");
+            let sent = reply.tr().t("code-sent-sms");
+            let notice = q.sent.is_some().then_some(sent.as_str());
             let qr = qr_code(provider.as_ref(), authy_id).await;
             pages::enrol_token(
-                &shared,
+                &reply,
                 provider.as_ref(),
                 &csrf,
                 qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
@@ -213,14 +206,14 @@ async fn hourly(
     shared: &crate::config::Shared,
     reply: &Reply<'_>,
     key: &str,
-    detail: &str,
+    id: &str,
 ) -> Result<Option<Response>, crate::store::StoreError> {
     let now = shared.clock.now();
     let allowed = shared
         .challenges
         .take_quota(key, shared.sends.per_hour, 3600, now)
         .await?;
-    Ok((!allowed).then(|| reply.problem(StatusCode::TOO_MANY_REQUESTS, "Too many tries", detail)))
+    Ok((!allowed).then(|| reply.problem(StatusCode::TOO_MANY_REQUESTS, id)))
 }
 
 /// The QR code for a generic authenticator app, and its key for typing in, when the provider
@@ -264,22 +257,17 @@ pub(crate) async fn register(
     // A provider named by the form must be one of the configured ones.
     let chosen = form.provider.as_deref().unwrap_or(&e.provider).to_owned();
     let Some(provider) = shared.provider_named(&chosen).cloned() else {
-        return Ok(reply.problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Unknown way to sign in",
-            "Choose one of the ways offered.",
-        ));
+        return Ok(reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "problem-unknown-provider"));
     };
-    let invalid = |detail: &str| {
+    let invalid = |id: &str| {
+        let detail = reply.tr().t(id);
+        let detail = detail.as_str();
         if reply.json {
-            reply.problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Check the phone number",
-                detail,
-            )
+            let title = reply.tr().t("problem-check-phone");
+            reply.problem_text(StatusCode::UNPROCESSABLE_ENTITY, &title, detail)
         } else {
             let page = pages::enrol_phone(
-                &shared,
+                &reply,
                 provider.as_ref(),
                 &csrf,
                 known_email(&e),
@@ -299,23 +287,18 @@ pub(crate) async fn register(
         Some((String::new(), String::new()))
     };
     let Some((country_code, phone)) = phone.filter(|_| enrolment::email(email)) else {
-        return Ok(invalid(
-            "Enter an email address, a country code such as 1 or 44, and the phone number.",
-        ));
+        return Ok(invalid("enrol-check-phone"));
     };
     // Each try registers a phone with Authy: as many per hour as codes may be sent.
     let key = format!("enrol-register:{}", e.user_id);
-    let detail = "Too many phone numbers tried for now. Please try again later.";
-    if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
+    if let Some(spent) = hourly(&shared, &reply, &key, "problem-phone-tries").await? {
         return Ok(spent);
     }
     let authy_id = match provider.register(email, &phone, &country_code).await {
         Ok(id) => id,
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "register user")),
         Err(_) => {
-            return Ok(invalid(
-                "Authy did not accept this phone number. Please check it.",
-            ));
+            return Ok(invalid("enrol-phone-refused"));
         }
     };
     let user_id = e.user_id.clone();
@@ -336,7 +319,7 @@ pub(crate) async fn register(
     }
     let qr = qr_code(provider.as_ref(), authy_id).await;
     Ok(Html(pages::enrol_token(
-        &shared,
+        &reply,
         provider.as_ref(),
         &csrf,
         qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
@@ -373,8 +356,7 @@ pub(crate) async fn send_sms(
         .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
         .await?;
     if !shared.providers.iter().any(|p| p.capabilities().sms) {
-        let detail = "Codes cannot be sent by SMS. Use the code from your app.";
-        return Ok(reply.problem(StatusCode::NOT_FOUND, "Not available", detail));
+        return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-enrol-no-sms"));
     }
     let (e, phone) = match registered(&shared, &session, &parts, &reply).await? {
         Ok(found) => found,
@@ -382,18 +364,16 @@ pub(crate) async fn send_sms(
     };
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     if !provider.capabilities().sms {
-        let detail = "Codes cannot be sent by SMS for this. Use the code from your app.";
-        return Ok(reply.problem(StatusCode::CONFLICT, "Not available", detail));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-enrol-no-sms-here"));
     }
     // Per account, per factor (as login sends count) and per phone number in E.164: throwaway
     // accounts cannot add up to more codes sent to one phone than one account may send.
-    let detail = "We have sent enough codes for now. Use the last one, or try again later.";
     for key in [
         format!("send-account:{}", e.user_id),
         format!("send-authy:{}", phone.authy_id),
         format!("send-phone:+{}{}", phone.country_code, phone.phone),
     ] {
-        if let Some(spent) = hourly(&shared, &reply, &key, detail).await? {
+        if let Some(spent) = hourly(&shared, &reply, &key, "problem-enrol-sends").await? {
             return Ok(spent);
         }
     }
@@ -404,11 +384,7 @@ pub(crate) async fn send_sms(
         Ok(_) => {}
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "send code")),
         Err(_) => {
-            return Ok(reply.problem(
-                StatusCode::BAD_GATEWAY,
-                "Could not send a code",
-                "Authy could not send a code to this phone. Check the number.",
-            ));
+            return Ok(reply.problem(StatusCode::BAD_GATEWAY, "problem-enrol-send-failed"));
         }
     }
     if reply.json {
@@ -426,12 +402,12 @@ pub(crate) struct TokenForm {
     label: Option<String>,
 }
 
-/// The name a new factor gets when the user gives none.
-fn default_label(provider: &dyn crate::SecondFactorProvider) -> String {
+/// The name a new factor gets when the user gives none, in the user's language.
+fn default_label(reply: &Reply<'_>, provider: &dyn crate::SecondFactorProvider) -> String {
     match crate::factors::FactorKind::of(provider) {
-        crate::factors::FactorKind::App => "Authenticator app".to_owned(),
-        crate::factors::FactorKind::Phone => "Phone".to_owned(),
-        _ => crate::factors::capitalised(provider.app_label()),
+        crate::factors::FactorKind::App => reply.tr().t("factors-label-authenticator"),
+        crate::factors::FactorKind::Phone => reply.tr().t("factors-label-phone"),
+        _ => crate::factors::capitalised(&pages::app_label(reply, provider)),
     }
 }
 
@@ -451,19 +427,20 @@ pub(crate) async fn confirm(
     };
     let csrf = form.csrf_token.clone().unwrap_or_default();
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
-    let wrong = |status: StatusCode, detail: &str| {
+    let wrong = |status: StatusCode, id: &str| {
         if reply.json {
-            reply.problem(status, "Wrong code", detail)
+            reply.problem(status, id)
         } else {
+            let detail = reply.tr().attr(id, "detail");
             let page =
-                pages::enrol_token(&shared, provider.as_ref(), &csrf, None, None, Some(detail));
+                pages::enrol_token(&reply, provider.as_ref(), &csrf, None, None, Some(&detail));
             (status, Html(page)).into_response()
         }
     };
     let Ok(token) = Token::parse(&form.token) else {
         return Ok(wrong(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "That is not a code.",
+            "problem-enrol-not-a-code",
         ));
     };
     let now = shared.clock.now();
@@ -474,11 +451,7 @@ pub(crate) async fn confirm(
         .take_quota(&attempts, max, window, now)
         .await?
     {
-        return Ok(reply.problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Too many wrong codes. Try again in a few minutes.",
-        ));
+        return Ok(reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-enrol-attempts"));
     }
     // The registered phone may be somebody else's (Authy answers an existing user's id):
     // guesses count against that factor too, whichever account makes them.
@@ -491,10 +464,7 @@ pub(crate) async fn confirm(
     match provider.confirm_enrolment(phone.authy_id, &token).await {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
-            return Ok(wrong(
-                StatusCode::UNAUTHORIZED,
-                "That code is not valid. Please try again.",
-            ));
+            return Ok(wrong(StatusCode::UNAUTHORIZED, "problem-enrol-wrong-code"));
         }
         Err(e) => return Err(Rejection::Authy(e, "verify token")),
     }
@@ -517,7 +487,7 @@ pub(crate) async fn confirm(
                     .label
                     .as_deref()
                     .and_then(crate::factors::label)
-                    .unwrap_or_else(|| default_label(provider.as_ref())),
+                    .unwrap_or_else(|| default_label(&reply, provider.as_ref())),
                 phone: (!phone.phone.is_empty())
                     .then(|| format!("+{}{}", phone.country_code, phone.phone)),
                 created_at: now,
@@ -545,11 +515,7 @@ pub(crate) async fn confirm(
     let Some((factor_id, kind)) = written else {
         session::end_enrolment(&session).await?;
         tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Enrolment ended",
-            "This account's sign-in settings changed since you began. Log in again.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-enrolment-ended"));
     };
     session::complete(&session, &e.user_id, e.epoch).await?;
     // With recovery codes on, the first set comes with the first second factor, shown once.
@@ -578,7 +544,7 @@ pub(crate) async fn confirm(
                 Json(body).into_response()
             } else {
                 Html(pages::new_recovery_codes(
-                    &shared,
+                    &reply,
                     &shown,
                     &e.return_to,
                     true,

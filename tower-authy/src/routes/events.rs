@@ -26,20 +26,13 @@ use tower_sessions::Session;
 /// once. Also re-reads the store every `status_poll_every`, for callbacks that land on another
 /// instance, and at the deadline, for expiry.
 pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: true,
-    };
+    let reply = Reply::json(&shared, &http::HeaderMap::new());
     let (_, first) = pending_challenge(&shared, &session, &reply).await?;
     let session_key = session.id().map_or_else(String::new, |id| id.to_string());
     let Some(slot) = StreamSlot::take(&shared, &session_key, &first.id) else {
         tracing::warn!(event = "event_streams_capped", user_id = %first.user_id, "too many event streams");
         crate::telemetry::throttled("streams");
-        let mut r = reply.problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many open pages",
-            "This login is already being watched from too many pages. Close some and reload.",
-        );
+        let mut r = reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-streams");
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return Ok(r);

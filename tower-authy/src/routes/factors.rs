@@ -33,25 +33,30 @@ use tower_sessions::Session;
 /// factor.
 pub(crate) const FRESH_SECS: i64 = 600;
 
+/// What needs a fresh second factor.
+#[derive(Clone, Copy)]
+enum Action {
+    Adding,
+    Removing,
+}
+
 /// `None` when this session proved the second factor within [`FRESH_SECS`]; else the 403
 /// that asks the user to prove it again.
 async fn unless_fresh(
     shared: &Shared,
     session: &Session,
     reply: &Reply<'_>,
-    action: &str,
+    action: Action,
 ) -> Result<Option<Response>, StoreError> {
     let now = shared.clock.now();
     let fresh = session::last_proved(session)
         .await?
         .is_some_and(|at| now - at < FRESH_SECS);
-    Ok((!fresh).then(|| {
-        reply.problem(
-            StatusCode::FORBIDDEN,
-            "Prove it is you again",
-            &format!("{action} a way to sign in needs the second step done in the last ten minutes. Log out and in again, then try again."),
-        )
-    }))
+    let id = match action {
+        Action::Adding => "problem-adding-stale",
+        Action::Removing => "problem-removing-stale",
+    };
+    Ok((!fresh).then(|| reply.problem(StatusCode::FORBIDDEN, id)))
 }
 
 /// The user as the guard sees them (or the way to the login), and their factors.
@@ -83,11 +88,12 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
         Err(to_login) => return Ok(to_login),
     };
     let csrf = session::csrf_token(&session).await?;
-    Ok(if Reply::new(&shared, &parts.headers).json {
+    let reply = Reply::new(&shared, &parts.headers);
+    Ok(if reply.json {
         Json(json!({"factors": factors, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::factors(
-            &shared,
+            &reply,
             &user.user.login,
             &csrf,
             &factors,
@@ -121,11 +127,7 @@ pub(crate) async fn rename(
         Err(to_login) => return Ok(to_login),
     };
     let Some(label) = crate::factors::label(&form.label) else {
-        return Ok(reply.problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Check the name",
-            "A name is 1 to 64 characters.",
-        ));
+        return Ok(reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "problem-label"));
     };
     let store = shared.factors.as_ref().expect("mounted only with factors");
     let known =
@@ -162,13 +164,9 @@ pub(crate) async fn remove(
         return Ok(not_yours(&reply));
     }
     if factors.len() < 2 {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Your last way in",
-            "Add another way to sign in before removing this one.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-last-factor"));
     }
-    if let Some(again) = unless_fresh(&shared, &session, &reply, "Removing").await? {
+    if let Some(again) = unless_fresh(&shared, &session, &reply, Action::Removing).await? {
         return Ok(again);
     }
     let now = shared.clock.now();
@@ -177,11 +175,7 @@ pub(crate) async fn remove(
         .remove(&user.user_id, &form.factor, &stored(&factors))
         .await?
     {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Changed meanwhile",
-            "Your ways to sign in changed since this page was shown. Look again.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-factors-changed"));
     }
     // Every other session ends with the raised epoch; this one goes on at the new one.
     if let Some(now_user) = shared.users.load(&user.user_id).await? {
@@ -205,11 +199,7 @@ pub(crate) async fn remove(
 /// The answer for a factor the user does not have (or a legacy one, which only an
 /// administrator's reset removes).
 fn not_yours(reply: &Reply<'_>) -> Response {
-    reply.problem(
-        StatusCode::NOT_FOUND,
-        "No such factor",
-        "That way of signing in is not yours, or is gone.",
-    )
+    reply.problem(StatusCode::NOT_FOUND, "problem-no-such-factor")
 }
 
 /// Back to the list, or `{"ok": true}` for API clients.
@@ -235,7 +225,7 @@ pub(crate) async fn add(
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
-    if let Some(again) = unless_fresh(&shared, &session, &reply, "Adding").await? {
+    if let Some(again) = unless_fresh(&shared, &session, &reply, Action::Adding).await? {
         return Ok(again);
     }
     let enrolling = Enrolling {
@@ -281,11 +271,7 @@ pub(crate) async fn switch(
     }
     let others = crate::routes::factors::others(&shared, &c).await?;
     let Some(factor) = others.into_iter().find(|f| f.id == form.factor) else {
-        return Ok(reply.problem(
-            StatusCode::NOT_FOUND,
-            "No such factor",
-            "Choose one of the ways offered.",
-        ));
+        return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-unknown-factor"));
     };
     // The challenge left behind ends: an answer to its push no longer counts.
     if !shared
@@ -293,11 +279,7 @@ pub(crate) async fn switch(
         .transition(&c.id, ChallengeState::Pending, ChallengeState::Expired)
         .await?
     {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Already answered",
-            "This login was answered meanwhile; finishing it.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-already-answered"));
     }
     super::lifecycle::notify(&shared, &c.id);
     tracing::info!(event = "factor_switched", user_id = %c.user_id, provider = %factor.provider, "login goes on with another factor");

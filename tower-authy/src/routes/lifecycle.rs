@@ -88,30 +88,14 @@ pub(crate) async fn pending_challenge(
 
 /// The page for a challenge that can no longer be completed.
 pub(crate) fn finished_page(reply: &Reply<'_>, state: ChallengeState) -> Option<Response> {
-    let (status, title, detail) = match state {
+    let (status, id) = match state {
         ChallengeState::Pending | ChallengeState::Approved => return None,
-        ChallengeState::Denied => (
-            StatusCode::FORBIDDEN,
-            "Login denied",
-            "The request was denied on your phone. If that was not you, change your password. Log in again to start over.",
-        ),
-        ChallengeState::Expired => (
-            StatusCode::FORBIDDEN,
-            "Login expired",
-            "The request was not answered in time. Log in again to start over.",
-        ),
-        ChallengeState::Locked => (
-            StatusCode::FORBIDDEN,
-            "Account locked",
-            "Too many wrong codes. Your account is locked for a while; try again later.",
-        ),
-        ChallengeState::Completed => (
-            StatusCode::CONFLICT,
-            "Already used",
-            "This login was already completed. Log in again if needed.",
-        ),
+        ChallengeState::Denied => (StatusCode::FORBIDDEN, "problem-login-denied"),
+        ChallengeState::Expired => (StatusCode::FORBIDDEN, "problem-login-expired"),
+        ChallengeState::Locked => (StatusCode::FORBIDDEN, "problem-locked"),
+        ChallengeState::Completed => (StatusCode::CONFLICT, "problem-completed"),
     };
-    Some(reply.problem(status, title, detail))
+    Some(reply.problem(status, id))
 }
 
 pub(crate) fn status_body(shared: &Shared, c: &Challenge) -> Value {
@@ -151,11 +135,7 @@ pub(crate) async fn complete(
         .transition(&c.id, ChallengeState::Approved, ChallengeState::Completed)
         .await?
     {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Already used",
-            "This login has already ended. Log in again if needed.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-already-used"));
     }
     session::complete(session, &pending.user_id, pending.epoch).await?;
     let now = shared.clock.now();
@@ -287,9 +267,7 @@ async fn ended_by_epoch(
             break;
         }
     }
-    Ok(Some(reply.problem(
-        StatusCode::CONFLICT,
-        "Login ended",
-        "This account's sign-in settings changed since you logged in: a way to sign in was removed, or the password changed. Log in again.",
-    )))
+    Ok(Some(
+        reply.problem(StatusCode::CONFLICT, "problem-login-ended"),
+    ))
 }

@@ -44,7 +44,7 @@ pub(crate) async fn login_form(
         (true, true) => Json(json!({"redirect": return_to, "csrf_token": csrf})).into_response(),
         (true, false) => reply.redirect(&return_to),
         (false, true) => Json(json!({"csrf_token": csrf})).into_response(),
-        (false, false) => Html(pages::login(&shared, &csrf, &return_to, None)).into_response(),
+        (false, false) => Html(pages::login(&reply, &csrf, &return_to, None)).into_response(),
     })
 }
 
@@ -74,13 +74,13 @@ pub(crate) async fn login(
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
     let refuse = |csrf: &str| {
         // Unknown user, wrong password, locked account, no second factor: one answer for all.
-        let detail = "Wrong email or password.";
         if reply.json {
-            reply.problem(StatusCode::UNAUTHORIZED, "Login failed", detail)
+            reply.problem(StatusCode::UNAUTHORIZED, "problem-login-failed")
         } else {
+            let detail = reply.tr().t("login-failed");
             (
                 StatusCode::UNAUTHORIZED,
-                Html(pages::login(&shared, csrf, &return_to, Some(detail))),
+                Html(pages::login(&reply, csrf, &return_to, Some(&detail))),
             )
                 .into_response()
         }

@@ -164,19 +164,17 @@ async fn verify_page(
     }
     let csrf = session::csrf_token(&session).await?;
     let notice = match q.sent.as_deref() {
-        Some("sms") => Some("We sent a code by SMS."),
-        Some("call") => Some("We are calling you with a code."),
+        Some("sms") => Some(reply.tr().t("code-sent-sms")),
+        Some("call") => Some(reply.tr().t("code-sent-call")),
         _ => None,
     };
     let others = crate::routes::factors::others(&shared, &c).await?;
-    Ok(Html(pages::verify(&shared, &csrf, &c, &others, notice, None)).into_response())
+    let page = pages::verify(&reply, &csrf, &c, &others, notice.as_deref(), None);
+    Ok(Html(page).into_response())
 }
 
 async fn status(Extension(shared): Shared_, session: Session) -> Handled {
-    let reply = Reply {
-        shared: &shared,
-        json: true,
-    };
+    let reply = Reply::json(&shared, &http::HeaderMap::new());
     let (_, c) = pending_challenge(&shared, &session, &reply).await?;
     Ok(Json(status_body(&shared, &c)).into_response())
 }
@@ -201,11 +199,7 @@ async fn confirm(
             let method = crate::audit::Method::Push;
             complete(&shared, &session, &reply, &pending, &c, method).await
         }
-        ChallengeState::Pending => Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "Still waiting",
-            "The request has not been approved yet.",
-        )),
+        ChallengeState::Pending => Ok(reply.problem(StatusCode::CONFLICT, "problem-still-waiting")),
         other => Ok(finished_page(&reply, other).unwrap_or_else(|| reply.unavailable())),
     }
 }
@@ -283,7 +277,6 @@ pub(crate) async fn factor_attempt(
 pub(crate) fn factor_locked(reply: &crate::web::Reply<'_>) -> axum::response::Response {
     reply.problem(
         http::StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts",
-        "Too many wrong codes for this phone or app lately. Try again in a few minutes, or use another way.",
+        "problem-factor-attempts",
     )
 }

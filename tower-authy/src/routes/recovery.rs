@@ -38,11 +38,12 @@ pub(crate) async fn page(Extension(shared): Shared_, session: Session, parts: Pa
     };
     let remaining = store.remaining(&user.user_id).await?;
     let csrf = session::csrf_token(&session).await?;
-    Ok(if Reply::new(&shared, &parts.headers).json {
+    let reply = Reply::new(&shared, &parts.headers);
+    Ok(if reply.json {
         Json(json!({"remaining": remaining, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::recovery_codes(
-            &shared,
+            &reply,
             &user.user.login,
             &csrf,
             remaining,
@@ -74,7 +75,7 @@ pub(crate) async fn generate(
         Json(json!({"codes": shown, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::new_recovery_codes(
-            &shared,
+            &reply,
             &shown,
             &shared.default_return_to,
             first,

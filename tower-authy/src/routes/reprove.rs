@@ -32,10 +32,11 @@ pub(crate) async fn page(
     }
     let return_to = return_to_or_default(&shared, q.return_to.as_deref()).to_owned();
     let csrf = session::csrf_token(&session).await?;
-    Ok(if Reply::new(&shared, &parts.headers).json {
+    let reply = Reply::new(&shared, &parts.headers);
+    Ok(if reply.json {
         Json(json!({"csrf_token": csrf})).into_response()
     } else {
-        Html(crate::pages::reprove(&shared, &csrf, &return_to)).into_response()
+        Html(crate::pages::reprove(&reply, &csrf, &return_to)).into_response()
     })
 }
 
@@ -65,11 +66,7 @@ pub(crate) async fn start(
         .into_iter()
         .next()
     else {
-        return Ok(reply.problem(
-            StatusCode::CONFLICT,
-            "No second factor",
-            "This account has no second factor to prove.",
-        ));
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-nothing-to-prove"));
     };
     let now = shared.clock.now();
     let pending = Pending {

@@ -36,11 +36,7 @@ async fn first_factor_user(
         .expect("step-up routes are mounted in step-up mode only");
     Ok(match step_up.first_factor.current_user(parts).await? {
         Some(user) => Ok(user),
-        None if reply.json => Err(reply.problem(
-            StatusCode::UNAUTHORIZED,
-            "Not logged in",
-            "Log in to the application first.",
-        )),
+        None if reply.json => Err(reply.problem(StatusCode::UNAUTHORIZED, "problem-app-login")),
         None => Err(crate::guard::redirect_with_return_to(
             &step_up.login_url,
             return_to,
@@ -70,7 +66,7 @@ pub(crate) async fn step_up_page(
     Ok(if reply.json {
         Json(json!({"csrf_token": csrf})).into_response()
     } else {
-        Html(pages::step_up(&shared, &csrf, &return_to)).into_response()
+        Html(pages::step_up(&reply, &csrf, &return_to)).into_response()
     })
 }
 
@@ -113,11 +109,7 @@ pub(crate) async fn step_up(
     {
         tracing::warn!(event = "step_up_refused_locked", user_id = %user.id, "second factor asked for a locked account");
         crate::telemetry::second_factor("locked", "code");
-        return Ok(reply.problem(
-            StatusCode::FORBIDDEN,
-            "Account locked",
-            "Too many wrong codes. Your account is locked for a while; try again later.",
-        ));
+        return Ok(reply.problem(StatusCode::FORBIDDEN, "problem-locked"));
     }
     let start = Start {
         user: &user,
@@ -130,9 +122,5 @@ pub(crate) async fn step_up(
 }
 
 fn no_second_factor(reply: &Reply<'_>) -> Response {
-    reply.problem(
-        StatusCode::FORBIDDEN,
-        "No second factor",
-        "This page needs a second factor, and none is set up for your account yet.",
-    )
+    reply.problem(StatusCode::FORBIDDEN, "problem-no-factor")
 }

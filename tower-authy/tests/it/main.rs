@@ -15,6 +15,7 @@ mod fail_closed;
 mod flows;
 mod fresh;
 mod headers;
+mod i18n;
 mod logging;
 mod policy;
 mod recovery;
