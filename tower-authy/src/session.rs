@@ -181,28 +181,26 @@ pub(crate) async fn complete(
     user_id: &str,
     epoch: u64,
 ) -> Result<(), StoreError> {
-    session.remove_value(PENDING).await.map_err(unavailable)?;
-    session.remove_value(ENROLLING).await.map_err(unavailable)?;
-    cycle(session).await?;
-    let verified = format!("{epoch}:{user_id}");
-    session
-        .insert(VERIFIED, verified)
-        .await
-        .map_err(unavailable)
+    sign_in(session, format!("{epoch}:{user_id}")).await
 }
 
 /// Logs in a user without a second factor, with the first alone, where the policy allows it:
-/// a fresh session id, any pending login or enrolment dropped.
+/// a fresh session id, any pending login or enrolment dropped, no proof of a second factor.
 pub(crate) async fn complete_first_factor_only(
     session: &Session,
     user_id: &str,
     epoch: u64,
 ) -> Result<(), StoreError> {
+    session.remove_value(PROVED_AT).await.map_err(unavailable)?;
+    sign_in(session, format!("p{epoch}:{user_id}")).await
+}
+
+/// Pending login and enrolment gone, a fresh session id and CSRF token, `signed_in` (see
+/// [`signed_in`]) stored.
+async fn sign_in(session: &Session, signed_in: String) -> Result<(), StoreError> {
     session.remove_value(PENDING).await.map_err(unavailable)?;
     session.remove_value(ENROLLING).await.map_err(unavailable)?;
-    session.remove_value(PROVED_AT).await.map_err(unavailable)?;
     cycle(session).await?;
-    let signed_in = format!("p{epoch}:{user_id}");
     session
         .insert(VERIFIED, signed_in)
         .await

@@ -29,10 +29,9 @@ async fn on_redis(redis: &RedisServer, policy: Policy) -> World {
     .await
 }
 
-/// Under "if enrolled" (and for users a predicate leaves out), a user without a factor logs in
-/// with the password alone, the handler can tell, and a route group that requires a second
-/// factor sends them to set one up and back; a user with a factor still proves it.
-async fn if_enrolled_lets_users_without_a_factor_in(w: &World) {
+/// Bob, who holds no factor, logs in with his password alone (the policy lets him): his
+/// browser, at `/account` as a session without a second factor.
+async fn bob_with_the_password_alone(w: &World) -> test_support::Browser {
     w.users.insert("bob@example.com", PASSWORD, None);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
@@ -45,6 +44,14 @@ async fn if_enrolled_lets_users_without_a_factor_in(w: &World) {
     let page = b.get("/account").await;
     assert_eq!(page.status, 200);
     assert!(page.body.ends_with("password only"), "{}", page.body);
+    b
+}
+
+/// Under "if enrolled" (and for users a predicate leaves out), a user without a factor logs in
+/// with the password alone, the handler can tell, and a route group that requires a second
+/// factor sends them to set one up and back; a user with a factor still proves it.
+async fn if_enrolled_lets_users_without_a_factor_in(w: &World) {
+    let mut b = bob_with_the_password_alone(w).await;
 
     // `/admin` requires a second factor whatever the app's policy.
     let admin = b.get("/admin").await;
@@ -96,9 +103,7 @@ async fn if_enrolled_on_redis() {
 #[tokio::test]
 async fn a_session_without_a_second_factor_sets_one_up_where_a_route_requires_it() {
     let w = World::start_with(if_enrolled()).await;
-    w.users.insert("bob@example.com", PASSWORD, None);
-    let mut b = w.browser();
-    b.login("bob@example.com", PASSWORD).await;
+    let mut b = bob_with_the_password_alone(&w).await;
     assert_eq!(b.get("/admin").await.status, 303);
     let form = b.get("/authy/enrol?return_to=/admin").await;
     assert!(
@@ -128,10 +133,7 @@ async fn a_session_without_a_second_factor_sets_one_up_where_a_route_requires_it
 #[tokio::test]
 async fn a_session_without_a_second_factor_ends_once_the_user_has_one() {
     let w = World::start_with(if_enrolled()).await;
-    w.users.insert("bob@example.com", PASSWORD, None);
-    let mut b = w.browser();
-    b.login("bob@example.com", PASSWORD).await;
-    assert_eq!(b.get("/account").await.status, 200);
+    let mut b = bob_with_the_password_alone(&w).await;
     // Bob sets up a factor elsewhere (here: the application writes it).
     let subject = w.user("bob@example.com", "5551230002").await;
     let page = b.get("/account").await;
@@ -151,7 +153,6 @@ async fn a_session_without_a_second_factor_ends_once_the_user_has_one() {
 /// Admins must use a second factor; everyone else may.
 async fn only_the_users_a_predicate_selects_must_have_a_factor(w: &World) {
     w.users.insert("admin@example.com", PASSWORD, None);
-    w.users.insert("bob@example.com", PASSWORD, None);
     let mut admin = w.browser();
     let login = admin.login("admin@example.com", PASSWORD).await;
     assert_eq!(
@@ -161,10 +162,7 @@ async fn only_the_users_a_predicate_selects_must_have_a_factor(w: &World) {
         login.body
     );
     assert_eq!(admin.get("/account").await.status, 303);
-    let mut bob = w.browser();
-    let login = bob.login("bob@example.com", PASSWORD).await;
-    assert_eq!(login.location.as_deref(), Some("/account"));
-    assert!(bob.get("/account").await.body.ends_with("password only"));
+    bob_with_the_password_alone(w).await;
 }
 
 fn admins_only() -> Policy {
@@ -245,10 +243,7 @@ async fn before_the_grace_date_enrolment_is_offered_and_may_be_skipped_after_it_
 #[tokio::test]
 async fn without_enrolment_a_route_that_requires_a_factor_says_so() {
     let w = World::configured(|b| b.policy(Policy::if_enrolled())).await;
-    w.users.insert("bob@example.com", PASSWORD, None);
-    let mut b = w.browser();
-    b.login("bob@example.com", PASSWORD).await;
-    assert_eq!(b.get("/account").await.status, 200);
+    let mut b = bob_with_the_password_alone(&w).await;
     let admin = b.get("/admin").await;
     assert_eq!(admin.status, 403, "no way round to a login and back");
     assert!(
