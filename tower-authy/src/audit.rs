@@ -33,7 +33,7 @@
 //! # drop(two_factor);
 //! ```
 
-use crate::factors::FactorKind;
+use crate::store::factor::FactorKind;
 use serde::Serialize;
 use std::sync::Arc;
 use tower_sessions::Session;
@@ -222,22 +222,36 @@ pub(crate) async fn within<F: std::future::Future>(origin: Origin, f: F) -> F::O
     ORIGIN.scope(origin, f).await
 }
 
-/// Hands `kind`, for `user_id`, to the configured sink (if any), with the current request's
-/// session digest and client address.
-pub(crate) fn emit(shared: &crate::config::Shared, kind: EventKind, user_id: Option<&str>) {
-    let Some(sink) = &shared.audit else {
-        return;
-    };
-    let (session, client) = ORIGIN
-        .try_with(|o| (o.session.clone(), o.client.clone()))
-        .unwrap_or((None, None));
-    sink.record(&AuditEvent {
-        kind,
-        user_id: user_id.map(str::to_owned),
-        session,
-        client,
-        at: shared.clock.now(),
-    });
+/// The configured sink (if any) and the clock that stamps its events.
+#[derive(Clone)]
+pub(crate) struct Auditor {
+    pub(crate) sink: Option<Arc<dyn AuditSink>>,
+    pub(crate) clock: Arc<dyn crate::store::Clock>,
+}
+
+impl Auditor {
+    /// Whether events go anywhere.
+    pub(crate) fn is_on(&self) -> bool {
+        self.sink.is_some()
+    }
+
+    /// Hands `kind`, for `user_id`, to the sink (if any), with the current request's session
+    /// digest and client address.
+    pub(crate) fn emit(&self, kind: EventKind, user_id: Option<&str>) {
+        let Some(sink) = &self.sink else {
+            return;
+        };
+        let (session, client) = ORIGIN
+            .try_with(|o| (o.session.clone(), o.client.clone()))
+            .unwrap_or((None, None));
+        sink.record(&AuditEvent {
+            kind,
+            user_id: user_id.map(str::to_owned),
+            session,
+            client,
+            at: self.clock.now(),
+        });
+    }
 }
 
 /// Hands `kind` to `sink` outside any request (an administrator's call), stamped with the
@@ -261,36 +275,14 @@ fn digest(id: &str) -> String {
     data_encoding::HEXLOWER.encode(&Sha256::digest(id.as_bytes())[..8])
 }
 
-/// Puts the request's origin around each of tower-authy's routes, when a sink is configured.
-pub(crate) async fn around_routes(
-    axum::extract::State(shared): axum::extract::State<Arc<crate::config::Shared>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    // A provider's callback is not the user's request: its address is the provider's.
-    if shared.audit.is_none() || request.uri().path() == shared.path("/callback") {
-        return next.run(request).await;
-    }
-    let origin = origin_of(&shared, &request);
-    within(origin, next.run(request)).await
-}
-
-/// The session and client address of `request`.
-pub(crate) fn origin_of<B>(shared: &crate::config::Shared, request: &http::Request<B>) -> Origin {
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0);
-    // The id the browser came with: a login changes it before its events are emitted.
-    let session = request.extensions().get::<Session>().and_then(Session::id);
+/// The origin of a request: the digest of the session id it came with (a login changes it
+/// before its events are emitted) and its client address.
+pub(crate) fn origin(session: Option<&Session>, client: Option<String>) -> Origin {
     Origin {
-        session: session.map(|id| digest(&id.to_string())),
-        client: crate::throttle::client_address(
-            request.headers(),
-            peer,
-            shared.forwarded_hops,
-            &shared.login_throttle,
-        ),
+        session: session
+            .and_then(Session::id)
+            .map(|id| digest(&id.to_string())),
+        client,
     }
 }
 

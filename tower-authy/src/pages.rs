@@ -4,15 +4,30 @@
 //! [`Layout`](crate::layout::Layout) wraps them in its own page.
 
 use crate::config::Shared;
+use crate::i18n::Tr;
 use crate::layout::PageParts;
 use crate::store::Challenge;
-use crate::web::Reply;
 use maud::{DOCTYPE, Markup, html};
 
 /// tower-authy's stylesheet, served at `{prefix}/assets/tower-authy.css`.
 pub(crate) const STYLESHEET: &str = include_str!("../assets/tower-authy.css");
 /// The waiting page's script, served at `{prefix}/assets/tower-authy.js`.
 pub(crate) const SCRIPT: &str = include_str!("../assets/tower-authy.js");
+
+/// What a page is written with: the configuration, and the messages in the request's
+/// language.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) t: Tr<'a>,
+}
+
+impl<'a> View<'a> {
+    /// The messages in the page's language.
+    pub(crate) fn tr(&self) -> Tr<'a> {
+        self.t
+    }
+}
 
 fn head(shared: &Shared, script: bool) -> Markup {
     html! {
@@ -26,14 +41,14 @@ fn head(shared: &Shared, script: bool) -> Markup {
     }
 }
 
-fn page(r: &Reply<'_>, title: &str, script: bool, content: &Markup) -> String {
+fn page(r: &View<'_>, title: &str, script: bool, content: &Markup) -> String {
     page_for(r, title, script, None, content)
 }
 
 /// A page; `verified` (the user's login and the session's CSRF token) on the pages only a
 /// verified user sees, for the application's layout.
 fn page_for(
-    r: &Reply<'_>,
+    r: &View<'_>,
     title: &str,
     script: bool,
     verified: Option<(&str, &str)>,
@@ -68,7 +83,7 @@ fn page_for(
 }
 
 /// "Remember this device", unticked, when remembering is on.
-fn remember_box(r: &Reply<'_>) -> Markup {
+fn remember_box(r: &View<'_>) -> Markup {
     html! {
         @if let Some(remember) = &r.shared.remember {
             label.check {
@@ -84,7 +99,7 @@ fn csrf_field(csrf: &str) -> Markup {
 }
 
 /// How the pages name `provider`'s app ("the Authy app"), in the page's language.
-pub(crate) fn app_label(r: &Reply<'_>, provider: &dyn crate::SecondFactorProvider) -> String {
+pub(crate) fn app_label(r: &View<'_>, provider: &dyn crate::SecondFactorProvider) -> String {
     let id = format!("app-label-{}", provider.name());
     let said = r.tr().t(&id);
     if said == id {
@@ -94,7 +109,7 @@ pub(crate) fn app_label(r: &Reply<'_>, provider: &dyn crate::SecondFactorProvide
     }
 }
 
-pub(crate) fn login(r: &Reply<'_>, csrf: &str, return_to: &str, error: Option<&str>) -> String {
+pub(crate) fn login(r: &View<'_>, csrf: &str, return_to: &str, error: Option<&str>) -> String {
     let (shared, t) = (r.shared, r.tr());
     let content = html! {
         h1 { (t.t("login-title")) }
@@ -113,7 +128,7 @@ pub(crate) fn login(r: &Reply<'_>, csrf: &str, return_to: &str, error: Option<&s
     page(r, &t.t("login-title"), false, &content)
 }
 
-pub(crate) fn step_up(r: &Reply<'_>, csrf: &str, return_to: &str) -> String {
+pub(crate) fn step_up(r: &View<'_>, csrf: &str, return_to: &str) -> String {
     let (shared, t) = (r.shared, r.tr());
     let app = app_label(r, shared.client.as_ref());
     let content = html! {
@@ -130,7 +145,7 @@ pub(crate) fn step_up(r: &Reply<'_>, csrf: &str, return_to: &str) -> String {
 }
 
 /// A verified user asked to prove the second factor again before a sensitive page.
-pub(crate) fn reprove(r: &Reply<'_>, csrf: &str, return_to: &str) -> String {
+pub(crate) fn reprove(r: &View<'_>, csrf: &str, return_to: &str) -> String {
     let (shared, t) = (r.shared, r.tr());
     let content = html! {
         h1 { (t.t("reprove-title")) }
@@ -145,7 +160,7 @@ pub(crate) fn reprove(r: &Reply<'_>, csrf: &str, return_to: &str) -> String {
 }
 
 pub(crate) fn verify(
-    r: &Reply<'_>,
+    r: &View<'_>,
     csrf: &str,
     c: &Challenge,
     others: &[crate::factors::Factor],
@@ -226,7 +241,7 @@ pub(crate) fn verify(
     page(r, &t.t("second-step-title"), onetouch, &content)
 }
 
-pub(crate) fn message(r: &Reply<'_>, title: &str, text: &str, link: (&str, &str)) -> String {
+pub(crate) fn message(r: &View<'_>, title: &str, text: &str, link: (&str, &str)) -> String {
     let content = html! {
         h1 { (title) }
         p { (text) }
@@ -236,7 +251,7 @@ pub(crate) fn message(r: &Reply<'_>, title: &str, text: &str, link: (&str, &str)
 }
 
 /// The recovery codes page: how many are left, and a form to make a new set.
-pub(crate) fn recovery_codes(r: &Reply<'_>, login: &str, csrf: &str, remaining: usize) -> String {
+pub(crate) fn recovery_codes(r: &View<'_>, login: &str, csrf: &str, remaining: usize) -> String {
     let (shared, t) = (r.shared, r.tr());
     let content = html! {
         h1 { (t.t("recovery-title")) }
@@ -262,7 +277,7 @@ pub(crate) fn recovery_codes(r: &Reply<'_>, login: &str, csrf: &str, remaining: 
 
 /// A new set of recovery codes, shown this once.
 pub(crate) fn new_recovery_codes(
-    r: &Reply<'_>,
+    r: &View<'_>,
     codes: &[String],
     continue_to: &str,
     first: bool,
@@ -284,7 +299,7 @@ pub(crate) fn new_recovery_codes(
 
 /// The devices that skip the second factor, each with a button to forget it.
 pub(crate) fn devices(
-    r: &Reply<'_>,
+    r: &View<'_>,
     login: &str,
     csrf: &str,
     devices: &[crate::remember::RememberedDevice],
@@ -328,7 +343,7 @@ pub(crate) fn devices(
 /// The verified user's factors: each with its name, kind and last use, a form to rename it
 /// and one to remove it (not the last); and a button to add another.
 pub(crate) fn factors(
-    r: &Reply<'_>,
+    r: &View<'_>,
     login: &str,
     csrf: &str,
     factors: &[crate::factors::Factor],
@@ -392,7 +407,7 @@ pub(crate) fn factors(
 }
 
 /// How the pages name a kind of factor.
-pub(crate) fn kind_name(r: &Reply<'_>, kind: crate::factors::FactorKind) -> String {
+pub(crate) fn kind_name(r: &View<'_>, kind: crate::factors::FactorKind) -> String {
     r.tr().t(match kind {
         crate::factors::FactorKind::Push => "kind-push",
         crate::factors::FactorKind::App => "kind-app",
@@ -404,7 +419,7 @@ pub(crate) fn kind_name(r: &Reply<'_>, kind: crate::factors::FactorKind) -> Stri
 /// way to add). `known_email` is the address the user logged in with, when it is one: the
 /// form then does not ask for it again.
 pub(crate) fn enrol_phone(
-    r: &Reply<'_>,
+    r: &View<'_>,
     provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
     known_email: Option<&str>,
@@ -470,7 +485,7 @@ pub(crate) fn enrol_phone(
 
 /// Enrolment, second step: prove the phone with a token (and optionally scan the QR code).
 pub(crate) fn enrol_token(
-    r: &Reply<'_>,
+    r: &View<'_>,
     provider: &dyn crate::SecondFactorProvider,
     csrf: &str,
     qr: Option<(&str, &str)>,
@@ -523,7 +538,7 @@ pub(crate) fn enrol_token(
 }
 
 /// Turning the second step off: the password and a current code.
-pub(crate) fn disable(r: &Reply<'_>, csrf: &str, error: Option<&str>) -> String {
+pub(crate) fn disable(r: &View<'_>, csrf: &str, error: Option<&str>) -> String {
     let (shared, t) = (r.shared, r.tr());
     let content = html! {
         h1 { (t.t("disable-title")) }
@@ -544,7 +559,7 @@ pub(crate) fn disable(r: &Reply<'_>, csrf: &str, error: Option<&str>) -> String 
 }
 
 /// How the enrolment form offers a provider.
-fn provider_choice(r: &Reply<'_>, p: &dyn crate::SecondFactorProvider) -> String {
+fn provider_choice(r: &View<'_>, p: &dyn crate::SecondFactorProvider) -> String {
     let caps = p.capabilities();
     let t = r.tr();
     if caps.push {

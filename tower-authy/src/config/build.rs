@@ -125,7 +125,10 @@ impl TwoFactorBuilder {
                 users: self.users,
                 step_up: self.step_up,
                 policy: self.policy,
-                audit: self.audit,
+                audit: crate::audit::Auditor {
+                    sink: self.audit,
+                    clock: Arc::clone(&self.clock),
+                },
                 messages: crate::i18n::Messages::build(&self.messages, self.choose_language)?,
                 challenges: self.challenges.ok_or(ConfigError::MissingChallengeStore)?,
                 clock: self.clock,

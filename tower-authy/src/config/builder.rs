@@ -15,7 +15,7 @@ pub struct TwoFactorBuilder {
     pub(super) factors: Option<Arc<dyn crate::FactorStore>>,
     pub(super) users: Arc<dyn UserStore>,
     pub(super) step_up: Option<crate::step_up::StepUp>,
-    pub(super) policy: crate::guard::Policy,
+    pub(super) policy: crate::policy::Policy,
     pub(super) audit: Option<Arc<dyn crate::audit::AuditSink>>,
     /// The application's messages (language, Fluent source), over the shipped ones.
     pub(super) messages: Vec<(String, String)>,
@@ -68,7 +68,7 @@ impl TwoFactorBuilder {
             factors: None,
             users,
             step_up: None,
-            policy: crate::guard::Policy::required(),
+            policy: crate::policy::Policy::required(),
             audit: None,
             messages: Vec::new(),
             choose_language: None,
@@ -158,7 +158,7 @@ impl TwoFactorBuilder {
     ///
     /// [`Policy`]: crate::guard::Policy
     /// [`Policy::required`]: crate::guard::Policy::required
-    pub fn policy(mut self, policy: crate::guard::Policy) -> Self {
+    pub fn policy(mut self, policy: crate::policy::Policy) -> Self {
         self.policy = policy;
         self
     }

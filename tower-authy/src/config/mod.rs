@@ -29,9 +29,9 @@ pub(crate) struct Shared {
     /// Step-up mode: the application's login is the first factor.
     pub(crate) step_up: Option<crate::step_up::StepUp>,
     /// Who must prove a second factor: the login's rule and [`TwoFactor::layer`]'s.
-    pub(crate) policy: crate::guard::Policy,
+    pub(crate) policy: crate::policy::Policy,
     /// Where audit events go, when anywhere.
-    pub(crate) audit: Option<Arc<dyn crate::audit::AuditSink>>,
+    pub(crate) audit: crate::audit::Auditor,
     /// The pages' messages, in every language.
     pub(crate) messages: crate::i18n::Messages,
     pub(crate) challenges: Arc<dyn ChallengeStore>,

@@ -3,9 +3,7 @@
 //! Every protected request passes here, so a verified session costs one session read and one
 //! user load, nothing else.
 
-mod policy;
-
-pub use policy::Policy;
+pub use crate::policy::Policy;
 
 use crate::config::{Shared, TwoFactor};
 use crate::session;
@@ -300,7 +298,7 @@ async fn first_factor_alone(
         tracing::error!(error = %e, "factor store unavailable; failing closed");
         reply.unavailable()
     };
-    let holds_one = !crate::factors::of_user(shared, user)
+    let holds_one = !crate::offer::of_user(shared, user)
         .await
         .map_err(down)?
         .is_empty();

@@ -104,8 +104,7 @@ pub(crate) async fn token(
     if !accepted {
         tracing::info!(event = "token_rejected", user_id = %c.user_id, recovery_code = recovery.is_some(), "wrong or reused code");
         crate::telemetry::second_factor("failure", kind);
-        crate::audit::emit(
-            &shared,
+        shared.audit.emit(
             crate::audit::EventKind::SecondFactorRefused { method },
             Some(&c.user_id),
         );
@@ -123,7 +122,7 @@ pub(crate) async fn token(
         let error = reply.tr().t("code-wrong-try-again");
         let error = Some(error.as_str());
         let others = crate::routes::factors::others(&shared, &c).await?;
-        let page = pages::verify(&reply, &csrf, &c, &others, None, error);
+        let page = pages::verify(&reply.view(), &csrf, &c, &others, None, error);
         return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     }
     if !shared
@@ -147,8 +146,7 @@ pub(crate) async fn token(
     if let Some((store, _)) = &recovery {
         let left = store.remaining(&c.user_id).await?;
         tracing::warn!(event = "recovery_code_used", user_id = %c.user_id, codes_left = left, "a recovery code replaced the second factor");
-        crate::audit::emit(
-            &shared,
+        shared.audit.emit(
             crate::audit::EventKind::RecoveryCodeUsed { codes_left: left },
             Some(&c.user_id),
         );
@@ -257,8 +255,7 @@ async fn send_code(
         Ok(_) => {
             tracing::info!(event = "code_sent", user_id = %c.user_id, channel = name, "code sent");
             crate::telemetry::code_sent(channel);
-            crate::audit::emit(
-                &shared,
+            shared.audit.emit(
                 crate::audit::EventKind::CodeSent { channel: name },
                 Some(&c.user_id),
             );

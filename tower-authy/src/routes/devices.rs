@@ -42,7 +42,13 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if reply.json {
         Json(json!({"devices": devices, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::devices(&reply, &user.user.login, &csrf, &devices)).into_response()
+        Html(pages::devices(
+            &reply.view(),
+            &user.user.login,
+            &csrf,
+            &devices,
+        ))
+        .into_response()
     })
 }
 
@@ -71,8 +77,7 @@ pub(crate) async fn forget(
     let forgotten = r.store.forget(&user.user_id, device).await?;
     session::rotate(&session).await?;
     tracing::info!(event = "devices_forgotten", user_id = %user.user_id, forgotten, all = device.is_none(), "remembered devices forgotten");
-    crate::audit::emit(
-        &shared,
+    shared.audit.emit(
         crate::audit::EventKind::DevicesForgotten { count: forgotten },
         Some(&user.user_id),
     );

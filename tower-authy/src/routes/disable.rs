@@ -35,7 +35,7 @@ pub(crate) async fn disable_page(
     if reply.json {
         return Ok(Json(json!({"csrf_token": csrf})).into_response());
     }
-    Ok(Html(pages::disable(&reply, &csrf, None)).into_response())
+    Ok(Html(pages::disable(&reply.view(), &csrf, None)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -68,7 +68,11 @@ pub(crate) async fn disable(
             let title = reply.tr().t("disable-refused");
             reply.problem_text(status, &title, &detail)
         } else {
-            (status, Html(pages::disable(&reply, &csrf, Some(&detail)))).into_response()
+            (
+                status,
+                Html(pages::disable(&reply.view(), &csrf, Some(&detail))),
+            )
+                .into_response()
         }
     };
     let Some(authy_id) = user.user.authy_id else {
@@ -158,7 +162,7 @@ pub(crate) async fn disable(
     let removed = crate::audit::EventKind::FactorRemoved {
         factor_id: crate::factors::LEGACY.to_owned(),
     };
-    crate::audit::emit(&shared, removed, Some(&user.user_id));
+    shared.audit.emit(removed, Some(&user.user_id));
     Ok(reply
         .redirect_rotated(&session, &shared.default_return_to)
         .await?)

@@ -79,7 +79,7 @@ async fn stale(
         return Ok(Some("credential epoch raised"));
     }
     let changed = if shared.factors.is_some() {
-        let now = crate::factors::of_user(shared, &user).await?;
+        let now = crate::offer::of_user(shared, &user).await?;
         !crate::factors::same_ids(now.iter().map(|f| f.id.as_str()), &e.factors_at_start)
     } else {
         user.authy_id != e.factor_at_start
@@ -134,7 +134,7 @@ async fn begin_for_first_factor_session(
     else {
         return Ok(());
     };
-    if !crate::factors::of_user(shared, &user).await?.is_empty() {
+    if !crate::offer::of_user(shared, &user).await?.is_empty() {
         return Ok(());
     }
     let return_to = crate::routes::login::return_to_or_default(shared, q.return_to.as_deref());
@@ -176,7 +176,7 @@ pub(crate) async fn page(
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     Ok(Html(match e.phone.as_ref().map(|p| p.authy_id) {
         None => pages::enrol_phone(
-            &reply,
+            &reply.view(),
             provider.as_ref(),
             &csrf,
             known_email(&e),
@@ -188,7 +188,7 @@ pub(crate) async fn page(
             let notice = q.sent.is_some().then_some(sent.as_str());
             let qr = qr_code(provider.as_ref(), authy_id).await;
             pages::enrol_token(
-                &reply,
+                &reply.view(),
                 provider.as_ref(),
                 &csrf,
                 qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
@@ -267,7 +267,7 @@ pub(crate) async fn register(
             reply.problem_text(StatusCode::UNPROCESSABLE_ENTITY, &title, detail)
         } else {
             let page = pages::enrol_phone(
-                &reply,
+                &reply.view(),
                 provider.as_ref(),
                 &csrf,
                 known_email(&e),
@@ -319,7 +319,7 @@ pub(crate) async fn register(
     }
     let qr = qr_code(provider.as_ref(), authy_id).await;
     Ok(Html(pages::enrol_token(
-        &reply,
+        &reply.view(),
         provider.as_ref(),
         &csrf,
         qr.as_ref().map(|(svg, key)| (svg.as_str(), key.as_str())),
@@ -407,7 +407,7 @@ fn default_label(reply: &Reply<'_>, provider: &dyn crate::SecondFactorProvider) 
     match crate::factors::FactorKind::of(provider) {
         crate::factors::FactorKind::App => reply.tr().t("factors-label-authenticator"),
         crate::factors::FactorKind::Phone => reply.tr().t("factors-label-phone"),
-        _ => crate::factors::capitalised(&pages::app_label(reply, provider)),
+        _ => crate::factors::capitalised(&pages::app_label(&reply.view(), provider)),
     }
 }
 
@@ -432,8 +432,14 @@ pub(crate) async fn confirm(
             reply.problem(status, id)
         } else {
             let detail = reply.tr().attr(id, "detail");
-            let page =
-                pages::enrol_token(&reply, provider.as_ref(), &csrf, None, None, Some(&detail));
+            let page = pages::enrol_token(
+                &reply.view(),
+                provider.as_ref(),
+                &csrf,
+                None,
+                None,
+                Some(&detail),
+            );
             (status, Html(page)).into_response()
         }
     };
@@ -528,8 +534,7 @@ pub(crate) async fn confirm(
     }
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
     crate::telemetry::factor_change("enabled");
-    crate::audit::emit(
-        &shared,
+    shared.audit.emit(
         crate::audit::EventKind::FactorAdded { factor_id, kind },
         Some(&e.user_id),
     );
@@ -544,7 +549,7 @@ pub(crate) async fn confirm(
                 Json(body).into_response()
             } else {
                 Html(pages::new_recovery_codes(
-                    &reply,
+                    &reply.view(),
                     &shown,
                     &e.return_to,
                     true,

@@ -16,7 +16,8 @@
 
 use super::Shared_;
 use crate::config::Shared;
-use crate::factors::{Factor, of_user};
+use crate::factors::Factor;
+use crate::offer::of_user;
 use crate::session::{self, Enrolling};
 use crate::store::{ChallengeState, StoreError};
 use crate::web::{Handled, Reply};
@@ -68,7 +69,7 @@ async fn verified_user(
         Ok(user) => user,
         Err(to_login) => return Ok(Err(to_login)),
     };
-    let mut factors = crate::factors::of_user(shared, &user.user).await?;
+    let mut factors = crate::offer::of_user(shared, &user.user).await?;
     factors.sort_by_key(|f| f.created_at);
     Ok(Ok((user, factors)))
 }
@@ -93,7 +94,7 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
         Json(json!({"factors": factors, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::factors(
-            &reply,
+            &reply.view(),
             &user.user.login,
             &csrf,
             &factors,
@@ -187,12 +188,10 @@ pub(crate) async fn remove(
     let removed = crate::audit::EventKind::FactorRemoved {
         factor_id: form.factor.clone(),
     };
-    crate::audit::emit(&shared, removed, Some(&user.user_id));
-    crate::audit::emit(
-        &shared,
-        crate::audit::EventKind::EpochBumped,
-        Some(&user.user_id),
-    );
+    shared.audit.emit(removed, Some(&user.user_id));
+    shared
+        .audit
+        .emit(crate::audit::EventKind::EpochBumped, Some(&user.user_id));
     Ok(done(&shared, &reply))
 }
 

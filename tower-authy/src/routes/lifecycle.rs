@@ -38,8 +38,7 @@ pub(crate) async fn settle(shared: &Shared, c: Challenge) -> Result<Challenge, S
         crate::telemetry::second_factor("expired", kind);
         if c.approval_uuid.is_some() {
             let expired = crate::audit::PushOutcome::Expired;
-            crate::audit::emit(
-                shared,
+            shared.audit.emit(
                 crate::audit::EventKind::PushAnswered { outcome: expired },
                 Some(&c.user_id),
             );
@@ -59,8 +58,7 @@ pub(crate) fn push_answered(shared: &Shared, c: &Challenge, to: ChallengeState) 
         ChallengeState::Expired => crate::audit::PushOutcome::Expired,
         _ => return,
     };
-    crate::audit::emit(
-        shared,
+    shared.audit.emit(
         crate::audit::EventKind::PushAnswered { outcome },
         Some(&c.user_id),
     );
@@ -114,7 +112,9 @@ pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> H
     {
         tracing::warn!(event = "challenge_locked", user_id = %c.user_id, "account locked after repeated wrong codes");
         crate::telemetry::second_factor("locked", "code");
-        crate::audit::emit(shared, crate::audit::EventKind::Locked, Some(&c.user_id));
+        shared
+            .audit
+            .emit(crate::audit::EventKind::Locked, Some(&c.user_id));
         notify(shared, &c.id);
     }
     Ok(finished_page(reply, ChallengeState::Locked).unwrap_or_else(|| reply.unavailable()))
@@ -152,8 +152,7 @@ pub(crate) async fn complete(
     tracing::info!(event = "login_completed", user_id = %pending.user_id, "second factor completed; session upgraded");
     let factor_id = (method != crate::audit::Method::RecoveryCode && !c.factor_id.is_empty())
         .then(|| c.factor_id.clone());
-    crate::audit::emit(
-        shared,
+    shared.audit.emit(
         crate::audit::EventKind::SecondFactorProved { method, factor_id },
         Some(&pending.user_id),
     );
@@ -206,11 +205,9 @@ async fn remember_this_device(
         .remember(user_id, device, r.settings.per_user)
         .await?;
     tracing::info!(event = "device_remembered", user_id = %user_id, days = r.settings.days, "device remembered");
-    crate::audit::emit(
-        shared,
-        crate::audit::EventKind::DeviceRemembered,
-        Some(user_id),
-    );
+    shared
+        .audit
+        .emit(crate::audit::EventKind::DeviceRemembered, Some(user_id));
     Ok(cookie)
 }
 

@@ -44,7 +44,9 @@ pub(crate) async fn login_form(
         (true, true) => Json(json!({"redirect": return_to, "csrf_token": csrf})).into_response(),
         (true, false) => reply.redirect(&return_to),
         (false, true) => Json(json!({"csrf_token": csrf})).into_response(),
-        (false, false) => Html(pages::login(&reply, &csrf, &return_to, None)).into_response(),
+        (false, false) => {
+            Html(pages::login(&reply.view(), &csrf, &return_to, None)).into_response()
+        }
     })
 }
 
@@ -80,7 +82,7 @@ pub(crate) async fn login(
             let detail = reply.tr().t("login-failed");
             (
                 StatusCode::UNAUTHORIZED,
-                Html(pages::login(&reply, csrf, &return_to, Some(&detail))),
+                Html(pages::login(&reply.view(), csrf, &return_to, Some(&detail))),
             )
                 .into_response()
         }
@@ -112,8 +114,7 @@ pub(crate) async fn login(
             "too many wrong passwords; attempt not checked"
         );
         crate::telemetry::first_factor("throttled");
-        crate::audit::emit(
-            &shared,
+        shared.audit.emit(
             crate::audit::EventKind::PasswordRefused { throttled: true },
             None,
         );
@@ -127,19 +128,16 @@ pub(crate) async fn login(
     throttle::record_password_cost(&shared, started);
     let Some(user) = user else {
         crate::telemetry::first_factor("failure");
-        crate::audit::emit(
-            &shared,
+        shared.audit.emit(
             crate::audit::EventKind::PasswordRefused { throttled: false },
             None,
         );
         return Ok(refuse(&csrf));
     };
     crate::telemetry::first_factor("success");
-    crate::audit::emit(
-        &shared,
-        crate::audit::EventKind::PasswordAccepted,
-        Some(&user.id),
-    );
+    shared
+        .audit
+        .emit(crate::audit::EventKind::PasswordAccepted, Some(&user.id));
     // The right password hands its counts back; the lock is read at the same time.
     let (locked, ()) = tokio::try_join!(
         shared
@@ -147,7 +145,7 @@ pub(crate) async fn login(
             .account_locked(&user.id, &shared.limits, now),
         throttle::refund(&shared, &attempt),
     )?;
-    let Some(factor) = crate::factors::of_user(&shared, &user)
+    let Some(factor) = crate::offer::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()
@@ -214,7 +212,7 @@ pub(crate) async fn start_enrolment(
         return_to,
         phone: None,
         factor_at_start: user.authy_id,
-        factors_at_start: crate::factors::of_user(shared, user)
+        factors_at_start: crate::offer::of_user(shared, user)
             .await?
             .into_iter()
             .map(|f| f.id)
@@ -266,8 +264,7 @@ pub(crate) async fn start_second_factor(
         session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
         crate::telemetry::second_factor("success", "remembered_device");
-        crate::audit::emit(
-            shared,
+        shared.audit.emit(
             crate::audit::EventKind::SecondFactorProved {
                 method: crate::audit::Method::RememberedDevice,
                 factor_id: None,
@@ -361,8 +358,7 @@ pub(crate) async fn challenge_on(
         match provider.start_push(authy_id, &request).await {
             Ok(uuid) => {
                 crate::telemetry::push("sent");
-                crate::audit::emit(
-                    shared,
+                shared.audit.emit(
                     crate::audit::EventKind::PushSent {
                         factor_id: factor.id.clone(),
                     },

@@ -42,6 +42,31 @@ use tower_sessions::Session;
 
 pub(crate) type Shared_ = Extension<Arc<Shared>>;
 
+/// Puts the request's origin (session digest, client address) around each of tower-authy's
+/// routes, for the audit events they emit, when a sink is configured. A provider's callback
+/// is not the user's request: its address is the provider's, so it has none.
+async fn audit_origin(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !shared.audit.is_on() || request.uri().path() == shared.path("/callback") {
+        return next.run(request).await;
+    }
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let client = crate::throttle::client_address(
+        request.headers(),
+        peer,
+        shared.forwarded_hops,
+        &shared.login_throttle,
+    );
+    let origin = crate::audit::origin(request.extensions().get::<Session>(), client);
+    crate::audit::within(origin, next.run(request)).await
+}
+
 pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> Router<S> {
     let p = |tail: &str| shared.path(tail);
     // Tower-authy's own login, or in step-up mode the application's and the step-up page.
@@ -118,7 +143,7 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
-            crate::audit::around_routes,
+            audit_origin,
         ))
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
@@ -169,7 +194,7 @@ async fn verify_page(
         _ => None,
     };
     let others = crate::routes::factors::others(&shared, &c).await?;
-    let page = pages::verify(&reply, &csrf, &c, &others, notice.as_deref(), None);
+    let page = pages::verify(&reply.view(), &csrf, &c, &others, notice.as_deref(), None);
     Ok(Html(page).into_response())
 }
 

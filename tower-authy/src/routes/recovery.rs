@@ -43,7 +43,7 @@ pub(crate) async fn page(Extension(shared): Shared_, session: Session, parts: Pa
         Json(json!({"remaining": remaining, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::recovery_codes(
-            &reply,
+            &reply.view(),
             &user.user.login,
             &csrf,
             remaining,
@@ -75,7 +75,7 @@ pub(crate) async fn generate(
         Json(json!({"codes": shown, "csrf_token": csrf})).into_response()
     } else {
         Html(pages::new_recovery_codes(
-            &reply,
+            &reply.view(),
             &shown,
             &shared.default_return_to,
             first,
@@ -95,6 +95,6 @@ pub(crate) async fn new_codes(
     tracing::warn!(event = "recovery_codes_generated", user_id = %user_id, count = codes.len(), "a new set of recovery codes replaced the old one");
     crate::telemetry::recovery_codes("generated");
     let generated = crate::audit::EventKind::RecoveryCodesGenerated;
-    crate::audit::emit(shared, generated, Some(user_id));
+    shared.audit.emit(generated, Some(user_id));
     Ok(codes.iter().map(RecoveryCode::display).collect())
 }

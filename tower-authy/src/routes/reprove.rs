@@ -36,7 +36,7 @@ pub(crate) async fn page(
     Ok(if reply.json {
         Json(json!({"csrf_token": csrf})).into_response()
     } else {
-        Html(crate::pages::reprove(&reply, &csrf, &return_to)).into_response()
+        Html(crate::pages::reprove(&reply.view(), &csrf, &return_to)).into_response()
     })
 }
 
@@ -61,7 +61,7 @@ pub(crate) async fn start(
         Err(to_login) => return Ok(to_login),
     };
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
-    let Some(factor) = crate::factors::of_user(&shared, &user)
+    let Some(factor) = crate::offer::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()

@@ -56,7 +56,7 @@ pub(crate) async fn step_up_page(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    if crate::factors::of_user(&shared, &user).await?.is_empty() {
+    if crate::offer::of_user(&shared, &user).await?.is_empty() {
         if shared.enrols() {
             return start_enrolment(&shared, &session, &reply, &user, return_to).await;
         }
@@ -66,7 +66,7 @@ pub(crate) async fn step_up_page(
     Ok(if reply.json {
         Json(json!({"csrf_token": csrf})).into_response()
     } else {
-        Html(pages::step_up(&reply, &csrf, &return_to)).into_response()
+        Html(pages::step_up(&reply.view(), &csrf, &return_to)).into_response()
     })
 }
 
@@ -94,7 +94,7 @@ pub(crate) async fn step_up(
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    let Some(factor) = crate::factors::of_user(&shared, &user)
+    let Some(factor) = crate::offer::of_user(&shared, &user)
         .await?
         .into_iter()
         .next()

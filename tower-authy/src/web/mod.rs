@@ -118,6 +118,14 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// What a page of this answer is written with.
+    pub(crate) fn view(&self) -> pages::View<'a> {
+        pages::View {
+            shared: self.shared,
+            t: self.tr(),
+        }
+    }
+
     /// The messages in this answer's language.
     pub(crate) fn tr(&self) -> crate::i18n::Tr<'a> {
         crate::i18n::Tr {
@@ -148,7 +156,7 @@ impl<'a> Reply<'a> {
             (
                 status,
                 Html(pages::message(
-                    self,
+                    &self.view(),
                     title,
                     detail,
                     (&login, &self.tr().t("back-to-login")),

@@ -1,4 +1,5 @@
-//! [`Policy`]: which users must hold and prove a second factor.
+//! [`Policy`]: which users must hold and prove a second factor. Re-exported by
+//! [`crate::guard`]; a leaf, so that the configuration can hold one.
 
 use crate::UserRecord;
 use std::sync::Arc;
