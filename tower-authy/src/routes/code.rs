@@ -2,38 +2,37 @@
 //! waiting page, and sending codes by SMS or voice call.
 
 use super::lifecycle::{complete, finished_page, lock, notify};
-use super::{CsrfForm, Shared_};
 use crate::audit::Method;
 use crate::pages;
 use crate::provider::CodeChannel;
 use crate::recovery::RecoveryCode;
 use crate::secret::Token;
+use crate::session;
 use crate::store::{AttemptDecision, ChallengeState};
+use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Rejection, Reply};
+use axum::Json;
 use axum::response::{Html, IntoResponse};
-use axum::{Extension, Form, Json};
-use http::{HeaderMap, StatusCode, header};
+use http::{StatusCode, header};
 use serde::Deserialize;
 use serde_json::json;
-use tower_sessions::Session;
 
 #[derive(Deserialize)]
 pub(crate) struct TokenForm {
     #[serde(default)]
     token: String,
-    csrf_token: Option<String>,
 }
 
 pub(crate) async fn token(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<TokenForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    let (pending, c) = reply
-        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let reply = Reply::new(&shared, &parts.headers);
+    let (pending, c) = reply.with_challenge(&session).await?;
     if let Some(r) = finished_page(&reply, c.state) {
         return Ok(r);
     }
@@ -118,7 +117,7 @@ pub(crate) async fn token(
         if reply.json {
             return Ok(reply.problem(StatusCode::UNAUTHORIZED, "problem-wrong-code"));
         }
-        let csrf = form.csrf_token.unwrap_or_default();
+        let csrf = session::csrf_token(&session).await?;
         let error = reply.tr().t("code-wrong-try-again");
         let error = Some(error.as_str());
         let others = crate::routes::factors::others(&shared, &c).await?;
@@ -169,32 +168,24 @@ pub(crate) async fn token(
     complete(&shared, &session, &reply, &pending, &c, method).await
 }
 
-pub(crate) async fn send_sms(
-    ext: Shared_,
-    session: Session,
-    headers: HeaderMap,
-    form: Form<CsrfForm>,
-) -> Handled {
-    send_code(ext, session, headers, form, CodeChannel::Sms).await
+pub(crate) async fn send_sms(checked: Checked<NoFields>) -> Handled {
+    send_code(checked, CodeChannel::Sms).await
 }
 
-pub(crate) async fn send_call(
-    ext: Shared_,
-    session: Session,
-    headers: HeaderMap,
-    form: Form<CsrfForm>,
-) -> Handled {
-    send_code(ext, session, headers, form, CodeChannel::Call).await
+pub(crate) async fn send_call(checked: Checked<NoFields>) -> Handled {
+    send_code(checked, CodeChannel::Call).await
 }
 
 async fn send_code(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form: _,
+    }: Checked<NoFields>,
     channel: CodeChannel,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
+    let reply = Reply::new(&shared, &parts.headers);
     if !shared
         .providers
         .iter()
@@ -202,9 +193,7 @@ async fn send_code(
     {
         return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-no-sends"));
     }
-    let (_, c) = reply
-        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let (_, c) = reply.with_challenge(&session).await?;
     let Some(provider) = shared.provider_of(&c).cloned() else {
         return Err(reply.unavailable().into());
     };

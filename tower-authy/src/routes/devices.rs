@@ -9,10 +9,11 @@
 use super::Shared_;
 use crate::config::Shared;
 use crate::remember::Remembering;
+use crate::web::Checked;
 use crate::web::{Handled, Reply};
 use crate::{VerifiedUser, pages, session};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::request::Parts;
 use serde::Deserialize;
 use serde_json::json;
@@ -54,21 +55,19 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
 
 #[derive(Deserialize)]
 pub(crate) struct ForgetForm {
-    csrf_token: Option<String>,
     /// One device's id; none means every device.
     device: Option<String>,
 }
 
 pub(crate) async fn forget(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<ForgetForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<ForgetForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let (user, r) = match verified_user(&shared, &parts).await {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),

@@ -12,10 +12,11 @@
 
 use super::Shared_;
 use crate::secret::{Password, Token};
+use crate::web::Checked;
 use crate::web::{Handled, Rejection, Reply};
 use crate::{pages, session, throttle};
 use axum::response::{Html, IntoResponse};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::StatusCode;
 use http::request::Parts;
 use serde::Deserialize;
@@ -40,7 +41,6 @@ pub(crate) async fn disable_page(
 
 #[derive(Deserialize)]
 pub(crate) struct DisableForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     password: String,
     #[serde(default)]
@@ -48,20 +48,19 @@ pub(crate) struct DisableForm {
 }
 
 pub(crate) async fn disable(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<DisableForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<DisableForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let user = match crate::guard::check(&shared, &parts).await {
         Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
-    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let csrf = session::csrf_token(&session).await?;
     let refuse = |status: StatusCode, id: &str| {
         let detail = reply.tr().t(id);
         if reply.json {

@@ -13,14 +13,15 @@
 //!   user is somebody else; the factor is written with a compare-and-set on the factor it
 //!   began with, so a password alone never replaces a factor set up meanwhile.
 
-use super::{CsrfForm, Shared_};
+use super::Shared_;
 use crate::secret::Token;
 use crate::session::{self, Enrolling};
+use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Rejection, Reply};
 use crate::{enrolment, enrolment::EnrolledPhone, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::StatusCode;
 use http::request::Parts;
 use serde::Deserialize;
@@ -228,7 +229,6 @@ async fn qr_code(
 
 #[derive(Deserialize)]
 pub(crate) struct PhoneForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -240,20 +240,19 @@ pub(crate) struct PhoneForm {
 }
 
 pub(crate) async fn register(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<PhoneForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<PhoneForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let e = match current(&shared, &session, &parts, &reply).await? {
         Ok(e) => e,
         Err(back) => return Ok(back),
     };
-    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let csrf = session::csrf_token(&session).await?;
     // A provider named by the form must be one of the configured ones.
     let chosen = form.provider.as_deref().unwrap_or(&e.provider).to_owned();
     let Some(provider) = shared.provider_named(&chosen).cloned() else {
@@ -346,15 +345,14 @@ async fn registered(
 }
 
 pub(crate) async fn send_sms(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<CsrfForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form: _,
+    }: Checked<NoFields>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     if !shared.providers.iter().any(|p| p.capabilities().sms) {
         return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-enrol-no-sms"));
     }
@@ -395,7 +393,6 @@ pub(crate) async fn send_sms(
 
 #[derive(Deserialize)]
 pub(crate) struct TokenForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     token: String,
     /// The user's name for the new factor (the factor model), optional.
@@ -412,20 +409,19 @@ fn default_label(reply: &Reply<'_>, provider: &dyn crate::SecondFactorProvider) 
 }
 
 pub(crate) async fn confirm(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<TokenForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<TokenForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let (e, phone) = match registered(&shared, &session, &parts, &reply).await? {
         Ok(found) => found,
         Err(back) => return Ok(back),
     };
-    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let csrf = session::csrf_token(&session).await?;
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     let wrong = |status: StatusCode, id: &str| {
         if reply.json {

@@ -20,10 +20,11 @@ use crate::factors::Factor;
 use crate::offer::of_user;
 use crate::session::{self, Enrolling};
 use crate::store::{ChallengeState, StoreError};
+use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Reply};
 use crate::{VerifiedUser, pages};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::StatusCode;
 use http::request::Parts;
 use serde::Deserialize;
@@ -106,7 +107,6 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
 
 #[derive(Deserialize)]
 pub(crate) struct RenameForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     factor: String,
     #[serde(default)]
@@ -114,15 +114,14 @@ pub(crate) struct RenameForm {
 }
 
 pub(crate) async fn rename(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<RenameForm>,
+    Checked {
+        shared,
+        session: _,
+        parts,
+        form,
+    }: Checked<RenameForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let (user, factors) = match verified_user(&shared, &parts).await? {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
@@ -142,21 +141,19 @@ pub(crate) async fn rename(
 
 #[derive(Deserialize)]
 pub(crate) struct RemoveForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     factor: String,
 }
 
 pub(crate) async fn remove(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<RemoveForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<RemoveForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let (user, factors) = match verified_user(&shared, &parts).await? {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
@@ -211,15 +208,14 @@ fn done(shared: &Shared, reply: &Reply<'_>) -> Response {
 }
 
 pub(crate) async fn add(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<super::CsrfForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form: _,
+    }: Checked<NoFields>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let (user, factors) = match verified_user(&shared, &parts).await? {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
@@ -249,22 +245,21 @@ pub(crate) async fn add(
 
 #[derive(Deserialize)]
 pub(crate) struct SwitchForm {
-    csrf_token: Option<String>,
     #[serde(default)]
     factor: String,
 }
 
 /// "Try another way": the pending login goes on with another of the user's factors.
 pub(crate) async fn switch(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: http::HeaderMap,
-    Form(form): Form<SwitchForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<SwitchForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    let (pending, c) = reply
-        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let reply = Reply::new(&shared, &parts.headers);
+    let (pending, c) = reply.with_challenge(&session).await?;
     if let Some(r) = super::lifecycle::finished_page(&reply, c.state) {
         return Ok(r);
     }

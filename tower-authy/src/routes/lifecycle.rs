@@ -212,15 +212,13 @@ async fn remember_this_device(
 }
 
 impl Reply<'_> {
-    /// The common start of every form on the second-factor page: a valid CSRF token, then the
-    /// session's own pending challenge.
-    pub(crate) async fn form_with_challenge(
+    /// The common start of every form on the second-factor page (its CSRF token checked by
+    /// [`Checked`](crate::web::Checked)): the session's own pending challenge, while it still
+    /// counts.
+    pub(crate) async fn with_challenge(
         &self,
         session: &Session,
-        headers: &http::HeaderMap,
-        form_token: Option<&str>,
     ) -> Result<(Pending, Challenge), Rejection> {
-        self.require_csrf(session, headers, form_token).await?;
         let (pending, c) = pending_challenge(self.shared, session, self).await?;
         if let Some(ended) = ended_by_epoch(self.shared, self, &pending, &c).await? {
             return Err(ended.into());

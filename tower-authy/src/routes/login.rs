@@ -9,10 +9,11 @@ use crate::secret::Password;
 use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState};
 use crate::throttle;
+use crate::web::Checked;
 use crate::web::{Handled, Rejection, Reply};
 use axum::extract::{ConnectInfo, Query};
 use axum::response::{Html, IntoResponse};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -57,22 +58,24 @@ pub(crate) struct LoginForm {
     #[serde(default)]
     password: String,
     return_to: Option<String>,
-    csrf_token: Option<String>,
     /// The "remember this device" box: present when ticked.
     remember: Option<String>,
 }
 
 pub(crate) async fn login(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Form(form): Form<LoginForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<LoginForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    reply
-        .require_csrf(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let headers = &parts.headers;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let reply = Reply::new(&shared, headers);
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
     let refuse = |csrf: &str| {
         // Unknown user, wrong password, locked account, no second factor: one answer for all.
@@ -87,21 +90,17 @@ pub(crate) async fn login(
                 .into_response()
         }
     };
-    let csrf = form.csrf_token.clone().unwrap_or_default();
+    let csrf = session::csrf_token(&session).await?;
     if form.login.is_empty() || form.login.len() > 320 || form.password.len() > 1024 {
         return Ok(refuse(&csrf));
     }
     let now = shared.clock.now();
-    let address = throttle::client_address(
-        &headers,
-        peer.map(|p| p.0.0),
-        shared.forwarded_hops,
-        &shared.login_throttle,
-    );
+    let address =
+        throttle::client_address(headers, peer, shared.forwarded_hops, &shared.login_throttle);
     // A browser that logged in as this account before has its own allowance (OWASP's device
     // cookie); any other counts against the login name and the address.
     let known = shared.known_devices.as_ref().and_then(|k| {
-        crate::known_device::device(k, shared.secure_cookies, &headers, &form.login, now)
+        crate::known_device::device(k, shared.secure_cookies, headers, &form.login, now)
     });
     let admitted = match &known {
         Some(device) => throttle::admit_device(&shared, device, now).await?,
@@ -171,7 +170,7 @@ pub(crate) async fn login(
         remember: form.remember.is_some(),
         now,
     };
-    start_second_factor(&shared, &session, &reply, &headers, start).await
+    start_second_factor(&shared, &session, &reply, headers, start).await
 }
 
 /// The first factor is proved for a user without a second whom the policy does not require

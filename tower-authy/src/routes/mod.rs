@@ -30,11 +30,12 @@ use crate::config::Shared;
 use crate::pages;
 use crate::session::{self};
 use crate::store::ChallengeState;
+use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Reply};
 use axum::extract::{DefaultBodyLimit, Query};
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Json, Router};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -204,21 +205,16 @@ async fn status(Extension(shared): Shared_, session: Session) -> Handled {
     Ok(Json(status_body(&shared, &c)).into_response())
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    pub(crate) csrf_token: Option<String>,
-}
-
 async fn confirm(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form: _,
+    }: Checked<NoFields>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    let (pending, c) = reply
-        .form_with_challenge(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let reply = Reply::new(&shared, &parts.headers);
+    let (pending, c) = reply.with_challenge(&session).await?;
     match c.state {
         ChallengeState::Approved => {
             let method = crate::audit::Method::Push;
@@ -230,15 +226,14 @@ async fn confirm(
 }
 
 async fn logout(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form: _,
+    }: Checked<NoFields>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    reply
-        .require_csrf(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let reply = Reply::new(&shared, &parts.headers);
     session::end(&session).await?;
     Ok(reply.redirect("/"))
 }

@@ -7,13 +7,14 @@
 //! - a new set needs the session's CSRF token, replaces the old set whole, rotates the session
 //!   id, and is logged; the codes themselves are never logged or stored, only their hashes.
 
-use super::{CsrfForm, Shared_};
+use super::Shared_;
 use crate::config::Shared;
 use crate::recovery::{self, RecoveryCode};
+use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Reply};
 use crate::{VerifiedUser, pages, recovery::RecoveryCodeStore, session};
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::request::Parts;
 use serde_json::json;
 use tower_sessions::Session;
@@ -53,15 +54,14 @@ pub(crate) async fn page(Extension(shared): Shared_, session: Session, parts: Pa
 }
 
 pub(crate) async fn generate(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<CsrfForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form: _,
+    }: Checked<NoFields>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let (user, store) = match verified_user(&shared, &parts).await {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),

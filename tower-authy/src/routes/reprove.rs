@@ -11,10 +11,11 @@
 use super::Shared_;
 use super::login::{ReturnTo, challenge_on, return_to_or_default};
 use crate::session::{self, Pending};
+use crate::web::Checked;
 use crate::web::{Handled, Reply};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
 use http::StatusCode;
 use http::request::Parts;
 use serde::Deserialize;
@@ -43,19 +44,17 @@ pub(crate) async fn page(
 #[derive(Deserialize)]
 pub(crate) struct ReproveForm {
     return_to: Option<String>,
-    csrf_token: Option<String>,
 }
 
 pub(crate) async fn start(
-    Extension(shared): Shared_,
-    session: Session,
-    parts: Parts,
-    Form(form): Form<ReproveForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<ReproveForm>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    reply
-        .require_csrf(&session, &parts.headers, form.csrf_token.as_deref())
-        .await?;
     let user = match crate::guard::check(&shared, &parts).await {
         Ok(user) => user.user,
         Err(to_login) => return Ok(to_login),

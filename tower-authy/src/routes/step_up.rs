@@ -12,12 +12,13 @@ use super::Shared_;
 use super::login::{ReturnTo, Start, return_to_or_default, start_enrolment, start_second_factor};
 use crate::pages;
 use crate::session;
+use crate::web::Checked;
 use crate::web::{Handled, Reply};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Json};
+use http::StatusCode;
 use http::request::Parts;
-use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
@@ -73,22 +74,20 @@ pub(crate) async fn step_up_page(
 #[derive(Deserialize)]
 pub(crate) struct StepUpForm {
     return_to: Option<String>,
-    csrf_token: Option<String>,
     /// The "remember this device" box: present when ticked.
     remember: Option<String>,
 }
 
 pub(crate) async fn step_up(
-    Extension(shared): Shared_,
-    session: Session,
-    headers: HeaderMap,
-    parts: Parts,
-    Form(form): Form<StepUpForm>,
+    Checked {
+        shared,
+        session,
+        parts,
+        form,
+    }: Checked<StepUpForm>,
 ) -> Handled {
-    let reply = Reply::new(&shared, &headers);
-    reply
-        .require_csrf(&session, &headers, form.csrf_token.as_deref())
-        .await?;
+    let headers = &parts.headers;
+    let reply = Reply::new(&shared, headers);
     let return_to = return_to_or_default(&shared, form.return_to.as_deref()).to_owned();
     let user = match first_factor_user(&shared, &reply, &parts, &return_to).await? {
         Ok(user) => user,
@@ -118,7 +117,7 @@ pub(crate) async fn step_up(
         remember: form.remember.is_some(),
         now,
     };
-    start_second_factor(&shared, &session, &reply, &headers, start).await
+    start_second_factor(&shared, &session, &reply, headers, start).await
 }
 
 fn no_second_factor(reply: &Reply<'_>) -> Response {

@@ -3,6 +3,10 @@
 //! `Result<Response, Rejection>`, and a store or Authy failure anywhere in it (`?`) becomes the
 //! 503 page or problem, rendered by [`fail_closed_pages`] for the client that asked.
 
+mod form;
+
+pub(crate) use form::{Checked, NoFields};
+
 use crate::config::Shared;
 use crate::pages;
 use crate::provider::ProviderError;

@@ -134,3 +134,91 @@ async fn sessions_hold_no_password_or_token() {
         );
     }
 }
+
+/// Every form route (each takes its form through one CSRF-checking extractor): a missing or
+/// wrong token is refused with 403 before anything runs, for a verified session too; the
+/// token may come in the `X-CSRF-Token` header instead of the form.
+#[tokio::test]
+async fn every_form_route_refuses_a_missing_or_wrong_token_and_takes_the_header() {
+    let users = tower_authy::store::MemoryUserStore::new();
+    let (codes, devices) = (
+        tower_authy::recovery::MemoryRecoveryCodeStore::new(),
+        tower_authy::remember::MemoryDeviceStore::new(),
+    );
+    let kept = users.clone();
+    let w = World::start_with(test_support::Options {
+        users: Some(std::sync::Arc::new(users.clone())),
+        configure: Box::new(move |b| {
+            let key = tower_authy::remember::RememberKey::from_bytes([9; 32]);
+            b.factors(kept)
+                .recovery_codes(codes)
+                .remember_devices(Default::default(), key, devices)
+        }),
+        ..test_support::Options::default()
+    })
+    .await;
+    let authy = tower_authy::provider::authy::AuthyClient::builder(
+        tower_authy::secret::ApiKey::new(w.mock.api_key()),
+    )
+    .base_url(w.mock.base_url())
+    .build()
+    .unwrap();
+    let subject = authy
+        .register_user("ada@example.com", "5551230001", "1")
+        .await
+        .unwrap();
+    users.insert("ada@example.com", PASSWORD, Some(subject));
+    let mut b = w.browser();
+    b.login("ada@example.com", PASSWORD).await;
+    let token = w.mock.app_token(subject).unwrap();
+    assert_eq!(
+        b.post("/authy/token", &[("token", &token)]).await.status,
+        303
+    );
+    let forms = [
+        "/authy/login",
+        "/authy/logout",
+        "/authy/token",
+        "/authy/sms",
+        "/authy/call",
+        "/authy/confirm",
+        "/authy/factor",
+        "/authy/factors/add",
+        "/authy/factors/rename",
+        "/authy/factors/remove",
+        "/authy/enrol",
+        "/authy/enrol/sms",
+        "/authy/enrol/confirm",
+        "/authy/recovery-codes",
+        "/authy/devices/forget",
+        "/authy/reprove",
+    ];
+    for path in forms {
+        for token in [None, Some("guess")] {
+            let mut fields = vec![("factor", "legacy"), ("label", "x")];
+            if let Some(t) = token {
+                fields.push(("csrf_token", t));
+            }
+            let r = b.post_without_csrf(path, &fields).await;
+            assert_eq!(r.status, 403, "{path} with {token:?}: {}", r.body);
+        }
+    }
+    assert_eq!(
+        b.get("/account").await.status,
+        200,
+        "nothing was done: still logged in"
+    );
+    // The header stands in for the field (API clients).
+    let csrf = b.csrf_token().await;
+    let r = b
+        .http
+        .post(format!("{}/authy/logout", b.base))
+        .header("x-csrf-token", csrf)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(b.get("/account").await.status, 303, "logged out");
+}
