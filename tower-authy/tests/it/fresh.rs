@@ -2,11 +2,34 @@
 //! session proved too long ago proves it again at `/reprove` and comes back, staying logged
 //! in meanwhile.
 
-use test_support::{PASSWORD, World};
+use test_support::{Options, PASSWORD, RecordingStore, RedisServer, World};
+use tower_authy::store::RedisChallengeStore;
+use tower_sessions_redis_store::RedisStore;
 
 #[tokio::test]
 async fn a_sensitive_route_asks_a_verified_session_to_prove_the_second_factor_again() {
-    let w = World::start().await;
+    proving_again(&World::start().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proving_again_with_sessions_and_challenges_on_redis() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let store = RedisChallengeStore::connect(&redis.url, 2).await.unwrap();
+    let sessions = RecordingStore::over(RedisStore::new(store.pool().clone()));
+    let w = World::start_with(Options {
+        configure: Box::new(move |b| b.challenge_store(store)),
+        sessions: Some(sessions),
+        ..Options::default()
+    })
+    .await;
+    proving_again(&w).await;
+}
+
+/// Proved just now, `/security` opens; six minutes on it sends the session to prove the
+/// second factor again (which needs the CSRF token and sends a new push), and comes back.
+async fn proving_again(w: &World) {
     let subject = w.user("ada@example.com", "5551230001").await;
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;

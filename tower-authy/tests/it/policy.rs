@@ -16,6 +16,29 @@ fn if_enrolled() -> Options {
     }
 }
 
+/// A world under `policy`, with enrolment, sessions and challenges in memory.
+async fn in_memory(policy: Policy) -> World {
+    World::start_with(Options {
+        configure: Box::new(move |b| b.policy(policy)),
+        enrolment: true,
+        ..Options::default()
+    })
+    .await
+}
+
+/// Runs `scenario` on a world under `policy` with sessions and challenges on a Redis of its
+/// own (skipped where Redis is missing and not required).
+async fn with_redis<F, Fut>(policy: Policy, scenario: F)
+where
+    F: FnOnce(World) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    scenario(on_redis(&redis, policy).await).await;
+}
+
 /// The same world with its sessions and challenges on `redis`.
 async fn on_redis(redis: &RedisServer, policy: Policy) -> World {
     let store = RedisChallengeStore::connect(&redis.url, 2).await.unwrap();
@@ -171,41 +194,25 @@ fn admins_only() -> Policy {
 
 #[tokio::test]
 async fn only_admins_must_have_a_second_factor() {
-    let w = World::start_with(Options {
-        configure: Box::new(|b| b.policy(admins_only())),
-        enrolment: true,
-        ..Options::default()
-    })
-    .await;
+    let w = in_memory(admins_only()).await;
     only_the_users_a_predicate_selects_must_have_a_factor(&w).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_must_have_a_second_factor_on_redis() {
-    let Some(redis) = RedisServer::start().await else {
-        return;
-    };
-    let store = RedisChallengeStore::connect(&redis.url, 2).await.unwrap();
-    let sessions = RecordingStore::over(RedisStore::new(store.pool().clone()));
-    let w = World::start_with(Options {
-        configure: Box::new(move |b| b.policy(admins_only()).challenge_store(store)),
-        sessions: Some(sessions),
-        enrolment: true,
-        ..Options::default()
+    with_redis(admins_only(), |w| async move {
+        only_the_users_a_predicate_selects_must_have_a_factor(&w).await;
     })
     .await;
-    only_the_users_a_predicate_selects_must_have_a_factor(&w).await;
 }
 
-#[tokio::test]
-async fn before_the_grace_date_enrolment_is_offered_and_may_be_skipped_after_it_is_required() {
-    let date = UNIX_EPOCH + Duration::from_secs(T0.unsigned_abs() + 3_600);
-    let w = World::start_with(Options {
-        configure: Box::new(move |b| b.policy(Policy::required_after(date))),
-        enrolment: true,
-        ..Options::default()
-    })
-    .await;
+fn grace_of_an_hour() -> Policy {
+    Policy::required_after(UNIX_EPOCH + Duration::from_secs(T0.unsigned_abs() + 3_600))
+}
+
+/// Before the date, enrolment is offered at login and may be skipped; from the date on, the
+/// same session is sent to set a factor up and a new login enrols with no way to skip.
+async fn grace(w: &World) {
     w.users.insert("bob@example.com", PASSWORD, None);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
@@ -224,8 +231,6 @@ async fn before_the_grace_date_enrolment_is_offered_and_may_be_skipped_after_it_
     );
     assert!(b.get("/account").await.body.ends_with("password only"));
 
-    // An hour on, the grace period is over: the same session is sent to set one up, and a
-    // new login enrols with no way to skip.
     w.advance(3_600);
     assert_eq!(
         b.get("/account").await.location.as_deref(),
@@ -241,6 +246,16 @@ async fn before_the_grace_date_enrolment_is_offered_and_may_be_skipped_after_it_
 }
 
 #[tokio::test]
+async fn before_the_grace_date_enrolment_is_offered_and_may_be_skipped_after_it_is_required() {
+    grace(&in_memory(grace_of_an_hour()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grace_period_on_redis() {
+    with_redis(grace_of_an_hour(), |w| async move { grace(&w).await }).await;
+}
+
+#[tokio::test]
 async fn without_enrolment_a_route_that_requires_a_factor_says_so() {
     let w = World::configured(|b| b.policy(Policy::if_enrolled())).await;
     let mut b = bob_with_the_password_alone(&w).await;
@@ -253,21 +268,9 @@ async fn without_enrolment_a_route_that_requires_a_factor_says_so() {
     );
 }
 
-#[tokio::test]
-async fn the_default_policy_lets_nobody_in_with_the_password_alone() {
-    let w = World::start().await;
-    w.users.insert("bob@example.com", PASSWORD, None);
-    let mut b = w.browser();
-    let login = b.login("bob@example.com", PASSWORD).await;
-    assert_eq!(login.status, 401, "no factor, no enrolment: refused");
-    assert_eq!(b.get("/account").await.status, 303);
-
-    // With enrolment, the login enrols, and no "offer" in the address makes it skippable.
-    let w = World::start_with(Options {
-        enrolment: true,
-        ..Options::default()
-    })
-    .await;
+/// The default: a user without a factor enrols at login, and no "offer" in the address makes
+/// it skippable.
+async fn required(w: &World) {
     w.users.insert("bob@example.com", PASSWORD, None);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
@@ -276,4 +279,21 @@ async fn the_default_policy_lets_nobody_in_with_the_password_alone() {
     assert!(page.body.contains("Turn on the second step"));
     assert!(!page.body.contains("Skip for now"), "{}", page.body);
     assert_eq!(b.get("/account").await.status, 303);
+    assert_eq!(b.get("/admin").await.status, 303);
+}
+
+#[tokio::test]
+async fn the_default_policy_lets_nobody_in_with_the_password_alone() {
+    let w = World::start().await;
+    w.users.insert("bob@example.com", PASSWORD, None);
+    let mut b = w.browser();
+    let login = b.login("bob@example.com", PASSWORD).await;
+    assert_eq!(login.status, 401, "no factor, no enrolment: refused");
+    assert_eq!(b.get("/account").await.status, 303);
+    required(&in_memory(Policy::required()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_policy_on_redis() {
+    with_redis(Policy::required(), |w| async move { required(&w).await }).await;
 }
