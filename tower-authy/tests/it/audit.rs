@@ -102,6 +102,7 @@ async fn wrong_passwords_codes_and_a_lock_are_each_recorded() {
 
     b.login("ada@example.com", PASSWORD).await;
     assert_eq!(b.post("/authy/sms", &[]).await.status, 303);
+    assert_eq!(b.post("/authy/call", &[]).await.status, 303);
     let wrong = b.post("/authy/token", &[("token", "1234567")]).await;
     assert_eq!(wrong.status, 401);
     let token = w.mock.app_token(subject).unwrap();
@@ -114,16 +115,18 @@ async fn wrong_passwords_codes_and_a_lock_are_each_recorded() {
             "password_accepted",
             "push_sent",
             "code_sent",
+            "code_sent",
             "second_factor_refused",
             "second_factor_proved"
         ]
     );
     assert_eq!(events[2].kind, EventKind::CodeSent { channel: "sms" });
+    assert_eq!(events[3].kind, EventKind::CodeSent { channel: "call" });
     assert_eq!(
-        events[4].kind,
+        events[5].kind,
         EventKind::SecondFactorProved {
             method: Method::Code,
-            factor_id: events[4].user_id.as_ref().map(|_| "legacy".to_owned()),
+            factor_id: Some("legacy".to_owned()),
         }
     );
     assert_no_secret(&events, &[&token, "1234567"]);
@@ -218,6 +221,28 @@ async fn recovery_codes_and_remembered_devices_are_recorded() {
         ]
     );
     assert_no_secret(&w.audit.events(), &[&shown[0], &shown[9]]);
+
+    // The remembered browser logs in again with the password alone: proved by the device.
+    b.post("/authy/logout", &[]).await;
+    let again = b.login("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        again.location.as_deref(),
+        Some("/account"),
+        "{}",
+        again.body
+    );
+    let events = w.audit.events();
+    assert_eq!(
+        events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
+        [
+            EventKind::PasswordAccepted,
+            EventKind::SecondFactorProved {
+                method: Method::RememberedDevice,
+                factor_id: None
+            }
+        ]
+    );
+    w.audit.take_names();
 
     b.post("/authy/devices/forget", &[]).await;
     let events = w.audit.events();
