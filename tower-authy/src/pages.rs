@@ -100,13 +100,9 @@ fn csrf_field(csrf: &str) -> Markup {
 
 /// How the pages name `provider`'s app ("the Authy app"), in the page's language.
 pub(crate) fn app_label(r: &View<'_>, provider: &dyn crate::SecondFactorProvider) -> String {
-    let id = format!("app-label-{}", provider.name());
-    let said = r.tr().t(&id);
-    if said == id {
-        provider.app_label().to_owned()
-    } else {
-        said
-    }
+    r.tr()
+        .get(&format!("app-label-{}", provider.name()))
+        .unwrap_or_else(|| provider.app_label().to_owned())
 }
 
 pub(crate) fn login(r: &View<'_>, csrf: &str, return_to: &str, error: Option<&str>) -> String {

@@ -150,6 +150,19 @@ impl Messages {
         attr: Option<&str>,
         args: Option<&FluentArgs<'_>>,
     ) -> String {
+        self.lookup(language, id, attr, args)
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The message `id` (or its attribute `attr`) in `language`, falling back to English;
+    /// `None` when neither has it.
+    fn lookup(
+        &self,
+        language: Language,
+        id: &str,
+        attr: Option<&str>,
+        args: Option<&FluentArgs<'_>>,
+    ) -> Option<String> {
         for bundle in [&self.bundles[language.0], &self.bundles[0]] {
             let Some(message) = bundle.get_message(id) else {
                 continue;
@@ -160,12 +173,14 @@ impl Messages {
             };
             if let Some(pattern) = pattern {
                 let mut errors = Vec::new();
-                return bundle
-                    .format_pattern(pattern, args, &mut errors)
-                    .into_owned();
+                return Some(
+                    bundle
+                        .format_pattern(pattern, args, &mut errors)
+                        .into_owned(),
+                );
             }
         }
-        id.to_owned()
+        None
     }
 
     /// The language tag, for `<html lang>`.
@@ -189,6 +204,11 @@ impl Tr<'_> {
     /// The message `id`.
     pub(crate) fn t(&self, id: &str) -> String {
         self.messages.text(self.language, id, None, None)
+    }
+
+    /// The message `id`, if the catalogue has it (in this language or English).
+    pub(crate) fn get(&self, id: &str) -> Option<String> {
+        self.messages.lookup(self.language, id, None, None)
     }
 
     /// The message `id` with its variables.

@@ -77,7 +77,7 @@ pub(crate) async fn handle(
         }
         Err(Err(e)) => {
             tracing::error!(error = %e, "store unavailable during callback; Authy will retry");
-            Reply::json(&shared, &http::HeaderMap::new()).unavailable()
+            Reply::json(&shared).unavailable()
         }
     }
 }

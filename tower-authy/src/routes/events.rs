@@ -26,7 +26,7 @@ use tower_sessions::Session;
 /// once. Also re-reads the store every `status_poll_every`, for callbacks that land on another
 /// instance, and at the deadline, for expiry.
 pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Handled {
-    let reply = Reply::json(&shared, &http::HeaderMap::new());
+    let reply = Reply::json(&shared);
     let (_, first) = pending_challenge(&shared, &session, &reply).await?;
     let session_key = session.id().map_or_else(String::new, |id| id.to_string());
     let Some(slot) = StreamSlot::take(&shared, &session_key, &first.id) else {

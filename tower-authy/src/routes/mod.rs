@@ -200,7 +200,7 @@ async fn verify_page(
 }
 
 async fn status(Extension(shared): Shared_, session: Session) -> Handled {
-    let reply = Reply::json(&shared, &http::HeaderMap::new());
+    let reply = Reply::json(&shared);
     let (_, c) = pending_challenge(&shared, &session, &reply).await?;
     Ok(Json(status_body(&shared, &c)).into_response())
 }

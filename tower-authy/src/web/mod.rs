@@ -88,37 +88,45 @@ pub(crate) async fn fail_closed_pages(
     if response.extensions().get::<FailedClosed>().is_none() {
         return response;
     }
-    Reply {
+    let reply = Reply {
         shared: &shared,
         json,
-        language,
-    }
-    .unavailable()
+        headers: None,
+        language: std::sync::OnceLock::from(language),
+    };
+    reply.unavailable()
 }
 
-/// Builds responses in the form the client asked for, in its language.
+/// Builds responses in the form the client asked for, in its language. The language is
+/// chosen the first time a message is needed: most answers (a redirect, a verified request
+/// passing the guard) need none, and negotiating `Accept-Language` costs more than the guard.
 pub(crate) struct Reply<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) json: bool,
-    pub(crate) language: crate::i18n::Language,
+    headers: Option<&'a HeaderMap>,
+    language: std::sync::OnceLock<crate::i18n::Language>,
 }
 
 impl<'a> Reply<'a> {
     /// Answers in the form the request's `Accept` asks for, in the language its
     /// `Accept-Language` (or the application) chooses.
-    pub(crate) fn new(shared: &'a Shared, headers: &HeaderMap) -> Self {
+    pub(crate) fn new(shared: &'a Shared, headers: &'a HeaderMap) -> Self {
         Reply {
             shared,
             json: wants_json(headers),
-            language: shared.messages.pick(headers),
+            headers: Some(headers),
+            language: std::sync::OnceLock::new(),
         }
     }
 
-    /// Answers in JSON whatever the request asked for.
-    pub(crate) fn json(shared: &'a Shared, headers: &HeaderMap) -> Self {
+    /// Answers in JSON (and the default language) whatever the request asked for: for the
+    /// status poll, the event stream and the provider's callback, which read no headers.
+    pub(crate) fn json(shared: &'a Shared) -> Self {
         Reply {
+            shared,
             json: true,
-            ..Reply::new(shared, headers)
+            headers: None,
+            language: std::sync::OnceLock::new(),
         }
     }
 
@@ -132,9 +140,13 @@ impl<'a> Reply<'a> {
 
     /// The messages in this answer's language.
     pub(crate) fn tr(&self) -> crate::i18n::Tr<'a> {
+        let language = *self.language.get_or_init(|| {
+            self.headers
+                .map_or_else(Default::default, |h| self.shared.messages.pick(h))
+        });
         crate::i18n::Tr {
             messages: &self.shared.messages,
-            language: self.language,
+            language,
         }
     }
 
