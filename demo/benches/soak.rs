@@ -294,7 +294,10 @@ async fn sign_up(demo: &demo::Demo, email: &str, phone: &str) -> Option<(Browser
     let password = tower_authy::secret::Password::new(PASSWORD);
     let found = tower_authy::UserStore::verify_password(&demo.users, email, &password);
     let user = found.await.ok()??;
-    Some((browser, user.authy_id))
+    let held = tower_authy::FactorStore::factors(&demo.users, &user.id)
+        .await
+        .ok()?;
+    Some((browser, held.first().map(|f| f.subject)))
 }
 
 async fn newest_push(kind: ProviderKind, mock: &MockAuthy, subject: u64) -> Option<String> {

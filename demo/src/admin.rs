@@ -5,7 +5,7 @@ use crate::users::SqliteUsers;
 use std::path::Path;
 use tower_authy::factors::{Reset, Stores, reset_second_factor};
 use tower_authy::{
-    FactorStore, UserStore, factors::Factor, recovery::RecoveryCodeStore, remember::DeviceStore,
+    FactorStore, factors::Factor, recovery::RecoveryCodeStore, remember::DeviceStore,
     store::StoreError,
 };
 
@@ -25,10 +25,8 @@ pub enum AdminError {
 pub struct Status {
     /// The user's id.
     pub user_id: String,
-    /// Their factors, the legacy Authy id (from sign-up) first when there is one.
+    /// Their factors, oldest first.
     pub factors: Vec<Factor>,
-    /// Whether the record carries a legacy Authy id.
-    pub legacy_authy_id: bool,
     /// Recovery codes left.
     pub recovery_codes: usize,
     /// Remembered devices still valid.
@@ -49,16 +47,9 @@ async fn user(users: &SqliteUsers, email: &str) -> Result<String, AdminError> {
 pub async fn status(database: &Path, email: &str) -> Result<Status, AdminError> {
     let users = SqliteUsers::open(database, false)?;
     let user_id = user(&users, email).await?;
-    let record = users.load(&user_id).await?;
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    )
-    .unwrap_or(i64::MAX);
+    let now = crate::sessions::now();
     Ok(Status {
         factors: users.factors(&user_id).await?,
-        legacy_authy_id: record.is_some_and(|r| r.authy_id.is_some()),
         recovery_codes: users.remaining(&user_id).await?,
         devices: users.devices(&user_id, now).await?.len(),
         user_id,
@@ -67,7 +58,7 @@ pub async fn status(database: &Path, email: &str) -> Result<Status, AdminError> 
 
 /// Resets the second factor of the user with `email` (tower-authy's administrator's reset on
 /// the demo's stores), and raises their credential epoch once more, so that their sessions end
-/// even when their only factor was the legacy Authy id.
+/// even when they held no factor (a password-only session under a lenient policy).
 ///
 /// # Errors
 /// [`AdminError`].
@@ -75,9 +66,7 @@ pub async fn reset(database: &Path, email: &str) -> Result<Reset, AdminError> {
     let users = SqliteUsers::open(database, false)?;
     let user_id = user(&users, email).await?;
     let stores = Stores {
-        users: &users,
         factors: &users,
-        legacy: Some(&users),
         recovery: Some(&users),
         devices: Some(&users),
         audit: Some(&crate::activity::Activity::new(users.clone())),

@@ -2,8 +2,30 @@
 //! factors, recovery codes, remembered devices, TOTP secrets, sessions' own table aside).
 //! Each store module reads and writes its tables through the connection opened here.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 use std::path::Path;
+use tower_authy::factors::Factor;
+
+/// Writes one factor row (the caller holds the transaction that decided it may). SQLite
+/// integers are signed: a subject is kept as the same 64 bits.
+pub(crate) fn insert_factor(c: &Connection, user: i64, factor: &Factor) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO factors (user_id, id, kind, provider, subject, label, phone, created_at, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            user,
+            factor.id,
+            factor.kind.as_str(),
+            factor.provider,
+            i64::from_ne_bytes(factor.subject.to_ne_bytes()),
+            factor.label,
+            factor.phone,
+            factor.created_at,
+            factor.last_used_at
+        ],
+    )
+    .map(drop)
+}
 
 /// Opens (creating) the database at `path` (`:memory:` for a throwaway one) and brings every
 /// table up to date; idempotent.

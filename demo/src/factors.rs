@@ -1,5 +1,5 @@
-//! The demo's second-factor state in the users' SQLite file: the phone enrolment proves
-//! (`AuthyIdStore`), recovery codes and remembered devices (`RecoveryCodeStore`,
+//! The demo's second-factor state in the users' SQLite file: each user's factors
+//! (`FactorStore`), recovery codes and remembered devices (`RecoveryCodeStore`,
 //! `DeviceStore`), and the key that signs the
 //! remembered-device cookies, made once per database: every instance on the file shares it,
 //! and a restart keeps it.
@@ -9,9 +9,9 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use tower_authy::{
-    FactorStore, enrolment::AuthyIdStore, enrolment::EnrolledPhone, factors::Factor,
-    factors::FactorKind, recovery::RecoveryCodeHash, recovery::RecoveryCodeStore,
-    remember::DeviceStore, remember::RememberKey, remember::RememberedDevice, store::StoreError,
+    FactorStore, factors::Factor, factors::FactorKind, recovery::RecoveryCodeHash,
+    recovery::RecoveryCodeStore, remember::DeviceStore, remember::RememberKey,
+    remember::RememberedDevice, store::StoreError,
 };
 
 impl SqliteUsers {
@@ -94,35 +94,6 @@ fn key_from(stored: Vec<u8>) -> Result<RememberKey, StoreError> {
         .try_into()
         .map_err(|_| StoreError::unavailable(std::io::Error::other("bad remember key")))?;
     Ok(RememberKey::from_bytes(bytes))
-}
-
-/// Enrolment writes the proved phone and its Authy id (or clears them) on the user's row.
-#[async_trait]
-impl AuthyIdStore for SqliteUsers {
-    async fn set_second_factor(
-        &self,
-        user_id: &str,
-        expected: Option<u64>,
-        phone: Option<EnrolledPhone>,
-    ) -> Result<bool, StoreError> {
-        let Ok(id) = user_id.parse::<i64>() else {
-            return Ok(false);
-        };
-        self.blocking(move |c| {
-            let (authy_id, cc, number) = match phone {
-                Some(p) => (Some(p.authy_id as i64), p.country_code, p.phone),
-                None => (None, String::new(), String::new()),
-            };
-            // A compare-and-set: only while the user's factor is still the expected one.
-            c.execute(
-                "UPDATE users SET authy_id = ?1, country_code = ?2, phone = ?3 \
-                 WHERE id = ?4 AND authy_id IS ?5",
-                params![authy_id, cc, number, id, expected.map(|e| e as i64)],
-            )
-            .map(|changed| changed == 1)
-        })
-        .await
-    }
 }
 
 #[async_trait]
@@ -270,13 +241,56 @@ impl DeviceStore for SqliteUsers {
     }
 }
 
-/// SQLite integers are signed: a subject is kept as the same 64 bits.
-fn subject_column(subject: u64) -> i64 {
-    i64::from_ne_bytes(subject.to_ne_bytes())
-}
-
-fn kind_column(kind: FactorKind) -> &'static str {
-    kind.as_str()
+impl SqliteUsers {
+    /// The one-time migration from the demo's first schema, where `users.authy_id` held each
+    /// user's one factor (registered with the configured `provider` at sign-up): each becomes a
+    /// factor of that provider in the `factors` table, with the row's phone, and the column is
+    /// cleared in the same transaction. Run at every start; once done it finds nothing.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn adopt_legacy_authy_ids(
+        &self,
+        provider: &dyn tower_authy::SecondFactorProvider,
+    ) -> Result<usize, StoreError> {
+        let rows: Vec<(i64, i64, String, String)> = self
+            .blocking(|c| {
+                let mut st = c.prepare(
+                    "SELECT id, authy_id, country_code, phone FROM users WHERE authy_id IS NOT NULL",
+                )?;
+                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .collect()
+            })
+            .await?;
+        let now = crate::sessions::now();
+        let adopted: Vec<(i64, i64, Factor)> = rows
+            .into_iter()
+            .map(|(user, legacy, cc, number)| {
+                let subject = u64::from_ne_bytes(legacy.to_ne_bytes());
+                let factor = Factor {
+                    phone: (!number.is_empty()).then(|| format!("+{cc}{number}")),
+                    ..Factor::of(provider, subject, now)
+                };
+                (user, legacy, factor)
+            })
+            .collect();
+        self.blocking(move |c| {
+            let tx = c.unchecked_transaction()?;
+            let mut moved = 0;
+            for (user, legacy, factor) in &adopted {
+                let cleared = tx.execute(
+                    "UPDATE users SET authy_id = NULL WHERE id = ?1 AND authy_id = ?2",
+                    params![user, legacy],
+                )?;
+                if cleared == 1 {
+                    crate::db::insert_factor(&tx, *user, factor)?;
+                    moved += 1;
+                }
+            }
+            tx.commit().map(|()| moved)
+        })
+        .await
+    }
 }
 
 fn kind_from(name: &str) -> FactorKind {
@@ -339,25 +353,12 @@ impl FactorStore for SqliteUsers {
                 .prepare("SELECT 1 FROM users WHERE id = ?1")?
                 .exists([user])?;
             let current = factor_ids(&tx, user)?;
-            let same = tower_authy::factors::same_ids(current.iter().map(String::as_str), &expected);
+            let same =
+                tower_authy::factors::same_ids(current.iter().map(String::as_str), &expected);
             if !known || !same || current.contains(&factor.id) {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO factors (user_id, id, kind, provider, subject, label, phone, created_at, last_used_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    user,
-                    factor.id,
-                    kind_column(factor.kind),
-                    factor.provider,
-                    subject_column(factor.subject),
-                    factor.label,
-                    factor.phone,
-                    factor.created_at,
-                    factor.last_used_at
-                ],
-            )?;
+            crate::db::insert_factor(&tx, user, &factor)?;
             tx.commit().map(|()| true)
         })
         .await

@@ -10,7 +10,9 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use std::net::SocketAddr;
-use tower_authy::{VerifiedUser, secret::Password, store::Clock as _, store::SystemClock};
+use tower_authy::{
+    VerifiedUser, factors::Factor, secret::Password, store::Clock as _, store::SystemClock,
+};
 use tower_sessions::Session;
 
 pub(crate) async fn home() -> Html<String> {
@@ -141,8 +143,8 @@ pub(crate) async fn signup(
         }
         _ => Ok(None),
     };
-    let authy_id = match registered {
-        Ok(id) => id,
+    let subject = match registered {
+        Ok(subject) => subject,
         Err(e) if e.is_unavailable() => {
             tracing::error!(error = %e, "Authy registration failed");
             return unavailable();
@@ -156,12 +158,17 @@ pub(crate) async fn signup(
         }
     };
     let (country_code, phone) = phone.unwrap_or_default();
+    // The registered phone is the user's first factor, as in the tutorial.
+    let factor = subject.map(|subject| Factor {
+        phone: Some(format!("+{country_code}{phone}")),
+        ..Factor::of(s.provider.as_ref(), subject, crate::sessions::now())
+    });
     let new = NewUser {
         name: form.name.trim().to_owned(),
         email: form.email.clone(),
         country_code,
         phone,
-        authy_id,
+        factor,
     };
     match s
         .users

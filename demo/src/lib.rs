@@ -236,7 +236,8 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
     };
     let pushes = provider.capabilities().push;
     let (remember_key, previous_remember_key) = users.remember_keys().await?;
-    let mut builder = TwoFactor::builder(Arc::clone(&provider), users.clone())
+    // The users and, beside them in SQLite, their factors.
+    let mut builder = TwoFactor::builder(Arc::clone(&provider), users.clone(), users.clone())
         .push(
             "Request to log in to the Twilio demo app",
             serde_json::Map::new(),
@@ -247,9 +248,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .audit(activity::Activity::new(users.clone()))
         .stylesheet("/static/app.css")
         .layout(pages::layout)
-        // Factors, recovery codes and remembered devices live beside the users, in SQLite.
-        .factors(users.clone())
-        .enrolment(users.clone())
+        // Recovery codes and remembered devices live beside the users too.
         .recovery_codes(users.clone())
         .remember_devices(
             tower_authy::remember::RememberDevice::default(),

@@ -145,9 +145,6 @@ async fn admin(command: Admin, database: &std::path::Path) -> ExitCode {
         Admin::Status { email } => match demo::admin::status(database, &email).await {
             Ok(s) => {
                 println!("user {} ({email})", s.user_id);
-                if s.legacy_authy_id {
-                    println!("  factor: the Authy id from sign-up (legacy)");
-                }
                 for f in &s.factors {
                     let used = f
                         .last_used_at
@@ -172,14 +169,8 @@ async fn admin(command: Admin, database: &std::path::Path) -> ExitCode {
         Admin::Reset2fa { email } => match demo::admin::reset(database, &email).await {
             Ok(done) => {
                 println!(
-                    "second factor reset for {email}: {} factors removed{}, {} remembered devices forgotten, recovery codes void, sessions ended",
-                    done.factors_removed,
-                    if done.legacy_cleared {
-                        " and the sign-up Authy id cleared"
-                    } else {
-                        ""
-                    },
-                    done.devices_forgotten
+                    "second factor reset for {email}: {} factors removed, {} remembered devices forgotten, recovery codes void, sessions ended",
+                    done.factors_removed, done.devices_forgotten
                 );
                 ExitCode::SUCCESS
             }

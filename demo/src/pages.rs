@@ -224,14 +224,10 @@ pub fn account(
                     @for f in factors {
                         li {
                             strong { (f.label) } " · " (kind(f.kind))
-                            // A phone registered at sign-up (the record's Authy id) has no
-                            // recorded use; the others say when they last proved a login.
-                            @if f.id != "legacy" {
-                                " · "
-                                @match f.last_used_at {
-                                    Some(at) => { "last used " (date(at)) }
-                                    None => { "not used yet" }
-                                }
+                            " · "
+                            @match f.last_used_at {
+                                Some(at) => { "last used " (date(at)) }
+                                None => { "not used yet" }
                             }
                         }
                     }

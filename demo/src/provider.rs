@@ -159,6 +159,13 @@ pub(crate) async fn setup(
             }
         }
     };
+    // A database from before the factor model: each user's Authy id becomes a factor.
+    let adopted = users
+        .adopt_legacy_authy_ids(setup.provider.as_ref())
+        .await?;
+    if adopted > 0 {
+        tracing::info!("moved {adopted} user(s)' Authy id from sign-up into their factors");
+    }
     if setup.mock.is_some() {
         // The embedded mock forgets everything on restart; the database does not.
         let n = users.reregister_all(setup.provider.as_ref()).await?;

@@ -60,7 +60,8 @@ fn encode(record: &Record) -> session_store::Result<(String, String, i64)> {
     ))
 }
 
-fn now() -> i64 {
+/// Unix seconds now.
+pub(crate) fn now() -> i64 {
     tower_sessions::cookie::time::OffsetDateTime::now_utc().unix_timestamp()
 }
 

@@ -32,9 +32,9 @@ pub struct NewUser {
     pub country_code: String,
     /// Digits only.
     pub phone: String,
-    /// From Authy's registration; `None` for a user who signed up without a phone (they
-    /// turn the second step on at their first login).
-    pub authy_id: Option<u64>,
+    /// The factor registered at sign-up (the phone, with the provider); `None` for a user who
+    /// signed up without a phone (they set one up at their first login).
+    pub factor: Option<tower_authy::factors::Factor>,
 }
 
 /// Users in an SQLite file (or in memory), behind a mutex; queries run on the blocking pool.
@@ -132,11 +132,17 @@ impl SqliteUsers {
             .map_err(SignupError::Store)?;
         let result = self
             .blocking(move |c| {
-                c.execute(
-                    "INSERT INTO users (name, email, password_hash, country_code, phone, authy_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![user.name, user.email, hashed, user.country_code, user.phone, user.authy_id.map(|a| a as i64)],
-                )
-                .map(|_| c.last_insert_rowid())
+                // The user and their first factor, together.
+                let tx = c.unchecked_transaction()?;
+                tx.execute(
+                    "INSERT INTO users (name, email, password_hash, country_code, phone) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![user.name, user.email, hashed, user.country_code, user.phone],
+                )?;
+                let id = tx.last_insert_rowid();
+                if let Some(factor) = &user.factor {
+                    crate::db::insert_factor(&tx, id, factor)?;
+                }
+                tx.commit().map(|()| id)
             })
             .await;
         match result {
@@ -196,8 +202,8 @@ impl SqliteUsers {
         .await
     }
 
-    /// Registers every stored user with `authy` again and stores the new ids: an embedded mock
-    /// starts empty on every run, while the database persists.
+    /// Registers every stored factor of `provider` again and stores the new subjects: an
+    /// embedded mock starts empty on every run, while the database persists.
     ///
     /// # Errors
     /// When the store fails or Authy refuses.
@@ -205,31 +211,7 @@ impl SqliteUsers {
         &self,
         provider: &dyn tower_authy::SecondFactorProvider,
     ) -> Result<usize, StoreError> {
-        let rows: Vec<(i64, String, String, String)> = self
-            .blocking(|c| {
-                // Users who signed up without a phone have none to register (yet).
-                let mut st = c.prepare(
-                    "SELECT id, email, phone, country_code FROM users WHERE authy_id IS NOT NULL",
-                )?;
-                st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                    .collect()
-            })
-            .await?;
-        for (id, email, phone, cc) in &rows {
-            let authy_id = provider
-                .register(email, phone, cc)
-                .await
-                .map_err(StoreError::unavailable)?;
-            let id = *id;
-            self.blocking(move |c| {
-                c.execute(
-                    "UPDATE users SET authy_id = ?1 WHERE id = ?2",
-                    params![authy_id as i64, id],
-                )
-            })
-            .await?;
-        }
-        // Factors added at enrolment carry the phone they were registered with.
+        // Factors carry the phone they were registered with (at sign-up or enrolment).
         let name = provider.name().to_owned();
         let factors: Vec<(i64, String, String, String)> = self
             .blocking(move |c| {
@@ -261,7 +243,7 @@ impl SqliteUsers {
             })
             .await?;
         }
-        Ok(rows.len() + factors.len())
+        Ok(factors.len())
     }
 
     /// The display name of a user.
@@ -334,13 +316,12 @@ fn password_matches(stored: &str, password: &[u8]) -> bool {
     }) && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
 }
 
-type Row = (i64, String, String, Option<i64>, i64);
+type Row = (i64, String, String, i64);
 
-fn record((id, email, _, authy_id, epoch): Row) -> UserRecord {
+fn record((id, email, _, epoch): Row) -> UserRecord {
     UserRecord {
         id: id.to_string(),
         login: email,
-        authy_id: authy_id.and_then(|a| u64::try_from(a).ok()),
         credential_epoch: u64::try_from(epoch).unwrap_or(0),
     }
 }
@@ -356,9 +337,9 @@ impl UserStore for SqliteUsers {
         let row: Option<Row> = self
             .blocking(move |c| {
                 c.query_row(
-                    "SELECT id, email, password_hash, authy_id, credential_epoch FROM users WHERE email = ?1",
+                    "SELECT id, email, password_hash, credential_epoch FROM users WHERE email = ?1",
                     [email],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()
             })
@@ -381,9 +362,9 @@ impl UserStore for SqliteUsers {
         let row: Option<Row> = self
             .blocking(move |c| {
                 c.query_row(
-                    "SELECT id, email, password_hash, authy_id, credential_epoch FROM users WHERE id = ?1",
+                    "SELECT id, email, password_hash, credential_epoch FROM users WHERE id = ?1",
                     [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()
             })

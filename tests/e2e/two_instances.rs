@@ -55,7 +55,7 @@ async fn instance(
         .base_url(mock.base_url())
         .build()
         .unwrap();
-    let two_factor = TwoFactor::builder(authy, users.clone())
+    let two_factor = TwoFactor::builder(authy, users.clone(), users.clone())
         .callback_url(callback_url)
         .challenge_store(store)
         .change_feed(feed)
@@ -75,7 +75,8 @@ impl Cluster {
             .build()
             .unwrap();
         let id = authy.register_user(email, phone, "1").await.unwrap();
-        self.users.insert(email, PASSWORD, Some(id));
+        let factor = tower_authy::factors::Factor::of(&authy, id, 0);
+        self.users.insert(email, PASSWORD, [factor]);
         id
     }
 }

@@ -77,7 +77,8 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, state: State) -> Stack
             .register_user(&format!("u{i}@example.com"), &format!("555{i:07}"), "1")
             .await
             .unwrap();
-        store_users.insert(&format!("u{i}@example.com"), "pw", Some(id));
+        let factor = tower_authy::factors::Factor::of(&client, id, 0);
+        store_users.insert(&format!("u{i}@example.com"), "pw", [factor]);
     }
     let servers = match state {
         State::Memory(_) => vec![test_support::Server::bind().await],
@@ -91,7 +92,7 @@ async fn stack(onetouch: OneTouchBehaviour, users: usize, state: State) -> Stack
     mock.set_callback(Some((callback_url.clone(), CallbackMethod::Post)));
     let mut bases = Vec::new();
     for server in servers {
-        let builder = TwoFactor::builder(client.clone(), store_users.clone())
+        let builder = TwoFactor::builder(client.clone(), store_users.clone(), store_users.clone())
             .callback_url(&callback_url)
             .with_insecure_http_for_local_demo()
             .send_limits(tower_authy::limits::SendLimits {
@@ -389,10 +390,10 @@ fn pending_challenge(i: usize) -> Challenge {
     Challenge {
         id: format!("{i:022}"),
         user_id: format!("{}", i % 5000),
-        authy_id: 1_000_000 + i as u64,
+        subject: 1_000_000 + i as u64,
         provider: String::new(),
         factor_id: String::new(),
-        approval_uuid: Some(format!("{:08x}-bc43-0135-d7be-{:012x}", i, i)),
+        push_id: Some(format!("{:08x}-bc43-0135-d7be-{:012x}", i, i)),
         match_code: "123".into(),
         state: ChallengeState::Pending,
         created_at: 1_760_000_000,

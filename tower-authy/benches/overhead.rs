@@ -143,7 +143,11 @@ async fn apps(
         .await
         .unwrap();
     let users = MemoryUserStore::new();
-    users.insert("bench@example.com", "pw", Some(authy_id));
+    users.insert(
+        "bench@example.com",
+        "pw",
+        [tower_authy::factors::Factor::of(&client, authy_id, 0)],
+    );
     let tower_authy = tower_authy_app(client.clone(), users.clone(), None, MemoryStore::default());
 
     // (e) The least any session-checking guard layer does: read the id, pass it on, or redirect.
@@ -248,7 +252,7 @@ fn tower_authy_app<S: SessionStore + Clone>(
     store: Option<RedisChallengeStore>,
     sessions: S,
 ) -> Router {
-    let mut builder = TwoFactor::builder(client, users)
+    let mut builder = TwoFactor::builder(client, users.clone(), users)
         .callback_url("http://127.0.0.1:1/authy/callback")
         .with_insecure_http_for_local_demo();
     if let Some(store) = store {

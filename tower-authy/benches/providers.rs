@@ -69,10 +69,11 @@ async fn stack(kind: ProviderKind, users: usize, phones: OneTouchBehaviour) -> S
             // The user has set up their authenticator app.
             mock.verify_totp_factors(&format!("ta-{s:016x}"));
         }
-        store_users.insert(&format!("u{i}@example.com"), "pw", Some(s));
+        let factor = tower_authy::factors::Factor::of(&provider, s, 0);
+        store_users.insert(&format!("u{i}@example.com"), "pw", [factor]);
         subjects.push(s);
     }
-    let two_factor = TwoFactor::builder(provider, store_users)
+    let two_factor = TwoFactor::builder(provider, store_users.clone(), store_users)
         .callback_url(&callback_url)
         .with_insecure_http_for_local_demo()
         .challenge_store(MemoryChallengeStore::new())

@@ -116,18 +116,6 @@ choice-push = Approve on your phone with { $app }
 choice-phone = Codes by SMS or call
 choice-app = An authenticator app (codes, no phone number)
 
-## Turning it off
-
-disable-title = Turn off the second step
-disable-intro = Logging in will need only your password. Remembered devices and recovery codes are forgotten.
-disable-current-code = A current code
-disable-button = Turn it off
-disable-refused = Not turned off
-disable-already-off = The second step is already off.
-disable-missing = Enter your password and a current code.
-disable-attempts = Too many attempts. Try again in a few minutes.
-disable-wrong = The password or the code is wrong.
-disable-changed = The second step changed meanwhile. Reload and try again.
 
 ## Problems: each title, and its detail as `.detail`
 

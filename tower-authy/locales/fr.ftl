@@ -116,18 +116,6 @@ choice-push = Approuver sur votre téléphone avec { $app }
 choice-phone = Codes par SMS ou appel
 choice-app = Une application d’authentification (codes, sans numéro de téléphone)
 
-## Désactivation
-
-disable-title = Désactiver la deuxième étape
-disable-intro = La connexion ne demandera plus que votre mot de passe. Les appareils mémorisés et les codes de secours sont oubliés.
-disable-current-code = Un code actuel
-disable-button = La désactiver
-disable-refused = Non désactivée
-disable-already-off = La deuxième étape est déjà désactivée.
-disable-missing = Saisissez votre mot de passe et un code actuel.
-disable-attempts = Trop de tentatives. Réessayez dans quelques minutes.
-disable-wrong = Le mot de passe ou le code est incorrect.
-disable-changed = La deuxième étape a changé entre-temps. Rechargez la page et réessayez.
 
 ## Problèmes : chaque titre, et son détail en `.detail`
 

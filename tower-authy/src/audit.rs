@@ -25,7 +25,7 @@
 //! }
 //! # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
 //! let changes = Arc::new(FactorChanges::default());
-//! let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+//! let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
 //!     .callback_url("https://app.example/authy/callback")
 //!     .audit(Arc::clone(&changes))
 //!     .build()

@@ -1,10 +1,8 @@
-//! Enrolment: a user without a second factor turns one on, and turns it off again.
-//!
-//! The application keeps each user's Authy id ([`UserRecord::authy_id`](crate::UserRecord));
-//! an [`AuthyIdStore`] is how tower-authy writes it, only once the user has proved they hold the
-//! phone (a token from it), so that a mistyped number cannot lock anyone out.
-
-pub use crate::store::authy_id::{AuthyIdStore, EnrolledPhone};
+//! Enrolment: a user without a second factor sets one up at `{prefix}/enrol`, and a verified
+//! user adds another from `{prefix}/factors`. The factor is written to the
+//! [`FactorStore`](crate::FactorStore) only once the user has proved they hold it (a code
+//! from it), so that a mistyped number cannot lock anyone out. On unless
+//! [`TwoFactorBuilder::without_enrolment`](crate::TwoFactorBuilder::without_enrolment).
 
 /// Country calling codes a phone form suggests (the digits, and the country or region), the
 /// most used first by region: what the enrolment form's country-code field offers in a

@@ -37,7 +37,6 @@ fn fuzz_user() -> crate::UserRecord {
     crate::UserRecord {
         id: "u1".into(),
         login: "u1".into(),
-        authy_id: Some(1),
         credential_epoch: 3,
     }
 }

@@ -58,7 +58,7 @@ impl<'a> PageParts<'a> {
 /// ```
 /// use tower_authy::layout::PageParts;
 /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-/// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+/// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
 /// #     .callback_url("https://app.example/authy/callback");
 /// fn escape(text: &str) -> String {
 ///     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")

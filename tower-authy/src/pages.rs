@@ -164,7 +164,7 @@ pub(crate) fn verify(
     error: Option<&str>,
 ) -> String {
     let (shared, t) = (r.shared, r.tr());
-    let onetouch = c.approval_uuid.is_some();
+    let onetouch = c.push_id.is_some();
     let provider = shared.provider_of(c).unwrap_or(&shared.client);
     let caps = provider.capabilities();
     let app = app_label(r, provider.as_ref());
@@ -357,18 +357,14 @@ pub(crate) fn factors(
                     @if let Some(p) = &f.phone {
                         " (" (t.with("factors-number-ending", &[("digits", &p.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>())])) ")"
                     }
-                    // A legacy Authy id's use is not recorded: say nothing rather than "not
-                    // used" about the phone the user may have just approved.
-                    @if f.id != crate::factors::LEGACY {
-                        br;
-                        small {
-                            @match f.last_used_at {
-                                Some(at) => { (t.with("factors-last-used", &[("date", &date(at))])) }
-                                None => { (t.t("factors-not-used")) }
-                            }
+                    br;
+                    small {
+                        @match f.last_used_at {
+                            Some(at) => { (t.with("factors-last-used", &[("date", &date(at))])) }
+                            None => { (t.t("factors-not-used")) }
                         }
                     }
-                    @if f.id != crate::factors::LEGACY {
+                    {
                         form method="post" action=(shared.path("/factors/rename")) {
                             (csrf_field(csrf))
                             input type="hidden" name="factor" value=(f.id);
@@ -387,9 +383,11 @@ pub(crate) fn factors(
                 }
             }
         }
-        form method="post" action=(shared.path("/factors/add")) {
-            (csrf_field(csrf))
-            button type="submit" { (t.t("factors-add")) }
+        @if shared.enrols() {
+            form method="post" action=(shared.path("/factors/add")) {
+                (csrf_field(csrf))
+                button type="submit" { (t.t("factors-add")) }
+            }
         }
         p { a href=(shared.default_return_to) { (t.t("back")) } }
     };
@@ -517,10 +515,8 @@ pub(crate) fn enrol_token(
             label for="token" { (t.t("field-code")) }
             input #token name="token" inputmode="numeric" autocomplete="one-time-code"
                 pattern="[0-9 ]*" maxlength="16" required;
-            @if shared.factors.is_some() {
-                label for="label" { (t.t("enrol-label")) }
-                input #label name="label" maxlength="64" placeholder=(t.t("enrol-label-placeholder"));
-            }
+            label for="label" { (t.t("enrol-label")) }
+            input #label name="label" maxlength="64" placeholder=(t.t("enrol-label-placeholder"));
             button type="submit" { (t.t("enrol-turn-on")) }
         }
         @if caps.sms {
@@ -531,27 +527,6 @@ pub(crate) fn enrol_token(
         }
     };
     page(r, &title, false, &content)
-}
-
-/// Turning the second step off: the password and a current code.
-pub(crate) fn disable(r: &View<'_>, csrf: &str, error: Option<&str>) -> String {
-    let (shared, t) = (r.shared, r.tr());
-    let content = html! {
-        h1 { (t.t("disable-title")) }
-        @if let Some(e) = error { p.error role="alert" { (e) } }
-        p { (t.t("disable-intro")) }
-        form method="post" action=(shared.path("/disable")) {
-            (csrf_field(csrf))
-            label for="password" { (t.t("field-password")) }
-            input #password name="password" type="password" autocomplete="current-password" required;
-            label for="token" { (t.t("disable-current-code")) }
-            input #token name="token" inputmode="numeric" autocomplete="one-time-code"
-                pattern="[0-9 ]*" maxlength="16" required;
-            button type="submit" { (t.t("disable-button")) }
-        }
-        p { a href=(shared.default_return_to) { (t.t("back")) } }
-    };
-    page(r, &t.t("disable-title"), false, &content)
 }
 
 /// How the enrolment form offers a provider.

@@ -128,7 +128,6 @@ mod tests {
         UserRecord {
             id: "1".into(),
             login: login.into(),
-            authy_id: None,
             credential_epoch: 0,
         }
     }

@@ -375,7 +375,6 @@ mod tests {
         crate::UserRecord {
             id: id.into(),
             login: "ada@example.com".into(),
-            authy_id: Some(1),
             credential_epoch: epoch,
         }
     }

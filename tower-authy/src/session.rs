@@ -22,11 +22,9 @@ pub(crate) struct Enrolling {
     #[serde(default)]
     pub(crate) login: String,
     pub(crate) return_to: String,
-    /// Registered with Authy, not yet proved with a token.
-    pub(crate) phone: Option<crate::enrolment::EnrolledPhone>,
-    /// The user's second factor when the enrolment began (`None`: none).
-    pub(crate) factor_at_start: Option<u64>,
-    /// With the factor model: the ids of the user's factors when the enrolment began.
+    /// Registered with the provider, not yet proved with a code.
+    pub(crate) phone: Option<Registered>,
+    /// The ids of the user's factors when the enrolment began.
     #[serde(default)]
     pub(crate) factors_at_start: Vec<String>,
     /// The provider the new factor is registered with (empty: the first one).
@@ -39,6 +37,17 @@ pub(crate) struct Enrolling {
     /// An enrolment offered, not demanded (a grace period): where "Skip for now" goes.
     #[serde(default)]
     pub(crate) skip_to: Option<String>,
+}
+
+/// What enrolment registered with the provider: its subject, and the phone (digits only;
+/// both empty for a provider without phones).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Registered {
+    /// The provider's reference (an Authy id, ...).
+    #[serde(alias = "authy_id")]
+    pub(crate) subject: u64,
+    pub(crate) country_code: String,
+    pub(crate) phone: String,
 }
 
 pub(crate) async fn enrolling(session: &Session) -> Result<Option<Enrolling>, StoreError> {

@@ -35,15 +35,16 @@ use std::sync::Arc;
 ///             return Ok(None);
 ///         };
 ///         let email: Option<String> = session.get("user").await.map_err(StoreError::unavailable)?;
-///         // Here the application would read the user's Authy id from its database.
-///         Ok(email.map(|email| UserRecord { id: email.clone(), login: email, authy_id: Some(1234), credential_epoch: 0 }))
+///         // Here the application would read the user's credential epoch from its database.
+///         Ok(email.map(|email| UserRecord { id: email.clone(), login: email, credential_epoch: 0 }))
 ///     }
 /// }
 /// ```
 #[async_trait]
 pub trait FirstFactor: Send + Sync + 'static {
-    /// The user the application's login signed in for this request, if any, with their Authy
-    /// id (`None` when they have no second factor set up: they cannot pass the guard).
+    /// The user the application's login signed in for this request, if any. Their second
+    /// factors come from the [`FactorStore`](crate::FactorStore) given to
+    /// [`TwoFactor::step_up`](crate::TwoFactor::step_up).
     ///
     /// # Errors
     /// [`StoreError`] when it cannot tell (then nobody gets in).
@@ -107,7 +108,7 @@ mod axum_login_adapter {
     /// ```
     /// # use axum_login::{AuthUser, AuthnBackend, UserId};
     /// # #[derive(Clone, Debug)]
-    /// # struct MyUser { id: i64, email: String, authy_id: Option<u64>, hash: Vec<u8> }
+    /// # struct MyUser { id: i64, email: String, hash: Vec<u8> }
     /// # impl AuthUser for MyUser {
     /// #     type Id = i64;
     /// #     fn id(&self) -> i64 { self.id }
@@ -128,10 +129,10 @@ mod axum_login_adapter {
     /// let first_factor = AxumLogin::<MyBackend>::new(|u| UserRecord {
     ///     id: u.id.to_string(),
     ///     login: u.email.clone(),
-    ///     authy_id: u.authy_id,
     ///     credential_epoch: 0,
     /// });
-    /// let two_factor = TwoFactor::step_up(authy, first_factor, "/login")
+    /// let factors = tower_authy::store::MemoryUserStore::new(); // your FactorStore
+    /// let two_factor = TwoFactor::step_up(authy, first_factor, factors, "/login")
     ///     .callback_url("https://app.example/authy/callback")
     ///     .build()
     ///     .unwrap();

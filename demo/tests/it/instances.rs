@@ -348,7 +348,7 @@ async fn an_administrator_resets_a_users_second_factor() {
     let before = demo::admin::status(&database, "ada@example.com")
         .await
         .unwrap();
-    assert!(before.legacy_authy_id && before.factors.is_empty());
+    assert_eq!(before.factors.len(), 1, "the phone from sign-up");
     let activity = |id: String| {
         let users = running.users.clone();
         async move {
@@ -359,15 +359,21 @@ async fn an_administrator_resets_a_users_second_factor() {
     let done = demo::admin::reset(&database, "ada@example.com")
         .await
         .unwrap();
-    assert!(done.legacy_cleared);
+    assert_eq!(done.factors_removed, 1);
     let after = demo::admin::status(&database, "ada@example.com")
         .await
         .unwrap();
-    assert!(!after.legacy_authy_id && after.factors.is_empty());
+    assert!(after.factors.is_empty());
     let listed = activity(after.user_id.clone()).await;
+    // Newest first: the reset, and the raised epoch its removal made.
     assert_eq!(
-        listed.first().map(String::as_str),
-        Some("An administrator reset your second factors"),
+        listed.get(..2),
+        Some(
+            &[
+                "Signed out everywhere else".to_owned(),
+                "An administrator reset your second factors".to_owned()
+            ][..]
+        ),
         "{listed:?}"
     );
     assert_eq!(

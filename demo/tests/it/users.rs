@@ -9,12 +9,12 @@ use tower_authy::secret::Password;
 #[tokio::test]
 async fn sqlite_users_conform() {
     let users = SqliteUsers::open(":memory:".as_ref(), true).unwrap();
-    let new = |email: &str, authy_id| NewUser {
+    let new = |email: &str, _: u64| NewUser {
         name: "Ada".into(),
         email: email.into(),
         country_code: "1".into(),
         phone: "5551234567".into(),
-        authy_id: Some(authy_id),
+        factor: None,
     };
     users
         .create(new("other@example.com", 1), &Password::new("pw-other"))
@@ -30,7 +30,6 @@ async fn sqlite_users_conform() {
             id,
             login: "ada@example.com".into(),
             password: "pw-ada-123".into(),
-            authy_id: Some(42),
         },
     )
     .await;
@@ -46,12 +45,16 @@ async fn sqlite_users_conform() {
     );
 }
 
+/// The database persists across opens; a file from before the factor model, whose users'
+/// rows carry an Authy id, has each moved into a factor of the configured provider (with the
+/// row's phone) exactly once, and the user logs in with it as before.
 #[tokio::test]
-async fn the_database_persists_and_is_migrated_once() {
+async fn the_database_persists_and_legacy_authy_ids_become_factors_once() {
+    use tower_authy::{FactorStore, factors::FactorKind, provider::authy::AuthyClient};
     let dir = std::env::temp_dir().join(format!("demo-users-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("users.sqlite3");
-    {
+    let id = {
         let users = SqliteUsers::open(&path, true).unwrap();
         users
             .create(
@@ -60,15 +63,43 @@ async fn the_database_persists_and_is_migrated_once() {
                     email: "ada@example.com".into(),
                     country_code: "1".into(),
                     phone: "5551234567".into(),
-                    authy_id: Some(7),
+                    factor: None,
                 },
                 &Password::new("pw-ada-123"),
             )
             .await
-            .unwrap();
-    }
+            .unwrap()
+    };
+    // As the first schema kept it: the Authy id in the user's row.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE users SET authy_id = 7 WHERE email = 'ada@example.com'",
+            [],
+        )
+        .unwrap();
     let reopened = SqliteUsers::open(&path, true).unwrap();
     assert!(reopened.email_taken("ada@example.com").await.unwrap());
+    let authy = AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
+        .build()
+        .unwrap();
+    assert_eq!(reopened.adopt_legacy_authy_ids(&authy).await.unwrap(), 1);
+    assert_eq!(
+        reopened.adopt_legacy_authy_ids(&authy).await.unwrap(),
+        0,
+        "once"
+    );
+    let held = reopened.factors(&id).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (
+            held[0].kind,
+            held[0].provider.as_str(),
+            held[0].subject,
+            held[0].phone.as_deref()
+        ),
+        (FactorKind::Push, "authy", 7, Some("+15551234567"))
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -84,7 +115,7 @@ async fn second_factor_stores_conform() {
         email: email.into(),
         country_code: String::new(),
         phone: String::new(),
-        authy_id: None,
+        factor: None,
     };
     let password = Password::new("a long enough password");
     let a = users

@@ -261,47 +261,34 @@ impl World {
                     self.failures[c.user] = (0, now);
                 }
             }
-            Op::Disable { s } => {
-                let user = self.live(s).unwrap_or(0);
-                let token = self.app_code(user).await;
-                // The password at /disable counts in the login throttle (invariant 8), once
-                // the form's own allowance (per login's attempts, per 5 minutes) lets it through.
-                let now = self.clock_now();
-                let mut throttled = false;
-                if self.live(s).is_some() && self.enrolled[user] {
-                    let uses = &mut self.disable_uses[user];
-                    uses.retain(|&t| now - t < 300);
-                    if uses.len() < PER_LOGIN {
-                        uses.push(now);
-                        throttled = self.pw_admit(user, now);
-                        if !throttled {
-                            self.pw_accounts[user].refund();
-                            self.pw_address.refund();
-                        }
-                    }
-                }
+            Op::RemoveLast { s } => {
+                // Each user holds at most one factor here, and the default policy requires
+                // one: removing it is refused whoever asks, and changes nothing.
+                let user = self.live(s);
+                let listed = self.browsers[s].get_json("/authy/factors").await;
+                assert!(listed.status < 500, "factors answered {}", listed.status);
+                let id = match (listed.status, user) {
+                    (200, Some(_)) => listed.json()["factors"][0]["id"]
+                        .as_str()
+                        .unwrap_or("none")
+                        .to_owned(),
+                    _ => "none".to_owned(),
+                };
                 let page = self.browsers[s]
-                    .post(
-                        "/authy/disable",
-                        &[("password", PASSWORD), ("token", &token)],
-                    )
+                    .post("/authy/factors/remove", &[("factor", &id)])
                     .await;
-                assert!(page.status < 500, "disable answered {}", page.status);
-                // Turned off: back to the account page (a refusal sends an unverified session to
-                // the login instead).
-                if page.location.as_deref() == Some("/account") {
-                    assert!(
-                        self.live(s).is_some(),
-                        "an unverified session turned it off"
+                assert!(page.status < 500, "remove answered {}", page.status);
+                assert_ne!(
+                    page.location.as_deref(),
+                    Some("/authy/factors"),
+                    "the last factor was removed"
+                );
+                if let Some(user) = user.filter(|&u| self.enrolled[u]) {
+                    assert_eq!(
+                        page.status, 409,
+                        "removing {user}'s last factor: {}",
+                        page.body
                     );
-                    assert!(!throttled, "a throttled password turned it off");
-                    self.enrolled[user] = false;
-                    self.codes[user].clear();
-                    for d in &mut self.devices {
-                        if d.as_ref().is_some_and(|d| d.user == user) {
-                            *d = None;
-                        }
-                    }
                 }
             }
             Op::Enrol { s, valid_token } => {
@@ -371,7 +358,9 @@ impl World {
                         self.emails[user],
                         &password,
                     );
-                    self.subjects[user] = found.await.unwrap().unwrap().authy_id.unwrap();
+                    let id = found.await.unwrap().unwrap().id;
+                    let held = tower_authy::FactorStore::factors(&self.app.users, &id);
+                    self.subjects[user] = held.await.unwrap()[0].subject;
                     self.sessions[s] = Session {
                         verified: Some(user),
                         verified_epoch: self.epochs[user],

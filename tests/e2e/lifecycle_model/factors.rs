@@ -145,12 +145,13 @@ impl Model {
                 .clock(totp_clock.clone())
                 .build()
                 .unwrap();
-        let (kept_totp, kept_users) = (totp.clone(), users.clone());
+        let kept_totp = totp.clone();
         let w = World::start_with(Options {
             users: Some(Arc::new(users.clone())),
+            factors: Some(Arc::new(users.clone())),
+            enrolment: true,
             configure: Box::new(move |b| {
                 b.provider(kept_totp)
-                    .factors(kept_users)
                     .challenge_ttl(Duration::from_secs(TTL as u64))
                     // Only right passwords and codes here: nothing should be throttled.
                     .login_throttle(LoginThrottle {
@@ -167,9 +168,9 @@ impl Model {
             ..Options::default()
         })
         .await;
-        // Registered with Authy, then held as a stored push factor (no legacy Authy id).
+        // Registered with Authy, then held as a stored push factor.
         let subject = w.user("ada-registration@example.com", "5551230001").await;
-        let ada = users.insert(EMAIL, PASSWORD, None);
+        let ada = users.insert(EMAIL, PASSWORD, []);
         let push = Factor {
             id: "push".into(),
             kind: FactorKind::Push,
@@ -598,9 +599,7 @@ impl Model {
             }
             Op::AdminReset => {
                 let stores = tower_authy::factors::Stores {
-                    users: &self.users,
                     factors: &self.users,
-                    legacy: None,
                     recovery: None,
                     devices: None,
                     audit: None,

@@ -20,7 +20,7 @@ pub(super) enum Op {
     BumpEpoch {
         user: usize,
     },
-    Disable {
+    RemoveLast {
         s: usize,
     },
     Enrol {
@@ -74,7 +74,7 @@ pub(super) fn op() -> impl Strategy<Value = Op> {
         3 => s.clone().prop_map(|s| Op::MakeCodes { s }),
         3 => (s.clone(), 0..64usize).prop_map(|(s, pick)| Op::RecoveryCode { s, pick }),
         1 => (0..2usize).prop_map(|user| Op::BumpEpoch { user }),
-        1 => s.clone().prop_map(|s| Op::Disable { s }),
+        1 => s.clone().prop_map(|s| Op::RemoveLast { s }),
         2 => (s.clone(), prop::bool::weighted(0.7)).prop_map(|(s, valid_token)| Op::Enrol { s, valid_token }),
         2 => s.clone().prop_map(|s| Op::Approve { s }),
         1 => s.clone().prop_map(|s| Op::Deny { s }),

@@ -24,8 +24,6 @@ pub(super) struct World {
     /// and the throttle of each such cookie.
     pub(super) known: Vec<Option<(usize, String)>>,
     pub(super) pw_devices: std::collections::HashMap<String, Throttle>,
-    /// When each user's /disable form was used, for its own allowance.
-    pub(super) disable_uses: [Vec<i64>; 2],
     /// Each user's current recovery codes, every code ever made for them, and those used.
     pub(super) codes: [Vec<String>; 2],
     pub(super) issued: [Vec<String>; 2],
@@ -52,7 +50,6 @@ impl World {
         let clock = ManualClock::new(T0);
         let app_clock = clock.clone();
         let users = tower_authy::store::MemoryUserStore::new();
-        let enrol_into = users.clone();
         let app = App::on(
             kind,
             mock.base_url(),
@@ -61,7 +58,6 @@ impl World {
             clock.clone(),
             Box::new(move |b| {
                 b.clock(app_clock)
-                    .enrolment(enrol_into)
                     .challenge_ttl(Duration::from_secs(300))
                     .attempt_limits(tower_authy::limits::AttemptLimits {
                         per_challenge: PER_LOGIN as u32,
@@ -100,16 +96,8 @@ impl World {
             app.user(emails[1], phones[1]).await,
         ];
         if !bob_enrolled {
-            let password = tower_authy::secret::Password::new(PASSWORD);
-            let bob = tower_authy::UserStore::verify_password(&app.users, emails[1], &password);
-            let bob = bob.await.unwrap().unwrap().id;
-            let off = tower_authy::enrolment::AuthyIdStore::set_second_factor(
-                &app.users,
-                &bob,
-                Some(subjects[1]),
-                None,
-            );
-            assert!(off.await.unwrap());
+            // Bob again, holding no factor (the same id, registered with the provider).
+            app.users.insert(emails[1], PASSWORD, []);
         }
         let browsers = (0..SESSIONS).map(|_| app.browser()).collect();
         let phone_app = tower_authy::provider::totp::TotpProvider::builder(
@@ -134,7 +122,6 @@ impl World {
             pw_address: Throttle::default(),
             known: vec![None; SESSIONS],
             pw_devices: std::collections::HashMap::new(),
-            disable_uses: [Vec::new(), Vec::new()],
             codes: [Vec::new(), Vec::new()],
             issued: [Vec::new(), Vec::new()],
             used: std::collections::HashSet::new(),

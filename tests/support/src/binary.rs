@@ -184,7 +184,7 @@ impl App {
             &callback_url,
         )
         .await;
-        let builder = TwoFactor::builder(Arc::clone(&second_factor), users.clone())
+        let builder = TwoFactor::builder(Arc::clone(&second_factor), users.clone(), users.clone())
             .callback_url(&callback_url)
             .default_return_to("/account")
             .with_insecure_http_for_local_demo()
@@ -220,7 +220,8 @@ impl App {
                 .unwrap();
             self.control.verify_totp_factors(&entity).await.unwrap();
         }
-        self.users.insert(email, PASSWORD, Some(id));
+        let factor = tower_authy::factors::Factor::of(self.second_factor.as_ref(), id, 0);
+        self.users.insert(email, PASSWORD, [factor]);
         id
     }
 

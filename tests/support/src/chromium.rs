@@ -146,6 +146,16 @@ impl Chromium {
         .await
     }
 
+    /// Waits until no element matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let what = format!("{css} still on the page");
+        self.until(&what, || async {
+            let found = self.client.find_all(Locator::Css(css)).await.ok()?;
+            found.is_empty().then_some(())
+        })
+        .await
+    }
+
     /// Waits until the page's text contains `needle`.
     pub async fn wait_text(&self, needle: &str) {
         let what = format!("no {needle:?}");

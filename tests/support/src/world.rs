@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_authy::audit::{AuditEvent, AuditSink};
 use tower_authy::{
-    SecondFactorProvider, TwoFactor, TwoFactorBuilder, UserStore, provider::totp::TotpProvider,
-    store::ManualClock, store::MemoryChallengeStore, store::MemoryUserStore,
+    FactorStore, SecondFactorProvider, TwoFactor, TwoFactorBuilder, UserStore, factors::Factor,
+    provider::totp::TotpProvider, store::ManualClock, store::MemoryChallengeStore,
+    store::MemoryUserStore,
 };
 use tower_sessions::MemoryStore;
 use tower_sessions::session::{Id, Record};
@@ -137,6 +138,8 @@ pub struct Options {
     pub configure: Box<dyn FnOnce(TwoFactorBuilder) -> TwoFactorBuilder + Send>,
     /// Another user store.
     pub users: Option<Arc<dyn UserStore>>,
+    /// Another factor store (default: [`World::users`]).
+    pub factors: Option<Arc<dyn FactorStore>>,
     /// The Authy client's total timeout.
     pub client_timeout: Duration,
     /// How the mock sends callbacks.
@@ -145,8 +148,7 @@ pub struct Options {
     pub sessions: Option<RecordingStore>,
     /// Which provider the app uses.
     pub provider: ProviderKind,
-    /// Users without a second factor enrol into the world's user store
-    /// (`TwoFactorBuilder::enrolment`).
+    /// Users without a second factor enrol (else `TwoFactorBuilder::without_enrolment`).
     pub enrolment: bool,
 }
 
@@ -155,6 +157,7 @@ impl Default for Options {
         Options {
             configure: Box::new(|b| b),
             users: None,
+            factors: None,
             client_timeout: Duration::from_secs(2),
             callback_method: CallbackMethod::Post,
             sessions: None,
@@ -213,14 +216,17 @@ impl World {
         )
         .await;
         let users = MemoryUserStore::new();
+        let factors = opts
+            .factors
+            .unwrap_or_else(|| Arc::new(users.clone()) as Arc<dyn FactorStore>);
         let builder = match opts.users {
-            Some(custom) => TwoFactor::builder(Arc::clone(&client), custom),
-            None => TwoFactor::builder(Arc::clone(&client), users.clone()),
+            Some(custom) => TwoFactor::builder(Arc::clone(&client), custom, factors),
+            None => TwoFactor::builder(Arc::clone(&client), users.clone(), factors),
         };
         let builder = if opts.enrolment {
-            builder.enrolment(users.clone())
-        } else {
             builder
+        } else {
+            builder.without_enrolment()
         };
         let audit = AuditLog::default();
         let two_factor = (opts.configure)(
@@ -271,8 +277,14 @@ impl World {
             .lock()
             .unwrap()
             .insert(subject, format!("+1{phone}"));
-        self.users.insert(email, PASSWORD, Some(subject));
+        let factor = Factor::of(self.second_factor.as_ref(), subject, 0);
+        self.users.insert(email, PASSWORD, [factor]);
         subject
+    }
+
+    /// The factor the world's provider knows as `subject`, as a user store holds it.
+    pub fn factor(&self, subject: u64) -> Factor {
+        Factor::of(self.second_factor.as_ref(), subject, 0)
     }
 
     /// A fresh browser for the app.

@@ -181,7 +181,7 @@ mod tests {
 
     fn builder() -> TwoFactorBuilder {
         let client = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
-        TwoFactor::builder(client, MemoryUserStore::new())
+        TwoFactor::builder(client, MemoryUserStore::new(), MemoryUserStore::new())
             .callback_url("https://app.example/authy/callback")
     }
 
@@ -205,7 +205,11 @@ mod tests {
         }
         let client = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
         assert_eq!(
-            err(TwoFactor::builder(client, MemoryUserStore::new())),
+            err(TwoFactor::builder(
+                client,
+                MemoryUserStore::new(),
+                MemoryUserStore::new()
+            )),
             ConfigError::MissingCallbackUrl
         );
         for url in [

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub struct TwoFactorBuilder {
     pub(super) client: Arc<dyn SecondFactorProvider>,
     pub(super) more_providers: Vec<Arc<dyn SecondFactorProvider>>,
-    pub(super) factors: Option<Arc<dyn crate::FactorStore>>,
+    pub(super) factors: Arc<dyn crate::FactorStore>,
     pub(super) users: Arc<dyn UserStore>,
     pub(super) step_up: Option<crate::step_up::StepUp>,
     pub(super) policy: crate::policy::Policy,
@@ -36,7 +36,7 @@ pub struct TwoFactorBuilder {
     pub(super) layout: Option<Arc<dyn crate::layout::Layout>>,
     pub(super) changes: Option<Arc<dyn crate::store::ChangeFeed>>,
     pub(super) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
-    pub(super) enrolment: Option<Arc<dyn crate::enrolment::AuthyIdStore>>,
+    pub(super) enrolment: bool,
     pub(super) remember: Option<crate::remember::Remembering>,
     /// Older keys of `remember`, set apart so the order of the builder calls does not matter.
     pub(super) remember_previous: Vec<crate::remember::RememberKey>,
@@ -61,11 +61,15 @@ impl std::fmt::Debug for TwoFactorBuilder {
 }
 
 impl TwoFactorBuilder {
-    pub(crate) fn new(client: Arc<dyn SecondFactorProvider>, users: Arc<dyn UserStore>) -> Self {
+    pub(crate) fn new(
+        client: Arc<dyn SecondFactorProvider>,
+        users: Arc<dyn UserStore>,
+        factors: Arc<dyn crate::FactorStore>,
+    ) -> Self {
         TwoFactorBuilder {
             client,
             more_providers: Vec::new(),
-            factors: None,
+            factors,
             users,
             step_up: None,
             policy: crate::policy::Policy::required(),
@@ -91,7 +95,7 @@ impl TwoFactorBuilder {
             layout: None,
             changes: None,
             recovery: None,
-            enrolment: None,
+            enrolment: true,
             remember: None,
             remember_previous: Vec::new(),
             known_devices: Some(crate::known_device::KnownDevices {
@@ -120,26 +124,15 @@ impl TwoFactorBuilder {
     ///     .build()
     ///     .unwrap();
     /// let users = MemoryUserStore::new();
-    /// let two_factor = TwoFactor::builder(authy, users.clone())
+    /// let two_factor = TwoFactor::builder(authy, users.clone(), users)
     ///     .callback_url("https://app.example/authy/callback")
     ///     .provider(totp)
-    ///     .factors(users)
     ///     .build()
     ///     .unwrap();
     /// # let _ = two_factor;
     /// ```
     pub fn provider(mut self, provider: impl SecondFactorProvider) -> Self {
         self.more_providers.push(Arc::new(provider));
-        self
-    }
-
-    /// Turns on the factor model: each user's second factors (several, of any configured
-    /// provider) are kept in `store`. Login offers them the last used first, with "try another
-    /// way"; a verified user manages them at `{prefix}/factors` (list, add, rename, remove);
-    /// a user with none is sent to enrolment. A user record that still carries an `authy_id`
-    /// counts as one more factor of the first provider (see [`crate::factors`]).
-    pub fn factors(mut self, store: impl crate::FactorStore) -> Self {
-        self.factors = Some(Arc::new(store));
         self
     }
 
@@ -150,7 +143,7 @@ impl TwoFactorBuilder {
     /// ```
     /// use tower_authy::guard::Policy;
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.policy(Policy::if_enrolled());
     /// # builder.build().unwrap();
@@ -177,7 +170,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.messages("en", "login-title = Sign in to Example");
     /// # builder.build().unwrap();
@@ -202,7 +195,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.prefix("/2fa").callback_url("https://app.example/2fa/callback");
     /// # builder.build().unwrap();
@@ -218,7 +211,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.callback_url("https://app.example/authy/callback");
     /// # builder.build().unwrap();
@@ -232,7 +225,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let clock = tower_authy::store::ManualClock::new(1_700_000_000);
     /// let builder = builder.clock(clock.clone());
@@ -248,7 +241,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.challenge_ttl(std::time::Duration::from_secs(120));
     /// # builder.build().unwrap();
@@ -263,7 +256,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// use tower_authy::limits::AttemptLimits;
     /// let builder = builder.attempt_limits(AttemptLimits { per_account: 5, ..AttemptLimits::default() });
@@ -278,7 +271,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// use tower_authy::limits::SendLimits;
     /// let builder = builder.send_limits(SendLimits { per_hour: 5, ..SendLimits::default() });
@@ -293,7 +286,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.callback_freshness(std::time::Duration::from_secs(120));
     /// # builder.build().unwrap();
@@ -308,7 +301,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let mut details = serde_json::Map::new();
     /// details.insert("Site".into(), "app.example".into());
@@ -331,7 +324,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.default_return_to("/account");
     /// # builder.build().unwrap();
@@ -346,7 +339,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.layout(|page: tower_authy::layout::PageParts<'_>| {
     ///     format!("<!doctype html>{}<nav>My app</nav>{}", page.head_html(), page.content_html())
@@ -363,7 +356,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.stylesheet("/static/app.css");
     /// # builder.build().unwrap();
@@ -380,7 +373,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.status_poll_every(std::time::Duration::from_millis(500));
     /// # builder.build().unwrap();
@@ -396,7 +389,7 @@ impl TwoFactorBuilder {
     /// # use tower_authy::{secret::ApiKey, provider::authy::AuthyClient, limits::LoginThrottle, store::MemoryUserStore, TwoFactor};
     /// # use std::time::Duration;
     /// # let authy = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
-    /// let two_factor = TwoFactor::builder(authy, MemoryUserStore::new())
+    /// let two_factor = TwoFactor::builder(authy, MemoryUserStore::new(), MemoryUserStore::new())
     ///     .callback_url("https://app.example/authy/callback")
     ///     .login_throttle(LoginThrottle { per_account: 3, lockout: Duration::from_secs(3600), ..LoginThrottle::default() })
     ///     .build()
@@ -415,7 +408,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// // One load balancer in front, which appends the address it saw.
     /// let builder = builder.client_address_from_forwarded_for(1);
@@ -434,7 +427,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.authy_poll_every(std::time::Duration::from_secs(5));
     /// # builder.build().unwrap();
@@ -448,7 +441,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.event_streams(tower_authy::limits::StreamLimits { per_session: 2, per_challenge: 2 });
     /// # builder.build().unwrap();
@@ -463,7 +456,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.body_timeout(std::time::Duration::from_secs(5));
     /// # builder.build().unwrap();
@@ -480,7 +473,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// // The application sets its own headers on every response.
     /// let builder = builder.without_security_headers();
@@ -496,7 +489,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder
     ///     .callback_url("http://127.0.0.1:3000/authy/callback")

@@ -19,12 +19,12 @@ use std::time::Duration;
 
 /// Everything the routes and the layer share.
 pub(crate) struct Shared {
-    /// The first provider: legacy Authy ids and enrolment without a choice use it.
+    /// The first provider: enrolment without a choice uses it.
     pub(crate) client: Arc<dyn SecondFactorProvider>,
     /// Every provider, the first one first; factors name theirs.
     pub(crate) providers: Vec<Arc<dyn SecondFactorProvider>>,
-    /// Where each user's factors are kept, when the factor model is on.
-    pub(crate) factors: Option<Arc<dyn crate::FactorStore>>,
+    /// Where each user's factors are kept.
+    pub(crate) factors: Arc<dyn crate::FactorStore>,
     pub(crate) users: Arc<dyn UserStore>,
     /// Step-up mode: the application's login is the first factor.
     pub(crate) step_up: Option<crate::step_up::StepUp>,
@@ -68,8 +68,8 @@ pub(crate) struct Shared {
     pub(crate) watchers: crate::watchers::Watchers,
     /// Where recovery codes are kept, when they are on.
     pub(crate) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
-    /// Where enrolment writes Authy ids, when it is on.
-    pub(crate) enrolment: Option<Arc<dyn crate::enrolment::AuthyIdStore>>,
+    /// Whether users set up their own factors (enrolment and the factors page's "add").
+    pub(crate) enrolment: bool,
     /// Remembered devices, when they are on.
     pub(crate) remember: Option<crate::remember::Remembering>,
     /// The device cookie that exempts a user's own browsers from their account's password
@@ -86,9 +86,9 @@ impl Shared {
         self.providers.iter().find(|p| p.name() == name)
     }
 
-    /// Whether users without a second factor enrol (enrolment or the factor model is on).
+    /// Whether users set up their own factors.
     pub(crate) fn enrols(&self) -> bool {
-        self.enrolment.is_some() || self.factors.is_some()
+        self.enrolment
     }
 
     /// The provider of a challenge's factor; `None` when it is no longer configured.
@@ -131,13 +131,29 @@ impl std::fmt::Debug for TwoFactor {
 
 impl TwoFactor {
     /// Starts configuring: a provider (an [`AuthyClient`](crate::provider::authy::AuthyClient), or any
-    /// [`SecondFactorProvider`]) and the application's users.
-    pub fn builder(client: impl SecondFactorProvider, users: impl UserStore) -> TwoFactorBuilder {
-        TwoFactorBuilder::new(Arc::new(client), Arc::new(users))
+    /// [`SecondFactorProvider`]; [`provider`](TwoFactorBuilder::provider) adds more), the
+    /// application's users (the first factor), and where each user's second factors are kept
+    /// (often the same store: [`MemoryUserStore`](crate::store::MemoryUserStore) is both).
+    ///
+    /// ```
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// let users = tower_authy::store::MemoryUserStore::new();
+    /// let two_factor = tower_authy::TwoFactor::builder(authy, users.clone(), users)
+    ///     .callback_url("https://app.example/authy/callback")
+    ///     .build()
+    ///     .unwrap();
+    /// ```
+    pub fn builder(
+        client: impl SecondFactorProvider,
+        users: impl UserStore,
+        factors: impl crate::FactorStore,
+    ) -> TwoFactorBuilder {
+        TwoFactorBuilder::new(Arc::new(client), Arc::new(users), Arc::new(factors))
     }
 
     /// Starts configuring step-up mode, for an application that already has a login: it says
-    /// who is logged in through `first_factor`, and tower-authy adds the second factor. Its
+    /// who is logged in through `first_factor`, and tower-authy adds the second factor, one of
+    /// the user's in `factors`. Its
     /// own login routes are not mounted; the guard sends a request with nobody logged in to
     /// `login_url` (a local path, given `return_to`), and a logged-in user without a second
     /// factor in this session to the step-up page (`GET`/`POST <prefix>/step-up`), which sends
@@ -151,7 +167,8 @@ impl TwoFactor {
     /// #     async fn current_user(&self, _: &http::request::Parts) -> Result<Option<UserRecord>, StoreError> { Ok(None) }
     /// # }
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// let two_factor = tower_authy::TwoFactor::step_up(authy, AppLogin, "/login")
+    /// let factors = tower_authy::store::MemoryUserStore::new();
+    /// let two_factor = tower_authy::TwoFactor::step_up(authy, AppLogin, factors, "/login")
     ///     .callback_url("https://app.example/authy/callback")
     ///     .build()
     ///     .unwrap();
@@ -159,10 +176,14 @@ impl TwoFactor {
     pub fn step_up(
         client: impl SecondFactorProvider,
         first_factor: impl crate::step_up::FirstFactor,
+        factors: impl crate::FactorStore,
         login_url: &str,
     ) -> TwoFactorBuilder {
-        let mut builder =
-            TwoFactorBuilder::new(Arc::new(client), Arc::new(crate::step_up::NoPasswords));
+        let mut builder = TwoFactorBuilder::new(
+            Arc::new(client),
+            Arc::new(crate::step_up::NoPasswords),
+            Arc::new(factors),
+        );
         builder.step_up = Some(crate::step_up::StepUp {
             first_factor: Arc::new(first_factor),
             login_url: login_url.to_owned(),

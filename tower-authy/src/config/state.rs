@@ -10,7 +10,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.challenge_store(tower_authy::store::MemoryChallengeStore::new());
     /// # builder.build().unwrap();
@@ -26,7 +26,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.change_feed(tower_authy::store::LocalChangeFeed::new());
     /// # builder.build().unwrap();
@@ -43,7 +43,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let builder = builder.recovery_codes(tower_authy::recovery::MemoryRecoveryCodeStore::new());
     /// # builder.build().unwrap();
@@ -64,7 +64,7 @@ impl TwoFactorBuilder {
     /// ```
     /// use tower_authy::{remember::MemoryDeviceStore, remember::RememberDevice, remember::RememberKey};
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let key = RememberKey::from_bytes([42; 32]); // from your configuration, never from code
     /// let builder = builder.remember_devices(RememberDevice::default(), key, MemoryDeviceStore::new());
@@ -93,7 +93,7 @@ impl TwoFactorBuilder {
     /// ```
     /// use tower_authy::remember::{MemoryDeviceStore, RememberDevice, RememberKey};
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let (new, old) = (RememberKey::from_bytes([43; 32]), RememberKey::from_bytes([42; 32]));
     /// let builder = builder
@@ -123,7 +123,7 @@ impl TwoFactorBuilder {
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback");
     /// let key = tower_authy::remember::RememberKey::from_bytes([7; 32]); // from configuration
     /// let builder = builder.device_cookie_key(key);
@@ -142,24 +142,24 @@ impl TwoFactorBuilder {
         self
     }
 
-    /// Turns on enrolment: a user without a second factor who passes the first is sent to
-    /// `{prefix}/enrol` instead of being refused. There they give a phone (registered with
-    /// Authy), may scan a QR code into a generic authenticator app, and prove the phone with a
-    /// token; only then is the Authy id written to `store` and the login complete. A verified
-    /// user turns it off at `{prefix}/disable` with their password and a current token (with
-    /// tower-authy's own login). Default: off (such users are refused).
+    /// Turns enrolment off: users do not set up their own second factor (the application
+    /// registers factors itself, with [`factors::adopt`](crate::factors::adopt) say). A user
+    /// without one whom the policy requires is then refused with a page saying so, and the
+    /// factors page lists, renames and removes factors but adds none. Default: on (a user
+    /// without a factor who passes the first is sent to `{prefix}/enrol`, where they register
+    /// with a provider and prove it with a code before the factor is written).
     ///
     /// ```
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
     /// let users = tower_authy::store::MemoryUserStore::new();
-    /// let two_factor = tower_authy::TwoFactor::builder(authy, users.clone())
+    /// let two_factor = tower_authy::TwoFactor::builder(authy, users.clone(), users)
     ///     .callback_url("https://app.example/authy/callback")
-    ///     .enrolment(users)
+    ///     .without_enrolment()
     ///     .build()
     ///     .unwrap();
     /// ```
-    pub fn enrolment(mut self, store: impl crate::enrolment::AuthyIdStore) -> Self {
-        self.enrolment = Some(Arc::new(store));
+    pub fn without_enrolment(mut self) -> Self {
+        self.enrolment = false;
         self
     }
 }

@@ -7,10 +7,12 @@
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! use tower_authy::{store::MemoryChallengeStore, store::MemoryUserStore, conformance};
 //! let users = MemoryUserStore::new();
-//! let id = users.insert("ada@example.com", "pw-1", Some(42));
+//! let id = users.insert("ada@example.com", "pw-1", []);
 //! conformance::user_store(&users, &conformance::KnownUser {
-//!     id, login: "ada@example.com".into(), password: "pw-1".into(), authy_id: Some(42),
+//!     id, login: "ada@example.com".into(), password: "pw-1".into(),
 //! }).await;
+//! let (a, b) = (users.insert("bob@example.com", "pw-2", []), users.insert("cy@example.com", "pw-3", []));
+//! conformance::factor_store(&users, &users, &a, &b).await;
 //! conformance::challenge_store(std::sync::Arc::new(MemoryChallengeStore::new())).await;
 //! conformance::recovery_code_store(&tower_authy::recovery::MemoryRecoveryCodeStore::new()).await;
 //! conformance::device_store(&tower_authy::remember::MemoryDeviceStore::new()).await;
@@ -42,8 +44,6 @@ pub struct KnownUser {
     pub login: String,
     /// Their password (in clear, for the test).
     pub password: String,
-    /// Their Authy id.
-    pub authy_id: Option<u64>,
 }
 
 /// Checks the [`UserStore`] contract against one known user.
@@ -58,8 +58,8 @@ pub async fn user_store<S: UserStore + ?Sized>(store: &S, known: &KnownUser) {
     let found = found.expect("the right password finds the user");
     assert_eq!(found.id, known.id, "verify_password returns the user's id");
     assert_eq!(
-        found.authy_id, known.authy_id,
-        "verify_password returns the user's authy_id"
+        found.login, known.login,
+        "verify_password returns the user's login"
     );
     for wrong in [
         format!("{}x", known.password),
@@ -100,10 +100,10 @@ fn challenge(id: &str, uuid: Option<&str>) -> Challenge {
     Challenge {
         id: id.to_owned(),
         user_id: format!("user-of-{id}"),
-        authy_id: 7,
+        subject: 7,
         provider: String::new(),
         factor_id: String::new(),
-        approval_uuid: uuid.map(str::to_owned),
+        push_id: uuid.map(str::to_owned),
         match_code: "123".into(),
         state: ChallengeState::Pending,
         created_at: 1_000,

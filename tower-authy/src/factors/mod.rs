@@ -1,17 +1,31 @@
 //! Second factors: a user holds zero or more, each served by one provider.
 //!
-//! A [`Factor`] names its provider ([`SecondFactorProvider::name`](crate::SecondFactorProvider::name))
+//! A [`Factor`] names its provider ([`crate::SecondFactorProvider::name`])
 //! and that provider's reference for it (the `subject`: an Authy id, a Verify entity, a sealed
 //! TOTP secret's row). The application keeps them in a [`FactorStore`], usually beside its
-//! users, and turns the model on with
-//! [`TwoFactorBuilder::factors`](crate::TwoFactorBuilder::factors). At login the user's factors
+//! users, and hands it to [`TwoFactor::builder`](crate::TwoFactor::builder). At login the user's factors
 //! are offered the last used first; a verified user lists, adds, renames and removes them at
 //! `{prefix}/factors`.
 //!
-//! **Migration.** A [`UserRecord`](crate::UserRecord) that still carries an `authy_id` keeps
-//! logging in: tower-authy shows it as a factor of the first provider (id `legacy`) beside the
-//! store's, until the application moves it into its store (insert a factor with the same
-//! provider and subject, then clear the column) — the demo does this when it starts.
+//! **Migration from one Authy id per user.** Earlier versions read a user's Authy id from
+//! `UserRecord::authy_id`. Move each one into the factor store once, with [`adopt`] (it is
+//! idempotent, so run it at every start until the column is gone, or from your
+//! [`UserStore::load`](crate::UserStore::load) for users as they come back), then drop the
+//! column:
+//!
+//! ```
+//! use tower_authy::{factors, store::MemoryUserStore};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+//! let users = MemoryUserStore::new();
+//! let id = users.insert("ada@example.com", "pw", []);
+//! let legacy_authy_id = 1234; // SELECT id, authy_id FROM users WHERE authy_id IS NOT NULL
+//! let now = 1_700_000_000;
+//! assert!(factors::adopt(&users, &id, &authy, legacy_authy_id, now).await.unwrap());
+//! // Again: the user already holds it, nothing is added.
+//! assert!(!factors::adopt(&users, &id, &authy, legacy_authy_id, now).await.unwrap());
+//! # }
+//! ```
 
 mod reset;
 
@@ -19,10 +33,71 @@ pub use reset::{Reset, Stores, reset_second_factor};
 
 pub use crate::store::factor::{Factor, FactorKind, FactorStore, same_ids};
 
+use crate::SecondFactorProvider;
+use crate::store::StoreError;
+
+impl Factor {
+    /// The factor `provider` knows as `subject` (an Authy id, a TOTP subject, ...), as
+    /// enrolment would write it: a fresh random id, the provider's kind, its app's name as
+    /// the label, created at `created_at` (Unix seconds), never used yet.
+    pub fn of(
+        provider: &(impl SecondFactorProvider + ?Sized),
+        subject: u64,
+        created_at: i64,
+    ) -> Factor {
+        Factor {
+            id: crate::random::id(),
+            kind: FactorKind::of(provider),
+            provider: provider.name().to_owned(),
+            subject,
+            label: capitalised(provider.app_label()),
+            phone: None,
+            created_at,
+            last_used_at: None,
+        }
+    }
+}
+
+/// Gives the user the factor `provider` knows as `subject`, unless they hold it already:
+/// `true` when added. How a reference registered outside tower-authy (a legacy Authy id from
+/// the user's row, a phone registered at sign-up) becomes a factor. Safe to run again and
+/// concurrently with enrolment: the write is a compare-and-set on the factors just read,
+/// retried a few times when they change meanwhile.
+///
+/// # Errors
+/// [`StoreError`] when the store cannot answer, or keeps changing under the write.
+pub async fn adopt(
+    store: &(impl FactorStore + ?Sized),
+    user_id: &str,
+    provider: &(impl SecondFactorProvider + ?Sized),
+    subject: u64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    for _ in 0..5 {
+        let held = store.factors(user_id).await?;
+        if held
+            .iter()
+            .any(|f| f.provider == provider.name() && f.subject == subject)
+        {
+            return Ok(false);
+        }
+        let expected: Vec<String> = held.into_iter().map(|f| f.id).collect();
+        if store
+            .add(user_id, Factor::of(provider, subject, now), &expected)
+            .await?
+        {
+            return Ok(true);
+        }
+    }
+    Err(StoreError::unavailable(std::io::Error::other(
+        "no such user, or their factors kept changing while one was adopted",
+    )))
+}
+
 impl FactorKind {
     /// The kind of factor `provider` registers: push where it pushes, else phone where it
     /// needs a number, else an authenticator app.
-    pub(crate) fn of(provider: &dyn crate::SecondFactorProvider) -> FactorKind {
+    pub(crate) fn of(provider: &(impl crate::SecondFactorProvider + ?Sized)) -> FactorKind {
         let caps = provider.capabilities();
         if caps.push {
             FactorKind::Push
@@ -43,9 +118,6 @@ impl FactorKind {
     }
 }
 
-/// The id of the factor a user record's legacy `authy_id` stands for.
-pub(crate) const LEGACY: &str = "legacy";
-
 /// `text` with its first letter in upper case ("the Authy app" → "The Authy app").
 pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
@@ -53,11 +125,6 @@ pub(crate) fn capitalised(text: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// The ids a [`FactorStore`] holds among `ids` (a legacy Authy id is not in it).
-pub(crate) fn stored_ids(ids: &[String]) -> Vec<String> {
-    ids.iter().filter(|id| *id != LEGACY).cloned().collect()
 }
 
 /// The order login offers factors in: the last used first, then push, app, phone; then the

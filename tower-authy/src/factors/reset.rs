@@ -2,18 +2,14 @@
 
 use super::FactorStore;
 use crate::audit::EventKind;
-use crate::store::{StoreError, UserStore};
-use crate::{enrolment::AuthyIdStore, recovery::RecoveryCodeStore, remember::DeviceStore};
+use crate::store::StoreError;
+use crate::{recovery::RecoveryCodeStore, remember::DeviceStore};
 
 /// The stores an administrator's reset clears, as the application configured them.
 #[allow(missing_debug_implementations)]
 pub struct Stores<'a> {
-    /// The users: the record's legacy Authy id is read here.
-    pub users: &'a dyn UserStore,
     /// Each user's factors.
     pub factors: &'a dyn FactorStore,
-    /// Where a legacy Authy id is cleared, when the application has one.
-    pub legacy: Option<&'a dyn AuthyIdStore>,
     /// Recovery codes, when they are on.
     pub recovery: Option<&'a dyn RecoveryCodeStore>,
     /// Remembered devices, when they are on.
@@ -29,30 +25,24 @@ pub struct Reset {
     /// Factors removed from the store (each removal raised the credential epoch, so every
     /// session the user had ended).
     pub factors_removed: usize,
-    /// Whether a legacy Authy id was cleared from the user's record.
-    pub legacy_cleared: bool,
     /// Remembered devices forgotten.
     pub devices_forgotten: usize,
 }
 
 /// An administrator's reset for a user who lost every factor: removes their factors (each
-/// removal raises the credential epoch, ending their sessions), clears a legacy Authy id,
+/// removal raises the credential epoch, ending their sessions),
 /// makes their recovery codes void and forgets their remembered devices. At their next login
 /// they enrol again. Logged as the event `admin_reset`.
-///
-/// A user whose only factor was a legacy Authy id has no factor removal to raise the epoch:
-/// raise it in your own store with the reset, as the demo does.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use tower_authy::factors::{reset_second_factor, Stores};
 /// use tower_authy::{factors::Factor, factors::FactorKind, FactorStore, store::MemoryUserStore};
 /// let users = MemoryUserStore::new();
-/// let id = users.insert("ada@example.com", "pw", None);
 /// let app = Factor { id: "f1".into(), kind: FactorKind::App, provider: "totp".into(),
 ///     subject: 7, label: "App".into(), phone: None, created_at: 0, last_used_at: None };
-/// users.add(&id, app, &[]).await.unwrap();
-/// let stores = Stores { users: &users, factors: &users, legacy: Some(&users), recovery: None, devices: None, audit: None };
+/// let id = users.insert("ada@example.com", "pw", [app]);
+/// let stores = Stores { factors: &users, recovery: None, devices: None, audit: None };
 /// let done = reset_second_factor(&stores, &id).await.unwrap();
 /// assert_eq!(done.factors_removed, 1);
 /// assert!(users.factors(&id).await.unwrap().is_empty());
@@ -75,20 +65,13 @@ pub async fn reset_second_factor(stores: &Stores<'_>, user_id: &str) -> Result<R
             done.factors_removed += 1;
         }
     }
-    if let (Some(legacy), Some(user)) = (stores.legacy, stores.users.load(user_id).await?)
-        && let Some(authy_id) = user.authy_id
-    {
-        done.legacy_cleared = legacy
-            .set_second_factor(user_id, Some(authy_id), None)
-            .await?;
-    }
     if let Some(codes) = stores.recovery {
         codes.replace(user_id, Vec::new()).await?;
     }
     if let Some(devices) = stores.devices {
         done.devices_forgotten = devices.forget(user_id, None).await?;
     }
-    tracing::warn!(event = "admin_reset", user_id = %user_id, factors = done.factors_removed, legacy = done.legacy_cleared, devices = done.devices_forgotten, "an administrator reset the user's second factors");
+    tracing::warn!(event = "admin_reset", user_id = %user_id, factors = done.factors_removed, devices = done.devices_forgotten, "an administrator reset the user's second factors");
     if let Some(sink) = stores.audit {
         let factors_removed = done.factors_removed;
         crate::audit::record_now(sink, EventKind::AdminReset { factors_removed }, user_id);

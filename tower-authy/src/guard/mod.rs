@@ -53,7 +53,7 @@ impl RequireTwoFactorLayer {
     /// ```
     /// use tower_authy::guard::Policy;
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback").policy(Policy::if_enrolled()).build().unwrap();
     /// let admin_pages = two_factor.layer().policy(Policy::required());
     /// # drop(admin_pages);
@@ -74,7 +74,7 @@ impl RequireTwoFactorLayer {
     /// ```
     /// # use std::time::Duration;
     /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-    /// # let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+    /// # let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
     /// #     .callback_url("https://app.example/authy/callback").build().unwrap();
     /// let security_settings = two_factor.layer().fresh(Duration::from_secs(300));
     /// # drop(security_settings);

@@ -11,7 +11,7 @@
 //!
 //! ```
 //! # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
-//! let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
+//! let two_factor = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
 //!     .callback_url("https://app.example/authy/callback")
 //!     // Our own wording for the login page's title, in English.
 //!     .messages("en", "login-title = Sign in to Example")

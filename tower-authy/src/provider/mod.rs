@@ -2,8 +2,8 @@
 //! its implementations.
 //!
 //! The Layer, the pages, the challenge store, the limits and the event stream are the same for
-//! every provider. A provider turns a user's *subject* (the number kept in
-//! [`UserRecord::authy_id`](crate::UserRecord::authy_id), which is Authy's id for the Authy
+//! every provider. A provider turns a factor's *subject* (the number kept in
+//! [`Factor::subject`](crate::factors::Factor::subject), which is Authy's id for the Authy
 //! provider and a number the provider chose at registration for the others) into calls to its
 //! service, and says with [`Capabilities`] what it can do, so that the pages offer nothing else.
 

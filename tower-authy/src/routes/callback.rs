@@ -55,7 +55,7 @@ impl Rejection {
             Rejection::Replayed => "nonce already used",
             Rejection::Malformed => "fields missing or malformed",
             Rejection::UnknownApproval => "no challenge has this approval uuid",
-            Rejection::WrongUser => "authy_id does not match the challenge",
+            Rejection::WrongUser => "the subject does not match the challenge",
             Rejection::NotPending => "challenge is no longer pending",
         }
     }
@@ -134,7 +134,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
         return reject(Rejection::UnknownApproval);
     };
     // The answer is about this challenge's factor: the same provider, the same subject.
-    if challenge.authy_id != answer.subject
+    if challenge.subject != answer.subject
         || shared.provider_of(&challenge).map(|p| p.name()) != Some(signer)
     {
         return reject(Rejection::WrongUser);

@@ -77,7 +77,7 @@ pub(crate) async fn token(
     let counters = match token {
         Some(_) => {
             let attempt = format!("login:{}", c.id);
-            match super::factor_attempt(&shared, provider.as_ref(), &attempt, c.authy_id, now)
+            match super::factor_attempt(&shared, provider.as_ref(), &attempt, c.subject, now)
                 .await?
             {
                 Some(counters) => Some(counters),
@@ -93,7 +93,7 @@ pub(crate) async fn token(
     };
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
-        (None, Some(token)) => match provider.verify_code(c.authy_id, token).await {
+        (None, Some(token)) => match provider.verify_code(c.subject, token).await {
             Ok(()) => true,
             Err(e) if e.is_token_rejection() => false,
             Err(e) => return Err(Rejection::Authy(e, "verify token")),
@@ -207,7 +207,7 @@ async fn send_code(
     let now = shared.clock.now();
     // Where the provider's subject is not one phone (a Verify entity is one user's), the
     // number itself has an hourly limit too, shared by every account that holds it.
-    let phone = match provider.phone_of(c.authy_id).await {
+    let phone = match provider.phone_of(c.subject).await {
         Ok(phone) => phone,
         Err(e) => return Err(Rejection::Authy(e, "find the phone")),
     };
@@ -225,7 +225,7 @@ async fn send_code(
         ),
         // Several accounts may share one phone: the phone has its own hourly limit.
         (
-            format!("send-authy:{}", c.authy_id),
+            format!("send-authy:{}", c.subject),
             shared.sends.per_hour,
             3600,
         ),
@@ -238,7 +238,7 @@ async fn send_code(
         }
     }
     // Sent once, never retried: a slow Authy must not make the phone ring twice.
-    let result = provider.send_code(c.authy_id, channel).await;
+    let result = provider.send_code(c.subject, channel).await;
     let name = channel.as_str();
     match result {
         Ok(_) => {

@@ -1,24 +1,25 @@
 //! Enrolment: `GET/POST /enrol` registers a phone with Authy, `POST /enrol/sms` sends a code,
-//! `POST /enrol/confirm` proves the phone with a token and switches the second factor on
-//! (`disable` switches it off). Mounted only when enrolment is on.
+//! `POST /enrol/confirm` proves the phone with a token and adds the factor. Mounted unless
+//! enrolment is turned off.
 //!
 //! Invariants kept here:
 //! - only a session whose first factor was just proved, for a user without a second factor,
 //!   enrols, and only for that user; nothing the form sends names a user;
-//! - the Authy id is written only after a token from that phone checks out, so a mistyped
+//! - the factor is written only after a token from that phone checks out, so a mistyped
 //!   number locks nobody out; token attempts count against the per-login limit;
 //! - an enrolment is bound to the user's state when it began: it expires with the login's
 //!   deadline, and every step refuses it (ending it, writing nothing) once the user's second
 //!   factor or credential epoch changed, or, in step-up mode, once the application's current
-//!   user is somebody else; the factor is written with a compare-and-set on the factor it
+//!   user is somebody else; the factor is written with a compare-and-set on the factors it
 //!   began with, so a password alone never replaces a factor set up meanwhile.
 
 use super::Shared_;
 use crate::secret::Token;
+use crate::session::Registered;
 use crate::session::{self, Enrolling};
 use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Rejection, Reply};
-use crate::{enrolment, enrolment::EnrolledPhone, pages};
+use crate::{enrolment, pages};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
@@ -79,12 +80,8 @@ async fn stale(
     if user.credential_epoch != e.epoch {
         return Ok(Some("credential epoch raised"));
     }
-    let changed = if shared.factors.is_some() {
-        let now = crate::offer::of_user(shared, &user).await?;
-        !crate::factors::same_ids(now.iter().map(|f| f.id.as_str()), &e.factors_at_start)
-    } else {
-        user.authy_id != e.factor_at_start
-    };
+    let now = crate::offer::held_ids(shared, &user.id).await?;
+    let changed = !crate::factors::same_ids(now.iter().map(String::as_str), &e.factors_at_start);
     Ok(changed.then_some("second factor changed"))
 }
 
@@ -145,7 +142,6 @@ async fn begin_for_first_factor_session(
         login: user.login.clone(),
         return_to: return_to.to_owned(),
         phone: None,
-        factor_at_start: user.authy_id,
         factors_at_start: Vec::new(),
         provider: String::new(),
         epoch: user.credential_epoch,
@@ -175,7 +171,7 @@ pub(crate) async fn page(
         return Ok(Json(body).into_response());
     }
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
-    Ok(Html(match e.phone.as_ref().map(|p| p.authy_id) {
+    Ok(Html(match e.phone.as_ref().map(|p| p.subject) {
         None => pages::enrol_phone(
             &reply.view(),
             provider.as_ref(),
@@ -184,10 +180,10 @@ pub(crate) async fn page(
             e.skip_to.as_deref(),
             None,
         ),
-        Some(authy_id) => {
+        Some(subject) => {
             let sent = reply.tr().t("code-sent-sms");
             let notice = q.sent.is_some().then_some(sent.as_str());
-            let qr = qr_code(provider.as_ref(), authy_id).await;
+            let qr = qr_code(provider.as_ref(), subject).await;
             pages::enrol_token(
                 &reply.view(),
                 provider.as_ref(),
@@ -221,9 +217,9 @@ async fn hourly(
 /// gives one.
 async fn qr_code(
     provider: &dyn crate::SecondFactorProvider,
-    authy_id: u64,
+    subject: u64,
 ) -> Option<(String, String)> {
-    let uri = provider.authenticator_uri(authy_id, "").await.ok()?;
+    let uri = provider.authenticator_uri(subject, "").await.ok()?;
     Some((enrolment::qr_svg(&uri)?, enrolment::manual_key(&uri)?))
 }
 
@@ -293,7 +289,7 @@ pub(crate) async fn register(
     if let Some(spent) = hourly(&shared, &reply, &key, "problem-phone-tries").await? {
         return Ok(spent);
     }
-    let authy_id = match provider.register(email, &phone, &country_code).await {
+    let subject = match provider.register(email, &phone, &country_code).await {
         Ok(id) => id,
         Err(e) if e.is_unavailable() => return Err(Rejection::Authy(e, "register user")),
         Err(_) => {
@@ -302,8 +298,8 @@ pub(crate) async fn register(
     };
     let user_id = e.user_id.clone();
     let registered = Enrolling {
-        phone: Some(EnrolledPhone {
-            authy_id,
+        phone: Some(Registered {
+            subject,
             country_code,
             phone,
         }),
@@ -311,12 +307,12 @@ pub(crate) async fn register(
         ..e
     };
     session::set_enrolling(&session, &registered, false).await?;
-    tracing::info!(event = "enrolment_registered", user_id = %user_id, "phone registered with Authy; not yet proved");
+    tracing::info!(event = "enrolment_registered", user_id = %user_id, "registered with the provider; not yet proved");
     if reply.json {
-        let uri = provider.authenticator_uri(authy_id, "").await.ok();
+        let uri = provider.authenticator_uri(subject, "").await.ok();
         return Ok(Json(json!({"otpauth_uri": uri})).into_response());
     }
-    let qr = qr_code(provider.as_ref(), authy_id).await;
+    let qr = qr_code(provider.as_ref(), subject).await;
     Ok(Html(pages::enrol_token(
         &reply.view(),
         provider.as_ref(),
@@ -334,7 +330,7 @@ async fn registered(
     session: &Session,
     parts: &Parts,
     reply: &Reply<'_>,
-) -> Result<Result<(Enrolling, EnrolledPhone), Response>, crate::store::StoreError> {
+) -> Result<Result<(Enrolling, Registered), Response>, crate::store::StoreError> {
     Ok(match current(shared, session, parts, reply).await? {
         Ok(e) => match e.phone.clone() {
             Some(phone) => Ok((e, phone)),
@@ -368,7 +364,7 @@ pub(crate) async fn send_sms(
     // accounts cannot add up to more codes sent to one phone than one account may send.
     for key in [
         format!("send-account:{}", e.user_id),
-        format!("send-authy:{}", phone.authy_id),
+        format!("send-authy:{}", phone.subject),
         format!("send-phone:+{}{}", phone.country_code, phone.phone),
     ] {
         if let Some(spent) = hourly(&shared, &reply, &key, "problem-enrol-sends").await? {
@@ -376,7 +372,7 @@ pub(crate) async fn send_sms(
         }
     }
     match provider
-        .send_code(phone.authy_id, crate::provider::CodeChannel::Sms)
+        .send_code(phone.subject, crate::provider::CodeChannel::Sms)
         .await
     {
         Ok(_) => {}
@@ -457,13 +453,13 @@ pub(crate) async fn confirm(
     }
     // The registered phone may be somebody else's (Authy answers an existing user's id):
     // guesses count against that factor too, whichever account makes them.
-    let attempt = format!("enrol:{}:{}", e.user_id, phone.authy_id);
+    let attempt = format!("enrol:{}:{}", e.user_id, phone.subject);
     let counted =
-        super::factor_attempt(&shared, provider.as_ref(), &attempt, phone.authy_id, now).await?;
+        super::factor_attempt(&shared, provider.as_ref(), &attempt, phone.subject, now).await?;
     let Some(counters) = counted else {
         return Ok(super::factor_locked(&reply));
     };
-    match provider.confirm_enrolment(phone.authy_id, &token).await {
+    match provider.confirm_enrolment(phone.subject, &token).await {
         Ok(()) => {}
         Err(e) if e.is_token_rejection() => {
             return Ok(wrong(StatusCode::UNAUTHORIZED, "problem-enrol-wrong-code"));
@@ -477,43 +473,23 @@ pub(crate) async fn confirm(
         Ok(e) => e,
         Err(ended) => return Ok(ended),
     };
-    let written = match (&shared.factors, &shared.enrolment) {
-        // The factor model: one more factor, if the user's are still those it began with.
-        (Some(store), _) => {
-            let factor = crate::factors::Factor {
-                id: crate::random::id(),
-                kind: crate::factors::FactorKind::of(provider.as_ref()),
-                provider: provider.name().to_owned(),
-                subject: phone.authy_id,
-                label: form
-                    .label
-                    .as_deref()
-                    .and_then(crate::factors::label)
-                    .unwrap_or_else(|| default_label(&reply, provider.as_ref())),
-                phone: (!phone.phone.is_empty())
-                    .then(|| format!("+{}{}", phone.country_code, phone.phone)),
-                created_at: now,
-                last_used_at: Some(now),
-            };
-            let expected = crate::factors::stored_ids(&e.factors_at_start);
-            let added = (factor.id.clone(), factor.kind);
-            store
-                .add(&e.user_id, factor, &expected)
-                .await?
-                .then_some(added)
-        }
-        (None, Some(store)) => {
-            let added = (
-                crate::factors::LEGACY.to_owned(),
-                crate::factors::FactorKind::of(provider.as_ref()),
-            );
-            store
-                .set_second_factor(&e.user_id, e.factor_at_start, Some(phone))
-                .await?
-                .then_some(added)
-        }
-        (None, None) => unreachable!("mounted only with enrolment or factors"),
+    // One more factor, if the user's are still those the enrolment began with.
+    let factor = crate::factors::Factor {
+        label: form
+            .label
+            .as_deref()
+            .and_then(crate::factors::label)
+            .unwrap_or_else(|| default_label(&reply, provider.as_ref())),
+        phone: (!phone.phone.is_empty()).then(|| format!("+{}{}", phone.country_code, phone.phone)),
+        last_used_at: Some(now),
+        ..crate::factors::Factor::of(provider.as_ref(), phone.subject, now)
     };
+    let added = (factor.id.clone(), factor.kind);
+    let written = shared
+        .factors
+        .add(&e.user_id, factor, &e.factors_at_start)
+        .await?
+        .then_some(added);
     let Some((factor_id, kind)) = written else {
         session::end_enrolment(&session).await?;
         tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");

@@ -168,7 +168,7 @@ impl Drop for StreamSlot {
 /// Settles a pending challenge from Authy's own record of its approval request, if no other
 /// stream (here or on another instance) has asked within the interval.
 async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
-    let Some(uuid) = &c.approval_uuid else { return };
+    let Some(uuid) = &c.push_id else { return };
     let now = shared.clock.now();
     match shared
         .challenges
@@ -188,7 +188,7 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
     let Some(provider) = shared.provider_of(c) else {
         return;
     };
-    let to = match provider.push_status(c.authy_id, uuid).await {
+    let to = match provider.push_status(c.subject, uuid).await {
         Ok(crate::provider::PushStatus::Approved) => ChallengeState::Approved,
         Ok(crate::provider::PushStatus::Denied) => ChallengeState::Denied,
         Ok(crate::provider::PushStatus::Expired) => ChallengeState::Expired,

@@ -75,15 +75,6 @@ async fn verified_user(
     Ok(Ok((user, factors)))
 }
 
-fn ids(factors: &[Factor]) -> Vec<String> {
-    factors.iter().map(|f| f.id.clone()).collect()
-}
-
-/// The ids the store holds (not a legacy Authy id's).
-fn stored(factors: &[Factor]) -> Vec<String> {
-    crate::factors::stored_ids(&ids(factors))
-}
-
 pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Parts) -> Handled {
     let (user, factors) = match verified_user(&shared, &parts).await? {
         Ok(found) => found,
@@ -129,10 +120,13 @@ pub(crate) async fn rename(
     let Some(label) = crate::factors::label(&form.label) else {
         return Ok(reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "problem-label"));
     };
-    let store = shared.factors.as_ref().expect("mounted only with factors");
-    let known =
-        factors.iter().any(|f| f.id == form.factor) && form.factor != crate::factors::LEGACY;
-    if !known || !store.rename(&user.user_id, &form.factor, &label).await? {
+    let known = factors.iter().any(|f| f.id == form.factor);
+    if !known
+        || !shared
+            .factors
+            .rename(&user.user_id, &form.factor, &label)
+            .await?
+    {
         return Ok(not_yours(&reply));
     }
     tracing::info!(event = "factor_renamed", user_id = %user.user_id, "factor renamed");
@@ -158,19 +152,21 @@ pub(crate) async fn remove(
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
-    if !factors.iter().any(|f| f.id == form.factor) || form.factor == crate::factors::LEGACY {
+    if !factors.iter().any(|f| f.id == form.factor) {
         return Ok(not_yours(&reply));
     }
-    if factors.len() < 2 {
+    // The last factor stays while the policy requires the user to prove one.
+    if factors.len() < 2 && shared.policy.requires(&user.user, shared.clock.now()) {
         return Ok(reply.problem(StatusCode::CONFLICT, "problem-last-factor"));
     }
     if let Some(again) = unless_fresh(&shared, &session, &reply, Action::Removing).await? {
         return Ok(again);
     }
     let now = shared.clock.now();
-    let store = shared.factors.as_ref().expect("mounted only with factors");
-    if !store
-        .remove(&user.user_id, &form.factor, &stored(&factors))
+    let held = crate::offer::held_ids(&shared, &user.user_id).await?;
+    if !shared
+        .factors
+        .remove(&user.user_id, &form.factor, &held)
         .await?
     {
         return Ok(reply.problem(StatusCode::CONFLICT, "problem-factors-changed"));
@@ -192,8 +188,7 @@ pub(crate) async fn remove(
     Ok(done(&shared, &reply))
 }
 
-/// The answer for a factor the user does not have (or a legacy one, which only an
-/// administrator's reset removes).
+/// The answer for a factor the user does not have.
 fn not_yours(reply: &Reply<'_>) -> Response {
     reply.problem(StatusCode::NOT_FOUND, "problem-no-such-factor")
 }
@@ -216,7 +211,7 @@ pub(crate) async fn add(
     }: Checked<NoFields>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    let (user, factors) = match verified_user(&shared, &parts).await? {
+    let (user, _) = match verified_user(&shared, &parts).await? {
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
@@ -228,8 +223,7 @@ pub(crate) async fn add(
         login: user.user.login.clone(),
         return_to: shared.path("/factors"),
         phone: None,
-        factor_at_start: user.user.authy_id,
-        factors_at_start: ids(&factors),
+        factors_at_start: crate::offer::held_ids(&shared, &user.user_id).await?,
         provider: String::new(),
         epoch: user.user.credential_epoch,
         expires_at: shared.clock.now() + shared.challenge_ttl,
@@ -292,9 +286,8 @@ pub(crate) async fn switch(
 
 impl crate::TwoFactor {
     /// The user's second factors as login offers them, the last used first: those in the
-    /// [`FactorStore`](crate::FactorStore) (with the factor model on) and the record's legacy
-    /// Authy id (id `legacy`, never used as far as tower-authy knows), leaving out factors of
-    /// providers no longer configured. For an account page that says which ways are set up.
+    /// [`FactorStore`](crate::FactorStore), leaving out factors of providers no longer
+    /// configured. For an account page that says which ways are set up.
     ///
     /// # Errors
     /// [`StoreError`] when the factor store cannot answer.
@@ -303,15 +296,11 @@ impl crate::TwoFactor {
     }
 }
 
-/// The user's factors other than the one challenge `c` proves ("try another way"); none
-/// without the factor model.
+/// The user's factors other than the one challenge `c` proves ("try another way").
 pub(crate) async fn others(
     shared: &Shared,
     c: &crate::store::Challenge,
 ) -> Result<Vec<Factor>, StoreError> {
-    if shared.factors.is_none() {
-        return Ok(Vec::new());
-    }
     let Some(user) = shared.users.load(&c.user_id).await? else {
         return Ok(Vec::new());
     };

@@ -30,13 +30,9 @@ pub(crate) async fn settle(shared: &Shared, c: Challenge) -> Result<Challenge, S
         .await?
     {
         tracing::info!(event = "challenge_expired", user_id = %c.user_id, "challenge expired");
-        let kind = if c.approval_uuid.is_some() {
-            "push"
-        } else {
-            "code"
-        };
+        let kind = if c.push_id.is_some() { "push" } else { "code" };
         crate::telemetry::second_factor("expired", kind);
-        if c.approval_uuid.is_some() {
+        if c.push_id.is_some() {
             let expired = crate::audit::PushOutcome::Expired;
             shared.audit.emit(
                 crate::audit::EventKind::PushAnswered { outcome: expired },
@@ -99,7 +95,7 @@ pub(crate) fn finished_page(reply: &Reply<'_>, state: ChallengeState) -> Option<
 pub(crate) fn status_body(shared: &Shared, c: &Challenge) -> Value {
     json!({
         "status": c.state.as_str(),
-        "method": if c.approval_uuid.is_some() { "onetouch" } else { "token" },
+        "method": if c.push_id.is_some() { "onetouch" } else { "token" },
         "expires_in": (c.expires_at - shared.clock.now()).max(0),
     })
 }
@@ -142,10 +138,11 @@ pub(crate) async fn complete(
     session::proved_at(session, now).await?;
     // The factor's last use orders the next login's offer; a store that cannot record it does
     // not stop this one.
-    if let Some(store) = &shared.factors
-        && !c.factor_id.is_empty()
-        && c.factor_id != crate::factors::LEGACY
-        && let Err(e) = store.touch(&pending.user_id, &c.factor_id, now).await
+    if !c.factor_id.is_empty()
+        && let Err(e) = shared
+            .factors
+            .touch(&pending.user_id, &c.factor_id, now)
+            .await
     {
         tracing::warn!(error = %e, user_id = %pending.user_id, "could not record the factor's use");
     }

@@ -210,12 +210,7 @@ pub(crate) async fn start_enrolment(
         login: user.login.clone(),
         return_to,
         phone: None,
-        factor_at_start: user.authy_id,
-        factors_at_start: crate::offer::of_user(shared, user)
-            .await?
-            .into_iter()
-            .map(|f| f.id)
-            .collect(),
+        factors_at_start: crate::offer::held_ids(shared, &user.id).await?,
         provider: String::new(),
         epoch: user.credential_epoch,
         expires_at: shared.clock.now() + shared.challenge_ttl,
@@ -322,12 +317,12 @@ pub(crate) async fn challenge_on(
         return Err(reply.unavailable().into());
     };
     let user_id = &pending.user_id;
-    let authy_id = factor.subject;
+    let subject = factor.subject;
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
     // Per account and per phone: several accounts may share one phone (one Authy id).
     let mut push_allowed = provider.capabilities().push;
-    for key in [format!("push:{user_id}"), format!("push-authy:{authy_id}")] {
+    for key in [format!("push:{user_id}"), format!("push-authy:{subject}")] {
         if !push_allowed {
             break;
         }
@@ -341,7 +336,7 @@ pub(crate) async fn challenge_on(
             )
             .await?;
     }
-    let approval_uuid = if push_allowed {
+    let push_id = if push_allowed {
         let mut details = shared.push_details.clone();
         details.insert("Login".into(), json!(pending.login));
         details.insert("Code".into(), json!(match_code));
@@ -354,7 +349,7 @@ pub(crate) async fn challenge_on(
             logos: shared.push_logos.clone(),
             seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
         };
-        match provider.start_push(authy_id, &request).await {
+        match provider.start_push(subject, &request).await {
             Ok(uuid) => {
                 crate::telemetry::push("sent");
                 shared.audit.emit(
@@ -385,16 +380,16 @@ pub(crate) async fn challenge_on(
     let challenge = Challenge {
         id: id.clone(),
         user_id: user_id.clone(),
-        authy_id,
+        subject,
         provider: factor.provider.clone(),
         factor_id: factor.id.clone(),
-        approval_uuid,
+        push_id,
         match_code,
         state: ChallengeState::Pending,
         created_at: now,
         expires_at,
     };
-    let onetouch = challenge.approval_uuid.is_some();
+    let onetouch = challenge.push_id.is_some();
     shared.challenges.create(challenge).await?;
     tracing::info!(event = "challenge_created", user_id = %user_id, onetouch, provider = %factor.provider, "password accepted; second factor pending");
     pending.challenge_id = id;

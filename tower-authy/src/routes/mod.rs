@@ -15,7 +15,6 @@
 pub(crate) mod callback;
 mod code;
 mod devices;
-mod disable;
 mod enrol;
 mod events;
 mod factors;
@@ -88,33 +87,19 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         start
     };
     let start = if shared.enrols() {
-        let start = start
+        start
             .route(&p("/enrol"), get(enrol::page).post(enrol::register))
             .route(&p("/enrol/sms"), post(enrol::send_sms))
-            .route(&p("/enrol/confirm"), post(enrol::confirm));
-        // Turning it off asks for the password: tower-authy's own login only, and only for the
-        // Authy id enrolment writes (with the factor model, factors are removed one by one).
-        if shared.step_up.is_none() && shared.enrolment.is_some() && shared.factors.is_none() {
-            start.route(
-                &p("/disable"),
-                get(disable::disable_page).post(disable::disable),
-            )
-        } else {
-            start
-        }
-    } else {
-        start
-    };
-    let start = if shared.factors.is_some() {
-        start
-            .route(&p("/factors"), get(factors::list))
-            .route(&p("/factors/rename"), post(factors::rename))
-            .route(&p("/factors/remove"), post(factors::remove))
+            .route(&p("/enrol/confirm"), post(enrol::confirm))
             .route(&p("/factors/add"), post(factors::add))
-            .route(&p("/factor"), post(factors::switch))
     } else {
         start
     };
+    let start = start
+        .route(&p("/factors"), get(factors::list))
+        .route(&p("/factors/rename"), post(factors::rename))
+        .route(&p("/factors/remove"), post(factors::remove))
+        .route(&p("/factor"), post(factors::switch));
     let start = if shared.remember.is_some() {
         start
             .route(&p("/devices"), get(devices::list))

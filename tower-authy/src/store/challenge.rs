@@ -40,7 +40,7 @@ impl ChallengeState {
 }
 
 /// One login attempt's second factor. Created after the password is accepted, bound to the
-/// session that created it, to the user, and to the Authy approval request.
+/// session that created it, to the user, to the factor and to the provider's push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Challenge {
     /// Random id, kept only in the server-side session.
@@ -49,15 +49,18 @@ pub struct Challenge {
     pub user_id: String,
     /// The provider's subject for the factor being proved (an Authy id, a Verify entity, a
     /// TOTP subject).
-    pub authy_id: u64,
+    #[serde(alias = "authy_id")]
+    pub subject: u64,
     /// The provider of that factor, by name; empty for the first provider.
     #[serde(default)]
     pub provider: String,
     /// The factor being proved (its [`Factor::id`](crate::factors::Factor::id)); empty when unknown.
     #[serde(default)]
     pub factor_id: String,
-    /// The OneTouch approval request, when a push was sent.
-    pub approval_uuid: Option<String>,
+    /// The provider's id for the push, when one was sent (Authy's approval uuid, Verify's
+    /// challenge sid).
+    #[serde(alias = "approval_uuid")]
+    pub push_id: Option<String>,
     /// A short code shown on the login page and in the push, so that the user can tell their
     /// own request from someone else's.
     pub match_code: String,

@@ -112,7 +112,7 @@ impl MemoryChallenges {
             .collect();
         for id in stale {
             if let Some(c) = self.challenges.remove(&id) {
-                if let Some(u) = c.approval_uuid {
+                if let Some(u) = c.push_id {
                     self.by_uuid.remove(&u);
                 }
             }
@@ -145,7 +145,7 @@ impl MemoryChallenges {
 impl ChallengeStore for MemoryChallengeStore {
     async fn create(&self, challenge: Challenge) -> Result<(), StoreError> {
         let mut s = self.lock_at(challenge.created_at);
-        if let Some(u) = &challenge.approval_uuid {
+        if let Some(u) = &challenge.push_id {
             s.by_uuid.insert(u.clone(), challenge.id.clone());
         }
         s.challenges.insert(challenge.id.clone(), challenge);

@@ -59,8 +59,15 @@ impl MemoryUserStore {
         }
     }
 
-    /// Adds (or replaces) a user and returns their id.
-    pub fn insert(&self, login: &str, password: &str, authy_id: Option<u64>) -> String {
+    /// Adds (or replaces) a user holding `factors` (replacing any they held) and returns their
+    /// id: `[]` for a user without a second factor, or `[Factor::of(&provider, subject, 0)]`
+    /// (see [`Factor::of`](crate::factors::Factor::of)).
+    pub fn insert(
+        &self,
+        login: &str,
+        password: &str,
+        factors: impl IntoIterator<Item = super::factor::Factor>,
+    ) -> String {
         let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let id = users
             .by_login
@@ -75,12 +82,14 @@ impl MemoryUserStore {
                 UserRecord {
                     id: id.clone(),
                     login: login.to_owned(),
-                    authy_id,
                     credential_epoch: 0,
                 },
                 hash,
             ),
         );
+        users
+            .factors
+            .insert(id.clone(), factors.into_iter().collect());
         id
     }
 
@@ -103,6 +112,7 @@ impl MemoryUserStore {
         match users.by_login.remove(login) {
             Some((user, _)) => {
                 users.login_of.remove(&user.id);
+                users.factors.remove(&user.id);
                 true
             }
             None => false,
@@ -114,27 +124,6 @@ fn keyed_hash(key: &[u8], password: &str) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(password.as_bytes());
     mac.finalize().into_bytes().into()
-}
-
-/// Enrolment writes the Authy id here.
-#[async_trait]
-impl super::authy_id::AuthyIdStore for MemoryUserStore {
-    async fn set_second_factor(
-        &self,
-        user_id: &str,
-        expected: Option<u64>,
-        phone: Option<super::authy_id::EnrolledPhone>,
-    ) -> Result<bool, StoreError> {
-        let mut users = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let login = users.login_of.get(user_id).cloned();
-        Ok(match login.and_then(|l| users.by_login.get_mut(&l)) {
-            Some((user, _)) if user.authy_id == expected => {
-                user.authy_id = phone.map(|p| p.authy_id);
-                true
-            }
-            _ => false,
-        })
-    }
 }
 
 #[async_trait]

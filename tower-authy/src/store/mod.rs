@@ -5,7 +5,6 @@
 //! `user` holds the user store and its in-memory implementation, `challenge` the challenge
 //! store's contract, `memory` its in-memory implementation, `clock` the time.
 
-pub(crate) mod authy_id;
 mod challenge;
 mod clock;
 pub(crate) mod factor;

@@ -158,10 +158,10 @@ fn to_hash(c: &Challenge) -> Vec<(&'static str, String)> {
     vec![
         ("id", c.id.clone()),
         ("user_id", c.user_id.clone()),
-        ("authy_id", c.authy_id.to_string()),
+        ("subject", c.subject.to_string()),
         ("provider", c.provider.clone()),
         ("factor_id", c.factor_id.clone()),
-        ("approval_uuid", c.approval_uuid.clone().unwrap_or_default()),
+        ("push_id", c.push_id.clone().unwrap_or_default()),
         ("match_code", c.match_code.clone()),
         ("state", c.state.as_str().to_owned()),
         ("created_at", c.created_at.to_string()),
@@ -183,10 +183,13 @@ fn from_hash(mut h: HashMap<String, String>) -> Option<Challenge> {
     Some(Challenge {
         id: take("id")?,
         user_id: take("user_id")?,
-        authy_id: take("authy_id")?.parse().ok()?,
+        // Challenges written before the rename (they live minutes) under their old names.
+        subject: take("subject").or_else(|| take("authy_id"))?.parse().ok()?,
         provider: take("provider").unwrap_or_default(),
         factor_id: take("factor_id").unwrap_or_default(),
-        approval_uuid: take("approval_uuid").filter(|u| !u.is_empty()),
+        push_id: take("push_id")
+            .or_else(|| take("approval_uuid"))
+            .filter(|u| !u.is_empty()),
         match_code: take("match_code")?,
         state,
         created_at: take("created_at")?.parse().ok()?,
@@ -207,7 +210,7 @@ impl ChallengeStore for RedisChallengeStore {
         let _: () = tx.hset(&key, to_hash(&challenge)).await.map_err(down)?;
         let _: () = tx.expire(&key, ttl, None).await.map_err(down)?;
         let index = async {
-            if let Some(uuid) = &challenge.approval_uuid {
+            if let Some(uuid) = &challenge.push_id {
                 let expiry = Some(Expiration::EX(ttl));
                 let index = self.key(&format!("u:{uuid}"));
                 let () = client

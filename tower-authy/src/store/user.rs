@@ -1,4 +1,5 @@
-//! The application's users: the first factor.
+//! The application's users: the first factor. Their second factors are kept apart, in a
+//! [`FactorStore`](crate::FactorStore).
 
 use super::StoreError;
 use crate::secret::Password;
@@ -11,9 +12,6 @@ pub struct UserRecord {
     pub id: String,
     /// What the user types to log in (an email in the tutorial).
     pub login: String,
-    /// The Authy id from registration; `None` means no second factor is set up, and such a user
-    /// cannot log in through tower-authy.
-    pub authy_id: Option<u64>,
     /// A number the application bumps whenever earlier proofs of identity must stop counting:
     /// a password change, a second-factor reset, "log out everywhere". A remembered device
     /// is bound to it. `0` for applications that never bump it.
@@ -30,7 +28,7 @@ pub struct UserRecord {
 /// use tower_authy::{store::MemoryUserStore, secret::Password, UserStore};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let users = MemoryUserStore::new();
-/// let id = users.insert("ada@example.com", "correct horse", Some(1234));
+/// let id = users.insert("ada@example.com", "correct horse", []);
 /// let found = users.verify_password("ada@example.com", &Password::new("correct horse")).await.unwrap();
 /// assert_eq!(found.unwrap().id, id);
 /// assert!(users.verify_password("ada@example.com", &Password::new("wrong")).await.unwrap().is_none());

@@ -89,6 +89,14 @@ async fn wrong_passwords_codes_and_a_lock_are_each_recorded() {
     })
     .await;
     let subject = w.user("ada@example.com", "5551230001").await;
+    let password = tower_authy::secret::Password::new(PASSWORD);
+    let ada = tower_authy::UserStore::verify_password(&w.users, "ada@example.com", &password);
+    let ada = ada.await.unwrap().unwrap().id;
+    let ada_factor = tower_authy::FactorStore::factors(&w.users, &ada)
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", "wrong").await.status, 401);
     assert_eq!(b.login("nobody@example.com", "wrong").await.status, 401);
@@ -126,7 +134,7 @@ async fn wrong_passwords_codes_and_a_lock_are_each_recorded() {
         events[5].kind,
         EventKind::SecondFactorProved {
             method: Method::Code,
-            factor_id: Some("legacy".to_owned()),
+            factor_id: Some(ada_factor.clone()),
         }
     );
     assert_no_secret(&events, &[&token, "1234567"]);

@@ -87,8 +87,12 @@ async fn shares_one_session_with_axum_login_and_still_demands_the_second_factor(
         .await
         .unwrap();
     let users = MemoryUserStore::new();
-    users.insert("ada@example.com", PASSWORD, Some(authy_id));
-    let two_factor = TwoFactor::builder(client, users)
+    users.insert(
+        "ada@example.com",
+        PASSWORD,
+        [tower_authy::factors::Factor::of(&client, authy_id, 0)],
+    );
+    let two_factor = TwoFactor::builder(client, users.clone(), users)
         .callback_url(format!("{base}/authy/callback"))
         .with_insecure_http_for_local_demo()
         .build()
@@ -183,14 +187,20 @@ async fn step_up_on_an_axum_login_app() {
         .unwrap();
     let backend = Versioned(Default::default());
 
+    // Ada's second factor, kept under her axum-login id's user in a factor store.
+    let factors = MemoryUserStore::new();
+    let ada = factors.insert(
+        "ada@example.com",
+        "unused",
+        [tower_authy::factors::Factor::of(&client, authy_id, 0)],
+    );
     let adapter =
-        tower_authy::step_up::AxumLogin::<Versioned>::new(move |u| tower_authy::UserRecord {
-            id: u.id.to_string(),
+        tower_authy::step_up::AxumLogin::<Versioned>::new(move |_| tower_authy::UserRecord {
+            id: ada.clone(),
             login: "ada@example.com".to_owned(),
-            authy_id: Some(authy_id),
             credential_epoch: 0,
         });
-    let two_factor = TwoFactor::step_up(client, adapter, "/login")
+    let two_factor = TwoFactor::step_up(client, adapter, factors, "/login")
         .callback_url(&callback)
         .default_return_to("/account")
         .with_insecure_http_for_local_demo()

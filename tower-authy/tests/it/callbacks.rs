@@ -378,10 +378,10 @@ async fn a_callback_that_overtakes_its_challenge_is_still_accepted() {
         let challenge = tower_authy::store::Challenge {
             id: "early".into(),
             user_id: "u1".into(),
-            authy_id: 77,
+            subject: 77,
             provider: String::new(),
             factor_id: String::new(),
-            approval_uuid: Some("early-uuid".into()),
+            push_id: Some("early-uuid".into()),
             match_code: "123".into(),
             state: tower_authy::store::ChallengeState::Pending,
             created_at: test_support::T0,

@@ -1,15 +1,15 @@
 //! Enrolment: a user without a second factor turns it on (phone, QR code, proving token) and
-//! off again (password and token); bad input changes nothing.
+//! cannot remove the last one while it is required; bad input changes nothing.
 
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use test_support::{Options, PASSWORD, World};
-use tower_authy::{UserStore, store::MemoryUserStore};
+use tower_authy::{FactorStore, store::MemoryUserStore};
 
 async fn world() -> (World, MemoryUserStore, String) {
     let (w, users) = enrolment_on(|b| b).await;
-    let id = users.insert("new@example.com", PASSWORD, None);
+    let id = users.insert("new@example.com", PASSWORD, []);
     (w, users, id)
 }
 
@@ -20,10 +20,11 @@ async fn enrolment_on(
     + 'static,
 ) -> (World, MemoryUserStore) {
     let users = MemoryUserStore::new();
-    let kept = users.clone();
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
-        configure: Box::new(move |b| configure(b.enrolment(kept))),
+        factors: Some(Arc::new(users.clone())),
+        enrolment: true,
+        configure: Box::new(configure),
         ..Options::default()
     })
     .await;
@@ -37,7 +38,7 @@ async fn registering(
     email: &str,
     phone: &str,
 ) -> test_support::Browser {
-    users.insert(email, PASSWORD, None);
+    users.insert(email, PASSWORD, []);
     let mut b = w.browser();
     b.login(email, PASSWORD).await;
     let fields = [("email", email), ("country_code", "1"), ("phone", phone)];
@@ -45,12 +46,15 @@ async fn registering(
     b
 }
 
-async fn authy_id_of(users: &MemoryUserStore, id: &str) -> Option<u64> {
-    users.load(id).await.unwrap().unwrap().authy_id
+/// The subject of the user's one factor, if they hold one.
+async fn subject_of(users: &MemoryUserStore, id: &str) -> Option<u64> {
+    let held = users.factors(id).await.unwrap();
+    assert!(held.len() <= 1, "one factor at most here: {held:?}");
+    held.first().map(|f| f.subject)
 }
 
 #[tokio::test]
-async fn a_user_without_a_second_factor_turns_it_on_and_off() {
+async fn a_user_without_a_second_factor_turns_it_on_and_keeps_the_last_one() {
     let (w, users, id) = world().await;
     let mut b = w.browser();
     b.csrf_token().await;
@@ -128,7 +132,7 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
     assert!(page.body.contains("data-testid=\"qr-code\"") && page.body.contains("<svg"));
     let authy_id = w.mock.users()[0].id;
     assert_eq!(
-        authy_id_of(&users, &id).await,
+        subject_of(&users, &id).await,
         None,
         "not on before a token proves the phone"
     );
@@ -137,7 +141,7 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
         .post("/authy/enrol/confirm", &[("token", "0000000")])
         .await;
     assert_eq!(wrong.status, 401);
-    assert_eq!(authy_id_of(&users, &id).await, None);
+    assert_eq!(subject_of(&users, &id).await, None);
     let token = w.mock.app_token(authy_id).unwrap();
     let done = b.post("/authy/enrol/confirm", &[("token", &token)]).await;
     assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
@@ -146,32 +150,27 @@ async fn a_user_without_a_second_factor_turns_it_on_and_off() {
         200,
         "enrolling proved both factors"
     );
-    assert_eq!(authy_id_of(&users, &id).await, Some(authy_id));
+    assert_eq!(subject_of(&users, &id).await, Some(authy_id));
 
-    // Off again: the password and a current code, both right.
-    w.advance(30);
-    let token = w.mock.app_token(authy_id).unwrap();
+    // The one factor cannot be removed while a second factor is required.
+    let factor = users.factors(&id).await.unwrap()[0].id.clone();
     let refused = b
-        .post(
-            "/authy/disable",
-            &[("password", "wrong"), ("token", &token)],
-        )
+        .post("/authy/factors/remove", &[("factor", &factor)])
         .await;
-    assert_eq!(refused.status, 401);
-    assert_eq!(authy_id_of(&users, &id).await, Some(authy_id));
-    // The refused try checked (and so used) that code: the next one.
-    w.advance(30);
-    let token = w.mock.app_token(authy_id).unwrap();
-    let before = b.cookie();
-    let off = b
-        .post(
-            "/authy/disable",
-            &[("password", PASSWORD), ("token", &token)],
-        )
-        .await;
-    assert_eq!(off.location.as_deref(), Some("/account"), "{}", off.body);
-    assert_ne!(b.cookie(), before, "the session id rotates");
-    assert_eq!(authy_id_of(&users, &id).await, None);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(subject_of(&users, &id).await, Some(authy_id));
+
+    // An administrator's reset removes it; the session ends with the raised epoch.
+    let stores = tower_authy::factors::Stores {
+        factors: &users,
+        recovery: None,
+        devices: None,
+        audit: None,
+    };
+    let reset = tower_authy::factors::reset_second_factor(&stores, &id).await;
+    assert_eq!(reset.unwrap().factors_removed, 1);
+    assert_eq!(subject_of(&users, &id).await, None);
+    assert_eq!(b.get("/account").await.status, 303, "the session ended");
 
     // Logging in again starts a new enrolment rather than letting the password through.
     b.post("/authy/logout", &[]).await;
@@ -208,12 +207,14 @@ async fn an_enrolled_user_logs_in_with_the_second_factor() {
 #[tokio::test]
 async fn enrolment_hands_out_the_first_recovery_codes() {
     let users = MemoryUserStore::new();
-    let id = users.insert("new@example.com", PASSWORD, None);
+    let id = users.insert("new@example.com", PASSWORD, []);
     let codes = tower_authy::recovery::MemoryRecoveryCodeStore::new();
-    let (kept_users, kept_codes) = (users.clone(), codes.clone());
+    let kept_codes = codes.clone();
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
-        configure: Box::new(move |b| b.enrolment(kept_users).recovery_codes(kept_codes)),
+        factors: Some(Arc::new(users.clone())),
+        enrolment: true,
+        configure: Box::new(move |b| b.recovery_codes(kept_codes)),
         ..Options::default()
     })
     .await;
@@ -250,7 +251,7 @@ async fn enrolment_hands_out_the_first_recovery_codes() {
 #[tokio::test]
 async fn without_enrolment_such_a_user_is_refused_like_a_wrong_password() {
     let w = World::start().await;
-    w.users.insert("new@example.com", PASSWORD, None);
+    w.users.insert("new@example.com", PASSWORD, []);
     let mut b = w.browser();
     let page = b.login("new@example.com", PASSWORD).await;
     assert_eq!(page.status, 401);
@@ -296,13 +297,15 @@ async fn enrolling_world(
     String,
 ) {
     let users = MemoryUserStore::new();
-    let id = users.insert("ada@example.com", PASSWORD, None);
+    let id = users.insert("ada@example.com", PASSWORD, []);
     let codes = tower_authy::recovery::MemoryRecoveryCodeStore::new();
-    let (kept_users, kept_codes) = (users.clone(), codes.clone());
+    let kept_codes = codes.clone();
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
+        factors: Some(Arc::new(users.clone())),
+        enrolment: true,
         provider,
-        configure: Box::new(move |b| b.enrolment(kept_users).recovery_codes(kept_codes)),
+        configure: Box::new(move |b| b.recovery_codes(kept_codes)),
         ..Options::default()
     })
     .await;
@@ -365,7 +368,7 @@ async fn a_stale_enrolment_cannot_replace_a_factor_set_up_since(
     assert_eq!(done.status, 200, "{}", done.body);
     let ada_codes = done.recovery_codes();
     assert_eq!(ada_codes.len(), 10);
-    let factor = authy_id_of(&users, &id).await;
+    let factor = subject_of(&users, &id).await;
     assert!(factor.is_some());
     let registered = w.mock.users().len();
 
@@ -394,7 +397,7 @@ async fn a_stale_enrolment_cannot_replace_a_factor_set_up_since(
         assert_eq!(b.get("/account").await.status, 303, "no way in");
     }
     assert_eq!(
-        authy_id_of(&users, &id).await,
+        subject_of(&users, &id).await,
         factor,
         "the factor is the user's"
     );
@@ -417,7 +420,7 @@ async fn an_enrolment_expires_with_the_login(provider: test_support::ProviderKin
     let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
     assert_eq!(page.status, 403, "{}", page.body);
     assert!(page.body.contains("took too long"), "{}", page.body);
-    assert_eq!(authy_id_of(&users, &id).await, None);
+    assert_eq!(subject_of(&users, &id).await, None);
 }
 
 /// Raising the credential epoch (a new password, "log out everywhere") ends an enrolment;
@@ -430,11 +433,11 @@ async fn an_enrolment_ends_with_the_epoch_or_a_new_login(provider: test_support:
     assert!(users.bump_credential_epoch("ada@example.com"));
     let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
     assert_eq!(page.status, 409, "{}", page.body);
-    assert_eq!(authy_id_of(&users, &id).await, None);
+    assert_eq!(subject_of(&users, &id).await, None);
 
     // A new login in the same session (as a user with a factor) drops the enrolment.
     let subject = w.user("bob@example.com", "5551230002").await;
-    users.insert("bob@example.com", PASSWORD, Some(subject));
+    users.insert("bob@example.com", PASSWORD, [w.factor(subject)]);
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     let code = register_phone(&w, &mut b, "5551230003").await;
@@ -442,7 +445,7 @@ async fn an_enrolment_ends_with_the_epoch_or_a_new_login(provider: test_support:
     assert_eq!(bob.location.as_deref(), Some("/authy/verify"));
     let page = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
     assert_eq!(page.location.as_deref(), Some("/authy/login"));
-    assert_eq!(authy_id_of(&users, &id).await, None);
+    assert_eq!(subject_of(&users, &id).await, None);
 }
 
 test_support::every_provider!(
@@ -458,7 +461,7 @@ test_support::every_provider!(
 async fn code_guesses_count_against_the_factor_across_accounts() {
     let (w, users) = enrolment_on(|b| b).await;
     let victim = w.user("victim@example.com", "5551230042").await;
-    users.insert("victim@example.com", PASSWORD, Some(victim));
+    users.insert("victim@example.com", PASSWORD, [w.factor(victim)]);
     let mut refused = 0;
     for i in 0..4 {
         let email = format!("throwaway{i}@example.com");
@@ -524,47 +527,6 @@ async fn enrolment_sends_count_per_phone_across_accounts() {
     assert_eq!(sent, 3);
 }
 
-/// Turning the second factor off: a wrong password costs what a right one does (the code is
-/// checked either way) and counts in the login throttle, so a stolen session cannot guess
-/// the password here. Failed before the fix: a wrong password skipped the code check and
-/// counted nowhere but in the form's own allowance.
-#[tokio::test]
-async fn wrong_passwords_at_disable_count_in_the_login_throttle() {
-    let (w, users, id) = world().await;
-    let mut b = w.browser();
-    b.login("new@example.com", PASSWORD).await;
-    let fields = [
-        ("email", "new@example.com"),
-        ("country_code", "1"),
-        ("phone", "5551230099"),
-    ];
-    b.post("/authy/enrol", &fields).await;
-    let authy_id = w.mock.users()[0].id;
-    let token = w.mock.app_token(authy_id).unwrap();
-    b.post("/authy/enrol/confirm", &[("token", &token)]).await;
-    assert_eq!(b.get("/account").await.status, 200);
-
-    let limit = tower_authy::limits::LoginThrottle::default().per_account;
-    for i in 0..limit {
-        let checks = w.verify_calls();
-        w.advance(30);
-        let token = w.mock.app_token(authy_id).unwrap();
-        let fields = [("password", "guess"), ("token", token.as_str())];
-        let page = b.post("/authy/disable", &fields).await;
-        assert_eq!(page.status, 401, "guess {i}");
-        assert_eq!(
-            w.verify_calls(),
-            checks + 1,
-            "the code is checked all the same"
-        );
-    }
-    assert_eq!(authy_id_of(&users, &id).await, Some(authy_id));
-    // The login name is now throttled: even the right password on the login form looks wrong.
-    let page = w.browser().login("new@example.com", PASSWORD).await;
-    assert_eq!(page.status, 401);
-    assert!(page.body.contains("Wrong email or password."));
-}
-
 /// On Verify a phone from the enrolment form becomes a channel for login codes only once a
 /// code sent to it is proved: a user who confirmed with the authenticator app is never sent
 /// codes at that number, one who confirmed with an SMS code is. Failed before the fix: the
@@ -586,7 +548,7 @@ async fn on_verify_a_phone_is_a_login_channel_only_once_proved() {
     let code = register_phone(&w, &mut b, "5559990001").await;
     let done = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert!(authy_id_of(&users, &ada).await.is_some());
+    assert!(subject_of(&users, &ada).await.is_some());
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     let sms = b.post("/authy/sms", &[]).await;

@@ -1,6 +1,6 @@
 //! The factor model: a user holds several second factors of different providers (an Authy
 //! push and a self-hosted authenticator app), adds them through enrolment, logs in with either
-//! ("try another way"), renames and removes them; a legacy Authy id keeps working beside them.
+//! ("try another way"), renames and removes them; an Authy id from before is adopted.
 
 use std::sync::Arc;
 use test_support::{Options, PASSWORD, T0, World};
@@ -17,10 +17,12 @@ async fn two_ways(users: &MemoryUserStore) -> (World, TotpProvider, ManualClock)
         .clock(clock.clone())
         .build()
         .unwrap();
-    let (kept_totp, kept_users) = (totp.clone(), users.clone());
+    let kept_totp = totp.clone();
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
-        configure: Box::new(move |b| b.provider(kept_totp).factors(kept_users)),
+        factors: Some(Arc::new(users.clone())),
+        enrolment: true,
+        configure: Box::new(move |b| b.provider(kept_totp)),
         ..Options::default()
     })
     .await;
@@ -54,7 +56,7 @@ fn factor_id(page: &str, label: &str) -> String {
 #[tokio::test]
 async fn a_user_holds_a_push_and_an_app_logs_in_with_either_and_removes_one() {
     let users = MemoryUserStore::new();
-    let ada = users.insert("ada@example.com", PASSWORD, None);
+    let ada = users.insert("ada@example.com", PASSWORD, []);
     let (w, totp, totp_clock) = two_ways(&users).await;
 
     // No factor yet: the first login enrols, and the page offers both ways.
@@ -256,9 +258,11 @@ async fn removing_a_factor_needs_a_fresh_second_factor() {
     let users = MemoryUserStore::new();
     let (w, _, _) = two_ways(&users).await;
     let subject = w.user("ada@example.com", "5551230001").await;
-    let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
-    let app = stored_app();
-    assert!(users.add(&ada, app, &[]).await.unwrap());
+    let ada = users.insert(
+        "ada@example.com",
+        PASSWORD,
+        [w.factor(subject), stored_app()],
+    );
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
     let push = w.latest_push(subject).await;
@@ -267,33 +271,58 @@ async fn removing_a_factor_needs_a_fresh_second_factor() {
     w.advance(3600);
     let refused = b.post("/authy/factors/remove", &[("factor", "app1")]).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert_eq!(users.factors(&ada).await.unwrap().len(), 1);
+    assert_eq!(users.factors(&ada).await.unwrap().len(), 2);
 }
 
-/// A user record that still carries an Authy id (an app before the factor model) keeps
-/// logging in with it, sees it on the factors page, and can add an app beside it; the next
-/// login offers both.
+/// Migration from one Authy id per user: an application whose users' rows carry an Authy id
+/// adopts each into its factor store (`factors::adopt`, idempotent), and such a user logs in
+/// with it as before, sees it on the factors page, and adds an app beside it; the next login
+/// offers both.
 #[tokio::test]
-async fn a_legacy_authy_id_keeps_logging_in_beside_the_store() {
+async fn an_authy_id_from_before_the_factor_model_is_adopted_and_keeps_logging_in() {
     let users = MemoryUserStore::new();
-    let (w, totp, _) = two_ways(&users).await;
-    let subject = w.user("ada@example.com", "5551230001").await;
-    let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
+    let (w, totp, totp_clock) = two_ways(&users).await;
+    let authy = tower_authy::provider::authy::AuthyClient::builder(
+        tower_authy::secret::ApiKey::new(w.mock.api_key()),
+    )
+    .base_url(w.mock.base_url())
+    .build()
+    .unwrap();
+    // The row as an older version kept it: a user, and their Authy id in a column beside.
+    let authy_id = w.user("ada-registration@example.com", "5551230001").await;
+    let ada = users.insert("ada@example.com", PASSWORD, []);
+    // The one-time migration, run twice (every start until the column is dropped).
+    assert!(
+        tower_authy::factors::adopt(&users, &ada, &authy, authy_id, T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tower_authy::factors::adopt(&users, &ada, &authy, authy_id, T0)
+            .await
+            .unwrap()
+    );
+    let held = users.factors(&ada).await.unwrap();
+    assert_eq!(held.len(), 1, "adopted once");
+    assert_eq!(
+        (held[0].provider.as_str(), held[0].kind, held[0].subject),
+        ("authy", tower_authy::factors::FactorKind::Push, authy_id)
+    );
+    let adopted = held[0].id.clone();
+
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
-    let push = w.latest_push(subject).await;
+    let push = w.latest_push(authy_id).await;
     w.approve(&push).await;
     assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
     let list = b.get("/authy/factors").await;
     assert!(
-        list.body.contains("data-factor=\"legacy\""),
+        list.body.contains(&format!("data-factor=\"{adopted}\"")),
         "{}",
         list.body
     );
-    assert!(
-        users.factors(&ada).await.unwrap().is_empty(),
-        "nothing written for it"
-    );
+    // A minute later, an app beside it.
+    advance(&w, &totp_clock, 60);
     assert_eq!(
         b.post("/authy/factors/add", &[]).await.location.as_deref(),
         Some("/authy/enrol")
@@ -306,7 +335,7 @@ async fn a_legacy_authy_id_keeps_logging_in_beside_the_store() {
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     let code = totp
-        .authenticator_code(&manual_key(&page.body), T0)
+        .authenticator_code(&manual_key(&page.body), T0 + 60)
         .unwrap();
     let done = b.post("/authy/enrol/confirm", &[("token", &code)]).await;
     assert_eq!(
@@ -315,27 +344,27 @@ async fn a_legacy_authy_id_keeps_logging_in_beside_the_store() {
         "{}",
         done.body
     );
-    assert_eq!(users.factors(&ada).await.unwrap().len(), 1);
+    assert_eq!(users.factors(&ada).await.unwrap().len(), 2);
 
-    // The app was used last (at its enrolment): offered first, the Authy id as another way.
+    // The app was used last (at its enrolment): offered first, the Authy push as another way.
     let mut next = w.browser();
     next.login("ada@example.com", PASSWORD).await;
     let page = next.get("/authy/verify").await;
     assert!(
-        page.body.contains("Try another way") && page.body.contains("value=\"legacy\""),
+        page.body.contains("Try another way")
+            && page.body.contains(&format!("value=\"{adopted}\"")),
         "{}",
         page.body
     );
-    let switched = next.post("/authy/factor", &[("factor", "legacy")]).await;
+    let switched = next.post("/authy/factor", &[("factor", &adopted)]).await;
     assert_eq!(switched.location.as_deref(), Some("/authy/verify"));
-    let push = w.latest_push(subject).await;
+    let push = w.latest_push(authy_id).await;
     w.approve(&push).await;
     assert_eq!(next.post("/authy/confirm", &[]).await.status, 303);
     assert_eq!(next.get("/account").await.status, 200);
 }
 
-/// An administrator's reset for a user who lost every factor: their stored factors and legacy
-/// Authy id go, their recovery codes stop working, and their sessions end; the next login
+/// An administrator's reset for a user who lost every factor: their factors go, their recovery codes stop working, and their sessions end; the next login
 /// enrols again.
 #[tokio::test]
 async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
@@ -344,9 +373,11 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     let users = MemoryUserStore::new();
     let (w, _, _) = two_ways(&users).await;
     let subject = w.user("ada@example.com", "5551230001").await;
-    let ada = users.insert("ada@example.com", PASSWORD, Some(subject));
-    let app = stored_app();
-    assert!(users.add(&ada, app, &[]).await.unwrap());
+    let ada = users.insert(
+        "ada@example.com",
+        PASSWORD,
+        [w.factor(subject), stored_app()],
+    );
     let codes = tower_authy::recovery::MemoryRecoveryCodeStore::new();
     let code = RecoveryCodeHash::from_bytes([3; 32]);
     codes.replace(&ada, vec![code]).await.unwrap();
@@ -358,9 +389,7 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     assert_eq!(b.get("/account").await.status, 200);
 
     let stores = Stores {
-        users: &users,
         factors: &users,
-        legacy: Some(&users),
         recovery: Some(&codes),
         devices: None,
         audit: Some(&w.audit),
@@ -368,7 +397,7 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
     w.audit.take_names();
     let done = reset_second_factor(&stores, &ada).await.unwrap();
     assert_eq!(w.audit.take_names(), ["admin_reset", "epoch_bumped"]);
-    assert_eq!((done.factors_removed, done.legacy_cleared), (1, true));
+    assert_eq!(done.factors_removed, 2);
     assert!(users.factors(&ada).await.unwrap().is_empty());
     assert!(
         !codes.redeem(&ada, &code).await.unwrap(),
@@ -383,7 +412,7 @@ async fn an_administrators_reset_removes_every_factor_and_ends_the_sessions() {
 /// legacy Authy id): her user id and the push's subject.
 async fn ada_with_a_stored_push(w: &World, users: &MemoryUserStore) -> (String, u64) {
     let subject = w.user("ada-registration@example.com", "5551230001").await;
-    let ada = users.insert("ada@example.com", PASSWORD, None);
+    let ada = users.insert("ada@example.com", PASSWORD, []);
     let push = tower_authy::factors::Factor {
         id: "push1".into(),
         kind: tower_authy::factors::FactorKind::Push,

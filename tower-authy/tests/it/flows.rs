@@ -423,7 +423,7 @@ async fn a_deleted_user_is_logged_out_at_the_next_request() {
         (page.status, page.location.as_deref()),
         (303, Some("/authy/login?return_to=%2Faccount"))
     );
-    w.users.insert("ada@example.com", PASSWORD, Some(1));
+    w.users.insert("ada@example.com", PASSWORD, [w.factor(1)]);
     assert_eq!(b.get("/account").await.status, 303, "the session was ended");
     let api = b.get_json("/account").await;
     assert_eq!(api.status, 401);
@@ -460,11 +460,12 @@ async fn the_guard_fails_closed_when_the_user_store_is_down() {
     let down = Arc::new(AtomicBool::new(false));
     let w = World::start_with(test_support::Options {
         users: Some(Arc::new(Switchable(users.clone(), Arc::clone(&down)))),
+        factors: Some(Arc::new(users.clone())),
         ..Default::default()
     })
     .await;
     let authy_id = w.user("ada@example.com", "5551230042").await;
-    users.insert("ada@example.com", PASSWORD, Some(authy_id));
+    users.insert("ada@example.com", PASSWORD, [w.factor(authy_id)]);
     let mut b = w.browser();
     assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
     let uuid = w.latest_push(authy_id).await;
@@ -493,10 +494,14 @@ fn offline_two_factor() -> tower_authy::TwoFactor {
         tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
             .build()
             .unwrap();
-    tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
-        .callback_url("https://app.example/authy/callback")
-        .build()
-        .unwrap()
+    tower_authy::TwoFactor::builder(
+        authy,
+        tower_authy::store::MemoryUserStore::new(),
+        tower_authy::store::MemoryUserStore::new(),
+    )
+    .callback_url("https://app.example/authy/callback")
+    .build()
+    .unwrap()
 }
 
 /// "Log out everywhere": raising the user's credential epoch ends the sessions that proved
@@ -584,11 +589,15 @@ async fn a_secure_session_cookie_is_a_host_cookie() {
         tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
             .build()
             .unwrap();
-    let local = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
-        .callback_url("http://127.0.0.1:3000/authy/callback")
-        .with_insecure_http_for_local_demo()
-        .build()
-        .unwrap();
+    let local = tower_authy::TwoFactor::builder(
+        authy,
+        tower_authy::store::MemoryUserStore::new(),
+        tower_authy::store::MemoryUserStore::new(),
+    )
+    .callback_url("http://127.0.0.1:3000/authy/callback")
+    .with_insecure_http_for_local_demo()
+    .build()
+    .unwrap();
     let plain = login(&local).await.unwrap();
     let cookie = plain.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("tower_authy_session="), "{cookie}");

@@ -107,10 +107,14 @@ fn a_catalogue_that_does_not_parse_is_a_configuration_error() {
         tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
             .build()
             .unwrap();
-    let built = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new())
-        .callback_url("https://app.example/authy/callback")
-        .messages("de", "login-title Anmelden")
-        .build();
+    let built = tower_authy::TwoFactor::builder(
+        authy,
+        tower_authy::store::MemoryUserStore::new(),
+        tower_authy::store::MemoryUserStore::new(),
+    )
+    .callback_url("https://app.example/authy/callback")
+    .messages("de", "login-title Anmelden")
+    .build();
     assert!(matches!(
         built.err(),
         Some(tower_authy::ConfigError::Messages(

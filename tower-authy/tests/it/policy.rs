@@ -55,7 +55,7 @@ async fn on_redis(redis: &RedisServer, policy: Policy) -> World {
 /// Bob, who holds no factor, logs in with his password alone (the policy lets him): his
 /// browser, at `/account` as a session without a second factor.
 async fn bob_with_the_password_alone(w: &World) -> test_support::Browser {
-    w.users.insert("bob@example.com", PASSWORD, None);
+    w.users.insert("bob@example.com", PASSWORD, []);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
     assert_eq!(
@@ -175,7 +175,7 @@ async fn a_session_without_a_second_factor_ends_once_the_user_has_one() {
 
 /// Admins must use a second factor; everyone else may.
 async fn only_the_users_a_predicate_selects_must_have_a_factor(w: &World) {
-    w.users.insert("admin@example.com", PASSWORD, None);
+    w.users.insert("admin@example.com", PASSWORD, []);
     let mut admin = w.browser();
     let login = admin.login("admin@example.com", PASSWORD).await;
     assert_eq!(
@@ -213,7 +213,7 @@ fn grace_of_an_hour() -> Policy {
 /// Before the date, enrolment is offered at login and may be skipped; from the date on, the
 /// same session is sent to set a factor up and a new login enrols with no way to skip.
 async fn grace(w: &World) {
-    w.users.insert("bob@example.com", PASSWORD, None);
+    w.users.insert("bob@example.com", PASSWORD, []);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
     assert_eq!(
@@ -271,7 +271,7 @@ async fn without_enrolment_a_route_that_requires_a_factor_says_so() {
 /// The default: a user without a factor enrols at login, and no "offer" in the address makes
 /// it skippable.
 async fn required(w: &World) {
-    w.users.insert("bob@example.com", PASSWORD, None);
+    w.users.insert("bob@example.com", PASSWORD, []);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
     assert_eq!(login.location.as_deref(), Some("/authy/enrol"));
@@ -285,7 +285,7 @@ async fn required(w: &World) {
 #[tokio::test]
 async fn the_default_policy_lets_nobody_in_with_the_password_alone() {
     let w = World::start().await;
-    w.users.insert("bob@example.com", PASSWORD, None);
+    w.users.insert("bob@example.com", PASSWORD, []);
     let mut b = w.browser();
     let login = b.login("bob@example.com", PASSWORD).await;
     assert_eq!(login.status, 401, "no factor, no enrolment: refused");

@@ -252,6 +252,7 @@ async fn world_with_keys(
     );
     World::start_with(test_support::Options {
         users: Some(std::sync::Arc::new(users.clone())),
+        factors: Some(std::sync::Arc::new(users.clone())),
         configure: Box::new(move |b| {
             b.remember_devices(
                 RememberDevice::default(),
@@ -276,7 +277,7 @@ async fn a_rotated_key_keeps_remembered_devices_and_signs_their_cookies_again() 
     );
     let old = world_with_keys(&users, &devices, 1, &[]).await;
     let subject = old.user("ada-registration@example.com", "5551230001").await;
-    users.insert("ada@example.com", PASSWORD, Some(subject));
+    users.insert("ada@example.com", PASSWORD, [old.factor(subject)]);
     let mut first = old.browser();
     full_login(&old, &mut first, "ada@example.com", subject, true).await;
     let signed_with_old = device_cookie(&first);

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use test_support::{Browser, Server, WAIT};
 use tower_authy::tower_sessions::{MemoryStore, Session};
 use tower_authy::{
-    TwoFactor, UserRecord, VerifiedUser, provider::authy::AuthyClient, secret::ApiKey,
-    step_up::FirstFactor, store::StoreError,
+    FactorStore, TwoFactor, UserRecord, VerifiedUser, provider::authy::AuthyClient, secret::ApiKey,
+    step_up::FirstFactor, store::MemoryUserStore, store::StoreError,
 };
 
 /// The application's users, by email.
@@ -44,26 +44,9 @@ struct AppLogin {
 struct App {
     mock: MockAuthy,
     accounts: Accounts,
+    /// The users' second factors (each account is a user here too, with an unused password).
+    factors: MemoryUserStore,
     base: String,
-}
-
-/// Enrolment writes the Authy id into the application's account.
-#[async_trait::async_trait]
-impl tower_authy::enrolment::AuthyIdStore for Accounts {
-    async fn set_second_factor(
-        &self,
-        user_id: &str,
-        expected: Option<u64>,
-        phone: Option<tower_authy::enrolment::EnrolledPhone>,
-    ) -> Result<bool, StoreError> {
-        for record in self.0.lock().unwrap().values_mut() {
-            if record.id == user_id && record.authy_id == expected {
-                record.authy_id = phone.as_ref().map(|p| p.authy_id);
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
 }
 
 impl App {
@@ -87,9 +70,11 @@ impl App {
             .build()
             .unwrap();
         let accounts = Accounts::default();
-        let mut builder = TwoFactor::step_up(client, accounts.clone(), "/app/login");
-        if enrolment {
-            builder = builder.enrolment(accounts.clone());
+        let factors = MemoryUserStore::new();
+        let mut builder =
+            TwoFactor::step_up(client, accounts.clone(), factors.clone(), "/app/login");
+        if !enrolment {
+            builder = builder.without_enrolment();
         }
         let two_factor = builder
             .policy(policy)
@@ -122,6 +107,7 @@ impl App {
         App {
             mock,
             accounts,
+            factors,
             base,
         }
     }
@@ -133,10 +119,21 @@ impl App {
             .build()
             .unwrap();
         let authy_id = client.register_user(email, phone, "1").await.unwrap();
+        let factor = tower_authy::factors::Factor::of(&client, authy_id, 0);
+        self.add_account(email, [factor]);
+        authy_id
+    }
+
+    /// An account in the application holding `factors`; its user id.
+    fn add_account(
+        &self,
+        email: &str,
+        factors: impl IntoIterator<Item = tower_authy::factors::Factor>,
+    ) -> String {
+        let id = self.factors.insert(email, "unused", factors);
         let record = UserRecord {
-            id: format!("id-{email}"),
+            id: id.clone(),
             login: email.to_owned(),
-            authy_id: Some(authy_id),
             credential_epoch: 0,
         };
         self.accounts
@@ -144,7 +141,7 @@ impl App {
             .lock()
             .unwrap()
             .insert(email.to_owned(), record);
-        authy_id
+        id
     }
 
     /// Logs in with the application's own login.
@@ -206,15 +203,7 @@ async fn account(user: VerifiedUser) -> String {
 async fn if_enrolled_the_apps_login_alone_opens_the_page_for_a_user_without_a_factor() {
     let app = App::start_with_policy(false, tower_authy::guard::Policy::if_enrolled()).await;
     let ada = app.account("ada@example.com", "5551230001").await;
-    app.accounts.0.lock().unwrap().insert(
-        "bob@example.com".into(),
-        UserRecord {
-            id: "id-bob".into(),
-            login: "bob@example.com".into(),
-            authy_id: None,
-            credential_epoch: 0,
-        },
-    );
+    app.add_account("bob@example.com", []);
     let mut b = Browser::new(&app.base).csrf_from("/authy/step-up");
     assert_eq!(b.get("/account").await.status, 303, "nobody logged in");
     app.app_login(&mut b, "bob@example.com").await;
@@ -311,15 +300,7 @@ async fn the_step_up_page_refuses_without_a_login_a_csrf_token_or_a_second_facto
     assert!(app.mock.approval_requests().is_empty(), "no push was sent");
 
     // A user with no second factor set up cannot start one, and cannot pass.
-    app.accounts.0.lock().unwrap().insert(
-        "eve@example.com".into(),
-        UserRecord {
-            id: "id-eve".into(),
-            login: "eve@example.com".into(),
-            authy_id: None,
-            credential_epoch: 0,
-        },
-    );
+    app.add_account("eve@example.com", []);
     app.app_login(&mut b, "eve@example.com").await;
     let r = b.post("/authy/step-up", &[]).await;
     assert_eq!(r.status, 403);
@@ -331,15 +312,7 @@ async fn the_step_up_page_refuses_without_a_login_a_csrf_token_or_a_second_facto
 #[tokio::test]
 async fn with_enrolment_a_user_without_a_second_factor_turns_it_on() {
     let app = App::start_with(true).await;
-    app.accounts.0.lock().unwrap().insert(
-        "eve@example.com".into(),
-        UserRecord {
-            id: "id-eve".into(),
-            login: "eve@example.com".into(),
-            authy_id: None,
-            credential_epoch: 0,
-        },
-    );
+    app.add_account("eve@example.com", []);
     // Once enrolling, the session's CSRF token comes with the enrolment page's JSON.
     let mut b = Browser::new(&app.base).csrf_from("/authy/enrol");
     app.app_login(&mut b, "eve@example.com").await;
@@ -357,8 +330,12 @@ async fn with_enrolment_a_user_without_a_second_factor_turns_it_on() {
     let done = b.post("/authy/enrol/confirm", &[("token", &token)]).await;
     assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
     assert_eq!(b.get("/account").await.status, 200);
-    let saved = app.accounts.0.lock().unwrap()["eve@example.com"].authy_id;
-    assert_eq!(saved, Some(authy_id));
+    let eve = app.accounts.0.lock().unwrap()["eve@example.com"].id.clone();
+    let saved = app.factors.factors(&eve).await.unwrap();
+    assert_eq!(
+        saved.iter().map(|f| f.subject).collect::<Vec<_>>(),
+        [authy_id]
+    );
     assert_eq!(
         b.get("/authy/disable").await.status,
         404,
@@ -369,9 +346,14 @@ async fn with_enrolment_a_user_without_a_second_factor_turns_it_on() {
 #[test]
 fn the_apps_login_url_must_be_a_local_path() {
     let client = AuthyClient::builder(ApiKey::new("k")).build().unwrap();
-    let built = TwoFactor::step_up(client, Accounts::default(), "https://evil.example/login")
-        .callback_url("https://app.example/authy/callback")
-        .build();
+    let built = TwoFactor::step_up(
+        client,
+        Accounts::default(),
+        MemoryUserStore::new(),
+        "https://evil.example/login",
+    )
+    .callback_url("https://app.example/authy/callback")
+    .build();
     assert!(matches!(
         built,
         Err(tower_authy::ConfigError::StepUpLoginUrl(_))

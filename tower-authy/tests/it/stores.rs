@@ -14,15 +14,14 @@ async fn memory_challenge_store_conforms() {
 #[tokio::test]
 async fn memory_user_store_conforms() {
     let users = MemoryUserStore::new();
-    users.insert("other@example.com", "pw-0", Some(1));
-    let id = users.insert("ada@example.com", "pw-1", Some(42));
+    users.insert("other@example.com", "pw-0", []);
+    let id = users.insert("ada@example.com", "pw-1", []);
     conformance::user_store(
         &users,
         &KnownUser {
             id,
             login: "ada@example.com".into(),
             password: "pw-1".into(),
-            authy_id: Some(42),
         },
     )
     .await;
@@ -44,8 +43,8 @@ async fn memory_recovery_code_and_device_stores_conform() {
 #[tokio::test]
 async fn the_memory_user_store_keeps_factors_that_conform() {
     let users = MemoryUserStore::new();
-    let a = users.insert("a@example.com", "pw", None);
-    let b = users.insert("b@example.com", "pw", None);
+    let a = users.insert("a@example.com", "pw", []);
+    let b = users.insert("b@example.com", "pw", []);
     conformance::factor_store(&users, &users, &a, &b).await;
 }
 

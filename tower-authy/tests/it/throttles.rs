@@ -188,13 +188,14 @@ async fn throttled_attempts_skip_the_password_check_but_take_as_long() {
     use tower::ServiceExt as _;
 
     let users = CountingUsers::new(Duration::from_millis(300));
-    users.inner.insert("ada@example.com", PASSWORD, Some(1));
     let client =
         tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k"))
             .base_url("http://127.0.0.1:9")
             .build()
             .unwrap();
-    let tf = tower_authy::TwoFactor::builder(client, users.clone())
+    let factor = tower_authy::factors::Factor::of(&client, 1, 0);
+    users.inner.insert("ada@example.com", PASSWORD, [factor]);
+    let tf = tower_authy::TwoFactor::builder(client, users.clone(), users.inner.clone())
         .callback_url("https://app.example/authy/callback")
         .login_throttle(LoginThrottle {
             per_account: 2,
@@ -314,6 +315,7 @@ async fn the_throttle_holds_across_two_instances_sharing_a_store() {
     let start = |store: MemoryChallengeStore, users: MemoryUserStore| {
         World::start_with(Options {
             configure: Box::new(move |b| b.challenge_store(store)),
+            factors: Some(Arc::new(users.clone())),
             users: Some(Arc::new(users)),
             ..Default::default()
         })
@@ -321,7 +323,7 @@ async fn the_throttle_holds_across_two_instances_sharing_a_store() {
     let a = start(store.clone(), users.clone()).await;
     let b = start(store.clone(), users.clone()).await;
     let authy_id = a.user("ada@example.com", "5551230001").await;
-    users.insert("ada@example.com", PASSWORD, Some(authy_id));
+    users.insert("ada@example.com", PASSWORD, [a.factor(authy_id)]);
     for n in 0..LoginThrottle::default().per_account {
         let instance = if n % 2 == 0 { &a } else { &b };
         assert_eq!(
@@ -349,13 +351,14 @@ async fn password_guesses_per_hour_and_per_day_are_bounded() {
     let users = CountingUsers::new(Duration::ZERO);
     let w = World::start_with(Options {
         users: Some(Arc::new(users.clone())),
+        factors: Some(Arc::new(users.inner.clone())),
         ..Default::default()
     })
     .await;
     let authy_id = w.user("victim@example.com", "5551230001").await;
     users
         .inner
-        .insert("victim@example.com", PASSWORD, Some(authy_id));
+        .insert("victim@example.com", PASSWORD, [w.factor(authy_id)]);
     let t = LoginThrottle::default();
     let checks = || users.checks.load(Ordering::SeqCst);
 
@@ -421,11 +424,12 @@ async fn password_checks_beyond_the_hashing_bound_answer_503_with_retry_after() 
     let users = store.users.clone();
     let w = World::start_with(Options {
         users: Some(Arc::new(store)),
+        factors: Some(Arc::new(users.clone())),
         ..Options::default()
     })
     .await;
     let subject = w.user("ada@example.com", "5551230001").await;
-    users.insert("ada@example.com", PASSWORD, Some(subject));
+    users.insert("ada@example.com", PASSWORD, [w.factor(subject)]);
 
     let mut first = w.browser();
     first.csrf_token().await;

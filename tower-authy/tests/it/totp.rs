@@ -38,11 +38,15 @@ impl Totp {
         &self,
         configure: impl FnOnce(TwoFactorBuilder) -> TwoFactorBuilder,
     ) -> String {
-        let builder = TwoFactor::builder(provider(&self.store, &self.clock), self.users.clone())
-            .clock(self.clock.clone())
-            .challenge_store(self.challenges.clone())
-            .default_return_to("/account")
-            .with_insecure_http_for_local_demo();
+        let builder = TwoFactor::builder(
+            provider(&self.store, &self.clock),
+            self.users.clone(),
+            self.users.clone(),
+        )
+        .clock(self.clock.clone())
+        .challenge_store(self.challenges.clone())
+        .default_return_to("/account")
+        .with_insecure_http_for_local_demo();
         let two_factor = configure(builder).build().unwrap();
         let server = Server::bind().await;
         server.serve(app_router(
@@ -54,7 +58,11 @@ impl Totp {
     async fn user(&self, email: &str) -> u64 {
         use tower_authy::SecondFactorProvider;
         let subject = self.provider.register(email, "", "").await.unwrap();
-        self.users.insert(email, PASSWORD, Some(subject));
+        self.users.insert(
+            email,
+            PASSWORD,
+            [tower_authy::factors::Factor::of(&self.provider, subject, 0)],
+        );
         subject
     }
 
@@ -212,11 +220,10 @@ async fn secrets_are_sealed_at_rest_and_a_wrong_key_fails_closed() {
 
 #[tokio::test]
 async fn enrolment_shows_a_qr_code_and_key_that_turn_the_factor_on() {
-    use tower_authy::UserStore;
+    use tower_authy::FactorStore;
     let t = Totp::new();
-    let ids = t.users.clone();
-    let base = t.instance(move |b| b.enrolment(ids)).await;
-    let id = t.users.insert("bob@example.com", PASSWORD, None);
+    let base = t.instance(|b| b).await;
+    let id = t.users.insert("bob@example.com", PASSWORD, []);
     let mut b = Browser::new(&base);
     let login = b.login("bob@example.com", PASSWORD).await;
     assert_eq!(login.location.as_deref(), Some("/authy/enrol"));
@@ -243,9 +250,8 @@ async fn enrolment_shows_a_qr_code_and_key_that_turn_the_factor_on() {
         .and_then(|rest| rest.split('<').next())
         .expect("the key is shown for typing in")
         .to_owned();
-    assert_eq!(
-        t.users.load(&id).await.unwrap().unwrap().authy_id,
-        None,
+    assert!(
+        t.users.factors(&id).await.unwrap().is_empty(),
         "not on before a code"
     );
     let code = t.provider.authenticator_code(&key, t.clock_now()).unwrap();
@@ -263,14 +269,7 @@ async fn enrolment_shows_a_qr_code_and_key_that_turn_the_factor_on() {
         page.status,
         page.body
     );
-    let subject = t
-        .users
-        .load(&id)
-        .await
-        .unwrap()
-        .unwrap()
-        .authy_id
-        .expect("turned on");
+    let subject = t.users.factors(&id).await.unwrap()[0].subject;
 
     // From now on the app's codes log Bob in.
     t.clock.advance(30);
@@ -345,8 +344,12 @@ async fn a_store_outage_fails_closed_with_a_clear_page() {
         .unwrap();
     let users = MemoryUserStore::new();
     let subject = provider.register("ada@example.com", "", "").await.unwrap();
-    users.insert("ada@example.com", PASSWORD, Some(subject));
-    let two_factor = TwoFactor::builder(provider.clone(), users)
+    users.insert(
+        "ada@example.com",
+        PASSWORD,
+        [tower_authy::factors::Factor::of(&provider, subject, 0)],
+    );
+    let two_factor = TwoFactor::builder(provider.clone(), users.clone(), users)
         .clock(clock.clone())
         .default_return_to("/account")
         .with_insecure_http_for_local_demo()
@@ -392,7 +395,7 @@ async fn a_new_key_opens_secrets_sealed_under_the_previous_one_and_reseals_them(
             .unwrap()
     };
     let serve = |provider: TotpProvider| {
-        let two_factor = TwoFactor::builder(provider, t.users.clone())
+        let two_factor = TwoFactor::builder(provider, t.users.clone(), t.users.clone())
             .clock(t.clock.clone())
             .challenge_store(t.challenges.clone())
             .default_return_to("/account")

@@ -87,7 +87,7 @@ async fn state_changing_forms_need_the_csrf_token() {
 async fn failed_logins_look_the_same() {
     let w = World::start().await;
     w.user("ada@example.com", "5551230001").await;
-    w.users.insert("nofactor@example.com", PASSWORD, None);
+    w.users.insert("nofactor@example.com", PASSWORD, []);
     let mut bodies = Vec::new();
     for (login, password) in [
         ("ada@example.com", "wrong"),
@@ -145,13 +145,13 @@ async fn every_form_route_refuses_a_missing_or_wrong_token_and_takes_the_header(
         tower_authy::recovery::MemoryRecoveryCodeStore::new(),
         tower_authy::remember::MemoryDeviceStore::new(),
     );
-    let kept = users.clone();
     let w = World::start_with(test_support::Options {
         users: Some(std::sync::Arc::new(users.clone())),
+        factors: Some(std::sync::Arc::new(users.clone())),
+        enrolment: true,
         configure: Box::new(move |b| {
             let key = tower_authy::remember::RememberKey::from_bytes([9; 32]);
-            b.factors(kept)
-                .recovery_codes(codes)
+            b.recovery_codes(codes)
                 .remember_devices(Default::default(), key, devices)
         }),
         ..test_support::Options::default()
@@ -167,7 +167,11 @@ async fn every_form_route_refuses_a_missing_or_wrong_token_and_takes_the_header(
         .register_user("ada@example.com", "5551230001", "1")
         .await
         .unwrap();
-    users.insert("ada@example.com", PASSWORD, Some(subject));
+    users.insert(
+        "ada@example.com",
+        PASSWORD,
+        [tower_authy::factors::Factor::of(&authy, subject, 0)],
+    );
     let mut b = w.browser();
     b.login("ada@example.com", PASSWORD).await;
     let token = w.mock.app_token(subject).unwrap();
