@@ -542,3 +542,45 @@ async fn a_login_begun_before_a_factor_was_removed_ends_at_its_next_step() {
         "the ended login recorded no use"
     );
 }
+
+/// A factor of a provider no longer configured is never offered, but it is still the user's:
+/// removing another factor (a compare-and-set on the user's factors) succeeds all the same.
+/// Failed before the fix: the write expected only the offered factors, and answered 409
+/// "changed meanwhile" for ever.
+#[tokio::test]
+async fn a_factor_of_a_retired_provider_does_not_block_removing_another() {
+    let users = MemoryUserStore::new();
+    let (w, _, _) = two_ways(&users).await;
+    let (ada, subject) = ada_with_a_stored_push(&w, &users).await;
+    let retired = tower_authy::factors::Factor {
+        id: "old1".into(),
+        provider: "retired".into(),
+        ..stored_app()
+    };
+    let held: Vec<String> = vec!["push1".into()];
+    assert!(users.add(&ada, stored_app(), &held).await.unwrap());
+    let held: Vec<String> = vec!["push1".into(), "app1".into()];
+    assert!(users.add(&ada, retired, &held).await.unwrap());
+    let mut b = w.browser();
+    assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+    let push = w.latest_push(subject).await;
+    w.approve(&push).await;
+    assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+    let list = b.get("/authy/factors").await;
+    assert!(!list.body.contains("old1"), "never offered: {}", list.body);
+    let removed = b.post("/authy/factors/remove", &[("factor", "app1")]).await;
+    assert_eq!(
+        removed.location.as_deref(),
+        Some("/authy/factors"),
+        "{}",
+        removed.body
+    );
+    let left: Vec<String> = users
+        .factors(&ada)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(left, ["push1", "old1"]);
+}
