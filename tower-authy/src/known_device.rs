@@ -10,10 +10,11 @@
 //! distinct from "remember this device": it never skips a factor, it only tells the throttle
 //! whose browser this is.
 
-use crate::remember::{RememberKey, canonical_number, request_cookie, set_cookie};
+use crate::store::remember::RememberKey;
 use hmac::{Hmac, Mac};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderValue, header};
 use sha2::Sha256;
+use tower_sessions::cookie;
 
 /// The signing key and lifetime of the device cookie.
 #[derive(Debug, Clone)]
@@ -94,6 +95,44 @@ pub(crate) fn device(
         .verify_slice(&tag)
         .ok()?;
     (now < expires).then(|| device_id.to_owned())
+}
+
+/// The `Set-Cookie` value of one of tower-authy's signed cookies (this one and the device
+/// cookie): `HttpOnly`, the whole site, `Secure` unless plain HTTP is allowed.
+pub(crate) fn set_cookie(
+    name: &'static str,
+    value: String,
+    max_age: i64,
+    same_site: cookie::SameSite,
+    secure: bool,
+) -> HeaderValue {
+    let set = cookie::Cookie::build((name, value))
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .http_only(true)
+        .same_site(same_site)
+        .secure(secure)
+        .build();
+    HeaderValue::from_str(&set.to_string()).expect("ids, digits and base64 make a valid header")
+}
+
+/// The value of the request's cookie `name`, as a cookie parser reads it.
+pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// A number in a signed value, in its one canonical spelling only: `01000` or `+1000` would be
+/// another spelling of the value that was signed.
+pub(crate) fn canonical_number<T: std::str::FromStr + ToString>(raw: &str) -> Option<T> {
+    let n: T = raw.parse().ok()?;
+    (n.to_string() == raw).then_some(n)
 }
 
 #[cfg(test)]

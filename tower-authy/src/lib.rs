@@ -3,7 +3,12 @@
 #![deny(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
-// The capabilities an application configures or implements, each a public module.
+// The capabilities an application configures or implements, each a public module. A
+// capability's folder (enrolment, factors, recovery, remember, step_up) holds its behaviour,
+// routes and pages; its store's contract and settings live in `store` (which `config` may
+// import without reaching any handler) and are re-exported here. `routes` mounts them all;
+// `flow` is the login life cycle they build on. `python3 scripts/module-circles.py` checks
+// that no two top-level modules import each other.
 pub mod audit;
 pub mod enrolment;
 pub mod factors;
@@ -19,9 +24,12 @@ pub mod secret;
 pub mod step_up;
 pub mod store;
 
-// The machinery behind them.
+// The machinery behind them: `config` (the built configuration every handler reads), `flow`,
+// `routes`, `web` (replies, the CSRF-checked form), `pages` (the shared page frame), and the
+// rest.
 mod config;
 mod error;
+mod flow;
 mod known_device;
 mod offer;
 mod pages;
@@ -48,7 +56,7 @@ pub use tower_sessions;
 
 pub use config::{TwoFactor, TwoFactorBuilder};
 pub use error::ConfigError;
-pub use factors::FactorStore;
 pub use guard::{RequireTwoFactorLayer, VerifiedUser};
 pub use provider::SecondFactorProvider;
+pub use store::factor::FactorStore;
 pub use store::{ChallengeStore, UserRecord, UserStore};

@@ -1,8 +1,8 @@
 //! The user's factors as a login offers them.
 
 use crate::config::Shared;
-use crate::factors::{Factor, login_order};
 use crate::store::StoreError;
+use crate::store::factor::{Factor, login_order};
 
 /// The user's factors in the order login offers them, leaving out any of a provider no longer
 /// configured (it cannot be proved).
@@ -21,4 +21,17 @@ pub(crate) async fn of_user(
 pub(crate) async fn held_ids(shared: &Shared, user_id: &str) -> Result<Vec<String>, StoreError> {
     let held = shared.factors.factors(user_id).await?;
     Ok(held.into_iter().map(|f| f.id).collect())
+}
+
+/// The user's factors other than the one challenge `c` proves ("try another way").
+pub(crate) async fn others(
+    shared: &Shared,
+    c: &crate::store::Challenge,
+) -> Result<Vec<Factor>, StoreError> {
+    let Some(user) = shared.users.load(&c.user_id).await? else {
+        return Ok(Vec::new());
+    };
+    let mut all = of_user(shared, &user).await?;
+    all.retain(|f| f.id != c.factor_id);
+    Ok(all)
 }

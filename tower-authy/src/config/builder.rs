@@ -12,9 +12,9 @@ use std::time::Duration;
 pub struct TwoFactorBuilder {
     pub(super) client: Arc<dyn SecondFactorProvider>,
     pub(super) more_providers: Vec<Arc<dyn SecondFactorProvider>>,
-    pub(super) factors: Arc<dyn crate::FactorStore>,
+    pub(super) factors: Arc<dyn crate::store::factor::FactorStore>,
     pub(super) users: Arc<dyn UserStore>,
-    pub(super) step_up: Option<crate::step_up::StepUp>,
+    pub(super) step_up: Option<crate::store::first_factor::StepUp>,
     pub(super) policy: crate::policy::Policy,
     pub(super) audit: Option<Arc<dyn crate::audit::AuditSink>>,
     /// The application's messages (language, Fluent source), over the shipped ones.
@@ -35,11 +35,11 @@ pub struct TwoFactorBuilder {
     pub(super) stylesheet: Option<String>,
     pub(super) layout: Option<Arc<dyn crate::layout::Layout>>,
     pub(super) changes: Option<Arc<dyn crate::store::ChangeFeed>>,
-    pub(super) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
+    pub(super) recovery: Option<Arc<dyn crate::store::recovery::RecoveryCodeStore>>,
     pub(super) enrolment: bool,
-    pub(super) remember: Option<crate::remember::Remembering>,
+    pub(super) remember: Option<crate::store::remember::Remembering>,
     /// Older keys of `remember`, set apart so the order of the builder calls does not matter.
-    pub(super) remember_previous: Vec<crate::remember::RememberKey>,
+    pub(super) remember_previous: Vec<crate::store::remember::RememberKey>,
     pub(super) known_devices: Option<crate::known_device::KnownDevices>,
     pub(super) insecure_http: bool,
     pub(super) status_poll_every: Duration,
@@ -64,7 +64,7 @@ impl TwoFactorBuilder {
     pub(crate) fn new(
         client: Arc<dyn SecondFactorProvider>,
         users: Arc<dyn UserStore>,
-        factors: Arc<dyn crate::FactorStore>,
+        factors: Arc<dyn crate::store::factor::FactorStore>,
     ) -> Self {
         TwoFactorBuilder {
             client,
@@ -99,7 +99,7 @@ impl TwoFactorBuilder {
             remember: None,
             remember_previous: Vec::new(),
             known_devices: Some(crate::known_device::KnownDevices {
-                key: crate::remember::RememberKey::random(),
+                key: crate::store::remember::RememberKey::random(),
                 days: 180,
             }),
             insecure_http: false,

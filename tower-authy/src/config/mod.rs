@@ -24,10 +24,10 @@ pub(crate) struct Shared {
     /// Every provider, the first one first; factors name theirs.
     pub(crate) providers: Vec<Arc<dyn SecondFactorProvider>>,
     /// Where each user's factors are kept.
-    pub(crate) factors: Arc<dyn crate::FactorStore>,
+    pub(crate) factors: Arc<dyn crate::store::factor::FactorStore>,
     pub(crate) users: Arc<dyn UserStore>,
     /// Step-up mode: the application's login is the first factor.
-    pub(crate) step_up: Option<crate::step_up::StepUp>,
+    pub(crate) step_up: Option<crate::store::first_factor::StepUp>,
     /// Who must prove a second factor: the login's rule and [`TwoFactor::layer`]'s.
     pub(crate) policy: crate::policy::Policy,
     /// Where audit events go, when anywhere.
@@ -67,11 +67,11 @@ pub(crate) struct Shared {
     /// The challenges this instance's event streams wait on.
     pub(crate) watchers: crate::watchers::Watchers,
     /// Where recovery codes are kept, when they are on.
-    pub(crate) recovery: Option<Arc<dyn crate::recovery::RecoveryCodeStore>>,
+    pub(crate) recovery: Option<Arc<dyn crate::store::recovery::RecoveryCodeStore>>,
     /// Whether users set up their own factors (enrolment and the factors page's "add").
     pub(crate) enrolment: bool,
     /// Remembered devices, when they are on.
-    pub(crate) remember: Option<crate::remember::Remembering>,
+    pub(crate) remember: Option<crate::store::remember::Remembering>,
     /// The device cookie that exempts a user's own browsers from their account's password
     /// lockout; `None` when turned off.
     pub(crate) known_devices: Option<crate::known_device::KnownDevices>,
@@ -146,7 +146,7 @@ impl TwoFactor {
     pub fn builder(
         client: impl SecondFactorProvider,
         users: impl UserStore,
-        factors: impl crate::FactorStore,
+        factors: impl crate::store::factor::FactorStore,
     ) -> TwoFactorBuilder {
         TwoFactorBuilder::new(Arc::new(client), Arc::new(users), Arc::new(factors))
     }
@@ -175,16 +175,16 @@ impl TwoFactor {
     /// ```
     pub fn step_up(
         client: impl SecondFactorProvider,
-        first_factor: impl crate::step_up::FirstFactor,
-        factors: impl crate::FactorStore,
+        first_factor: impl crate::store::first_factor::FirstFactor,
+        factors: impl crate::store::factor::FactorStore,
         login_url: &str,
     ) -> TwoFactorBuilder {
         let mut builder = TwoFactorBuilder::new(
             Arc::new(client),
-            Arc::new(crate::step_up::NoPasswords),
+            Arc::new(crate::store::first_factor::NoPasswords),
             Arc::new(factors),
         );
-        builder.step_up = Some(crate::step_up::StepUp {
+        builder.step_up = Some(crate::store::first_factor::StepUp {
             first_factor: Arc::new(first_factor),
             login_url: login_url.to_owned(),
         });

@@ -48,7 +48,7 @@ impl TwoFactorBuilder {
     /// let builder = builder.recovery_codes(tower_authy::recovery::MemoryRecoveryCodeStore::new());
     /// # builder.build().unwrap();
     /// ```
-    pub fn recovery_codes(mut self, store: impl crate::recovery::RecoveryCodeStore) -> Self {
+    pub fn recovery_codes(mut self, store: impl crate::store::recovery::RecoveryCodeStore) -> Self {
         self.recovery = Some(Arc::new(store));
         self
     }
@@ -72,11 +72,11 @@ impl TwoFactorBuilder {
     /// ```
     pub fn remember_devices(
         mut self,
-        settings: crate::remember::RememberDevice,
-        key: crate::remember::RememberKey,
-        store: impl crate::remember::DeviceStore,
+        settings: crate::store::remember::RememberDevice,
+        key: crate::store::remember::RememberKey,
+        store: impl crate::store::remember::DeviceStore,
     ) -> Self {
-        self.remember = Some(crate::remember::Remembering {
+        self.remember = Some(crate::store::remember::Remembering {
             settings,
             key,
             previous: Vec::new(),
@@ -103,7 +103,7 @@ impl TwoFactorBuilder {
     /// ```
     pub fn previous_remember_keys(
         mut self,
-        keys: impl IntoIterator<Item = crate::remember::RememberKey>,
+        keys: impl IntoIterator<Item = crate::store::remember::RememberKey>,
     ) -> Self {
         self.remember_previous = keys.into_iter().collect();
         self
@@ -129,7 +129,7 @@ impl TwoFactorBuilder {
     /// let builder = builder.device_cookie_key(key);
     /// # builder.build().unwrap();
     /// ```
-    pub fn device_cookie_key(mut self, key: crate::remember::RememberKey) -> Self {
+    pub fn device_cookie_key(mut self, key: crate::store::remember::RememberKey) -> Self {
         self.known_devices = Some(crate::known_device::KnownDevices { key, days: 180 });
         self
     }

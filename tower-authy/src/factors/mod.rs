@@ -27,7 +27,9 @@
 //! # }
 //! ```
 
+mod pages;
 mod reset;
+pub(crate) mod routes;
 
 pub use reset::{Reset, Stores, reset_second_factor};
 
@@ -107,15 +109,6 @@ impl FactorKind {
             FactorKind::App
         }
     }
-
-    /// Login offers push first, then apps, then phones.
-    pub(crate) fn rank(self) -> u8 {
-        match self {
-            FactorKind::Push => 0,
-            FactorKind::App => 1,
-            FactorKind::Phone => 2,
-        }
-    }
 }
 
 /// `text` with its first letter in upper case ("the Authy app" → "The Authy app").
@@ -125,17 +118,6 @@ pub(crate) fn capitalised(text: &str) -> String {
         .next()
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// The order login offers factors in: the last used first, then push, app, phone; then the
-/// oldest.
-pub(crate) fn login_order(factors: &mut [Factor]) {
-    factors.sort_by(|a, b| {
-        b.last_used_at
-            .cmp(&a.last_used_at)
-            .then(a.kind.rank().cmp(&b.kind.rank()))
-            .then(a.created_at.cmp(&b.created_at))
-    });
 }
 
 /// A label as the forms take it: trimmed, 1 to 64 characters, no control characters.
@@ -148,6 +130,7 @@ pub(crate) fn label(input: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::factor::login_order;
 
     fn f(id: &str, kind: FactorKind, created: i64, used: Option<i64>) -> Factor {
         Factor {

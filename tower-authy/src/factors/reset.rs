@@ -3,7 +3,7 @@
 use super::FactorStore;
 use crate::audit::EventKind;
 use crate::store::StoreError;
-use crate::{recovery::RecoveryCodeStore, remember::DeviceStore};
+use crate::store::{recovery::RecoveryCodeStore, remember::DeviceStore};
 
 /// The stores an administrator's reset clears, as the application configured them.
 #[allow(missing_debug_implementations)]

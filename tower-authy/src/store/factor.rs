@@ -19,6 +19,15 @@ pub enum FactorKind {
 }
 
 impl FactorKind {
+    /// Login offers push first, then apps, then phones.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            FactorKind::Push => 0,
+            FactorKind::App => 1,
+            FactorKind::Phone => 2,
+        }
+    }
+
     /// The wire name: `push`, `app`, `phone`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -147,4 +156,15 @@ pub fn same_ids<'a>(ids: impl IntoIterator<Item = &'a str>, expected: &[String])
     a.sort_unstable();
     b.sort_unstable();
     a == b
+}
+
+/// The order login offers factors in: the last used first, then push, app, phone; then the
+/// oldest.
+pub(crate) fn login_order(factors: &mut [Factor]) {
+    factors.sort_by(|a, b| {
+        b.last_used_at
+            .cmp(&a.last_used_at)
+            .then(a.kind.rank().cmp(&b.kind.rank()))
+            .then(a.created_at.cmp(&b.created_at))
+    });
 }

@@ -9,13 +9,16 @@ mod challenge;
 mod clock;
 pub(crate) mod factor;
 mod feed;
+pub(crate) mod first_factor;
 mod hashing;
 #[cfg(feature = "memory-store")]
 mod memory;
 #[cfg(feature = "memory-store")]
 mod memory_users;
+pub(crate) mod recovery;
 #[cfg(feature = "redis")]
 mod redis;
+pub(crate) mod remember;
 mod user;
 
 pub use challenge::{AttemptDecision, Challenge, ChallengeState, ChallengeStore};

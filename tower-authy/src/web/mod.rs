@@ -5,6 +5,9 @@
 
 mod form;
 
+/// The configuration, as every handler extracts it.
+pub(crate) type Shared_ = axum::Extension<Arc<Shared>>;
+
 pub(crate) use form::{Checked, NoFields};
 
 use crate::config::Shared;
@@ -16,6 +19,7 @@ use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::json;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// Whether the client asked for JSON rather than a page.

@@ -8,10 +8,10 @@
 //! - the session stays verified meanwhile (an abandoned proof logs nobody out), and the proof
 //!   counts only when the challenge completes, like a login's.
 
-use super::Shared_;
 use super::login::{ReturnTo, challenge_on, return_to_or_default};
 use crate::session::{self, Pending};
 use crate::web::Checked;
+use crate::web::Shared_;
 use crate::web::{Handled, Reply};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse};

@@ -7,12 +7,12 @@
 //! - a new set needs the session's CSRF token, replaces the old set whole, rotates the session
 //!   id, and is logged; the codes themselves are never logged or stored, only their hashes.
 
-use super::Shared_;
 use crate::config::Shared;
 use crate::recovery::{self, RecoveryCode};
+use crate::web::Shared_;
 use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Reply};
-use crate::{VerifiedUser, pages, recovery::RecoveryCodeStore, session};
+use crate::{VerifiedUser, recovery::RecoveryCodeStore, session};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use http::request::Parts;
@@ -43,7 +43,7 @@ pub(crate) async fn page(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if reply.json {
         Json(json!({"remaining": remaining, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::recovery_codes(
+        Html(super::pages::recovery_codes(
             &reply.view(),
             &user.user.login,
             &csrf,
@@ -74,7 +74,7 @@ pub(crate) async fn generate(
         let csrf = session::csrf_token(&session).await?;
         Json(json!({"codes": shown, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::new_recovery_codes(
+        Html(super::pages::new_recovery_codes(
             &reply.view(),
             &shown,
             &shared.default_return_to,

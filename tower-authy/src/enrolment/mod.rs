@@ -3,6 +3,11 @@
 //! [`FactorStore`](crate::FactorStore) only once the user has proved they hold it (a code
 //! from it), so that a mistyped number cannot lock anyone out. On unless
 //! [`TwoFactorBuilder::without_enrolment`](crate::TwoFactorBuilder::without_enrolment).
+//!
+//! `routes` holds the enrolment's steps, `pages` what they show.
+
+pub(crate) mod pages;
+pub(crate) mod routes;
 
 /// Country calling codes a phone form suggests (the digits, and the country or region), the
 /// most used first by region: what the enrolment form's country-code field offers in a

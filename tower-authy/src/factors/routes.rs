@@ -1,7 +1,6 @@
 //! The factor model's routes: `GET /factors` lists the verified user's second factors,
 //! `POST /factors/rename` renames one, `POST /factors/remove` removes one, `POST /factors/add`
-//! starts an enrolment of another; and at login `POST /factor` switches the pending login to
-//! another of the user's factors ("try another way"). Mounted only with the factor model.
+//! starts an enrolment of another (mounted unless enrolment is off).
 //!
 //! Invariants kept here:
 //! - only a user verified with both factors in this session (as the guard sees it) manages
@@ -10,19 +9,17 @@
 //!   [`FRESH_SECS`] (proving a factor being added does not count); removing never removes
 //!   the last factor, is a compare-and-set on the factors the
 //!   page showed, and raises the credential epoch (every other session ends; this one goes on
-//!   at the new epoch);
-//! - switching keeps the login's deadline, ends the challenge it leaves (a late answer to its
-//!   push changes nothing), and offers only the pending user's own factors.
+//!   at the new epoch).
 
-use super::Shared_;
+use crate::VerifiedUser;
 use crate::config::Shared;
 use crate::factors::Factor;
 use crate::offer::of_user;
 use crate::session::{self, Enrolling};
-use crate::store::{ChallengeState, StoreError};
+use crate::store::StoreError;
+use crate::web::Shared_;
 use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Reply};
-use crate::{VerifiedUser, pages};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use http::StatusCode;
@@ -85,7 +82,7 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if reply.json {
         Json(json!({"factors": factors, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::factors(
+        Html(super::pages::factors(
             &reply.view(),
             &user.user.login,
             &csrf,
@@ -237,53 +234,6 @@ pub(crate) async fn add(
         .await?)
 }
 
-#[derive(Deserialize)]
-pub(crate) struct SwitchForm {
-    #[serde(default)]
-    factor: String,
-}
-
-/// "Try another way": the pending login goes on with another of the user's factors.
-pub(crate) async fn switch(
-    Checked {
-        shared,
-        session,
-        parts,
-        form,
-    }: Checked<SwitchForm>,
-) -> Handled {
-    let reply = Reply::new(&shared, &parts.headers);
-    let (pending, c) = reply.with_challenge(&session).await?;
-    if let Some(r) = super::lifecycle::finished_page(&reply, c.state) {
-        return Ok(r);
-    }
-    let others = crate::routes::factors::others(&shared, &c).await?;
-    let Some(factor) = others.into_iter().find(|f| f.id == form.factor) else {
-        return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-unknown-factor"));
-    };
-    // The challenge left behind ends: an answer to its push no longer counts.
-    if !shared
-        .challenges
-        .transition(&c.id, ChallengeState::Pending, ChallengeState::Expired)
-        .await?
-    {
-        return Ok(reply.problem(StatusCode::CONFLICT, "problem-already-answered"));
-    }
-    super::lifecycle::notify(&shared, &c.id);
-    tracing::info!(event = "factor_switched", user_id = %c.user_id, provider = %factor.provider, "login goes on with another factor");
-    let now = shared.clock.now();
-    super::login::challenge_on(
-        &shared,
-        &session,
-        &reply,
-        pending,
-        &factor,
-        c.expires_at,
-        now,
-    )
-    .await
-}
-
 impl crate::TwoFactor {
     /// The user's second factors as login offers them, the last used first: those in the
     /// [`FactorStore`](crate::FactorStore), leaving out factors of providers no longer
@@ -294,17 +244,4 @@ impl crate::TwoFactor {
     pub async fn factors_of(&self, user: &crate::UserRecord) -> Result<Vec<Factor>, StoreError> {
         of_user(&self.shared, user).await
     }
-}
-
-/// The user's factors other than the one challenge `c` proves ("try another way").
-pub(crate) async fn others(
-    shared: &Shared,
-    c: &crate::store::Challenge,
-) -> Result<Vec<Factor>, StoreError> {
-    let Some(user) = shared.users.load(&c.user_id).await? else {
-        return Ok(Vec::new());
-    };
-    let mut all = of_user(shared, &user).await?;
-    all.retain(|f| f.id != c.factor_id);
-    Ok(all)
 }

@@ -13,10 +13,10 @@
 //!   user is somebody else; the factor is written with a compare-and-set on the factors it
 //!   began with, so a password alone never replaces a factor set up meanwhile.
 
-use super::Shared_;
 use crate::secret::Token;
 use crate::session::Registered;
 use crate::session::{self, Enrolling};
+use crate::web::Shared_;
 use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Rejection, Reply};
 use crate::{enrolment, pages};
@@ -135,7 +135,7 @@ async fn begin_for_first_factor_session(
     if !crate::offer::of_user(shared, &user).await?.is_empty() {
         return Ok(());
     }
-    let return_to = crate::routes::login::return_to_or_default(shared, q.return_to.as_deref());
+    let return_to = crate::flow::login::return_to_or_default(shared, q.return_to.as_deref());
     let optional = q.offer.is_some() && !shared.policy.requires(&user, shared.clock.now());
     let enrolling = Enrolling {
         user_id: user.id.clone(),
@@ -172,7 +172,7 @@ pub(crate) async fn page(
     }
     let provider = provider_of(&shared, &e, &reply).map_err(|r| *r)?;
     Ok(Html(match e.phone.as_ref().map(|p| p.subject) {
-        None => pages::enrol_phone(
+        None => super::pages::enrol_phone(
             &reply.view(),
             provider.as_ref(),
             &csrf,
@@ -184,7 +184,7 @@ pub(crate) async fn page(
             let sent = reply.tr().t("code-sent-sms");
             let notice = q.sent.is_some().then_some(sent.as_str());
             let qr = qr_code(provider.as_ref(), subject).await;
-            pages::enrol_token(
+            super::pages::enrol_token(
                 &reply.view(),
                 provider.as_ref(),
                 &csrf,
@@ -261,7 +261,7 @@ pub(crate) async fn register(
             let title = reply.tr().t("problem-check-phone");
             reply.problem_text(StatusCode::UNPROCESSABLE_ENTITY, &title, detail)
         } else {
-            let page = pages::enrol_phone(
+            let page = super::pages::enrol_phone(
                 &reply.view(),
                 provider.as_ref(),
                 &csrf,
@@ -313,7 +313,7 @@ pub(crate) async fn register(
         return Ok(Json(json!({"otpauth_uri": uri})).into_response());
     }
     let qr = qr_code(provider.as_ref(), subject).await;
-    Ok(Html(pages::enrol_token(
+    Ok(Html(super::pages::enrol_token(
         &reply.view(),
         provider.as_ref(),
         &csrf,
@@ -424,7 +424,7 @@ pub(crate) async fn confirm(
             reply.problem(status, id)
         } else {
             let detail = reply.tr().attr(id, "detail");
-            let page = pages::enrol_token(
+            let page = super::pages::enrol_token(
                 &reply.view(),
                 provider.as_ref(),
                 &csrf,
@@ -455,9 +455,10 @@ pub(crate) async fn confirm(
     // guesses count against that factor too, whichever account makes them.
     let attempt = format!("enrol:{}:{}", e.user_id, phone.subject);
     let counted =
-        super::factor_attempt(&shared, provider.as_ref(), &attempt, phone.subject, now).await?;
+        crate::flow::factor_attempt(&shared, provider.as_ref(), &attempt, phone.subject, now)
+            .await?;
     let Some(counters) = counted else {
-        return Ok(super::factor_locked(&reply));
+        return Ok(crate::flow::factor_locked(&reply));
     };
     match provider.confirm_enrolment(phone.subject, &token).await {
         Ok(()) => {}
@@ -513,14 +514,15 @@ pub(crate) async fn confirm(
     let mut response = match shared.recovery.as_ref().filter(|_| first) {
         None => reply.redirect_rotated(&session, &e.return_to).await?,
         Some(codes) => {
-            let shown = super::recovery::new_codes(&shared, codes.as_ref(), &e.user_id).await?;
+            let shown =
+                crate::recovery::routes::new_codes(&shared, codes.as_ref(), &e.user_id).await?;
             if reply.json {
                 let csrf = session::csrf_token(&session).await?;
                 let body =
                     json!({"redirect": e.return_to, "recovery_codes": shown, "csrf_token": csrf});
                 Json(body).into_response()
             } else {
-                Html(pages::new_recovery_codes(
+                Html(crate::recovery::pages::new_recovery_codes(
                     &reply.view(),
                     &shown,
                     &e.return_to,
@@ -530,7 +532,7 @@ pub(crate) async fn confirm(
             }
         }
     };
-    super::lifecycle::mark_known(&shared, &mut response, &e.login, now);
+    crate::flow::lifecycle::mark_known(&shared, &mut response, &e.login, now);
     Ok(response)
 }
 

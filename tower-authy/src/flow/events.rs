@@ -8,10 +8,10 @@
 //!   however many streams wait on it and on however many instances (the right to ask is a quota
 //!   in the shared challenge store); nobody asks once the challenge has settled or expired.
 
-use super::Shared_;
 use super::lifecycle::{current, notify, pending_challenge, status_body};
 use crate::config::Shared;
 use crate::store::{Challenge, ChallengeState};
+use crate::web::Shared_;
 use crate::web::{Handled, Reply};
 use axum::Extension;
 use axum::response::IntoResponse;
@@ -204,7 +204,7 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         .await
     {
         tracing::info!(event = "challenge_settled_by_poll", user_id = %c.user_id, status = to.as_str(), "no callback arrived; Authy's record settled the challenge");
-        crate::routes::lifecycle::push_answered(shared, c, to);
+        crate::flow::lifecycle::push_answered(shared, c, to);
         notify(shared, &c.id);
     }
 }

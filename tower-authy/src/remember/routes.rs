@@ -6,12 +6,12 @@
 //!   either, and sees and forgets only their own devices;
 //! - forgetting needs the session's CSRF token, rotates the session id, and is logged.
 
-use super::Shared_;
 use crate::config::Shared;
 use crate::remember::Remembering;
 use crate::web::Checked;
+use crate::web::Shared_;
 use crate::web::{Handled, Reply};
-use crate::{VerifiedUser, pages, session};
+use crate::{VerifiedUser, session};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use http::request::Parts;
@@ -43,7 +43,7 @@ pub(crate) async fn list(Extension(shared): Shared_, session: Session, parts: Pa
     Ok(if reply.json {
         Json(json!({"devices": devices, "csrf_token": csrf})).into_response()
     } else {
-        Html(pages::devices(
+        Html(super::pages::devices(
             &reply.view(),
             &user.user.login,
             &csrf,

@@ -8,11 +8,12 @@
 //!   cannot ring anybody's phone;
 //! - a user without a second factor, or with a locked account, cannot start one.
 
-use super::Shared_;
-use super::login::{ReturnTo, Start, return_to_or_default, start_enrolment, start_second_factor};
-use crate::pages;
+use crate::flow::login::{
+    ReturnTo, Start, return_to_or_default, start_enrolment, start_second_factor,
+};
 use crate::session;
 use crate::web::Checked;
+use crate::web::Shared_;
 use crate::web::{Handled, Reply};
 use axum::extract::Query;
 use axum::response::{Html, IntoResponse, Response};
@@ -67,7 +68,7 @@ pub(crate) async fn step_up_page(
     Ok(if reply.json {
         Json(json!({"csrf_token": csrf})).into_response()
     } else {
-        Html(pages::step_up(&reply.view(), &csrf, &return_to)).into_response()
+        Html(super::pages::step_up(&reply.view(), &csrf, &return_to)).into_response()
     })
 }
 

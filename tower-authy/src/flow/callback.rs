@@ -160,7 +160,7 @@ async fn process(shared: &Shared, request: Request<Body>) -> Outcome {
         "challenge_denied"
     };
     tracing::info!(event, user_id = %challenge.user_id, via = "push", provider = signer, "push answered");
-    crate::routes::lifecycle::push_answered(shared, &challenge, to);
+    crate::flow::lifecycle::push_answered(shared, &challenge, to);
     notify(shared, &challenge.id);
     Ok(to)
 }

@@ -120,7 +120,7 @@ pub(crate) async fn token(
         let csrf = session::csrf_token(&session).await?;
         let error = reply.tr().t("code-wrong-try-again");
         let error = Some(error.as_str());
-        let others = crate::routes::factors::others(&shared, &c).await?;
+        let others = crate::offer::others(&shared, &c).await?;
         let page = pages::verify(&reply.view(), &csrf, &c, &others, None, error);
         return Ok((StatusCode::UNAUTHORIZED, Html(page)).into_response());
     }

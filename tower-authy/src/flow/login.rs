@@ -1,7 +1,6 @@
 //! The first factor: the login form and the password step, which starts a challenge and
 //! sends the push.
 
-use super::Shared_;
 use crate::config::Shared;
 use crate::pages;
 use crate::provider::PushRequest;
@@ -10,6 +9,7 @@ use crate::session::{self, Pending};
 use crate::store::{Challenge, ChallengeState};
 use crate::throttle;
 use crate::web::Checked;
+use crate::web::Shared_;
 use crate::web::{Handled, Rejection, Reply};
 use axum::extract::{ConnectInfo, Query};
 use axum::response::{Html, IntoResponse};
@@ -227,7 +227,7 @@ pub(crate) async fn start_enrolment(
 pub(crate) struct Start<'a> {
     pub(crate) user: &'a crate::UserRecord,
     /// The factor offered first.
-    pub(crate) factor: crate::factors::Factor,
+    pub(crate) factor: crate::store::factor::Factor,
     pub(crate) return_to: String,
     /// "Remember this device" was ticked.
     pub(crate) remember: bool,
@@ -309,7 +309,7 @@ pub(crate) async fn challenge_on(
     session: &Session,
     reply: &Reply<'_>,
     mut pending: Pending,
-    factor: &crate::factors::Factor,
+    factor: &crate::store::factor::Factor,
     expires_at: i64,
     now: i64,
 ) -> Handled {

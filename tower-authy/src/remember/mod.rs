@@ -9,193 +9,23 @@
 //! everywhere") and while the device store still lists it: a user sees their devices and
 //! forgets them, and only the newest few per user are kept.
 
+//!
+//! The store's contract and the settings live with the other stores, in `store`; `routes`
+//! holds the devices page, `pages` what it shows.
+
+pub(crate) mod pages;
+pub(crate) mod routes;
+
+#[cfg(feature = "memory-store")]
+pub use crate::store::remember::MemoryDeviceStore;
+pub(crate) use crate::store::remember::Remembering;
+pub use crate::store::remember::{DeviceStore, RememberDevice, RememberKey, RememberedDevice};
+
+use crate::known_device::{canonical_number, request_cookie, set_cookie};
 use crate::store::StoreError;
-use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderValue, header};
-use serde::Serialize;
 use sha2::Sha256;
-#[cfg(feature = "memory-store")]
-use std::collections::HashMap;
-use std::sync::Arc;
-#[cfg(feature = "memory-store")]
-use std::sync::{Mutex, PoisonError};
-
-/// How long a device is remembered, and how many per user. Used with
-/// [`TwoFactorBuilder::remember_devices`](crate::TwoFactorBuilder::remember_devices).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RememberDevice {
-    /// Days a remembered device skips the second factor (1 to 365). Default 30.
-    pub days: u32,
-    /// Devices kept per user (1 to 100); remembering one more forgets the oldest. Default 5.
-    pub per_user: usize,
-}
-
-impl Default for RememberDevice {
-    fn default() -> Self {
-        RememberDevice {
-            days: 30,
-            per_user: 5,
-        }
-    }
-}
-
-/// The key that signs remembered-device cookies. Every instance needs the same one, from
-/// configuration; a new key forgets every device. Its `Debug` shows nothing.
-#[derive(Clone)]
-pub struct RememberKey([u8; 32]);
-
-impl RememberKey {
-    /// A key from configuration (32 random bytes).
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        RememberKey(bytes)
-    }
-
-    /// A fresh random key: for one instance whose devices may be forgotten at each restart.
-    pub fn random() -> Self {
-        RememberKey(crate::random::bytes())
-    }
-
-    pub(crate) fn bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for RememberKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RememberKey(..)")
-    }
-}
-
-/// A device a user asked to be remembered on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RememberedDevice {
-    /// Random id, also in the device's cookie.
-    pub id: String,
-    /// What the browser said it was (its `User-Agent`, shortened).
-    pub label: String,
-    /// Unix seconds.
-    pub created_at: i64,
-    /// Unix seconds; after this the device is no longer remembered.
-    pub expires_at: i64,
-}
-
-/// Where each user's remembered devices are listed. With several instances, a shared one.
-#[async_trait]
-pub trait DeviceStore: Send + Sync + 'static {
-    /// Adds a device, then keeps only the newest `keep` of the user's devices.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the store cannot answer.
-    async fn remember(
-        &self,
-        user_id: &str,
-        device: RememberedDevice,
-        keep: usize,
-    ) -> Result<(), StoreError>;
-
-    /// The user's devices not yet expired at `now`, newest first.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the store cannot answer.
-    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError>;
-
-    /// Forgets one device (`Some(id)`) or all of them (`None`); returns how many went.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the store cannot answer.
-    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError>;
-}
-
-#[async_trait]
-impl<T: DeviceStore + ?Sized> DeviceStore for Arc<T> {
-    async fn remember(
-        &self,
-        user_id: &str,
-        device: RememberedDevice,
-        keep: usize,
-    ) -> Result<(), StoreError> {
-        (**self).remember(user_id, device, keep).await
-    }
-
-    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError> {
-        (**self).devices(user_id, now).await
-    }
-
-    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError> {
-        (**self).forget(user_id, device_id).await
-    }
-}
-
-#[cfg(feature = "memory-store")]
-/// Remembered devices in this process's memory. Cheap to clone; clones share the devices.
-#[derive(Debug, Clone, Default)]
-pub struct MemoryDeviceStore {
-    users: Arc<Mutex<HashMap<String, Vec<RememberedDevice>>>>,
-}
-
-#[cfg(feature = "memory-store")]
-impl MemoryDeviceStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Vec<RememberedDevice>>) -> R) -> R {
-        f(&mut self.users.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
-
-#[cfg(feature = "memory-store")]
-#[async_trait]
-impl DeviceStore for MemoryDeviceStore {
-    async fn remember(
-        &self,
-        user_id: &str,
-        device: RememberedDevice,
-        keep: usize,
-    ) -> Result<(), StoreError> {
-        self.with(|users| {
-            let list = users.entry(user_id.to_owned()).or_default();
-            list.insert(0, device);
-            list.truncate(keep);
-        });
-        Ok(())
-    }
-
-    async fn devices(&self, user_id: &str, now: i64) -> Result<Vec<RememberedDevice>, StoreError> {
-        Ok(self.with(|users| {
-            users.get(user_id).map_or_else(Vec::new, |list| {
-                list.iter()
-                    .filter(|d| d.expires_at > now)
-                    .cloned()
-                    .collect()
-            })
-        }))
-    }
-
-    async fn forget(&self, user_id: &str, device_id: Option<&str>) -> Result<usize, StoreError> {
-        Ok(self.with(|users| {
-            let Some(list) = users.get_mut(user_id) else {
-                return 0;
-            };
-            let before = list.len();
-            list.retain(|d| device_id.is_some_and(|id| d.id != id));
-            before - list.len()
-        }))
-    }
-}
-
-/// Remembering, as configured.
-pub(crate) struct Remembering {
-    pub(crate) settings: RememberDevice,
-    /// Signs new cookies, and checks them.
-    pub(crate) key: RememberKey,
-    /// Older keys: cookies they signed still count, and are signed again with `key` when
-    /// used (key rotation).
-    pub(crate) previous: Vec<RememberKey>,
-    pub(crate) store: Arc<dyn DeviceStore>,
-}
 
 /// A genuine device cookie, as presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,7 +53,7 @@ fn mac(
     epoch: u64,
     expires: i64,
 ) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.bytes()).expect("HMAC takes any key length");
     mac.update(b"tower-authy remembered device v1\0");
     for part in [user_id, device_id, &epoch.to_string(), &expires.to_string()] {
         mac.update(part.as_bytes());
@@ -251,44 +81,6 @@ pub(crate) fn cookie(
     );
     let same_site = cookie::SameSite::Lax;
     set_cookie(cookie_name(secure), value, max_age, same_site, secure)
-}
-
-/// The `Set-Cookie` value of one of tower-authy's signed cookies (this one and the device
-/// cookie): `HttpOnly`, the whole site, `Secure` unless plain HTTP is allowed.
-pub(crate) fn set_cookie(
-    name: &'static str,
-    value: String,
-    max_age: i64,
-    same_site: cookie::SameSite,
-    secure: bool,
-) -> HeaderValue {
-    let set = cookie::Cookie::build((name, value))
-        .path("/")
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .http_only(true)
-        .same_site(same_site)
-        .secure(secure)
-        .build();
-    HeaderValue::from_str(&set.to_string()).expect("ids, digits and base64 make a valid header")
-}
-
-/// The value of the request's cookie `name`, as a cookie parser reads it.
-pub(crate) fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
-/// A number in a signed value, in its one canonical spelling only: `01000` or `+1000` would be
-/// another spelling of the value that was signed.
-pub(crate) fn canonical_number<T: std::str::FromStr + ToString>(raw: &str) -> Option<T> {
-    let n: T = raw.parse().ok()?;
-    (n.to_string() == raw).then_some(n)
 }
 
 /// The device in the request's cookie, if the cookie is genuine (signed with the current key
@@ -361,6 +153,7 @@ pub(crate) fn label(headers: &HeaderMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn remembering() -> Remembering {
         Remembering {
