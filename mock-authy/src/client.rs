@@ -13,12 +13,13 @@
 //! # Ok(()) }
 //! ```
 
+use crate::authy::{
+    ApprovalRequest, OneTouchBehaviour, OutboxMessage, PhoneInfo, PhoneVerification, User,
+};
 use crate::callback::{CallbackDelivery, CallbackMethod};
 use crate::endpoint::Endpoint;
-use crate::model::{
-    ApprovalRequest, Fault, JournalEntry, OneTouchBehaviour, OutboxMessage, PhoneInfo,
-    PhoneVerification, RateLimits, User,
-};
+use crate::limits::RateLimits;
+use crate::model::{Fault, JournalEntry};
 use reqwest::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

@@ -1,8 +1,9 @@
 //! Delivering OneTouch callbacks: the body shaped like Authy's, signed, sent with retries; and
 //! deciding an approval request, which triggers one.
 
+use crate::authy::ControlError;
+use crate::authy::{ApprovalRequest, ApprovalStatus, OneTouchBehaviour};
 use crate::callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
-use crate::model::{ApprovalRequest, ApprovalStatus, ControlError, OneTouchBehaviour};
 use crate::signature;
 use crate::state::Inner;
 use serde_json::{Value, json};
@@ -17,7 +18,7 @@ impl Inner {
         to: ApprovalStatus,
     ) -> Result<(ApprovalRequest, Option<CallbackDelivery>), ControlError> {
         let now = self.clock.now();
-        let approval = self.with_world(|w| w.transition(uuid, to, now))?;
+        let approval = self.with_world(|w| w.authy.transition(uuid, to, now))?;
         tracing::info!(uuid, status = to.as_str(), "approval request decided");
         self.notify();
         let delivery = deliver(self, &approval).await;

@@ -1,10 +1,13 @@
 //! [`MockAuthy`]: the handle tests hold to steer and inspect a running mock.
 
-use crate::callback::{CallbackDelivery, CallbackMethod};
-use crate::model::{
-    ApprovalRequest, ApprovalStatus, ControlError, Fault, JournalEntry, OneTouchBehaviour,
-    OutboxMessage, PhoneInfo, PhoneVerification, RateLimits, User,
+use crate::authy::ControlError;
+use crate::authy::{
+    ApprovalRequest, ApprovalStatus, OneTouchBehaviour, OutboxMessage, PhoneInfo,
+    PhoneVerification, User,
 };
+use crate::callback::{CallbackDelivery, CallbackMethod};
+use crate::limits::RateLimits;
+use crate::model::{Fault, JournalEntry};
 use crate::state::{CallbackTarget, Inner, reset};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -58,12 +61,13 @@ impl MockAuthy {
     /// Every registered user.
     pub fn users(&self) -> Vec<User> {
         self.inner
-            .with_world(|w| w.users.values().cloned().collect())
+            .with_world(|w| w.authy.users.values().cloned().collect())
     }
 
     /// One user.
     pub fn user(&self, authy_id: u64) -> Option<User> {
-        self.inner.with_world(|w| w.users.get(&authy_id).cloned())
+        self.inner
+            .with_world(|w| w.authy.users.get(&authy_id).cloned())
     }
 
     /// The SMS and voice codes sent to a user, oldest first.
@@ -74,15 +78,15 @@ impl MockAuthy {
     /// The token the user's Authy app shows right now (on the mock's clock).
     pub fn app_token(&self, authy_id: u64) -> Option<String> {
         let now = self.inner.clock.now();
-        self.inner.with_world(|w| w.app_token(authy_id, now))
+        self.inner.with_world(|w| w.authy.app_token(authy_id, now))
     }
 
     /// Every approval request, oldest first, with expiry applied.
     pub fn approval_requests(&self) -> Vec<ApprovalRequest> {
         let now = self.inner.clock.now();
         self.inner.with_world(|w| {
-            w.expire_overdue(now);
-            w.approvals.clone()
+            w.authy.expire_overdue(now);
+            w.authy.approvals.clone()
         })
     }
 
@@ -91,8 +95,8 @@ impl MockAuthy {
     pub fn phone_verifications(&self) -> Vec<PhoneVerification> {
         let now = self.inner.clock.now();
         self.inner.with_world(|w| {
-            w.expire_verifications(now);
-            w.verifications.clone()
+            w.authy.expire_verifications(now);
+            w.authy.verifications.clone()
         })
     }
 
@@ -110,7 +114,7 @@ impl MockAuthy {
         let number = crate::numbering::PhoneNumber::parse(country_code, number)
             .map_err(|_| ControlError::InvalidPhoneNumber)?;
         self.inner
-            .with_world(|w| w.phone_info.insert(number.key(), info));
+            .with_world(|w| w.authy.phone_info.insert(number.key(), info));
         Ok(())
     }
 
@@ -237,7 +241,7 @@ impl MockAuthy {
         let now = self.inner.clock.now();
         let r = self
             .inner
-            .with_world(|w| w.transition(uuid, ApprovalStatus::Expired, now));
+            .with_world(|w| w.authy.transition(uuid, ApprovalStatus::Expired, now));
         self.inner.notify();
         r
     }
@@ -253,6 +257,7 @@ impl MockAuthy {
     ) -> Result<(), ControlError> {
         let r = self.inner.with_world(|w| {
             let user = w
+                .authy
                 .users
                 .get_mut(&authy_id)
                 .ok_or(ControlError::UnknownUser)?;

@@ -17,6 +17,7 @@
 //! ```
 
 mod api;
+mod authy;
 mod callback;
 mod client;
 mod clock;
@@ -24,6 +25,7 @@ mod control;
 mod delivery;
 mod endpoint;
 mod handle;
+mod limits;
 mod model;
 mod numbering;
 mod onetouch;
@@ -36,15 +38,16 @@ pub mod signature;
 mod state;
 mod verify;
 
+pub use authy::{
+    ApprovalRequest, ApprovalStatus, Channel, ControlError, LineType, OneTouchBehaviour,
+    OutboxMessage, PhoneInfo, PhoneVerification, User, VerificationStatus,
+};
 pub use callback::{CallbackDelivery, CallbackMethod, DeliveryAttempt, SentCallback};
 pub use client::{AppToken, ClientError, ControlClient, Decision};
 pub use endpoint::{Endpoint, FaultTarget};
 pub use handle::MockAuthy;
-pub use model::{
-    ApprovalRequest, ApprovalStatus, Channel, ControlError, Fault, FaultKind, JournalEntry,
-    LineType, OneTouchBehaviour, OutboxMessage, PhoneInfo, PhoneVerification, RateLimit,
-    RateLimits, User, VerificationStatus,
-};
+pub use limits::{RateLimit, RateLimits};
+pub use model::{Fault, FaultKind, JournalEntry};
 pub use server::{DEFAULT_API_KEY, MockAuthyBuilder};
 pub use verify::{
     ChallengeStatus, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_SERVICE_SID, VerifyChallenge,

@@ -3,7 +3,7 @@
 //! phone verifications sent to any number, each Verify entity's app code and pending push
 //! challenges, the Verify codes sent, and the state and change events it reads.
 
-use crate::model::ApprovalStatus;
+use crate::authy::ApprovalStatus;
 use crate::state::Inner;
 use axum::Json;
 use axum::extract::State;
@@ -20,13 +20,13 @@ pub(crate) async fn state(State(inner): Shared) -> Json<Value> {
     let now = inner.clock.now();
     let step = crate::otp::TOTP_STEP;
     Json(inner.with_world(|w| {
-        w.expire_overdue(now);
+        w.authy.expire_overdue(now);
         let users: Vec<Value> = w
-            .users
+            .authy.users
             .values()
             .map(|u| {
                 let pending: Vec<&crate::ApprovalRequest> =
-                    w.approvals.iter().filter(|a| a.authy_id == u.id && a.status == ApprovalStatus::Pending).collect();
+                    w.authy.approvals.iter().filter(|a| a.authy_id == u.id && a.status == ApprovalStatus::Pending).collect();
                 json!({
                     "id": u.id, "emails": u.emails, "phone": format!("+{} {}", u.country_code, u.cellphone),
                     "onetouch": u.onetouch, "app_token": crate::otp::totp(&u.secret, now.div_euclid(step)),
@@ -34,9 +34,9 @@ pub(crate) async fn state(State(inner): Shared) -> Json<Value> {
                 })
             })
             .collect();
-        w.expire_verifications(now);
+        w.authy.expire_verifications(now);
         let verifications: Vec<Value> = w
-            .verifications
+            .authy.verifications
             .iter()
             .rev()
             .take(20)

@@ -1,9 +1,11 @@
 //! Starting the mock: [`MockAuthyBuilder`] and the accept loop.
 
+use crate::authy::OneTouchBehaviour;
 use crate::callback::CallbackMethod;
 use crate::clock::Clock;
 use crate::handle::MockAuthy;
-use crate::model::{OneTouchBehaviour, RateLimits, World};
+use crate::limits::RateLimits;
+use crate::model::World;
 use crate::state::{CallbackTarget, Config, DropConnection, Inner};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,9 +1,11 @@
 //! The mock's shared state: configuration, the simulated world, the callback target and the
 //! change signal that wakes the phone page and waiting tests.
 
+use crate::authy::OneTouchBehaviour;
 use crate::callback::CallbackMethod;
 use crate::clock::Clock;
-use crate::model::{OneTouchBehaviour, RateLimits, World};
+use crate::limits::RateLimits;
+use crate::model::World;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;

@@ -2,7 +2,7 @@
 //! (authy-api.md A.4.12).
 
 use super::endpoints::{invalid_parameter, parse_id, user_not_found};
-use crate::model::Channel;
+use crate::authy::Channel;
 use crate::params;
 use crate::state::Inner;
 use http::StatusCode;
@@ -26,13 +26,14 @@ pub(super) fn stats(inner: &Arc<Inner>, now: i64) -> (StatusCode, Value) {
             .filter(|e| this_month(e.at) && e.endpoint == "verify" && e.status == 200)
             .count();
         let sent = |channel: Channel| {
-            w.users
+            w.authy
+                .users
                 .values()
                 .flat_map(|u| &u.outbox)
                 .filter(|m| m.channel == channel && this_month(m.sent_at))
                 .count()
         };
-        let users = w.users.len();
+        let users = w.authy.users.len();
         (
             StatusCode::OK,
             json!({
@@ -65,7 +66,8 @@ pub(super) fn register_activity(
     id: &str,
     p: &Map<String, Value>,
 ) -> (StatusCode, Value) {
-    let Some(id) = parse_id(id).filter(|id| inner.with_world(|w| w.users.contains_key(id))) else {
+    let Some(id) = parse_id(id).filter(|id| inner.with_world(|w| w.authy.users.contains_key(id)))
+    else {
         return user_not_found();
     };
     let kind = params::text(p, "type").unwrap_or_default();

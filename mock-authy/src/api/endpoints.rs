@@ -1,9 +1,9 @@
 //! Each endpoint's answer, as Authy gives it (authy-api.md A.4).
 
-use crate::endpoint::Endpoint;
-use crate::model::{
+use crate::authy::{
     ApprovalRequest, ApprovalStatus, Channel, Sending, VerifyOutcome, object_or_null,
 };
+use crate::endpoint::Endpoint;
 use crate::numbering;
 use crate::params::{self};
 use crate::state::Inner;
@@ -69,7 +69,7 @@ pub(super) fn endpoint_response(
             let Some(id) = id else {
                 return user_not_found();
             };
-            inner.with_world(|w| match w.users.get(&id) {
+            inner.with_world(|w| match w.authy.users.get(&id) {
                 None => user_not_found(),
                 Some(u) => {
                     let has_app = u.onetouch.has_device();
@@ -96,7 +96,7 @@ pub(super) fn endpoint_response(
             })
         }
         Endpoint::UserDelete => {
-            let removed = id.is_some_and(|id| inner.with_world(|w| w.remove_user(id)));
+            let removed = id.is_some_and(|id| inner.with_world(|w| w.authy.remove_user(id)));
             if removed {
                 (
                     StatusCode::OK,
@@ -119,7 +119,7 @@ pub(super) fn endpoint_response(
             let action = params::text(p, "action").filter(|s| !s.is_empty());
             let action_message = params::text(p, "action_message");
             inner.with_world(|w| {
-                let Some(u) = w.users.get(&id) else { return user_not_found() };
+                let Some(u) = w.authy.users.get(&id) else { return user_not_found() };
                 let cellphone = masked_cellphone(&u.country_code, &u.cellphone);
                 if u.onetouch.has_device() && !force {
                     let message = if channel == Channel::Sms {
@@ -133,10 +133,10 @@ pub(super) fn endpoint_response(
                     );
                 }
                 let number = format!("{}/{}", u.country_code, u.cellphone);
-                if !w.admit(sending, &number, now) {
+                if !w.authy.admit(&w.rate_limits, sending, &number, now) {
                     return super::phones::rate_limited();
                 }
-                w.send_code(id, channel, now, action, action_message);
+                w.authy.send_code(&mut w.rng, id, channel, now, action, action_message);
                 let message = if channel == Channel::Sms {
                     "SMS token was sent"
                 } else {
@@ -155,12 +155,12 @@ pub(super) fn endpoint_response(
             let force = params::truthy(p, "force");
             let action = params::text(p, "action").filter(|s| !s.is_empty());
             let outcome = inner.with_world(|w| {
-                if !w.users.contains_key(&id) {
+                if !w.authy.users.contains_key(&id) {
                     VerifyOutcome::UnknownUser
                 } else if !well_formed {
                     VerifyOutcome::Invalid
                 } else {
-                    w.verify(id, token, force, action.as_deref(), now)
+                    w.authy.verify(id, token, force, action.as_deref(), now)
                 }
             });
             match outcome {
@@ -195,7 +195,7 @@ pub(super) fn endpoint_response(
                 return invalid_parameter("qr_size");
             }
             let label = params::text(p, "label").unwrap_or_default();
-            inner.with_world(|w| match w.users.get(&id) {
+            inner.with_world(|w| match w.authy.users.get(&id) {
                 None => user_not_found(),
                 Some(u) => {
                     let secret = crate::otp::base32(&u.secret);
@@ -218,7 +218,7 @@ pub(super) fn endpoint_response(
         Endpoint::ApprovalRequestGet => {
             let uuid = &args[0];
             inner.with_world(|w| {
-                let Some(a) = w.approval(uuid, now).cloned() else {
+                let Some(a) = w.authy.approval(uuid, now).cloned() else {
                     return (
                         StatusCode::NOT_FOUND,
                         json!({"message": format!("Approval request not found: {uuid}"), "success": false, "errors": {}, "error_code": "60049"}),
@@ -296,24 +296,27 @@ fn approval_create(
         },
     };
     let created = inner.with_world(|w| {
-        let user = w.users.get(&id)?;
+        let user = w.authy.users.get(&id)?;
         let (behaviour, user_email) = (user.onetouch, user.emails.first().cloned());
         if !behaviour.has_device() {
             return Some(Err(()));
         }
-        let uuid = w.create_approval(ApprovalRequest {
-            uuid: String::new(),
-            authy_id: id,
-            message,
-            details: object_or_null(p.get("details")),
-            hidden_details: object_or_null(p.get("hidden_details")),
-            user_email,
-            logos,
-            seconds_to_expire,
-            created_at: now,
-            status: ApprovalStatus::Pending,
-            processed_at: None,
-        });
+        let uuid = w.authy.create_approval(
+            &mut w.rng,
+            ApprovalRequest {
+                uuid: String::new(),
+                authy_id: id,
+                message,
+                details: object_or_null(p.get("details")),
+                hidden_details: object_or_null(p.get("hidden_details")),
+                user_email,
+                logos,
+                seconds_to_expire,
+                created_at: now,
+                status: ApprovalStatus::Pending,
+                processed_at: None,
+            },
+        );
         Some(Ok((uuid, behaviour)))
     });
     match created {

@@ -1,7 +1,7 @@
 //! Phone Verification v1, `phones/info` and email tokens (authy-api.md A.4.6, A.4.11).
 
 use super::endpoints::{error_body, invalid_parameter, iso8601, parse_id, user_not_found};
-use crate::model::{
+use crate::authy::{
     Channel, LineType, PhoneVerification, Sending, VERIFICATION_ATTEMPTS, VERIFICATION_TTL,
     VerificationStatus,
 };
@@ -103,7 +103,10 @@ pub(super) fn verification_start(
     }
     let app_name = &inner.config.app_name;
     inner.with_world(|w| {
-        if !w.admit(Sending::Verification, &number.key(), now) {
+        if !w
+            .authy
+            .admit(&w.rate_limits, Sending::Verification, &number.key(), now)
+        {
             return rate_limited();
         }
         let code = custom_code.unwrap_or_else(|| w.rng.digits(code_length));
@@ -112,20 +115,23 @@ pub(super) fn verification_start(
             Some(m) => format!("{m} {code}"),
             None => format!("Your {app_name} verification code is: {code}"),
         };
-        let info = w.phone_info(&number.key());
-        let v = w.start_verification(PhoneVerification {
-            uuid: String::new(),
-            country_code: number.country_code.clone(),
-            phone_number: number.national.clone(),
-            via,
-            code,
-            message,
-            locale,
-            sent_at: now,
-            expires_at: now + VERIFICATION_TTL,
-            failed_attempts: 0,
-            status: VerificationStatus::Pending,
-        });
+        let info = w.authy.phone_info(&number.key());
+        let v = w.authy.start_verification(
+            &mut w.rng,
+            PhoneVerification {
+                uuid: String::new(),
+                country_code: number.country_code.clone(),
+                phone_number: number.national.clone(),
+                via,
+                code,
+                message,
+                locale,
+                sent_at: now,
+                expires_at: now + VERIFICATION_TTL,
+                failed_attempts: 0,
+                status: VerificationStatus::Pending,
+            },
+        );
         let shown = number.display();
         let message = match via {
             Channel::Call => format!("Call to {shown} initiated."),
@@ -156,6 +162,7 @@ pub(super) fn verification_check(
     };
     inner.with_world(|w| {
         let pending = w
+            .authy
             .latest_verification(&number.country_code, &number.national, now)
             .filter(|v| v.status == VerificationStatus::Pending);
         let Some(v) = pending else {
@@ -195,8 +202,9 @@ pub(super) fn verification_status(
     }
     inner.with_world(|w| {
         let found = match (&uuid, &number) {
-            (Some(uuid), _) => w.verification(uuid, now).cloned(),
+            (Some(uuid), _) => w.authy.verification(uuid, now).cloned(),
             (None, Some(n)) => w
+                .authy
                 .latest_verification(&n.country_code, &n.national, now)
                 .map(|v| v.clone()),
             (None, None) => None,
@@ -225,7 +233,7 @@ pub(super) fn info(inner: &Arc<Inner>, p: &Map<String, Value>, now: i64) -> (Sta
     let Some(number) = number_param(p) else {
         return invalid_phone();
     };
-    let info = inner.with_world(|w| w.phone_info(&number.key()));
+    let info = inner.with_world(|w| w.authy.phone_info(&number.key()));
     let as_of = iso8601(now).replace('T', " ").replace('Z', " UTC");
     (
         StatusCode::OK,
@@ -248,11 +256,17 @@ pub(super) fn email(
     let action = given(p, "action");
     let action_message = given(p, "action_message");
     inner.with_world(|w| {
-        let Some(email) = w.users.get(&id).and_then(|u| u.emails.first().cloned()) else {
+        let Some(email) = w
+            .authy
+            .users
+            .get(&id)
+            .and_then(|u| u.emails.first().cloned())
+        else {
             return user_not_found();
         };
         let email_id = format!("EM{}", data_encoding::HEXLOWER.encode(&w.rng.bytes::<16>()));
-        w.send_code(id, Channel::Email, now, action, action_message);
+        w.authy
+            .send_code(&mut w.rng, id, Channel::Email, now, action, action_message);
         (
             StatusCode::OK,
             json!({"success": true, "message": "Email token was sent", "email": email,

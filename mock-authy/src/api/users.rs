@@ -35,7 +35,10 @@ pub(super) fn users_new(inner: &Arc<Inner>, p: &Map<String, Value>) -> (StatusCo
     let (Ok(phone), true) = (phone, errors.is_empty()) else {
         return user_not_valid(errors);
     };
-    let id = inner.with_world(|w| w.register(&email, &phone.national, &phone.country_code));
+    let id = inner.with_world(|w| {
+        w.authy
+            .register(&mut w.rng, &email, &phone.national, &phone.country_code)
+    });
     tracing::info!(authy_id = id, "user registered");
     (
         StatusCode::OK,

@@ -5,8 +5,10 @@
 mod phones;
 mod verify;
 
+use crate::authy::ControlError;
+use crate::authy::{ApprovalStatus, OneTouchBehaviour};
 use crate::callback::CallbackMethod;
-use crate::model::{ApprovalStatus, ControlError, Fault, OneTouchBehaviour};
+use crate::model::Fault;
 use crate::state::{CallbackTarget, Inner};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -144,7 +146,7 @@ fn parse_id(raw: &str) -> Option<u64> {
 }
 
 async fn users(State(inner): Shared) -> Json<Value> {
-    Json(inner.with_world(|w| json!(w.users.values().collect::<Vec<_>>())))
+    Json(inner.with_world(|w| json!(w.authy.users.values().collect::<Vec<_>>())))
 }
 
 fn with_user<R: serde::Serialize>(
@@ -152,8 +154,8 @@ fn with_user<R: serde::Serialize>(
     raw: &str,
     f: impl FnOnce(&crate::User) -> R,
 ) -> Response {
-    let user =
-        parse_id(raw).and_then(|id| inner.with_world(|w| w.users.get(&id).map(|u| json!(f(u)))));
+    let user = parse_id(raw)
+        .and_then(|id| inner.with_world(|w| w.authy.users.get(&id).map(|u| json!(f(u)))));
     match user {
         Some(v) => Json(v).into_response(),
         None => problem(StatusCode::NOT_FOUND, ControlError::UnknownUser),
@@ -191,7 +193,7 @@ async fn otpauth(State(inner): Shared, Path(id): Path<String>) -> Response {
 async fn qr_png(State(inner): Shared, Path(id): Path<String>) -> Response {
     let uri = parse_id(&id).and_then(|id| {
         inner.with_world(|w| {
-            w.users.get(&id).map(|u| {
+            w.authy.users.get(&id).map(|u| {
                 let email = u.emails.first().map_or("", String::as_str);
                 crate::otp::otpauth_uri(&u.secret, email, "", &inner.config.app_name)
             })
@@ -218,7 +220,8 @@ async fn set_onetouch(
     };
     let found = parse_id(&id).is_some_and(|id| {
         inner.with_world(|w| {
-            w.users
+            w.authy
+                .users
                 .get_mut(&id)
                 .map(|u| u.onetouch = behaviour)
                 .is_some()
@@ -235,8 +238,8 @@ async fn set_onetouch(
 async fn approvals(State(inner): Shared) -> Json<Value> {
     let now = inner.clock.now();
     Json(inner.with_world(|w| {
-        w.expire_overdue(now);
-        json!(w.approvals)
+        w.authy.expire_overdue(now);
+        json!(w.authy.approvals)
     }))
 }
 
@@ -246,7 +249,7 @@ async fn decide(State(inner): Shared, Path((uuid, action)): Path<(String, String
         "deny" => ApprovalStatus::Denied,
         "expire" => {
             let now = inner.clock.now();
-            let r = inner.with_world(|w| w.transition(&uuid, ApprovalStatus::Expired, now));
+            let r = inner.with_world(|w| w.authy.transition(&uuid, ApprovalStatus::Expired, now));
             inner.notify();
             return match r {
                 Ok(a) => Json(json!({"approval_request": a, "callback": null})).into_response(),

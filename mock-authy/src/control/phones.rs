@@ -2,7 +2,9 @@
 //! number, and the rate limits.
 
 use super::{Shared, control_error, problem};
-use crate::model::{ControlError, PhoneInfo, RateLimits};
+use crate::authy::ControlError;
+use crate::authy::PhoneInfo;
+use crate::limits::RateLimits;
 use crate::numbering::PhoneNumber;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -15,8 +17,8 @@ use serde_json::{Value, json};
 pub(super) async fn verifications(State(inner): Shared) -> Json<Value> {
     let now = inner.clock.now();
     Json(inner.with_world(|w| {
-        w.expire_verifications(now);
-        json!(w.verifications)
+        w.authy.expire_verifications(now);
+        json!(w.authy.verifications)
     }))
 }
 
@@ -29,7 +31,7 @@ pub(super) async fn info(
     Path((country_code, raw)): Path<(String, String)>,
 ) -> Response {
     match PhoneNumber::parse(&country_code, &raw) {
-        Ok(n) => Json(inner.with_world(|w| w.phone_info(&n.key()))).into_response(),
+        Ok(n) => Json(inner.with_world(|w| w.authy.phone_info(&n.key()))).into_response(),
         Err(_) => invalid_number(),
     }
 }
@@ -45,7 +47,7 @@ pub(super) async fn set_info(
     };
     match PhoneNumber::parse(&country_code, &raw) {
         Ok(n) => {
-            inner.with_world(|w| w.phone_info.insert(n.key(), info));
+            inner.with_world(|w| w.authy.phone_info.insert(n.key(), info));
             StatusCode::NO_CONTENT.into_response()
         }
         Err(_) => invalid_number(),

@@ -1,6 +1,5 @@
-//! Faults to inject, and why a control operation failed.
+//! Faults to inject.
 
-use super::ApprovalStatus;
 use crate::endpoint::FaultTarget;
 use serde::{Deserialize, Serialize};
 
@@ -80,22 +79,4 @@ impl Fault {
         self.probability = Some(p);
         self
     }
-}
-
-/// Why a control operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ControlError {
-    /// No request has that uuid.
-    #[error("no approval request has that uuid")]
-    UnknownApproval,
-    /// No user has that id.
-    #[error("no user has that id")]
-    UnknownUser,
-    /// The request is no longer pending.
-    #[error("the approval request is already {}", .0.as_str())]
-    NotPending(ApprovalStatus),
-    /// Not a possible phone number for its country code.
-    #[error("not a possible phone number for that country code")]
-    InvalidPhoneNumber,
 }

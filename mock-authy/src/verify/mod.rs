@@ -10,8 +10,6 @@ use serde::{Deserialize, Serialize};
 pub(crate) const VERIFICATION_TTL: i64 = 600;
 /// Wrong checks before a verification ends as `max_attempts_reached`.
 pub(crate) const CHECK_ATTEMPTS: u32 = 5;
-/// Sends to one `To` per 10 minutes before 60203, when rate limits are on.
-pub(crate) const SENDS_PER_10_MINUTES: u32 = 5;
 /// A challenge's life when no `ExpirationDate` is given (Verify's five minutes), and the most.
 pub(crate) const CHALLENGE_TTL: i64 = 300;
 pub(crate) const CHALLENGE_MAX_TTL: i64 = 3600;

@@ -3,7 +3,7 @@
 use super::resources::{Answer, Ctx, fail, invalid, not_found, ok};
 use super::shapes::{challenge_json, entity_json, factor_json, webhook_json};
 use super::{Form, all_values, first};
-use crate::model::OneTouchBehaviour;
+use crate::authy::OneTouchBehaviour;
 use crate::rng::Rng;
 use crate::verify::{
     CHALLENGE_MAX_TTL, CHALLENGE_TTL, ChallengeStatus, Factor, VerifyChallenge, VerifyWorld,

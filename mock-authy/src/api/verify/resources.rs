@@ -8,7 +8,7 @@ use super::shapes::{
 };
 use super::{Form, error, first, page};
 use crate::api::json_response;
-use crate::model::OneTouchBehaviour;
+use crate::authy::OneTouchBehaviour;
 use crate::rng::Rng;
 use crate::state::Inner;
 use crate::verify::{CHECK_ATTEMPTS, Service, VerifyCode, VerifyCodeStatus, VerifyWorld, sid};
@@ -70,7 +70,7 @@ pub(super) struct Ctx<'a> {
     pub(super) account: &'a str,
     pub(super) now: i64,
     pub(super) auto: OneTouchBehaviour,
-    pub(super) sends: Option<crate::model::RateLimit>,
+    pub(super) sends: Option<crate::limits::RateLimit>,
 }
 
 pub(crate) fn answer(

@@ -3,8 +3,9 @@
 //! under the auth token.
 
 use crate::api::endpoints::iso8601;
+use crate::authy::ControlError;
+use crate::authy::{ApprovalStatus, OneTouchBehaviour};
 use crate::callback::{CallbackDelivery, CallbackMethod, SentCallback};
-use crate::model::{ApprovalStatus, ControlError, OneTouchBehaviour};
 use crate::state::Inner;
 use crate::verify::{ChallengeStatus, VerifyChallenge};
 use std::sync::Arc;

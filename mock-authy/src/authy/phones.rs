@@ -1,7 +1,9 @@
 //! Phone Verification v1 (a code sent to a number, no Authy user), what `phones/info` says about
 //! a number, and the per-number rate limits on SMS, calls and verifications.
 
-use super::{Channel, World};
+use super::{AuthyWorld, Channel};
+use crate::limits::RateLimits;
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
@@ -86,60 +88,6 @@ impl Default for PhoneInfo {
     }
 }
 
-/// At most `max` sends to one number in any `per_seconds` window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RateLimit {
-    /// Sends allowed in the window.
-    pub max: u32,
-    /// The window, in seconds.
-    pub per_seconds: i64,
-}
-
-/// Authy's DoS protection (`60003`, HTTP 429), per phone number. `None` turns a limit off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct RateLimits {
-    /// SMS tokens (`sms/{id}`).
-    pub sms: Option<RateLimit>,
-    /// Voice tokens (`call/{id}`).
-    pub calls: Option<RateLimit>,
-    /// `phones/verification/start`, by SMS or call.
-    pub phone_verifications: Option<RateLimit>,
-    /// Verify v2 verifications to one `To` (`60203`, HTTP 429).
-    #[serde(default)]
-    pub verify_sends: Option<RateLimit>,
-}
-
-impl RateLimits {
-    /// No limits: what the library starts with, so tests meet limits only when they ask.
-    pub fn off() -> Self {
-        RateLimits::default()
-    }
-
-    /// The binary's default: 10 SMS and 10 calls per number per hour, and 5 phone
-    /// verifications per number per 10 minutes (Authy's own figures are not on record; these
-    /// sit above tower-authy's limits and match Verify's 5 sends per 10 minutes).
-    pub fn authy() -> Self {
-        RateLimits {
-            sms: Some(RateLimit {
-                max: 10,
-                per_seconds: 3600,
-            }),
-            calls: Some(RateLimit {
-                max: 10,
-                per_seconds: 3600,
-            }),
-            phone_verifications: Some(RateLimit {
-                max: 5,
-                per_seconds: 600,
-            }),
-            verify_sends: Some(RateLimit {
-                max: crate::verify::SENDS_PER_10_MINUTES,
-                per_seconds: 600,
-            }),
-        }
-    }
-}
-
 /// What a rate limit counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Sending {
@@ -148,14 +96,20 @@ pub(crate) enum Sending {
     Verification,
 }
 
-impl World {
+impl AuthyWorld {
     /// Counts a send to `number` (`cc/national`) if the limit allows it; false when it does
     /// not, and then nothing is counted.
-    pub(crate) fn admit(&mut self, what: Sending, number: &str, now: i64) -> bool {
+    pub(crate) fn admit(
+        &mut self,
+        limits: &RateLimits,
+        what: Sending,
+        number: &str,
+        now: i64,
+    ) -> bool {
         let limit = match what {
-            Sending::Sms => self.rate_limits.sms,
-            Sending::Call => self.rate_limits.calls,
-            Sending::Verification => self.rate_limits.phone_verifications,
+            Sending::Sms => limits.sms,
+            Sending::Call => limits.calls,
+            Sending::Verification => limits.phone_verifications,
         };
         let Some(limit) = limit else {
             return true;
@@ -172,14 +126,18 @@ impl World {
     }
 
     /// Starts a verification, closing any earlier pending one for the same number.
-    pub(crate) fn start_verification(&mut self, mut v: PhoneVerification) -> &PhoneVerification {
+    pub(crate) fn start_verification(
+        &mut self,
+        rng: &mut Rng,
+        mut v: PhoneVerification,
+    ) -> &PhoneVerification {
         for old in self.verifications.iter_mut().filter(|o| {
             o.status == VerificationStatus::Pending
                 && (&o.country_code, &o.phone_number) == (&v.country_code, &v.phone_number)
         }) {
             old.status = VerificationStatus::Expired;
         }
-        v.uuid = self.rng.uuid();
+        v.uuid = rng.uuid();
         self.verifications.push(v);
         self.verifications.last().expect("just pushed")
     }

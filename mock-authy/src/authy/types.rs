@@ -1,4 +1,4 @@
-//! What the control API shows: users, their codes, approval requests, the journal.
+//! Authy's records as the control API shows them: users, their codes, approval requests.
 
 pub use crate::onetouch::{ApprovalStatus, OneTouchBehaviour};
 use serde::{Deserialize, Serialize};
@@ -90,23 +90,20 @@ impl ApprovalRequest {
     }
 }
 
-/// One request the mock received.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct JournalEntry {
-    /// Sequence number, from 1.
-    pub seq: u64,
-    /// Unix seconds on the mock's clock.
-    pub at: i64,
-    /// HTTP method.
-    pub method: String,
-    /// Path with duplicate slashes collapsed; no query string.
-    pub path: String,
-    /// The endpoint's name (see [`Endpoint`](crate::Endpoint)), or `unknown`.
-    pub endpoint: String,
-    /// The status code answered (0 when the connection was dropped).
-    pub status: u16,
-    /// The merged parameters, `api_key` removed.
-    pub params: Value,
-    /// The fault applied, if any.
-    pub fault: Option<String>,
+/// Why a control operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// No request has that uuid.
+    #[error("no approval request has that uuid")]
+    UnknownApproval,
+    /// No user has that id.
+    #[error("no user has that id")]
+    UnknownUser,
+    /// The request is no longer pending.
+    #[error("the approval request is already {}", .0.as_str())]
+    NotPending(ApprovalStatus),
+    /// Not a possible phone number for its country code.
+    #[error("not a possible phone number for that country code")]
+    InvalidPhoneNumber,
 }
