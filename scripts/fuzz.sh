@@ -5,14 +5,21 @@
 # and its input is copied to fuzz/regressions/<target>/ so `cargo test` replays it after.
 # FUZZ_SANITIZER picks cargo fuzz's sanitizer (default `address`; CI's short smoke run uses
 # `none`: the targets are safe Rust, whose faults are panics libFuzzer catches either way, and
-# the build is much quicker without the instrumentation).
+# the build is much quicker without the instrumentation). FUZZ_PROFILE picks the build
+# (default `release`; CI's smoke run uses `dev`: unoptimised, so it builds in two thirds of the
+# time, and with overflow checks on, which only makes a smoke run stricter).
 set -euo pipefail
 secs=${1:-30}
 cd "$(dirname "$0")/../fuzz"
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 san=${FUZZ_SANITIZER:-address}
-cargo fuzz build -O -s "$san"
+case ${FUZZ_PROFILE:-release} in
+  release) opt=-O ;;
+  dev) opt=--dev ;;
+  *) echo "FUZZ_PROFILE is release or dev" >&2; exit 2 ;;
+esac
+cargo fuzz build "$opt" -s "$san"
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
@@ -20,7 +27,7 @@ trap 'rm -rf "$results"' EXIT
 run_one() {
   local t=$1
   mkdir -p "corpus/$t"
-  if ! cargo fuzz run -O -s "$san" "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$secs" -max_len=4096 \
+  if ! cargo fuzz run "$opt" -s "$san" "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$secs" -max_len=4096 \
       >"$results/$t.log" 2>&1; then
     touch "$results/$t.crash"
   fi

@@ -56,7 +56,7 @@ pub fn security_headers() -> [(HeaderName, HeaderValue); 5] {
 
 /// Sets the security headers on a response of tower-authy's own (the guard's denials).
 pub(crate) fn add_security_headers(shared: &Shared, headers: &mut HeaderMap) {
-    if shared.security_headers {
+    if shared.http.security_headers {
         for (name, value) in security_headers() {
             headers.insert(name, value);
         }
@@ -75,7 +75,7 @@ pub(crate) fn harden<S: Clone + Send + Sync + 'static>(
             read_body_by_deadline,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
-    if shared.security_headers {
+    if shared.http.security_headers {
         for (name, value) in security_headers() {
             // Overriding: the event stream's own `Cache-Control: no-cache` becomes `no-store`.
             router = router.layer(SetResponseHeaderLayer::overriding(name, value));
@@ -92,7 +92,12 @@ async fn read_body_by_deadline(
     next: Next,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    match tokio::time::timeout(shared.body_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+    match tokio::time::timeout(
+        shared.http.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY),
+    )
+    .await
+    {
         Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await

@@ -32,8 +32,8 @@ async fn audit_origin(
     let client = crate::throttle::client_address(
         request.headers(),
         peer,
-        shared.forwarded_hops,
-        &shared.login_throttle,
+        shared.passwords.forwarded_hops,
+        &shared.passwords.throttle,
     );
     let origin = crate::audit::origin(
         request.extensions().get::<tower_sessions::Session>(),

@@ -71,7 +71,7 @@ pub(crate) async fn admit(
     address: Option<&str>,
     now: i64,
 ) -> Result<Option<Attempt>, StoreError> {
-    let t = &shared.login_throttle;
+    let t = &shared.passwords.throttle;
     let mut keys = vec![(format!("pw-login:{}", login.to_lowercase()), t.per_account)];
     if let Some(a) = address {
         keys.push((format!("pw-addr:{a}"), t.per_address));
@@ -87,7 +87,7 @@ pub(crate) async fn admit_device(
     device_id: &str,
     now: i64,
 ) -> Result<Option<Attempt>, StoreError> {
-    let per_device = shared.login_throttle.per_account;
+    let per_device = shared.passwords.throttle.per_account;
     admit_keys(
         shared,
         vec![(format!("pw-device:{device_id}"), per_device)],
@@ -101,7 +101,7 @@ async fn admit_keys(
     keys: Vec<(String, u32)>,
     now: i64,
 ) -> Result<Option<Attempt>, StoreError> {
-    let lockout = i64::try_from(shared.login_throttle.lockout.as_secs()).unwrap_or(i64::MAX);
+    let lockout = i64::try_from(shared.passwords.throttle.lockout.as_secs()).unwrap_or(i64::MAX);
     let taken = try_join_all(
         keys.iter()
             .map(|(key, max)| shared.challenges.take_attempt(key, *max, lockout, now)),
@@ -138,7 +138,7 @@ pub(crate) async fn refund(shared: &Shared, attempt: &Attempt) -> Result<(), Sto
 /// Records how long a password check took (a moving average over recent checks).
 pub(crate) fn record_password_cost(shared: &Shared, started: Instant) {
     let took = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    let cost = &shared.password_cost_ns;
+    let cost = &shared.passwords.cost_ns;
     let old = cost.load(Ordering::Relaxed);
     let new = if old == 0 {
         took
@@ -150,7 +150,7 @@ pub(crate) fn record_password_cost(shared: &Shared, started: Instant) {
 
 /// Waits about as long as a password check, without doing one.
 pub(crate) async fn as_long_as_a_password_check(shared: &Shared) {
-    let ns = shared.password_cost_ns.load(Ordering::Relaxed);
+    let ns = shared.passwords.cost_ns.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_nanos(ns)).await;
 }
 

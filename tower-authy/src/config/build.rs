@@ -137,35 +137,43 @@ impl TwoFactorBuilder {
                 challenge_ttl: i64::try_from(self.challenge_ttl.as_secs()).unwrap_or(600),
                 limits: self.limits,
                 sends: self.sends,
-                push_window_secs: 600,
                 nonce_window_secs: i64::try_from(self.nonce_window.as_secs()).unwrap_or(300),
-                push_message: self.push_message,
-                push_details: self.push_details,
-                push_logos: self.push_logos,
                 default_return_to: self.default_return_to,
                 stylesheet: self.stylesheet,
                 layout: self.layout,
-                secure_cookies: !self.insecure_http,
-                status_poll_every: self.status_poll_every,
-                authy_poll_secs: i64::try_from(self.authy_poll_every.as_secs()).unwrap_or(3),
-                login_throttle: self.login_throttle,
-                forwarded_hops: self.forwarded_hops,
-                stream_limits: self.stream_limits,
-                security_headers: self.security_headers,
-                body_timeout: self.body_timeout,
-                password_cost_ns: AtomicU64::new(0),
-                open_streams: Mutex::new(HashMap::new()),
-                changes: self
-                    .changes
-                    .unwrap_or_else(|| Arc::new(crate::store::LocalChangeFeed::new())),
-                watchers: crate::watchers::Watchers::new(),
                 recovery: self.recovery,
                 enrolment: self.enrolment,
                 remember: self.remember.map(|mut r| {
                     r.previous = self.remember_previous;
                     r
                 }),
-                known_devices: self.known_devices.filter(|_| !step_up_mode),
+                push: super::Push {
+                    message: self.push_message,
+                    details: self.push_details,
+                    logos: self.push_logos,
+                    window_secs: 600,
+                    poll_secs: i64::try_from(self.authy_poll_every.as_secs()).unwrap_or(3),
+                },
+                streams: super::Streams {
+                    poll_every: self.status_poll_every,
+                    limits: self.stream_limits,
+                    open: Mutex::new(HashMap::new()),
+                    changes: self
+                        .changes
+                        .unwrap_or_else(|| Arc::new(crate::store::LocalChangeFeed::new())),
+                    watchers: crate::watchers::Watchers::new(),
+                },
+                passwords: super::Passwords {
+                    throttle: self.login_throttle,
+                    forwarded_hops: self.forwarded_hops,
+                    cost_ns: AtomicU64::new(0),
+                    known_devices: self.known_devices.filter(|_| !step_up_mode),
+                },
+                http: super::Http {
+                    secure_cookies: !self.insecure_http,
+                    security_headers: self.security_headers,
+                    body_timeout: self.body_timeout,
+                },
             }),
         })
     }
@@ -188,7 +196,7 @@ mod tests {
     #[test]
     fn secure_defaults_build() {
         let tf = builder().build().unwrap();
-        assert!(tf.shared.secure_cookies);
+        assert!(tf.shared.http.secure_cookies);
         assert_eq!(tf.shared.challenge_ttl, 300);
         assert!(tf.shared.limits.per_account <= 100);
     }
@@ -357,13 +365,13 @@ mod tests {
             );
         }
         let tf = builder().build().unwrap();
-        assert_eq!(tf.shared.login_throttle, LoginThrottle::default());
+        assert_eq!(tf.shared.passwords.throttle, LoginThrottle::default());
         assert!(
-            tf.shared.security_headers,
+            tf.shared.http.security_headers,
             "security headers are on by default"
         );
         assert_eq!(
-            tf.shared.forwarded_hops, 0,
+            tf.shared.passwords.forwarded_hops, 0,
             "X-Forwarded-For is not trusted by default"
         );
     }
@@ -374,6 +382,6 @@ mod tests {
             .with_insecure_http_for_local_demo()
             .build()
             .unwrap();
-        assert!(!tf.shared.secure_cookies);
+        assert!(!tf.shared.http.secure_cookies);
     }
 }

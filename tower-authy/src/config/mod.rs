@@ -17,7 +17,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Everything the routes and the layer share.
+/// Everything the routes and the layer share: the stores and providers every step needs, then
+/// each capability's part (recovery codes, remembered devices, enrolment, step-up, the push,
+/// the event streams, the password step's defences, the responses' HTTP settings).
 pub(crate) struct Shared {
     /// The first provider: enrolment without a choice uses it.
     pub(crate) client: Arc<dyn SecondFactorProvider>,
@@ -41,40 +43,70 @@ pub(crate) struct Shared {
     pub(crate) challenge_ttl: i64,
     pub(crate) limits: AttemptLimits,
     pub(crate) sends: SendLimits,
-    pub(crate) push_window_secs: i64,
     pub(crate) nonce_window_secs: i64,
-    pub(crate) push_message: String,
-    pub(crate) push_details: Map<String, Value>,
-    pub(crate) push_logos: Vec<Value>,
     pub(crate) default_return_to: String,
     pub(crate) stylesheet: Option<String>,
     pub(crate) layout: Option<Arc<dyn crate::layout::Layout>>,
-    pub(crate) secure_cookies: bool,
-    pub(crate) status_poll_every: Duration,
-    pub(crate) authy_poll_secs: i64,
-    pub(crate) login_throttle: LoginThrottle,
-    pub(crate) forwarded_hops: usize,
-    pub(crate) stream_limits: StreamLimits,
-    pub(crate) security_headers: bool,
-    pub(crate) body_timeout: Duration,
-    /// How long a password check takes (moving average, nanoseconds): throttled attempts wait
-    /// this long, so timing does not tell them from wrong passwords.
-    pub(crate) password_cost_ns: AtomicU64,
-    /// Event streams open now, per `s:<session>` and `c:<challenge>`.
-    pub(crate) open_streams: Mutex<HashMap<String, u32>>,
-    /// Challenge ids whose state just changed, for the server-sent events.
-    pub(crate) changes: Arc<dyn crate::store::ChangeFeed>,
-    /// The challenges this instance's event streams wait on.
-    pub(crate) watchers: crate::watchers::Watchers,
     /// Where recovery codes are kept, when they are on.
     pub(crate) recovery: Option<Arc<dyn crate::store::recovery::RecoveryCodeStore>>,
     /// Whether users set up their own factors (enrolment and the factors page's "add").
     pub(crate) enrolment: bool,
     /// Remembered devices, when they are on.
     pub(crate) remember: Option<crate::store::remember::Remembering>,
+    /// The login's push.
+    pub(crate) push: Push,
+    /// The waiting page's event streams.
+    pub(crate) streams: Streams,
+    /// The password step's defences.
+    pub(crate) passwords: Passwords,
+    /// What tower-authy's responses and cookies carry.
+    pub(crate) http: Http,
+}
+
+/// The login's push: what it shows, and how often the provider is asked about it.
+pub(crate) struct Push {
+    pub(crate) message: String,
+    pub(crate) details: Map<String, Value>,
+    pub(crate) logos: Vec<Value>,
+    /// Pushes per account are counted over this many seconds.
+    pub(crate) window_secs: i64,
+    /// Seconds before a waiting stream first asks the provider about its push.
+    pub(crate) poll_secs: i64,
+}
+
+/// The waiting page's event streams, and what wakes them.
+pub(crate) struct Streams {
+    /// How often a stream re-reads the store, whatever the feed says.
+    pub(crate) poll_every: Duration,
+    pub(crate) limits: StreamLimits,
+    /// Streams open now, per `s:<session>` and `c:<challenge>`.
+    pub(crate) open: Mutex<HashMap<String, u32>>,
+    /// Challenge ids whose state just changed.
+    pub(crate) changes: Arc<dyn crate::store::ChangeFeed>,
+    /// The challenges this instance's streams wait on.
+    pub(crate) watchers: crate::watchers::Watchers,
+}
+
+/// The password step's defences.
+pub(crate) struct Passwords {
+    pub(crate) throttle: LoginThrottle,
+    /// Trusted proxies in front, for the client address the throttle counts.
+    pub(crate) forwarded_hops: usize,
+    /// How long a password check takes (moving average, nanoseconds): throttled attempts wait
+    /// this long, so timing does not tell them from wrong passwords.
+    pub(crate) cost_ns: AtomicU64,
     /// The device cookie that exempts a user's own browsers from their account's password
     /// lockout; `None` when turned off.
     pub(crate) known_devices: Option<crate::known_device::KnownDevices>,
+}
+
+/// What tower-authy's responses and cookies carry.
+pub(crate) struct Http {
+    /// Cookies are `Secure` (and `__Host-`): unless plain HTTP was allowed for a local demo.
+    pub(crate) secure_cookies: bool,
+    pub(crate) security_headers: bool,
+    /// How long a request body may take to arrive.
+    pub(crate) body_timeout: Duration,
 }
 
 impl Shared {
@@ -230,7 +262,7 @@ impl TwoFactor {
         &self,
         store: St,
     ) -> tower_sessions::SessionManagerLayer<St> {
-        let name = if self.shared.secure_cookies {
+        let name = if self.shared.http.secure_cookies {
             "__Host-tower_authy_session"
         } else {
             "tower_authy_session"
@@ -240,6 +272,6 @@ impl TwoFactor {
             .with_path("/")
             .with_http_only(true)
             .with_same_site(tower_sessions::cookie::SameSite::Lax)
-            .with_secure(self.shared.secure_cookies)
+            .with_secure(self.shared.http.secure_cookies)
     }
 }

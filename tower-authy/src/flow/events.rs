@@ -38,7 +38,10 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
         return Ok(r);
     };
     let watch = Watch {
-        changes: shared.watchers.watch(shared.changes.as_ref(), &first.id),
+        changes: shared
+            .streams
+            .watchers
+            .watch(shared.streams.changes.as_ref(), &first.id),
         shared: Arc::clone(&shared),
         id: first.id.clone(),
         last: None,
@@ -78,7 +81,8 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
             let until_deadline = u64::try_from(c.expires_at - w.shared.clock.now()).unwrap_or(0);
             let wait = w
                 .shared
-                .status_poll_every
+                .streams
+                .poll_every
                 .min(Duration::from_secs(until_deadline.max(1)));
             tokio::select! {
                 () = w.changes.changed() => {}
@@ -95,7 +99,7 @@ pub(crate) async fn events(Extension(shared): Shared_, session: Session) -> Hand
 const AUTHY_POLL_AT_MOST_EVERY: Duration = Duration::from_secs(60);
 
 fn authy_poll_every(shared: &Shared) -> Duration {
-    Duration::from_secs(u64::try_from(shared.authy_poll_secs).unwrap_or(3))
+    Duration::from_secs(u64::try_from(shared.push.poll_secs).unwrap_or(3))
 }
 
 /// One waiting browser's event stream.
@@ -121,11 +125,12 @@ impl StreamSlot {
     fn take(shared: &Arc<Shared>, session_key: &str, challenge_id: &str) -> Option<StreamSlot> {
         let keys = [format!("s:{session_key}"), format!("c:{challenge_id}")];
         let caps = [
-            shared.stream_limits.per_session,
-            shared.stream_limits.per_challenge,
+            shared.streams.limits.per_session,
+            shared.streams.limits.per_challenge,
         ];
         let mut open = shared
-            .open_streams
+            .streams
+            .open
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if keys
@@ -151,7 +156,8 @@ impl Drop for StreamSlot {
         crate::telemetry::event_streams(-1.0);
         let mut open = self
             .shared
-            .open_streams
+            .streams
+            .open
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         for k in &self.keys {
@@ -175,7 +181,7 @@ async fn ask_authy_once_per_interval(shared: &Shared, c: &Challenge) {
         .take_quota(
             &format!("authy-poll:{}", c.id),
             1,
-            shared.authy_poll_secs,
+            shared.push.poll_secs,
             now,
         )
         .await

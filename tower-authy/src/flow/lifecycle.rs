@@ -61,7 +61,7 @@ pub(crate) fn push_answered(shared: &Shared, c: &Challenge, to: ChallengeState) 
 }
 
 pub(crate) fn notify(shared: &Shared, challenge_id: &str) {
-    shared.changes.publish(challenge_id);
+    shared.streams.changes.publish(challenge_id);
 }
 
 /// The session's pending challenge, or the response to give when there is none.
@@ -166,8 +166,13 @@ pub(crate) async fn complete(
 
 /// Gives the browser the device cookie for `login` (see `known_device`), when it is on.
 pub(crate) fn mark_known(shared: &Shared, response: &mut Response, login: &str, now: i64) {
-    if let Some(k) = shared.known_devices.as_ref().filter(|_| !login.is_empty()) {
-        let cookie = crate::known_device::cookie(k, shared.secure_cookies, login, now);
+    if let Some(k) = shared
+        .passwords
+        .known_devices
+        .as_ref()
+        .filter(|_| !login.is_empty())
+    {
+        let cookie = crate::known_device::cookie(k, shared.http.secure_cookies, login, now);
         response
             .headers_mut()
             .append(http::header::SET_COOKIE, cookie);
@@ -191,7 +196,7 @@ async fn remember_this_device(
     };
     let cookie = crate::remember::cookie(
         r,
-        shared.secure_cookies,
+        shared.http.secure_cookies,
         user_id,
         &device.id,
         asked.epoch,

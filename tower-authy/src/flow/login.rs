@@ -95,12 +95,16 @@ pub(crate) async fn login(
         return Ok(refuse(&csrf));
     }
     let now = shared.clock.now();
-    let address =
-        throttle::client_address(headers, peer, shared.forwarded_hops, &shared.login_throttle);
+    let address = throttle::client_address(
+        headers,
+        peer,
+        shared.passwords.forwarded_hops,
+        &shared.passwords.throttle,
+    );
     // A browser that logged in as this account before has its own allowance (OWASP's device
     // cookie); any other counts against the login name and the address.
-    let known = shared.known_devices.as_ref().and_then(|k| {
-        crate::known_device::device(k, shared.secure_cookies, headers, &form.login, now)
+    let known = shared.passwords.known_devices.as_ref().and_then(|k| {
+        crate::known_device::device(k, shared.http.secure_cookies, headers, &form.login, now)
     });
     let admitted = match &known {
         Some(device) => throttle::admit_device(&shared, device, now).await?,
@@ -253,7 +257,7 @@ pub(crate) async fn start_second_factor(
     } = start;
     if let Some(r) = &shared.remember
         && let Some(device) =
-            crate::remember::recognised(r, shared.secure_cookies, headers, user, now).await?
+            crate::remember::recognised(r, shared.http.secure_cookies, headers, user, now).await?
     {
         session::complete(session, &user.id, user.credential_epoch).await?;
         tracing::info!(event = "remembered_device_used", user_id = %user.id, "a remembered device stood in for the second factor");
@@ -272,7 +276,7 @@ pub(crate) async fn start_second_factor(
             // with the current key.
             let cookie = crate::remember::cookie(
                 r,
-                shared.secure_cookies,
+                shared.http.secure_cookies,
                 &user.id,
                 &device.device_id,
                 device.epoch,
@@ -331,22 +335,22 @@ pub(crate) async fn challenge_on(
             .take_quota(
                 &key,
                 shared.sends.pushes_per_10_minutes,
-                shared.push_window_secs,
+                shared.push.window_secs,
                 now,
             )
             .await?;
     }
     let push_id = if push_allowed {
-        let mut details = shared.push_details.clone();
+        let mut details = shared.push.details.clone();
         details.insert("Login".into(), json!(pending.login));
         details.insert("Code".into(), json!(match_code));
         let mut hidden = serde_json::Map::new();
         hidden.insert("challenge".into(), json!(challenge_digest(&id)));
         let request = PushRequest {
-            message: shared.push_message.clone(),
+            message: shared.push.message.clone(),
             details,
             hidden_details: hidden,
-            logos: shared.push_logos.clone(),
+            logos: shared.push.logos.clone(),
             seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
         };
         match provider.start_push(subject, &request).await {
