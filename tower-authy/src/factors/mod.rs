@@ -11,7 +11,9 @@
 //! `UserRecord::authy_id`. Move each one into the factor store once, with [`adopt`] (it is
 //! idempotent, so run it at every start until the column is gone, or from your
 //! [`UserStore::load`](crate::UserStore::load) for users as they come back), then drop the
-//! column:
+//! column. Run it before the new version serves logins: a user whose Authy id was not adopted
+//! holds no factor, and with enrolment on (the default) the next login with their password
+//! would set one up.
 //!
 //! ```
 //! use tower_authy::{factors, store::MemoryUserStore};
