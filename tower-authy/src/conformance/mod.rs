@@ -347,4 +347,42 @@ pub async fn challenge_store<S: ChallengeStore>(store: Arc<S>) {
             .expect("attempt"),
         "refunds never go below zero"
     );
+    ceremonies(store.as_ref()).await;
+}
+
+/// A ceremony's state is taken once, replaced by a newer one, and gone at its expiry; a
+/// hundred concurrent takes get it once.
+async fn ceremonies<S: ChallengeStore>(store: &S) {
+    let keep = |key: &'static str, state: &'static [u8], expires_at: i64, now: i64| async move {
+        store
+            .keep_ceremony(key, state.to_vec(), expires_at, now)
+            .await
+            .expect("keep_ceremony");
+    };
+    let take = |key: &'static str, now: i64| async move {
+        store.take_ceremony(key, now).await.expect("take_ceremony")
+    };
+    keep("w1", b"first", 1_300, 1_000).await;
+    keep("w1", b"second", 1_300, 1_000).await;
+    keep("w2", b"other", 1_300, 1_000).await;
+    assert_eq!(
+        take("w1", 1_001).await.as_deref(),
+        Some(&b"second"[..]),
+        "the newest state"
+    );
+    assert_eq!(
+        take("w1", 1_002).await,
+        None,
+        "a ceremony's state is taken once"
+    );
+    assert_eq!(
+        take("w2", 1_003).await.as_deref(),
+        Some(&b"other"[..]),
+        "keys are apart"
+    );
+    assert_eq!(
+        take("w3", 1_004).await,
+        None,
+        "an unknown key holds nothing"
+    );
 }

@@ -106,4 +106,20 @@ pub async fn shared_challenge_store<S: ChallengeStore>(clients: &[Arc<S>]) {
     })
     .await;
     assert_eq!(guesses, 5, "the password throttle counts across clients");
+
+    clients[0]
+        .keep_ceremony("shared-ceremony", b"state".to_vec(), 1_300, 1_000)
+        .await
+        .expect("keep_ceremony");
+    let finished = race(clients, 25, |c| async move {
+        c.take_ceremony("shared-ceremony", 1_001)
+            .await
+            .expect("take_ceremony")
+            .is_some_and(|state| state == b"state")
+    })
+    .await;
+    assert_eq!(
+        finished, 1,
+        "a ceremony finishes once, whichever client asks"
+    );
 }

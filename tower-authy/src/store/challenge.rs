@@ -191,6 +191,39 @@ pub trait ChallengeStore: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError`] when the store cannot answer.
     async fn refund_attempt(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Keeps a ceremony's server-side state (a WebAuthn challenge, say) under `key` until
+    /// `expires_at`, replacing any state there. The caller binds the key to what may finish the
+    /// ceremony (the session, the user). The default keeps nothing and fails: a store that
+    /// implements neither this nor [`take_ceremony`](Self::take_ceremony) supports no ceremony.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer (or keeps no ceremonies).
+    async fn keep_ceremony(
+        &self,
+        key: &str,
+        state: Vec<u8>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let _ = (key, state, expires_at, now);
+        Err(StoreError::unavailable(std::io::Error::other(
+            "this challenge store keeps no ceremony state",
+        )))
+    }
+
+    /// Takes the state kept under `key` and deletes it in the same step: `Some` for the first
+    /// caller only, on whichever instance asks, and `None` once it expired or was taken, so a
+    /// ceremony finishes at most once.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer (or keeps no ceremonies).
+    async fn take_ceremony(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let _ = (key, now);
+        Err(StoreError::unavailable(std::io::Error::other(
+            "this challenge store keeps no ceremony state",
+        )))
+    }
 }
 
 /// A shared store is a store: hand the builder an `Arc` you also keep (or an
@@ -272,5 +305,17 @@ impl<T: ChallengeStore + ?Sized> ChallengeStore for std::sync::Arc<T> {
 
     async fn refund_attempt(&self, key: &str) -> Result<(), StoreError> {
         (**self).refund_attempt(key).await
+    }
+    async fn keep_ceremony(
+        &self,
+        key: &str,
+        state: Vec<u8>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        (**self).keep_ceremony(key, state, expires_at, now).await
+    }
+    async fn take_ceremony(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).take_ceremony(key, now).await
     }
 }

@@ -30,6 +30,8 @@ struct MemoryChallenges {
     /// Uses of a quota (oldest first) and its window.
     quotas: HashMap<String, (VecDeque<i64>, i64)>,
     nonces: HashMap<String, i64>,
+    /// Ceremonies' states and their expiry.
+    ceremonies: HashMap<String, (Vec<u8>, i64)>,
     /// Throttled keys: attempts counted, the newest one's time, the lockout.
     throttles: HashMap<String, Counter>,
     /// Operations since the last sweep, how many may pass before the next, and its time.
@@ -98,6 +100,7 @@ impl MemoryChallenges {
             + self.quotas.len()
             + self.nonces.len()
             + self.throttles.len()
+            + self.ceremonies.len()
     }
 
     /// Drops every expired entry. The next sweep comes after half as many operations as
@@ -123,6 +126,7 @@ impl MemoryChallenges {
             .retain(|_, (uses, window)| uses.back().is_some_and(|&t| now - t < *window));
         self.nonces.retain(|_, exp| *exp >= now);
         self.throttles.retain(|_, c| !c.expired(now));
+        self.ceremonies.retain(|_, (_, exp)| *exp > now);
         self.since_sweep = 0;
         self.sweep_every = self.entries() / 2;
         self.swept_at = now;
@@ -269,6 +273,26 @@ impl ChallengeStore for MemoryChallengeStore {
                 Ok(true)
             }
         }
+    }
+
+    async fn keep_ceremony(
+        &self,
+        key: &str,
+        state: Vec<u8>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut s = self.lock_at(now);
+        s.ceremonies.insert(key.to_owned(), (state, expires_at));
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut s = self.lock_at(now);
+        Ok(s.ceremonies
+            .remove(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(state, _)| state))
     }
 
     async fn take_attempt(

@@ -334,6 +334,38 @@ impl ChallengeStore for RedisChallengeStore {
         Ok(set.is_some())
     }
 
+    async fn keep_ceremony(
+        &self,
+        key: &str,
+        state: Vec<u8>,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let ttl = (expires_at - now).max(1);
+        let _: Option<String> = self
+            .inner
+            .pool
+            .set(
+                self.key(&format!("w:{{{key}}}")),
+                state,
+                Some(Expiration::EX(ttl)),
+                None,
+                false,
+            )
+            .await
+            .map_err(down)?;
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, key: &str, _now: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        // GETDEL: read and delete in one command, so one caller of all instances gets it.
+        self.inner
+            .pool
+            .getdel(self.key(&format!("w:{{{key}}}")))
+            .await
+            .map_err(down)
+    }
+
     async fn take_attempt(
         &self,
         key: &str,

@@ -109,3 +109,30 @@ async fn the_memory_store_stays_bounded_under_a_flood_of_distinct_keys() {
     }
     assert!(store.entries() <= 2_048, "{} entries", store.entries());
 }
+
+/// A ceremony's state in memory ends at its expiry (taken or not), and is swept with the rest:
+/// abandoned ceremonies do not pile up.
+#[tokio::test]
+async fn memory_ceremonies_expire_and_are_swept() {
+    use tower_authy::ChallengeStore;
+    let store = MemoryChallengeStore::new();
+    store
+        .keep_ceremony("late", b"s".to_vec(), 1_300, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.take_ceremony("late", 1_300).await.unwrap(),
+        None,
+        "expired"
+    );
+    for n in 0..5_000 {
+        let key = format!("abandoned-{n}");
+        store
+            .keep_ceremony(&key, vec![0; 64], 1_000 + n, 1_000 + n - 1)
+            .await
+            .unwrap();
+    }
+    // An hour later, a single operation sweeps them all.
+    store.take_ceremony("nothing", 10_000).await.unwrap();
+    assert!(store.entries() <= 1, "{} entries", store.entries());
+}
