@@ -16,7 +16,7 @@ impl ApiKey {
     }
 
     #[cfg_attr(
-        not(any(feature = "authy", feature = "verify", feature = "totp")),
+        not(any(feature = "authy", feature = "verify")),
         allow(dead_code)
     )]
     pub(crate) fn expose(&self) -> &str {
@@ -97,7 +97,7 @@ impl Token {
     }
 
     #[cfg_attr(
-        not(any(feature = "authy", feature = "verify", feature = "totp")),
+        not(any(feature = "authy", feature = "verify")),
         allow(dead_code)
     )]
     pub(crate) fn expose(&self) -> &str {
