@@ -7,9 +7,9 @@
 //!   factors, and only their own; every form needs the session's CSRF token;
 //! - adding and removing need the second factor proved in this session within the last
 //!   [`FRESH_SECS`] (proving a factor being added does not count); removing never removes
-//!   the last factor, is a compare-and-set on the factors the
-//!   page showed, and raises the credential epoch (every other session ends; this one goes on
-//!   at the new epoch).
+//!   the last factor while the policy requires the user to prove one, is a compare-and-set on
+//!   every factor the store holds for the user (offered or not), and raises the credential
+//!   epoch (every other session ends; this one goes on at the new epoch).
 
 use crate::VerifiedUser;
 use crate::config::Shared;
