@@ -15,10 +15,7 @@ impl ApiKey {
         ApiKey(key.into())
     }
 
-    #[cfg_attr(
-        not(any(feature = "authy", feature = "verify")),
-        allow(dead_code)
-    )]
+    #[cfg_attr(not(any(feature = "authy", feature = "verify")), allow(dead_code))]
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
@@ -96,10 +93,7 @@ impl Token {
         Ok(Token(compact.to_owned()))
     }
 
-    #[cfg_attr(
-        not(any(feature = "authy", feature = "verify")),
-        allow(dead_code)
-    )]
+    #[cfg_attr(not(any(feature = "authy", feature = "verify")), allow(dead_code))]
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }

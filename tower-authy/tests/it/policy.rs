@@ -297,3 +297,46 @@ async fn the_default_policy_lets_nobody_in_with_the_password_alone() {
 async fn the_default_policy_on_redis() {
     with_redis(Policy::required(), |w| async move { required(&w).await }).await;
 }
+
+/// Where the policy does not require a second factor, a user may remove their last one (a
+/// fresh proof, as for any removal); their next login is then the password alone. Where it
+/// does, the same request is refused (409) and the factor stays.
+#[tokio::test]
+async fn the_last_factor_goes_only_where_the_policy_allows() {
+    use tower_authy::{FactorStore, UserStore, secret::Password};
+    for (policy, removed) in [(Policy::if_enrolled(), true), (Policy::required(), false)] {
+        let w = in_memory(policy).await;
+        let subject = w.user("ada@example.com", "5551230001").await;
+        let password = Password::new(PASSWORD);
+        let ada = w.users.verify_password("ada@example.com", &password).await;
+        let ada = ada.unwrap().unwrap().id;
+        let factor = w.users.factors(&ada).await.unwrap()[0].id.clone();
+        let mut b = w.browser();
+        assert_eq!(b.login("ada@example.com", PASSWORD).await.status, 303);
+        let push = w.latest_push(subject).await;
+        w.approve(&push).await;
+        assert_eq!(b.post("/authy/confirm", &[]).await.status, 303);
+        let answer = b
+            .post("/authy/factors/remove", &[("factor", &factor)])
+            .await;
+        let left = w.users.factors(&ada).await.unwrap().len();
+        if removed {
+            assert_eq!(
+                answer.location.as_deref(),
+                Some("/authy/factors"),
+                "{}",
+                answer.body
+            );
+            assert_eq!(left, 0);
+            let next = w.browser().login("ada@example.com", PASSWORD).await;
+            assert_eq!(
+                next.location.as_deref(),
+                Some("/account"),
+                "the password alone"
+            );
+        } else {
+            assert_eq!(answer.status, 409, "{}", answer.body);
+            assert_eq!(left, 1);
+        }
+    }
+}
