@@ -69,7 +69,8 @@ impl Factor {
 /// retried a few times when they change meanwhile.
 ///
 /// # Errors
-/// [`StoreError`] when the store cannot answer, or keeps changing under the write.
+/// [`StoreError`] when the store cannot answer, has no such user, or keeps changing under the
+/// write.
 pub async fn adopt(
     store: &(impl FactorStore + ?Sized),
     user_id: &str,
