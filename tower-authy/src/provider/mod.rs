@@ -16,6 +16,8 @@ pub mod totp;
 #[cfg(feature = "verify")]
 pub mod verify;
 mod vocabulary;
+#[cfg(feature = "webauthn")]
+pub mod webauthn;
 mod webhook;
 
 #[cfg(any(feature = "authy", feature = "verify"))]

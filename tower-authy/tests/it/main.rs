@@ -32,3 +32,4 @@ mod totp;
 mod vectors;
 mod verify_webhooks;
 mod web_hygiene;
+mod webauthn;
