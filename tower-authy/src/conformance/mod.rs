@@ -20,11 +20,15 @@
 //! ```
 
 mod factors;
+#[cfg(feature = "webauthn")]
+mod passkeys;
 mod second_factor;
 mod shared;
 #[cfg(feature = "totp")]
 mod totp;
 pub use factors::factor_store;
+#[cfg(feature = "webauthn")]
+pub use passkeys::passkey_store;
 pub use second_factor::{device_store, recovery_code_store};
 pub use shared::shared_challenge_store;
 #[cfg(feature = "totp")]

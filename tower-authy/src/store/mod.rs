@@ -15,6 +15,8 @@ mod hashing;
 mod memory;
 #[cfg(feature = "memory-store")]
 mod memory_users;
+#[cfg(feature = "webauthn")]
+pub(crate) mod passkey;
 pub(crate) mod recovery;
 #[cfg(feature = "redis")]
 mod redis;

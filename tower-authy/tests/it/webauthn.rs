@@ -201,3 +201,84 @@ fn the_relying_party_is_checked_when_configured() {
     assert!(Passkeys::new(&rp("example.com", "https://app.example.com")).is_ok());
     assert!(Passkeys::new(&rp("localhost", "http://localhost:3000")).is_ok());
 }
+
+/// Two logins with one credential, accepted out of order (two instances, or two copies of the
+/// credential): the later signature is recorded, and the earlier one, whose counter is now
+/// behind the stored one, is refused as a possible clone; the stored counter stays the later.
+#[tokio::test]
+async fn a_counter_that_goes_backwards_is_refused_as_a_possible_clone() {
+    use tower_authy::provider::webauthn::{MemoryPasskeyStore, PasskeyStore};
+    let (passkeys, store, kept) = (
+        passkeys(),
+        MemoryChallengeStore::new(),
+        MemoryPasskeyStore::new(),
+    );
+    let mut authenticator = SoftPasskey::new(true);
+    let passkey = register(&passkeys, &store, &mut authenticator, "reg-c")
+        .await
+        .unwrap();
+    passkeys.keep(&kept, 41, "ada", &passkey).await.unwrap();
+    let loaded = passkeys.load(&kept, "ada", &[41]).await.unwrap();
+    assert_eq!(loaded.len(), 1);
+    assert!(
+        passkeys.load(&kept, "eve", &[41]).await.unwrap().is_empty(),
+        "not eve's"
+    );
+
+    let a = passkeys
+        .start_authentication(&store, "auth-a", &loaded, DEADLINE, NOW)
+        .await
+        .unwrap();
+    let b = passkeys
+        .start_authentication(&store, "auth-b", &loaded, DEADLINE, NOW)
+        .await
+        .unwrap();
+    let first = authenticator.do_authentication(origin(), a).unwrap();
+    let second = authenticator.do_authentication(origin(), b).unwrap();
+    let later = passkeys
+        .finish_authentication(&store, "auth-b", &second, NOW + 1)
+        .await
+        .unwrap();
+    passkeys.record_use(&kept, 41, &later).await.unwrap();
+    let earlier = passkeys
+        .finish_authentication(&store, "auth-a", &first, NOW + 2)
+        .await
+        .unwrap();
+    let refused = passkeys.record_use(&kept, 41, &earlier).await;
+    assert!(
+        matches!(refused, Err(CeremonyError::PossibleClone)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        kept.get(41).await.unwrap().unwrap().counter,
+        later.counter()
+    );
+}
+
+/// One credential belongs to one account: registering it again, for anyone, is refused.
+#[tokio::test]
+async fn a_credential_registered_to_one_account_is_refused_for_another() {
+    use tower_authy::provider::webauthn::MemoryPasskeyStore;
+    let (passkeys, store, kept) = (
+        passkeys(),
+        MemoryChallengeStore::new(),
+        MemoryPasskeyStore::new(),
+    );
+    let mut authenticator = SoftPasskey::new(true);
+    let passkey = register(&passkeys, &store, &mut authenticator, "reg-d")
+        .await
+        .unwrap();
+    passkeys.keep(&kept, 1, "ada", &passkey).await.unwrap();
+    let again = passkeys.keep(&kept, 2, "eve", &passkey).await;
+    assert!(
+        matches!(again, Err(CeremonyError::AlreadyRegistered)),
+        "{again:?}"
+    );
+    assert!(passkeys.load(&kept, "eve", &[2]).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_passkey_store_conforms() {
+    let store = std::sync::Arc::new(tower_authy::provider::webauthn::MemoryPasskeyStore::new());
+    tower_authy::conformance::passkey_store(store).await;
+}

@@ -2,7 +2,9 @@
 //! configured, and the two ceremonies with user verification required. Work in progress: the
 //! ceremonies' state goes through [`ChallengeStore::keep_ceremony`] and
 //! [`take_ceremony`](ChallengeStore::take_ceremony), so a ceremony finishes at most once, on any
-//! instance; the factor, its store and the routes come next.
+//! instance. Credentials are kept in a [`PasskeyStore`] under their factor's subject (one
+//! account per credential; the counter written back by compare-and-set, so a counter that goes
+//! backwards across instances is caught). The factor kind and the routes come next.
 //!
 //! [`ChallengeStore::keep_ceremony`]: crate::ChallengeStore::keep_ceremony
 
@@ -14,6 +16,10 @@ pub use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
 };
 use webauthn_rs::prelude::{PasskeyAuthentication, PasskeyRegistration};
+
+#[cfg(feature = "memory-store")]
+pub use crate::store::passkey::MemoryPasskeyStore;
+pub use crate::store::passkey::{PasskeyStore, StoredCredential};
 
 /// Who the credentials are for: the relying party's id (a domain), its name, and the origins
 /// its pages are served from.
@@ -72,6 +78,13 @@ pub enum CeremonyError {
     /// verification, ...).
     #[error("the authenticator's answer was refused")]
     Refused,
+    /// The assertion's signature counter is not above the one stored for the credential
+    /// (another instance accepted a later one): the credential may have been cloned.
+    #[error("the credential's counter went backwards: it may have been cloned")]
+    PossibleClone,
+    /// The credential is registered already (to this account or another).
+    #[error("this credential is registered already")]
+    AlreadyRegistered,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -215,5 +228,97 @@ impl Passkeys {
         self.webauthn
             .finish_passkey_authentication(answer, &state)
             .map_err(|_| CeremonyError::Refused)
+    }
+
+    /// Keeps a newly registered `passkey` for `user_id` under `subject` (the factor's).
+    ///
+    /// # Errors
+    /// [`CeremonyError::AlreadyRegistered`] when its credential is anyone's already.
+    pub async fn keep(
+        &self,
+        store: &dyn PasskeyStore,
+        subject: u64,
+        user_id: &str,
+        passkey: &Passkey,
+    ) -> Result<(), CeremonyError> {
+        let stored = StoredCredential {
+            user_id: user_id.to_owned(),
+            credential_id: AsRef::<[u8]>::as_ref(passkey.cred_id()).to_vec(),
+            credential: serde_json::to_vec(passkey).map_err(StoreError::unavailable)?,
+            counter: 0,
+        };
+        if store.register(subject, stored).await? {
+            Ok(())
+        } else {
+            Err(CeremonyError::AlreadyRegistered)
+        }
+    }
+
+    /// The passkeys kept under `subjects` for `user_id` (others are left out).
+    ///
+    /// # Errors
+    /// [`CeremonyError::Store`] when the store fails.
+    pub async fn load(
+        &self,
+        store: &dyn PasskeyStore,
+        user_id: &str,
+        subjects: &[u64],
+    ) -> Result<Vec<Passkey>, CeremonyError> {
+        let mut found = Vec::new();
+        for subject in subjects {
+            let Some(stored) = store.get(*subject).await? else {
+                continue;
+            };
+            if stored.user_id != user_id {
+                continue;
+            }
+            if let Ok(passkey) = serde_json::from_slice(&stored.credential) {
+                found.push(passkey);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Records an accepted assertion (`result`) on the credential under `subject`: its counter
+    /// and backup flags, as a compare-and-set. A counter that is not above the stored one
+    /// (both not zero: synced passkeys report 0) means another copy of the credential signed
+    /// later: refused, and the login with it must fail.
+    ///
+    /// # Errors
+    /// [`CeremonyError::PossibleClone`], [`CeremonyError::Unknown`] for a credential no
+    /// longer kept, [`CeremonyError::Store`].
+    pub async fn record_use(
+        &self,
+        store: &dyn PasskeyStore,
+        subject: u64,
+        result: &AuthenticationResult,
+    ) -> Result<(), CeremonyError> {
+        for _ in 0..5 {
+            let Some(stored) = store.get(subject).await? else {
+                return Err(CeremonyError::Unknown);
+            };
+            let counted = result.counter() > 0 || stored.counter > 0;
+            if counted && result.counter() <= stored.counter {
+                tracing::warn!(
+                    event = "passkey_possible_clone",
+                    user_id = %stored.user_id,
+                    "a passkey's signature counter went backwards; login refused"
+                );
+                return Err(CeremonyError::PossibleClone);
+            }
+            let mut passkey: Passkey =
+                serde_json::from_slice(&stored.credential).map_err(|_| CeremonyError::Unknown)?;
+            passkey.update_credential(result);
+            let expected = stored.counter;
+            let next = StoredCredential {
+                credential: serde_json::to_vec(&passkey).map_err(StoreError::unavailable)?,
+                counter: result.counter(),
+                ..stored
+            };
+            if store.update(subject, expected, next).await? {
+                return Ok(());
+            }
+        }
+        Err(CeremonyError::PossibleClone)
     }
 }
