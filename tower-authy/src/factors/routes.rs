@@ -208,8 +208,9 @@ pub(crate) async fn add(
     }: Checked<NoFields>,
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
-    let (user, _) = match verified_user(&shared, &parts).await? {
-        Ok(found) => found,
+    // Only the user: the factors are read below, as the enrolment's compare-and-set expects.
+    let user = match crate::guard::check(&shared, &parts).await {
+        Ok(user) => user,
         Err(to_login) => return Ok(to_login),
     };
     if let Some(again) = unless_fresh(&shared, &session, &reply, Action::Adding).await? {
