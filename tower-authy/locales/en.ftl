@@ -22,6 +22,7 @@ app-label-totp = your authenticator app
 kind-push = push and codes on your phone
 kind-app = codes from an authenticator app
 kind-phone = codes by SMS or call
+kind-passkey = a passkey or security key
 
 ## Log in
 
@@ -90,6 +91,7 @@ factors-remove = Remove
 factors-add = Add another way
 factors-label-authenticator = Authenticator app
 factors-label-phone = Phone
+factors-label-passkey = Passkey
 
 ## Enrolment
 
@@ -223,3 +225,33 @@ problem-unknown-provider = Unknown way to sign in
     .detail = Choose one of the ways offered.
 problem-wrong-code = Wrong code
     .detail = That code is not valid.
+
+## Passkeys and security keys
+
+passkey-prompt = Use the passkey or security key you set up for this account.
+passkey-use = Use my passkey
+passkey-add = Add a passkey
+passkey-sign-in = Sign in with a passkey
+passkey-failed = The passkey was not used. Try again, or try another way.
+passkey-unsupported = This browser cannot use passkeys here. Try another way.
+passkey-needs-script = Passkeys need JavaScript in this browser.
+passkey-recovery-code = Or enter one of your recovery codes
+passkey-enrol-title = Or use a passkey
+passkey-enrol-intro = A passkey or security key signs in with your fingerprint, face, screen lock or PIN, and cannot be used on another site.
+passkey-label = Name (optional)
+problem-no-passkeys = Not available
+    .detail = Passkeys are not turned on here.
+problem-not-passkey = Not a passkey login
+    .detail = This login waits for another way, not a passkey.
+problem-passkey-no-codes = Not available
+    .detail = This login waits for a passkey: it takes no codes by SMS or call. Use the passkey, a recovery code, or try another way.
+problem-passkey-ceremony = Start again
+    .detail = That passkey request has ended or was used already. Try again.
+problem-passkey-refused = Passkey refused
+    .detail = That passkey could not be checked for this site and account. Try again, or try another way.
+problem-passkey-clone = Passkey refused
+    .detail = That passkey's use does not match its earlier ones, so it may have been copied. Use another way, and tell us.
+problem-passkey-registered = Already registered
+    .detail = That passkey or security key is registered already.
+problem-passkey-malformed = Check the passkey's answer
+    .detail = The browser's answer could not be read.

@@ -22,6 +22,7 @@ app-label-totp = votre application d’authentification
 kind-push = notification et codes sur votre téléphone
 kind-app = codes d’une application d’authentification
 kind-phone = codes par SMS ou appel
+kind-passkey = une clé d’accès ou clé de sécurité
 
 ## Connexion
 
@@ -90,6 +91,7 @@ factors-remove = Supprimer
 factors-add = Ajouter un autre moyen
 factors-label-authenticator = Application d’authentification
 factors-label-phone = Téléphone
+factors-label-passkey = Clé d’accès
 
 ## Activation
 
@@ -223,3 +225,33 @@ problem-unknown-provider = Moyen de connexion inconnu
     .detail = Choisissez l’un des moyens proposés.
 problem-wrong-code = Code incorrect
     .detail = Ce code n’est pas valide.
+
+## Clés d’accès et clés de sécurité
+
+passkey-prompt = Utilisez la clé d’accès ou la clé de sécurité configurée pour ce compte.
+passkey-use = Utiliser ma clé d’accès
+passkey-add = Ajouter une clé d’accès
+passkey-sign-in = Se connecter avec une clé d’accès
+passkey-failed = La clé d’accès n’a pas été utilisée. Réessayez, ou essayez autrement.
+passkey-unsupported = Ce navigateur ne peut pas utiliser de clé d’accès ici. Essayez autrement.
+passkey-needs-script = Les clés d’accès ont besoin de JavaScript dans ce navigateur.
+passkey-recovery-code = Ou saisissez l’un de vos codes de secours
+passkey-enrol-title = Ou utilisez une clé d’accès
+passkey-enrol-intro = Une clé d’accès ou clé de sécurité se déverrouille avec votre empreinte, votre visage, le verrouillage de l’écran ou un code, et ne sert sur aucun autre site.
+passkey-label = Nom (facultatif)
+problem-no-passkeys = Indisponible
+    .detail = Les clés d’accès ne sont pas activées ici.
+problem-not-passkey = Pas une connexion par clé d’accès
+    .detail = Cette connexion attend un autre moyen, pas une clé d’accès.
+problem-passkey-no-codes = Indisponible
+    .detail = Cette connexion attend une clé d’accès : elle ne reçoit pas de codes par SMS ou appel. Utilisez la clé, un code de secours, ou essayez autrement.
+problem-passkey-ceremony = Recommencez
+    .detail = Cette demande de clé d’accès est terminée ou a déjà servi. Réessayez.
+problem-passkey-refused = Clé d’accès refusée
+    .detail = Cette clé d’accès n’a pas pu être vérifiée pour ce site et ce compte. Réessayez, ou essayez autrement.
+problem-passkey-clone = Clé d’accès refusée
+    .detail = L’utilisation de cette clé ne correspond pas aux précédentes : elle a peut-être été copiée. Utilisez un autre moyen, et prévenez-nous.
+problem-passkey-registered = Déjà enregistrée
+    .detail = Cette clé d’accès ou clé de sécurité est déjà enregistrée.
+problem-passkey-malformed = Vérifiez la réponse de la clé
+    .detail = La réponse du navigateur est illisible.

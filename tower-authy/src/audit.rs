@@ -112,6 +112,8 @@ pub enum Method {
     RecoveryCode,
     /// A device the user asked to be remembered stood in for the second factor.
     RememberedDevice,
+    /// A passkey or security key (WebAuthn).
+    Passkey,
 }
 
 /// What a push came to.

@@ -88,4 +88,9 @@ pub enum ConfigError {
     /// A Verify provider setting has the wrong shape.
     #[error("Verify provider: {0}")]
     InvalidVerify(&'static str),
+    /// Passkey sign-in needs passkeys turned on and tower-authy's own login (not step-up).
+    #[error(
+        "passkey sign-in needs passkeys turned on and tower-authy's own login (not step-up mode)"
+    )]
+    PasskeySignIn,
 }

@@ -17,6 +17,8 @@ pub mod hardening;
 pub mod i18n;
 pub mod layout;
 pub mod limits;
+#[cfg(feature = "webauthn")]
+pub mod passkeys;
 pub mod provider;
 pub mod recovery;
 pub mod remember;

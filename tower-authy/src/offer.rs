@@ -11,7 +11,7 @@ pub(crate) async fn of_user(
     user: &crate::UserRecord,
 ) -> Result<Vec<Factor>, StoreError> {
     let mut all = shared.factors.factors(&user.id).await?;
-    all.retain(|f| shared.provider_named(&f.provider).is_some());
+    all.retain(|f| shared.offers(f));
     login_order(&mut all);
     Ok(all)
 }

@@ -98,6 +98,46 @@ pub(crate) fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf_token" value=(csrf); }
 }
 
+/// What a passkey section does: prove a login's second factor, register a new passkey, or
+/// sign in with one alone.
+#[derive(Clone, Copy)]
+pub(crate) enum PasskeyMode {
+    Login,
+    Register,
+    SignIn,
+}
+
+/// A passkey section: a button the page script (`tower-authy.js`) turns into a WebAuthn
+/// ceremony (options fetched from `{action}/options`, the answer submitted in the form to
+/// `action`); `fields` go in the form beside the credential.
+pub(crate) fn passkey_section(
+    r: &View<'_>,
+    csrf: &str,
+    mode: PasskeyMode,
+    fields: &Markup,
+) -> Markup {
+    let (shared, t) = (r.shared, r.tr());
+    let (name, action, button) = match mode {
+        PasskeyMode::Login => ("login", "/passkey", "passkey-use"),
+        PasskeyMode::Register => ("register", "/passkey/register", "passkey-add"),
+        PasskeyMode::SignIn => ("sign-in", "/passkey/sign-in", "passkey-sign-in"),
+    };
+    let action = shared.path(action);
+    html! {
+        section.passkey data-passkey=(name) data-options=(format!("{action}/options"))
+            data-failed=(t.t("passkey-failed")) data-unsupported=(t.t("passkey-unsupported")) {
+            form method="post" action=(action) {
+                (csrf_field(csrf))
+                input type="hidden" name="credential" value="";
+                (fields)
+                button type="button" data-passkey-start { (t.t(button)) }
+            }
+            p.passkey-status role="status" aria-live="polite" {}
+            noscript { p.hint { (t.t("passkey-needs-script")) } }
+        }
+    }
+}
+
 /// How the pages name `provider`'s app ("the Authy app"), in the page's language.
 pub(crate) fn app_label(r: &View<'_>, provider: &dyn crate::SecondFactorProvider) -> String {
     r.tr()
@@ -107,6 +147,7 @@ pub(crate) fn app_label(r: &View<'_>, provider: &dyn crate::SecondFactorProvider
 
 pub(crate) fn login(r: &View<'_>, csrf: &str, return_to: &str, error: Option<&str>) -> String {
     let (shared, t) = (r.shared, r.tr());
+    let sign_in = shared.passkey_sign_in();
     let content = html! {
         h1 { (t.t("login-title")) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
@@ -114,14 +155,20 @@ pub(crate) fn login(r: &View<'_>, csrf: &str, return_to: &str, error: Option<&st
             (csrf_field(csrf))
             input type="hidden" name="return_to" value=(return_to);
             label for="login" { (t.t("field-email")) }
-            input #login name="login" type="email" autocomplete="username" required;
+            input #login name="login" type="email" autocomplete=(if sign_in { "username webauthn" } else { "username" }) required;
             label for="password" { (t.t("field-password")) }
             input #password name="password" type="password" autocomplete="current-password" required;
             (remember_box(r))
             button type="submit" { (t.t("login-button")) }
         }
+        @if sign_in {
+            hr;
+            (passkey_section(r, csrf, PasskeyMode::SignIn, &html! {
+                input type="hidden" name="return_to" value=(return_to);
+            }))
+        }
     };
-    page(r, &t.t("login-title"), false, &content)
+    page(r, &t.t("login-title"), sign_in, &content)
 }
 
 /// A verified user asked to prove the second factor again before a sensitive page.
@@ -149,6 +196,7 @@ pub(crate) fn verify(
 ) -> String {
     let (shared, t) = (r.shared, r.tr());
     let onetouch = c.push_id.is_some();
+    let passkey = c.provider == crate::store::factor::PASSKEY_PROVIDER;
     let provider = shared.provider_of(c).unwrap_or(&shared.client);
     let caps = provider.capabilities();
     let app = app_label(r, provider.as_ref());
@@ -170,6 +218,20 @@ pub(crate) fn verify(
             }
             hr;
         }
+        @if passkey {
+            p { (t.t("passkey-prompt")) }
+            (passkey_section(r, csrf, PasskeyMode::Login, &html! {}))
+        }
+        @if passkey && shared.recovery.is_some() {
+            form method="post" action=(shared.path("/token")) {
+                (csrf_field(csrf))
+                label for="token" { (t.t("passkey-recovery-code")) }
+                input #token name="token" autocomplete="one-time-code"
+                    pattern="[0-9A-Za-z -]*" maxlength="24" required;
+                button.secondary type="submit" { (t.t("verify-code")) }
+            }
+        }
+        @if !passkey {
         form method="post" action=(shared.path("/token")) {
             (csrf_field(csrf))
             label for="token" {
@@ -187,14 +249,15 @@ pub(crate) fn verify(
             }
             button type="submit" { (t.t("verify-code")) }
         }
+        }
         div.row {
-            @if caps.sms {
+            @if caps.sms && !passkey {
                 form method="post" action=(shared.path("/sms")) {
                     (csrf_field(csrf))
                     button.secondary type="submit" { (t.t("send-sms")) }
                 }
             }
-            @if caps.call {
+            @if caps.call && !passkey {
                 form method="post" action=(shared.path("/call")) {
                     (csrf_field(csrf))
                     button.secondary type="submit" { (t.t("call-me")) }
@@ -218,7 +281,7 @@ pub(crate) fn verify(
             }
         }
     };
-    page(r, &t.t("second-step-title"), onetouch, &content)
+    page(r, &t.t("second-step-title"), onetouch || passkey, &content)
 }
 
 pub(crate) fn message(r: &View<'_>, title: &str, text: &str, link: (&str, &str)) -> String {
@@ -235,6 +298,7 @@ pub(crate) fn kind_name(r: &View<'_>, kind: crate::store::factor::FactorKind) ->
     r.tr().t(match kind {
         crate::store::factor::FactorKind::Push => "kind-push",
         crate::store::factor::FactorKind::App => "kind-app",
+        crate::store::factor::FactorKind::Passkey => "kind-passkey",
         _ => "kind-phone",
     })
 }

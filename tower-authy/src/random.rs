@@ -24,3 +24,10 @@ pub(crate) fn digits(n: usize) -> String {
     }
     out
 }
+
+#[cfg(feature = "webauthn")]
+/// A random subject for a factor tower-authy keeps itself (a passkey): nonzero, below 2^53 so
+/// JSON clients read it exactly.
+pub(crate) fn subject() -> u64 {
+    (u64::from_le_bytes(bytes::<8>()) >> 11).max(1)
+}

@@ -85,6 +85,8 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
     } else {
         start
     };
+    #[cfg(feature = "webauthn")]
+    let start = passkey_routes(start, &shared);
     let router = start
         .route(&p("/reprove"), get(reprove::page).post(reprove::start))
         .route(&p("/verify"), get(flow::verify_page))
@@ -112,6 +114,43 @@ pub(crate) fn router<S: Clone + Send + Sync + 'static>(shared: Arc<Shared>) -> R
         .layer(DefaultBodyLimit::max(crate::hardening::MAX_BODY))
         .layer(Extension(Arc::clone(&shared)));
     crate::hardening::harden(router, &shared)
+}
+
+/// The passkey routes, when passkeys are on: the login's step always, registration where
+/// users enrol, sign-in where it is on.
+#[cfg(feature = "webauthn")]
+fn passkey_routes<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    shared: &Shared,
+) -> Router<S> {
+    use crate::passkeys::routes as passkey;
+    let Some(part) = &shared.passkeys else {
+        return router;
+    };
+    let p = |tail: &str| shared.path(tail);
+    let router = router
+        .route(&p("/passkey/options"), post(passkey::login_options))
+        .route(&p("/passkey"), post(passkey::login));
+    let router = if shared.enrols() {
+        router
+            .route(
+                &p("/passkey/register/options"),
+                post(passkey::register_options),
+            )
+            .route(&p("/passkey/register"), post(passkey::register))
+    } else {
+        router
+    };
+    if part.sign_in {
+        router
+            .route(
+                &p("/passkey/sign-in/options"),
+                post(passkey::sign_in_options),
+            )
+            .route(&p("/passkey/sign-in"), post(passkey::sign_in))
+    } else {
+        router
+    }
 }
 
 impl crate::TwoFactor {

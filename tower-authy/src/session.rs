@@ -10,6 +10,8 @@ const VERIFIED: &str = "tower_authy.verified";
 const CSRF: &str = "tower_authy.csrf";
 const ENROLLING: &str = "tower_authy.enrolling";
 const PROVED_AT: &str = "tower_authy.proved_at";
+#[cfg(feature = "webauthn")]
+const CEREMONY: &str = "tower_authy.ceremony";
 
 /// First factor proved, no second factor yet: turning one on. Counts as logged out everywhere.
 ///
@@ -225,6 +227,37 @@ pub(crate) async fn proved_at(session: &Session, at: i64) -> Result<(), StoreErr
 /// When the second factor was last proved in this session, if it was.
 pub(crate) async fn last_proved(session: &Session) -> Result<Option<i64>, StoreError> {
     session.get(PROVED_AT).await.map_err(unavailable)
+}
+
+#[cfg(feature = "webauthn")]
+/// The challenge-store key of the WebAuthn ceremony this session runs for `purpose`
+/// (`register`, `sign-in`): the one it began, or a new one. One a session, so starting again
+/// replaces the state rather than adding to it.
+pub(crate) async fn ceremony_key(session: &Session, purpose: &str) -> Result<String, StoreError> {
+    let held: Option<(String, String)> = session.get(CEREMONY).await.map_err(unavailable)?;
+    if let Some((_, key)) = held.filter(|(p, _)| p == purpose) {
+        return Ok(key);
+    }
+    let key = format!("passkey-{purpose}:{}", crate::random::id());
+    session
+        .insert(CEREMONY, (purpose, &key))
+        .await
+        .map_err(unavailable)?;
+    Ok(key)
+}
+
+#[cfg(feature = "webauthn")]
+/// Takes the key of the ceremony this session began for `purpose`, if it did.
+pub(crate) async fn take_ceremony_key(
+    session: &Session,
+    purpose: &str,
+) -> Result<Option<String>, StoreError> {
+    let held: Option<(String, String)> = session.get(CEREMONY).await.map_err(unavailable)?;
+    let Some((_, key)) = held.filter(|(p, _)| p == purpose) else {
+        return Ok(None);
+    };
+    session.remove_value(CEREMONY).await.map_err(unavailable)?;
+    Ok(Some(key))
 }
 
 /// A fresh session id (and CSRF token), everything else kept: after a change to the

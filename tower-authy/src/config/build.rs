@@ -103,6 +103,18 @@ impl TwoFactorBuilder {
             return Err(ConfigError::RememberDevice);
         }
         let step_up_mode = self.step_up.is_some();
+        #[cfg(feature = "webauthn")]
+        let passkeys = match self.passkeys {
+            Some(mut part) => {
+                if self.passkey_sign_in && step_up_mode {
+                    return Err(ConfigError::PasskeySignIn);
+                }
+                part.sign_in = self.passkey_sign_in;
+                Some(part)
+            }
+            None if self.passkey_sign_in => return Err(ConfigError::PasskeySignIn),
+            None => None,
+        };
         let mut names = vec![self.client.name()];
         for p in &self.more_providers {
             if names.contains(&p.name()) {
@@ -142,6 +154,8 @@ impl TwoFactorBuilder {
                 stylesheet: self.stylesheet,
                 layout: self.layout,
                 recovery: self.recovery,
+                #[cfg(feature = "webauthn")]
+                passkeys,
                 enrolment: self.enrolment,
                 remember: self.remember.map(|mut r| {
                     r.previous = self.remember_previous;

@@ -49,6 +49,10 @@ pub struct TwoFactorBuilder {
     pub(super) stream_limits: StreamLimits,
     pub(super) security_headers: bool,
     pub(super) body_timeout: Duration,
+    #[cfg(feature = "webauthn")]
+    pub(super) passkeys: Option<crate::provider::webauthn::Part>,
+    #[cfg(feature = "webauthn")]
+    pub(super) passkey_sign_in: bool,
 }
 
 impl std::fmt::Debug for TwoFactorBuilder {
@@ -110,6 +114,10 @@ impl TwoFactorBuilder {
             stream_limits: StreamLimits::default(),
             security_headers: true,
             body_timeout: Duration::from_secs(10),
+            #[cfg(feature = "webauthn")]
+            passkeys: None,
+            #[cfg(feature = "webauthn")]
+            passkey_sign_in: false,
         }
     }
 

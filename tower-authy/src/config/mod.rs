@@ -47,6 +47,9 @@ pub(crate) struct Shared {
     pub(crate) default_return_to: String,
     pub(crate) stylesheet: Option<String>,
     pub(crate) layout: Option<Arc<dyn crate::layout::Layout>>,
+    /// Passkeys and security keys, when they are on.
+    #[cfg(feature = "webauthn")]
+    pub(crate) passkeys: Option<crate::provider::webauthn::Part>,
     /// Where recovery codes are kept, when they are on.
     pub(crate) recovery: Option<Arc<dyn crate::store::recovery::RecoveryCodeStore>>,
     /// Whether users set up their own factors (enrolment and the factors page's "add").
@@ -116,6 +119,31 @@ impl Shared {
             return Some(&self.client);
         }
         self.providers.iter().find(|p| p.name() == name)
+    }
+
+    /// Whether login can prove factor `f`: its provider is configured (for a passkey,
+    /// passkeys are on).
+    pub(crate) fn offers(&self, f: &crate::store::factor::Factor) -> bool {
+        if f.provider == crate::store::factor::PASSKEY_PROVIDER {
+            return f.kind == crate::store::factor::FactorKind::Passkey && self.passkeys_on();
+        }
+        self.provider_named(&f.provider).is_some()
+    }
+
+    /// Whether passkeys are on.
+    pub(crate) fn passkeys_on(&self) -> bool {
+        #[cfg(feature = "webauthn")]
+        return self.passkeys.is_some();
+        #[cfg(not(feature = "webauthn"))]
+        false
+    }
+
+    /// Whether a passkey alone signs in.
+    pub(crate) fn passkey_sign_in(&self) -> bool {
+        #[cfg(feature = "webauthn")]
+        return self.passkeys.as_ref().is_some_and(|p| p.sign_in);
+        #[cfg(not(feature = "webauthn"))]
+        false
     }
 
     /// Whether users set up their own factors.

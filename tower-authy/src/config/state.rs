@@ -163,3 +163,48 @@ impl TwoFactorBuilder {
         self
     }
 }
+
+#[cfg(feature = "webauthn")]
+impl TwoFactorBuilder {
+    /// Turns on passkeys and security keys (WebAuthn) as second factors: a user adds one from
+    /// the factors page (or at enrolment), and a login offers it first. Credentials are kept
+    /// in `store` (shared between instances, as the challenge store must be); the ceremonies'
+    /// state waits in the challenge store, taken once. Default: off.
+    ///
+    /// ```
+    /// use tower_authy::provider::webauthn::{MemoryPasskeyStore, Passkeys, RelyingParty};
+    /// # let authy = tower_authy::provider::authy::AuthyClient::builder(tower_authy::secret::ApiKey::new("k")).build().unwrap();
+    /// # let builder = tower_authy::TwoFactor::builder(authy, tower_authy::store::MemoryUserStore::new(), tower_authy::store::MemoryUserStore::new())
+    /// #     .callback_url("https://app.example/authy/callback");
+    /// let rp = RelyingParty {
+    ///     id: "app.example".into(),
+    ///     name: "Example".into(),
+    ///     origins: vec!["https://app.example".into()],
+    /// };
+    /// let builder = builder.passkeys(Passkeys::new(&rp).unwrap(), MemoryPasskeyStore::new());
+    /// # builder.build().unwrap();
+    /// ```
+    pub fn passkeys(
+        mut self,
+        passkeys: crate::provider::webauthn::Passkeys,
+        store: impl crate::provider::webauthn::PasskeyStore,
+    ) -> Self {
+        self.passkeys = Some(crate::provider::webauthn::Part {
+            ceremonies: passkeys,
+            store: Arc::new(store),
+            sign_in: false,
+        });
+        self
+    }
+
+    /// Lets a passkey stand for both factors: the login page offers "Sign in with a passkey",
+    /// which asks the browser for a discoverable credential with user verification (the
+    /// person unlocks it with a PIN or biometrics) and logs its owner in without a password.
+    /// Passkeys registered while this is on are asked to be discoverable. Needs
+    /// [`passkeys`](Self::passkeys) and tower-authy's own login (not step-up mode). Default:
+    /// off.
+    pub fn passkey_sign_in(mut self) -> Self {
+        self.passkey_sign_in = true;
+        self
+    }
+}

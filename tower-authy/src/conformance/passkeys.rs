@@ -41,6 +41,12 @@ pub async fn passkey_store<S: PasskeyStore>(store: std::sync::Arc<S>) {
     );
     assert_eq!(store.get(2).await.expect(answer), None);
     assert_eq!(
+        store.find(&[7; 16]).await.expect(answer),
+        Some((1, credential("ada", 7, 0))),
+        "a credential is found by its id"
+    );
+    assert_eq!(store.find(&[8; 16]).await.expect(answer), None);
+    assert_eq!(
         store.get(1).await.expect(answer),
         Some(credential("ada", 7, 0))
     );
@@ -75,6 +81,7 @@ pub async fn passkey_store<S: PasskeyStore>(store: std::sync::Arc<S>) {
     );
     assert!(store.remove(1).await.expect(answer));
     assert!(!store.remove(1).await.expect(answer));
+    assert_eq!(store.find(&[7; 16]).await.expect(answer), None, "gone");
     assert!(
         store
             .register(3, credential("eve", 7, 0))

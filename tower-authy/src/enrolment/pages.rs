@@ -64,11 +64,21 @@ pub(crate) fn enrol_phone(
             }
             button type="submit" { (t.t("continue")) }
         }
+        @if shared.passkeys_on() {
+            section.another data-testid="enrol-passkey" {
+                h2 { (t.t("passkey-enrol-title")) }
+                p { (t.t("passkey-enrol-intro")) }
+                (crate::pages::passkey_section(r, csrf, crate::pages::PasskeyMode::Register, &html! {
+                    label for="passkey-label" { (t.t("passkey-label")) }
+                    input #passkey-label name="label" maxlength="64" placeholder=(t.t("factors-label-passkey"));
+                }))
+            }
+        }
         @if let Some(to) = skip_to {
             p { a data-testid="skip-enrolment" href=(to) { (t.t("enrol-skip")) } }
         }
     };
-    page(r, &t.t("enrol-title"), false, &content)
+    page(r, &t.t("enrol-title"), shared.passkeys_on(), &content)
 }
 
 /// Enrolment, second step: prove the phone with a token (and optionally scan the QR code).

@@ -31,7 +31,7 @@ use tower_sessions::Session;
 
 /// The session's enrolment while it still counts, or the answer for one that has none (back
 /// to the login) or that no longer counts (ended, with a page saying so).
-async fn current(
+pub(crate) async fn current(
     shared: &crate::config::Shared,
     session: &Session,
     parts: &Parts,
@@ -485,6 +485,20 @@ pub(crate) async fn confirm(
         last_used_at: Some(now),
         ..crate::factors::Factor::of(provider.as_ref(), phone.subject, now)
     };
+    finish(&shared, &session, &reply, e, factor, now).await
+}
+
+/// Writes `factor`, proved, as enrolment `e`'s new factor (a compare-and-set on the factors
+/// the enrolment began with), and completes the enrolment: the session verified, the first
+/// recovery codes shown with a first factor, back to where the enrolment began.
+pub(crate) async fn finish(
+    shared: &crate::config::Shared,
+    session: &Session,
+    reply: &Reply<'_>,
+    e: Enrolling,
+    factor: crate::factors::Factor,
+    now: i64,
+) -> Handled {
     let added = (factor.id.clone(), factor.kind);
     let written = shared
         .factors
@@ -492,18 +506,18 @@ pub(crate) async fn confirm(
         .await?
         .then_some(added);
     let Some((factor_id, kind)) = written else {
-        session::end_enrolment(&session).await?;
+        session::end_enrolment(session).await?;
         tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");
         return Ok(reply.problem(StatusCode::CONFLICT, "problem-enrolment-ended"));
     };
-    session::complete(&session, &e.user_id, e.epoch).await?;
+    session::complete(session, &e.user_id, e.epoch).await?;
     // With recovery codes on, the first set comes with the first second factor, shown once.
     let first = e.factors_at_start.is_empty();
     // The first factor is this login's second step. Proving a factor being added to others
     // does not prove the user again: else a stolen session could add its own app, and with
     // that fresh proof remove the owner's factors.
     if first {
-        session::proved_at(&session, now).await?;
+        session::proved_at(session, now).await?;
     }
     tracing::warn!(event = "second_factor_enabled", user_id = %e.user_id, "second factor turned on");
     crate::telemetry::factor_change("enabled");
@@ -512,12 +526,12 @@ pub(crate) async fn confirm(
         Some(&e.user_id),
     );
     let mut response = match shared.recovery.as_ref().filter(|_| first) {
-        None => reply.redirect_rotated(&session, &e.return_to).await?,
+        None => reply.redirect_rotated(session, &e.return_to).await?,
         Some(codes) => {
             let shown =
-                crate::recovery::routes::new_codes(&shared, codes.as_ref(), &e.user_id).await?;
+                crate::recovery::routes::new_codes(shared, codes.as_ref(), &e.user_id).await?;
             if reply.json {
-                let csrf = session::csrf_token(&session).await?;
+                let csrf = session::csrf_token(session).await?;
                 let body =
                     json!({"redirect": e.return_to, "recovery_codes": shown, "csrf_token": csrf});
                 Json(body).into_response()
@@ -532,10 +546,9 @@ pub(crate) async fn confirm(
             }
         }
     };
-    crate::flow::lifecycle::mark_known(&shared, &mut response, &e.login, now);
+    crate::flow::lifecycle::mark_known(shared, &mut response, &e.login, now);
     Ok(response)
 }
-
 /// The address the enrolling user logged in with, when their login is one (tower-authy's own
 /// login always is; in step-up mode the application's may be a user name).
 fn known_email(e: &Enrolling) -> Option<&str> {

@@ -35,7 +35,7 @@ pub(crate) mod routes;
 
 pub use reset::{Reset, Stores, reset_second_factor};
 
-pub use crate::store::factor::{Factor, FactorKind, FactorStore, same_ids};
+pub use crate::store::factor::{Factor, FactorKind, FactorStore, PASSKEY_PROVIDER, same_ids};
 
 use crate::SecondFactorProvider;
 use crate::store::StoreError;

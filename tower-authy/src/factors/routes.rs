@@ -149,9 +149,9 @@ pub(crate) async fn remove(
         Ok(found) => found,
         Err(to_login) => return Ok(to_login),
     };
-    if !factors.iter().any(|f| f.id == form.factor) {
+    let Some(removing) = factors.iter().find(|f| f.id == form.factor).cloned() else {
         return Ok(not_yours(&reply));
-    }
+    };
     // The last factor stays while the policy requires the user to prove one.
     if factors.len() < 2 && shared.policy.requires(&user.user, shared.clock.now()) {
         return Ok(reply.problem(StatusCode::CONFLICT, "problem-last-factor"));
@@ -168,6 +168,7 @@ pub(crate) async fn remove(
     {
         return Ok(reply.problem(StatusCode::CONFLICT, "problem-factors-changed"));
     }
+    forget_passkey(&shared, &removing).await;
     // Every other session ends with the raised epoch; this one goes on at the new one.
     if let Some(now_user) = shared.users.load(&user.user_id).await? {
         session::complete(&session, &user.user_id, now_user.credential_epoch).await?;
@@ -183,6 +184,20 @@ pub(crate) async fn remove(
         .audit
         .emit(crate::audit::EventKind::EpochBumped, Some(&user.user_id));
     Ok(done(&shared, &reply))
+}
+
+/// A removed passkey's credential goes too (the factor is gone already, so a store that
+/// fails here leaves a credential that proves nothing: logged, not an error).
+async fn forget_passkey(shared: &Shared, removed: &Factor) {
+    #[cfg(feature = "webauthn")]
+    if removed.provider == crate::factors::PASSKEY_PROVIDER
+        && let Some(part) = &shared.passkeys
+        && let Err(e) = part.store.remove(removed.subject).await
+    {
+        tracing::warn!(error = %e, "could not forget a removed passkey's credential");
+    }
+    #[cfg(not(feature = "webauthn"))]
+    let _ = (shared, removed);
 }
 
 /// The answer for a factor the user does not have.

@@ -36,9 +36,11 @@ pub(crate) async fn token(
     if let Some(r) = finished_page(&reply, c.state) {
         return Ok(r);
     }
-    let Some(provider) = shared.provider_of(&c).cloned() else {
+    // A passkey's login has no provider: it takes recovery codes here, never other codes.
+    let provider = shared.provider_of(&c).cloned();
+    if provider.is_none() && c.provider != crate::store::factor::PASSKEY_PROVIDER {
         return Err(reply.unavailable().into());
-    };
+    }
     // Checked before anything is counted or sent: a malformed code never reaches Authy. With
     // recovery codes on, one of those (16 characters, never a token) is taken instead.
     let recovery = shared
@@ -74,8 +76,15 @@ pub(crate) async fn token(
     // one Authy id): guesses count against the factor too, across accounts and instances.
     // A factor at its limit refuses codes for a while without ending this login (the push
     // still works), so strangers guessing at it cannot lock its owner out.
-    let counters = match token {
-        Some(_) => {
+    let token = match (token, provider) {
+        (Some(token), Some(provider)) => Some((token, provider)),
+        (Some(_), None) => {
+            return Ok(reply.problem(StatusCode::CONFLICT, "problem-passkey-no-codes"));
+        }
+        (None, _) => None,
+    };
+    let counters = match &token {
+        Some((_, provider)) => {
             let attempt = format!("login:{}", c.id);
             match super::factor_attempt(&shared, provider.as_ref(), &attempt, c.subject, now)
                 .await?
@@ -93,7 +102,7 @@ pub(crate) async fn token(
     };
     let accepted = match (&recovery, &token) {
         (Some((store, code)), _) => store.redeem(&c.user_id, &code.hash(&c.user_id)).await?,
-        (None, Some(token)) => match provider.verify_code(c.subject, token).await {
+        (None, Some((token, provider))) => match provider.verify_code(c.subject, token).await {
             Ok(()) => true,
             Err(e) if e.is_token_rejection() => false,
             Err(e) => return Err(Rejection::Authy(e, "verify token")),
@@ -194,6 +203,9 @@ async fn send_code(
         return Ok(reply.problem(StatusCode::NOT_FOUND, "problem-no-sends"));
     }
     let (_, c) = reply.with_challenge(&session).await?;
+    if c.provider == crate::store::factor::PASSKEY_PROVIDER {
+        return Ok(reply.problem(StatusCode::CONFLICT, "problem-passkey-no-codes"));
+    }
     let Some(provider) = shared.provider_of(&c).cloned() else {
         return Err(reply.unavailable().into());
     };

@@ -317,15 +317,22 @@ pub(crate) async fn challenge_on(
     expires_at: i64,
     now: i64,
 ) -> Handled {
-    let Some(provider) = shared.provider_named(&factor.provider) else {
-        return Err(reply.unavailable().into());
+    // A passkey is proved by tower-authy itself: no provider, no push.
+    let provider = if factor.provider == crate::store::factor::PASSKEY_PROVIDER {
+        None
+    } else {
+        match shared.provider_named(&factor.provider) {
+            Some(provider) => Some(provider),
+            None => return Err(reply.unavailable().into()),
+        }
     };
     let user_id = &pending.user_id;
     let subject = factor.subject;
     let id = crate::random::id();
     let match_code = crate::random::digits(3);
     // Per account and per phone: several accounts may share one phone (one Authy id).
-    let mut push_allowed = provider.capabilities().push;
+    let pushes = provider.is_some_and(|p| p.capabilities().push);
+    let mut push_allowed = pushes;
     for key in [format!("push:{user_id}"), format!("push-authy:{subject}")] {
         if !push_allowed {
             break;
@@ -340,46 +347,49 @@ pub(crate) async fn challenge_on(
             )
             .await?;
     }
-    let push_id = if push_allowed {
-        let mut details = shared.push.details.clone();
-        details.insert("Login".into(), json!(pending.login));
-        details.insert("Code".into(), json!(match_code));
-        let mut hidden = serde_json::Map::new();
-        hidden.insert("challenge".into(), json!(challenge_digest(&id)));
-        let request = PushRequest {
-            message: shared.push.message.clone(),
-            details,
-            hidden_details: hidden,
-            logos: shared.push.logos.clone(),
-            seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
-        };
-        match provider.start_push(subject, &request).await {
-            Ok(uuid) => {
-                crate::telemetry::push("sent");
-                shared.audit.emit(
-                    crate::audit::EventKind::PushSent {
-                        factor_id: factor.id.clone(),
-                    },
-                    Some(user_id),
-                );
-                Some(uuid)
-            }
-            Err(e) if e.is_unavailable() => {
-                return Err(Rejection::Authy(e, "create approval request"));
-            }
-            Err(e) => {
-                // The user cannot receive pushes (no device, unknown to Authy...): use a token.
-                tracing::info!(error = %e, user_id = %user_id, "OneTouch not available for user; token only");
-                crate::telemetry::push("unavailable");
-                None
+    let push_id = match provider.filter(|_| push_allowed) {
+        Some(provider) => {
+            let mut details = shared.push.details.clone();
+            details.insert("Login".into(), json!(pending.login));
+            details.insert("Code".into(), json!(match_code));
+            let mut hidden = serde_json::Map::new();
+            hidden.insert("challenge".into(), json!(challenge_digest(&id)));
+            let request = PushRequest {
+                message: shared.push.message.clone(),
+                details,
+                hidden_details: hidden,
+                logos: shared.push.logos.clone(),
+                seconds_to_expire: u64::try_from(shared.challenge_ttl).unwrap_or(300),
+            };
+            match provider.start_push(subject, &request).await {
+                Ok(uuid) => {
+                    crate::telemetry::push("sent");
+                    shared.audit.emit(
+                        crate::audit::EventKind::PushSent {
+                            factor_id: factor.id.clone(),
+                        },
+                        Some(user_id),
+                    );
+                    Some(uuid)
+                }
+                Err(e) if e.is_unavailable() => {
+                    return Err(Rejection::Authy(e, "create approval request"));
+                }
+                Err(e) => {
+                    // The user cannot receive pushes (no device, unknown to Authy...): use a token.
+                    tracing::info!(error = %e, user_id = %user_id, "OneTouch not available for user; token only");
+                    crate::telemetry::push("unavailable");
+                    None
+                }
             }
         }
-    } else {
-        if provider.capabilities().push {
-            tracing::warn!(event = "push_rate_limited", user_id = %user_id, "push limit reached; token only");
-            crate::telemetry::throttled("push");
+        None => {
+            if pushes {
+                tracing::warn!(event = "push_rate_limited", user_id = %user_id, "push limit reached; token only");
+                crate::telemetry::throttled("push");
+            }
+            None
         }
-        None
     };
     let challenge = Challenge {
         id: id.clone(),

@@ -16,24 +16,33 @@ pub enum FactorKind {
     App,
     /// Codes by SMS or call to a proved number.
     Phone,
+    /// A passkey or security key (WebAuthn), kept in the
+    /// [`PasskeyStore`](crate::store::passkey::PasskeyStore) under the factor's subject; its
+    /// [`provider`](Factor::provider) is [`PASSKEY_PROVIDER`].
+    Passkey,
 }
 
+/// The [`Factor::provider`] of every passkey: tower-authy proves them itself.
+pub const PASSKEY_PROVIDER: &str = "webauthn";
+
 impl FactorKind {
-    /// Login offers push first, then apps, then phones.
+    /// Login offers passkeys first (they cannot be phished), then push, apps, phones.
     pub(crate) fn rank(self) -> u8 {
         match self {
-            FactorKind::Push => 0,
-            FactorKind::App => 1,
-            FactorKind::Phone => 2,
+            FactorKind::Passkey => 0,
+            FactorKind::Push => 1,
+            FactorKind::App => 2,
+            FactorKind::Phone => 3,
         }
     }
 
-    /// The wire name: `push`, `app`, `phone`.
+    /// The wire name: `passkey`, `push`, `app`, `phone`.
     pub fn as_str(self) -> &'static str {
         match self {
             FactorKind::Push => "push",
             FactorKind::App => "app",
             FactorKind::Phone => "phone",
+            FactorKind::Passkey => "passkey",
         }
     }
 }
@@ -158,8 +167,8 @@ pub fn same_ids<'a>(ids: impl IntoIterator<Item = &'a str>, expected: &[String])
     a == b
 }
 
-/// The order login offers factors in: the last used first, then push, app, phone; then the
-/// oldest.
+/// The order login offers factors in: the last used first, then passkey, push, app, phone;
+/// then the oldest.
 pub(crate) fn login_order(factors: &mut [Factor]) {
     factors.sort_by(|a, b| {
         b.last_used_at

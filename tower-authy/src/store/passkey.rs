@@ -49,6 +49,16 @@ pub trait PasskeyStore: Send + Sync + 'static {
     /// [`StoreError`] when the store cannot answer.
     async fn get(&self, subject: u64) -> Result<Option<StoredCredential>, StoreError>;
 
+    /// The credential whose id is `credential_id`, and its subject: how a passkey sign-in
+    /// (which names no user) finds its account.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the store cannot answer.
+    async fn find(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<(u64, StoredCredential)>, StoreError>;
+
     /// Replaces the credential under `subject` with `stored` if its counter is still
     /// `expected_counter`: `false` (and no change) otherwise.
     ///
@@ -102,6 +112,17 @@ impl PasskeyStore for MemoryPasskeyStore {
     async fn get(&self, subject: u64) -> Result<Option<StoredCredential>, StoreError> {
         let all = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(all.get(&subject).cloned())
+    }
+
+    async fn find(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<(u64, StoredCredential)>, StoreError> {
+        let all = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(all
+            .iter()
+            .find(|(_, c)| c.credential_id == credential_id)
+            .map(|(subject, c)| (*subject, c.clone())))
     }
 
     async fn update(

@@ -13,8 +13,9 @@ use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use tower_sessions::Session;
 
-/// A submitted form `F` whose CSRF token (the `csrf_token` field, or the `X-CSRF-Token`
-/// header) is this session's.
+/// A submitted form `F` (URL-encoded, or a JSON object with `Content-Type:
+/// application/json`) whose CSRF token (the `csrf_token` field, or the `X-CSRF-Token` header)
+/// is this session's.
 pub(crate) struct Checked<F> {
     pub(crate) shared: Arc<Shared>,
     pub(crate) session: Session,
@@ -50,10 +51,23 @@ where
             .await
             .map_err(IntoResponse::into_response)?;
         let request = Request::from_parts(parts.clone(), body);
-        let Form(WithToken { csrf_token, form }) =
+        // API clients may post JSON (a passkey's credential is JSON); browsers post forms.
+        let json = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let WithToken { csrf_token, form } = if json {
+            axum::Json::<WithToken<F>>::from_request(request, state)
+                .await
+                .map_err(IntoResponse::into_response)?
+                .0
+        } else {
             Form::<WithToken<F>>::from_request(request, state)
                 .await
-                .map_err(IntoResponse::into_response)?;
+                .map_err(IntoResponse::into_response)?
+                .0
+        };
         Reply::new(&shared, &parts.headers)
             .require_csrf(&session, &parts.headers, csrf_token.as_deref())
             .await

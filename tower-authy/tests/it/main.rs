@@ -17,6 +17,7 @@ mod fresh;
 mod headers;
 mod i18n;
 mod logging;
+mod passkeys;
 mod policy;
 mod recovery;
 mod redis_store;

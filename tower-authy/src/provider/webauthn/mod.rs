@@ -15,7 +15,9 @@ pub use webauthn_rs::prelude::{
     AuthenticationResult, CreationChallengeResponse, CredentialID, Passkey, PublicKeyCredential,
     RegisterPublicKeyCredential, RequestChallengeResponse, Uuid,
 };
-use webauthn_rs::prelude::{PasskeyAuthentication, PasskeyRegistration};
+use webauthn_rs::prelude::{
+    DiscoverableAuthentication, PasskeyAuthentication, PasskeyRegistration,
+};
 
 #[cfg(feature = "memory-store")]
 pub use crate::store::passkey::MemoryPasskeyStore;
@@ -56,6 +58,14 @@ pub enum RelyingPartyError {
     },
 }
 
+/// Passkeys as a [`TwoFactor`](crate::TwoFactor) holds them: the ceremonies, the credentials,
+/// and whether a passkey alone signs in.
+pub(crate) struct Part {
+    pub(crate) ceremonies: Passkeys,
+    pub(crate) store: std::sync::Arc<dyn PasskeyStore>,
+    pub(crate) sign_in: bool,
+}
+
 /// The configured ceremonies.
 pub struct Passkeys {
     webauthn: webauthn_rs::Webauthn,
@@ -88,6 +98,27 @@ pub enum CeremonyError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What a passkey sign-in proved: the credential's account and factor, the user handle the
+/// authenticator returned, and the assertion (to record).
+pub(crate) struct SignIn {
+    pub(crate) user_id: String,
+    pub(crate) subject: u64,
+    pub(crate) user_handle: Uuid,
+    pub(crate) result: AuthenticationResult,
+}
+
+/// Asks the authenticator for a discoverable credential (a passkey that can name its account
+/// at sign-in) where it can make one.
+/// (`options` is a [`CreationChallengeResponse`] as JSON.)
+pub(crate) fn prefer_discoverable(options: &mut serde_json::Value) {
+    if let Some(selection) = options
+        .pointer_mut("/publicKey/authenticatorSelection")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        selection.insert("residentKey".into(), "preferred".into());
+    }
 }
 
 impl Passkeys {
@@ -320,5 +351,61 @@ impl Passkeys {
             }
         }
         Err(CeremonyError::PossibleClone)
+    }
+
+    /// Starts a sign-in with any discoverable passkey of this relying party (user verification
+    /// required); the state waits under `key`. The page chooses the mediation.
+    pub(crate) async fn start_sign_in(
+        &self,
+        store: &dyn ChallengeStore,
+        key: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<RequestChallengeResponse, CeremonyError> {
+        let (mut options, state) = self
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(|_| CeremonyError::Refused)?;
+        options.mediation = None;
+        let state = serde_json::to_vec(&state).map_err(StoreError::unavailable)?;
+        store.keep_ceremony(key, state, expires_at, now).await?;
+        Ok(options)
+    }
+
+    /// Finishes the sign-in waiting under `key` (once): the credential it used is looked up
+    /// by id in `passkeys`, and the assertion checked against it.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        store: &dyn ChallengeStore,
+        passkeys: &dyn PasskeyStore,
+        key: &str,
+        answer: &PublicKeyCredential,
+        now: i64,
+    ) -> Result<SignIn, CeremonyError> {
+        let state = store
+            .take_ceremony(key, now)
+            .await?
+            .ok_or(CeremonyError::Unknown)?;
+        let state: DiscoverableAuthentication =
+            serde_json::from_slice(&state).map_err(|_| CeremonyError::Unknown)?;
+        let (user_handle, credential_id) = self
+            .webauthn
+            .identify_discoverable_authentication(answer)
+            .map_err(|_| CeremonyError::Refused)?;
+        let Some((subject, stored)) = passkeys.find(credential_id).await? else {
+            return Err(CeremonyError::Refused);
+        };
+        let passkey: Passkey =
+            serde_json::from_slice(&stored.credential).map_err(|_| CeremonyError::Refused)?;
+        let result = self
+            .webauthn
+            .finish_discoverable_authentication_v2(answer, state, &passkey)
+            .map_err(|_| CeremonyError::Refused)?;
+        Ok(SignIn {
+            user_id: stored.user_id,
+            subject,
+            user_handle,
+            result,
+        })
     }
 }

@@ -1,0 +1,379 @@
+//! Passkeys through the real HTTP routes, driven by a software authenticator: a verified user
+//! registers one from the factors page, logs in with it (offered first), and every attack the
+//! issue lists is refused: a replayed assertion, another origin or relying party id, another
+//! account's passkey, a cloned credential (its counter), a passkey sign-in carrying another
+//! account's user handle. Passkey sign-in logs in with the passkey alone.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use std::sync::Arc;
+use test_support::{Browser, PASSWORD, Server, T0, app_router};
+use tower_authy::provider::webauthn::{
+    CreationChallengeResponse, MemoryPasskeyStore, Passkeys, PublicKeyCredential, RelyingParty,
+    RequestChallengeResponse,
+};
+use tower_authy::{
+    TwoFactor, TwoFactorBuilder, provider::totp::MemoryTotpSecretStore, provider::totp::TotpKey,
+    provider::totp::TotpProvider, store::ManualClock, store::MemoryChallengeStore,
+    store::MemoryUserStore,
+};
+use url::Url;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+
+const ORIGIN: &str = "http://localhost:3000";
+
+struct Site {
+    totp: TotpProvider,
+    clock: ManualClock,
+    users: MemoryUserStore,
+    base: String,
+}
+
+fn origin() -> Url {
+    Url::parse(ORIGIN).unwrap()
+}
+
+impl Site {
+    async fn new(configure: impl FnOnce(TwoFactorBuilder) -> TwoFactorBuilder) -> Site {
+        let secrets = Arc::new(MemoryTotpSecretStore::new());
+        let clock = ManualClock::new(T0);
+        let totp = |clock: &ManualClock| {
+            TotpProvider::builder(TotpKey::from_bytes([5; 32]), secrets.clone())
+                .clock(clock.clone())
+                .build()
+                .unwrap()
+        };
+        let users = MemoryUserStore::new();
+        let rp = RelyingParty {
+            id: "localhost".into(),
+            name: "Passkey test".into(),
+            origins: vec![ORIGIN.into()],
+        };
+        let builder = TwoFactor::builder(totp(&clock), users.clone(), users.clone())
+            .clock(clock.clone())
+            .challenge_store(Arc::new(MemoryChallengeStore::new()))
+            .default_return_to("/account")
+            .with_insecure_http_for_local_demo()
+            .passkeys(Passkeys::new(&rp).unwrap(), MemoryPasskeyStore::new());
+        let two_factor = configure(builder).build().unwrap();
+        let server = Server::bind().await;
+        let base = server.serve(app_router(
+            &two_factor,
+            tower_sessions::MemoryStore::default(),
+        ));
+        Site {
+            totp: totp(&clock),
+            clock,
+            users,
+            base,
+        }
+    }
+
+    /// A user with an authenticator app, logged in with both factors.
+    async fn verified(&self, email: &str) -> Browser {
+        use tower_authy::SecondFactorProvider;
+        let subject = self.totp.register(email, "", "").await.unwrap();
+        self.users.insert(
+            email,
+            PASSWORD,
+            [tower_authy::factors::Factor::of(&self.totp, subject, 0)],
+        );
+        let mut b = Browser::new(&self.base);
+        assert_eq!(b.login(email, PASSWORD).await.status, 303);
+        let code = self.totp.code_at(subject, now(&self.clock)).await.unwrap();
+        let page = b.post("/authy/token", &[("token", &code)]).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        b
+    }
+
+    /// Registers `authenticator` for the verified user in `b`: the registration options (as
+    /// JSON) and the new credential's id.
+    async fn add_passkey(
+        &self,
+        b: &mut Browser,
+        authenticator: &mut SoftPasskey,
+    ) -> (Value, String) {
+        assert_eq!(b.post("/authy/factors/add", &[]).await.status, 303);
+        let options = b.post("/authy/passkey/register/options", &[]).await;
+        assert_eq!(options.status, 200, "{}", options.body);
+        let json = options.json();
+        let parsed: CreationChallengeResponse = serde_json::from_value(json.clone()).unwrap();
+        let answer = authenticator.do_registration(origin(), parsed).unwrap();
+        let id = answer.id.clone();
+        let answer = serde_json::to_string(&answer).unwrap();
+        let page = b
+            .post(
+                "/authy/passkey/register",
+                &[("credential", &answer), ("label", "Laptop")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        (json, id)
+    }
+
+    /// A fresh login with the password, up to the passkey's options.
+    async fn passkey_login(&self, email: &str) -> (Browser, RequestChallengeResponse) {
+        let mut b = Browser::new(&self.base);
+        assert_eq!(b.login(email, PASSWORD).await.status, 303);
+        let page = b.get("/authy/verify").await;
+        assert!(
+            page.body.contains("data-passkey=\"login\""),
+            "{}",
+            page.body
+        );
+        let options = b.post("/authy/passkey/options", &[]).await;
+        assert_eq!(options.status, 200, "{}", options.body);
+        (b, serde_json::from_str(&options.body).unwrap())
+    }
+}
+
+fn now(clock: &ManualClock) -> i64 {
+    use tower_authy::store::Clock;
+    clock.now()
+}
+
+fn as_form(answer: &PublicKeyCredential) -> String {
+    serde_json::to_string(answer).unwrap()
+}
+
+#[tokio::test]
+async fn a_passkey_added_from_the_factors_page_logs_in_first_and_once() {
+    let site = Site::new(|b| b).await;
+    let mut ada = site.verified("ada@example.com").await;
+    let mut key = SoftPasskey::new(true);
+    site.add_passkey(&mut ada, &mut key).await;
+    let factors = ada.get_json("/authy/factors").await.json();
+    let kinds: Vec<&str> = factors["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["app", "passkey"], "{factors}");
+    assert_eq!(factors["factors"][1]["label"], "Laptop");
+
+    // The next login offers the passkey first; its assertion logs in.
+    let (mut b, options) = site.passkey_login("ada@example.com").await;
+    let answer = key.do_authentication(origin(), options).unwrap();
+    let page = b
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(b.get("/account").await.status, 200);
+
+    // The same assertion again, in another login: its ceremony is gone, and the new one's
+    // challenge is another.
+    let (mut again, _) = site.passkey_login("ada@example.com").await;
+    let page = again
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    assert_eq!(again.get("/account").await.status, 303, "not logged in");
+    // Without options first, there is no ceremony at all.
+    let (mut third, _) = site.passkey_login("ada@example.com").await;
+    let page = third
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    let page = third
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 409, "the ceremony was taken: {}", page.body);
+    // Codes are not what this login waits for.
+    let page = third.post("/authy/token", &[("token", "123456")]).await;
+    assert_eq!(page.status, 409, "{}", page.body);
+    let page = third
+        .post("/authy/passkey", &[("credential", "{nope")])
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+}
+
+#[tokio::test]
+async fn another_origin_another_rp_id_and_another_accounts_passkey_are_refused() {
+    let site = Site::new(|b| b).await;
+    let mut ada = site.verified("ada@example.com").await;
+    let mut ada_key = SoftPasskey::new(true);
+    site.add_passkey(&mut ada, &mut ada_key).await;
+    let mut bob = site.verified("bob@example.com").await;
+    let mut bob_key = SoftPasskey::new(true);
+    let (registration, _) = site.add_passkey(&mut bob, &mut bob_key).await;
+    assert_eq!(
+        registration["publicKey"]["excludeCredentials"],
+        Value::Null,
+        "bob had no passkey yet: nothing to exclude"
+    );
+
+    // A phishing page relays ada's options; her authenticator signs for its origin.
+    let (mut b, options) = site.passkey_login("ada@example.com").await;
+    let phished = Url::parse("http://localhost:4000").unwrap();
+    let answer = ada_key.do_authentication(phished, options).unwrap();
+    let page = b
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+
+    // ... or for its own relying party id.
+    let (mut b, mut options) = site.passkey_login("ada@example.com").await;
+    options.public_key.rp_id = "evil.example".into();
+    let answer = ada_key
+        .do_authentication(Url::parse("https://evil.example").unwrap(), options)
+        .unwrap();
+    let page = b
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+
+    // Bob's passkey answering ada's login (her options, his credential).
+    let (mut b, ada_options) = site.passkey_login("ada@example.com").await;
+    let (_, bob_options) = site.passkey_login("bob@example.com").await;
+    let mut mixed = ada_options.clone();
+    mixed.public_key.allow_credentials = bob_options.public_key.allow_credentials;
+    let answer = bob_key.do_authentication(origin(), mixed).unwrap();
+    let page = b
+        .post("/authy/passkey", &[("credential", &as_form(&answer))])
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    assert_eq!(b.get("/account").await.status, 303);
+
+    // Registering again excludes the authenticator ada holds.
+    assert_eq!(ada.post("/authy/factors/add", &[]).await.status, 303);
+    let options = ada
+        .post("/authy/passkey/register/options", &[])
+        .await
+        .json();
+    let excluded = options["publicKey"]["excludeCredentials"]
+        .as_array()
+        .unwrap();
+    assert_eq!(excluded.len(), 1, "{options}");
+}
+
+#[tokio::test]
+async fn a_cloned_passkey_is_caught_by_its_counter() {
+    let site = Site::new(|b| b).await;
+    let mut ada = site.verified("ada@example.com").await;
+    let mut key = SoftPasskey::new(true);
+    site.add_passkey(&mut ada, &mut key).await;
+    // Two logins at once (two instances, or the owner and a copy of the key): the one signed
+    // first is accepted after the one signed later.
+    let (mut first, first_options) = site.passkey_login("ada@example.com").await;
+    let (mut second, second_options) = site.passkey_login("ada@example.com").await;
+    let earlier = key.do_authentication(origin(), first_options).unwrap();
+    let later = key.do_authentication(origin(), second_options).unwrap();
+    let page = second
+        .post("/authy/passkey", &[("credential", &as_form(&later))])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = first
+        .post("/authy/passkey", &[("credential", &as_form(&earlier))])
+        .await;
+    assert_eq!(
+        page.status, 401,
+        "a counter that went backwards: {}",
+        page.body
+    );
+    assert!(page.body.contains("copied"), "{}", page.body);
+    assert_eq!(first.get("/account").await.status, 303);
+}
+
+/// A sign-in assertion from the software authenticator, which makes no discoverable
+/// credentials: it is pointed at `credential_id`, and the user handle (which the signature
+/// does not cover) is set to `handle`.
+fn sign_in_answer(
+    key: &mut SoftPasskey,
+    mut options: RequestChallengeResponse,
+    credential_id: &Value,
+    handle: &Value,
+) -> String {
+    options.public_key.allow_credentials =
+        serde_json::from_value(serde_json::json!([{"type": "public-key", "id": credential_id}]))
+            .unwrap();
+    let answer = key.do_authentication(origin(), options).unwrap();
+    let mut json = serde_json::to_value(&answer).unwrap();
+    json["response"]["userHandle"] = handle.clone();
+    json.to_string()
+}
+
+#[tokio::test]
+async fn a_passkey_alone_signs_in_when_turned_on_and_only_as_its_owner() {
+    let site = Site::new(TwoFactorBuilder::passkey_sign_in).await;
+    let mut ada = site.verified("ada@example.com").await;
+    let mut key = SoftPasskey::new(true);
+    let (registration, held) = site.add_passkey(&mut ada, &mut key).await;
+    assert_eq!(
+        registration["publicKey"]["authenticatorSelection"]["residentKey"], "preferred",
+        "sign-in asks for a discoverable credential"
+    );
+    let ada_handle = registration["publicKey"]["user"]["id"].clone();
+    let credential_id = Value::String(held);
+
+    let mut bob = site.verified("bob@example.com").await;
+    let (bob_registration, _) = site
+        .add_passkey(&mut bob, &mut SoftPasskey::new(true))
+        .await;
+    let bob_handle = bob_registration["publicKey"]["user"]["id"].clone();
+    assert_ne!(ada_handle, bob_handle);
+
+    let mut b = Browser::new(&site.base);
+    let login = b.get("/authy/login").await;
+    assert!(
+        login.body.contains("data-passkey=\"sign-in\""),
+        "{}",
+        login.body
+    );
+    // Ada's credential, claiming to be bob's: refused.
+    let options = b.post("/authy/passkey/sign-in/options", &[]).await;
+    assert_eq!(options.status, 200, "{}", options.body);
+    let options: RequestChallengeResponse = serde_json::from_str(&options.body).unwrap();
+    let answer = sign_in_answer(&mut key, options, &credential_id, &bob_handle);
+    let page = b
+        .post("/authy/passkey/sign-in", &[("credential", &answer)])
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    assert_eq!(b.get("/account").await.status, 303);
+    // As herself: logged in with both factors, no password.
+    let options = b.post("/authy/passkey/sign-in/options", &[]).await;
+    let options: RequestChallengeResponse = serde_json::from_str(&options.body).unwrap();
+    let answer = sign_in_answer(&mut key, options, &credential_id, &ada_handle);
+    let page = b
+        .post(
+            "/authy/passkey/sign-in",
+            &[("credential", &answer), ("return_to", "/account")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/account"));
+    assert_eq!(b.get("/account").await.status, 200);
+    // Its ceremony is gone: the same answer does not sign in again.
+    let mut c = Browser::new(&site.base);
+    let _ = c.get("/authy/login").await;
+    let page = c
+        .post("/authy/passkey/sign-in", &[("credential", &answer)])
+        .await;
+    assert_eq!(page.status, 409, "{}", page.body);
+}
+
+#[tokio::test]
+async fn sign_in_is_off_by_default_and_refused_in_step_up_mode_or_without_passkeys() {
+    let site = Site::new(|b| b).await;
+    let mut b = Browser::new(&site.base);
+    let login = b.get("/authy/login").await;
+    assert!(!login.body.contains("data-passkey"), "{}", login.body);
+    assert_eq!(
+        b.post("/authy/passkey/sign-in/options", &[]).await.status,
+        404
+    );
+    let users = MemoryUserStore::new();
+    let totp = TotpProvider::builder(TotpKey::from_bytes([5; 32]), MemoryTotpSecretStore::new())
+        .build()
+        .unwrap();
+    let without = TwoFactor::builder(totp, users.clone(), users)
+        .with_insecure_http_for_local_demo()
+        .passkey_sign_in()
+        .build();
+    assert!(matches!(
+        without.err(),
+        Some(tower_authy::ConfigError::PasskeySignIn)
+    ));
+}
