@@ -20,6 +20,8 @@ pub(crate) mod passkey;
 pub(crate) mod recovery;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(all(feature = "redis", feature = "webauthn"))]
+pub(crate) mod redis_passkeys;
 pub(crate) mod remember;
 mod user;
 

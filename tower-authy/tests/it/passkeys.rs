@@ -25,9 +25,12 @@ use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 const ORIGIN: &str = "http://localhost:3000";
 
 struct Site {
+    secrets: Arc<MemoryTotpSecretStore>,
     totp: TotpProvider,
     clock: ManualClock,
     users: MemoryUserStore,
+    /// Shared by every instance, as a load balancer's sticky-less sessions would be.
+    sessions: tower_sessions::MemoryStore,
     base: String,
 }
 
@@ -35,40 +38,53 @@ fn origin() -> Url {
     Url::parse(ORIGIN).unwrap()
 }
 
+fn rp() -> RelyingParty {
+    RelyingParty {
+        id: "localhost".into(),
+        name: "Passkey test".into(),
+        origins: vec![ORIGIN.into()],
+    }
+}
+
+fn totp(secrets: &Arc<MemoryTotpSecretStore>, clock: &ManualClock) -> TotpProvider {
+    TotpProvider::builder(TotpKey::from_bytes([5; 32]), secrets.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
 impl Site {
-    async fn new(configure: impl FnOnce(TwoFactorBuilder) -> TwoFactorBuilder) -> Site {
+    async fn new(configure: impl Fn(TwoFactorBuilder) -> TwoFactorBuilder) -> Site {
         let secrets = Arc::new(MemoryTotpSecretStore::new());
         let clock = ManualClock::new(T0);
-        let totp = |clock: &ManualClock| {
-            TotpProvider::builder(TotpKey::from_bytes([5; 32]), secrets.clone())
-                .clock(clock.clone())
-                .build()
-                .unwrap()
+        let mut site = Site {
+            totp: totp(&secrets, &clock),
+            secrets,
+            clock,
+            users: MemoryUserStore::new(),
+            sessions: tower_sessions::MemoryStore::default(),
+            base: String::new(),
         };
-        let users = MemoryUserStore::new();
-        let rp = RelyingParty {
-            id: "localhost".into(),
-            name: "Passkey test".into(),
-            origins: vec![ORIGIN.into()],
-        };
-        let builder = TwoFactor::builder(totp(&clock), users.clone(), users.clone())
-            .clock(clock.clone())
-            .challenge_store(Arc::new(MemoryChallengeStore::new()))
-            .default_return_to("/account")
-            .with_insecure_http_for_local_demo()
-            .passkeys(Passkeys::new(&rp).unwrap(), MemoryPasskeyStore::new());
+        site.base = site.instance(&configure).await;
+        site
+    }
+
+    /// Another instance on the same users, clock and sessions (its own stores unless
+    /// `configure` gives shared ones).
+    async fn instance(&self, configure: &impl Fn(TwoFactorBuilder) -> TwoFactorBuilder) -> String {
+        let builder = TwoFactor::builder(
+            totp(&self.secrets, &self.clock),
+            self.users.clone(),
+            self.users.clone(),
+        )
+        .clock(self.clock.clone())
+        .challenge_store(Arc::new(MemoryChallengeStore::new()))
+        .default_return_to("/account")
+        .with_insecure_http_for_local_demo()
+        .passkeys(Passkeys::new(&rp()).unwrap(), MemoryPasskeyStore::new());
         let two_factor = configure(builder).build().unwrap();
         let server = Server::bind().await;
-        let base = server.serve(app_router(
-            &two_factor,
-            tower_sessions::MemoryStore::default(),
-        ));
-        Site {
-            totp: totp(&clock),
-            clock,
-            users,
-            base,
-        }
+        server.serve(app_router(&two_factor, self.sessions.clone()))
     }
 
     /// A user with an authenticator app, logged in with both factors.
@@ -297,7 +313,7 @@ fn sign_in_answer(
 
 #[tokio::test]
 async fn a_passkey_alone_signs_in_when_turned_on_and_only_as_its_owner() {
-    let site = Site::new(TwoFactorBuilder::passkey_sign_in).await;
+    let site = Site::new(|b| b.passkey_sign_in()).await;
     let mut ada = site.verified("ada@example.com").await;
     let mut key = SoftPasskey::new(true);
     let (registration, held) = site.add_passkey(&mut ada, &mut key).await;
@@ -376,4 +392,57 @@ async fn sign_in_is_off_by_default_and_refused_in_step_up_mode_or_without_passke
         without.err(),
         Some(tower_authy::ConfigError::PasskeySignIn)
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_redis_a_ceremony_finishes_once_across_two_instances() {
+    use tower_authy::provider::webauthn::RedisPasskeyStore;
+    use tower_authy::store::RedisChallengeStore;
+    let Some(redis) = test_support::RedisServer::start().await else {
+        return;
+    };
+    let challenges = RedisChallengeStore::connect(&redis.url, 2).await.unwrap();
+    let credentials = RedisPasskeyStore::new(challenges.pool().clone());
+    let shared = move |b: TwoFactorBuilder| {
+        b.challenge_store(challenges.clone())
+            .passkeys(Passkeys::new(&rp()).unwrap(), credentials.clone())
+    };
+    let site = Site::new(&shared).await;
+    let two = site.instance(&shared).await;
+    let mut ada = site.verified("ada@example.com").await;
+    let mut key = SoftPasskey::new(true);
+    site.add_passkey(&mut ada, &mut key).await;
+
+    // Options from instance one, the assertion to instance two: accepted there.
+    let (mut on_one, options) = site.passkey_login("ada@example.com").await;
+    let answer = as_form(&key.do_authentication(origin(), options).unwrap());
+    let mut on_two = Browser::new(&two);
+    on_two.set_cookie(&on_one.cookie().unwrap());
+    let page = on_two
+        .post("/authy/passkey", &[("credential", &answer)])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    // The same assertion, at the same moment, to instance one: its ceremony is gone.
+    let page = on_one
+        .post("/authy/passkey", &[("credential", &answer)])
+        .await;
+    assert!(
+        matches!(page.status, 403 | 409),
+        "{}: {}",
+        page.status,
+        page.body
+    );
+
+    // Two posts racing on the two instances for one fresh login: one wins.
+    let (mut first, options) = site.passkey_login("ada@example.com").await;
+    let answer = as_form(&key.do_authentication(origin(), options).unwrap());
+    let mut second = Browser::new(&two);
+    second.set_cookie(&first.cookie().unwrap());
+    let fields = [("credential", answer.as_str())];
+    let (a, b) = tokio::join!(
+        first.post("/authy/passkey", &fields),
+        second.post("/authy/passkey", &fields),
+    );
+    let won = [a.status, b.status].iter().filter(|s| **s == 303).count();
+    assert_eq!(won, 1, "{} {} / {} {}", a.status, a.body, b.status, b.body);
 }

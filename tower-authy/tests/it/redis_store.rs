@@ -114,3 +114,27 @@ async fn redis_down_fails_within_the_timeout_and_recovers_without_a_restart() {
     }
     let _: Value = store.pool().ping(None).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_passkey_store_conforms_on_two_clients() {
+    use tower_authy::provider::webauthn::RedisPasskeyStore;
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    // Two instances' clients: what one registers, the other finds and cannot register again.
+    let one = RedisPasskeyStore::new(store(&redis).await.pool().clone());
+    let two = RedisPasskeyStore::new(store(&redis).await.pool().clone());
+    conformance::passkey_store(Arc::new(one)).await;
+    use tower_authy::provider::webauthn::{PasskeyStore, StoredCredential};
+    let taken = StoredCredential {
+        user_id: "mallory".into(),
+        credential_id: vec![7; 16],
+        credential: b"{}".to_vec(),
+        counter: 0,
+    };
+    assert!(
+        !two.register(9, taken).await.unwrap(),
+        "registered through the first client"
+    );
+    assert_eq!(two.find(&[7; 16]).await.unwrap().unwrap().0, 3);
+}

@@ -22,6 +22,8 @@ use webauthn_rs::prelude::{
 #[cfg(feature = "memory-store")]
 pub use crate::store::passkey::MemoryPasskeyStore;
 pub use crate::store::passkey::{PasskeyStore, StoredCredential};
+#[cfg(feature = "redis")]
+pub use crate::store::redis_passkeys::RedisPasskeyStore;
 
 /// Who the credentials are for: the relying party's id (a domain), its name, and the origins
 /// its pages are served from.
