@@ -110,6 +110,7 @@ async fn pair(
             request_timeout: Duration::from_secs(10),
             redis: Some(redis.to_owned()),
             insecure_http_callback_on_loopback: true,
+            passkey_origin: None,
         };
         started.push(demo::start(config).await.unwrap());
     }

@@ -46,6 +46,7 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     factors_and_devices(&conn)?;
     totp_secrets(&conn)?;
+    passkeys(&conn)?;
     activity(&conn)?;
     Ok(conn)
 }
@@ -103,6 +104,19 @@ fn totp_secrets(conn: &Connection) -> rusqlite::Result<()> {
              subject INTEGER PRIMARY KEY,
              sealed BLOB NOT NULL,
              last_step INTEGER
+         );",
+    )
+}
+
+/// Creates the table (idempotent): each passkey's credential, under its factor's subject.
+fn passkeys(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS passkeys (
+             subject INTEGER PRIMARY KEY,
+             user_id TEXT NOT NULL,
+             credential_id BLOB NOT NULL UNIQUE,
+             credential BLOB NOT NULL,
+             counter INTEGER NOT NULL
          );",
     )
 }

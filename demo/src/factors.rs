@@ -297,6 +297,7 @@ fn kind_from(name: &str) -> FactorKind {
     match name {
         "push" => FactorKind::Push,
         "phone" => FactorKind::Phone,
+        "passkey" => FactorKind::Passkey,
         _ => FactorKind::App,
     }
 }

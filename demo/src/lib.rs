@@ -11,6 +11,7 @@ mod handlers;
 pub mod keys;
 pub mod metrics;
 pub mod pages;
+mod passkey_store;
 mod provider;
 mod serve;
 pub mod sessions;
@@ -106,6 +107,9 @@ pub struct Config {
     /// For local testing only: with a [`AuthyMode::Remote`] mock, let the public callback URL
     /// be plain `http://` on a loopback address.
     pub insecure_http_callback_on_loopback: bool,
+    /// The origin passkeys are bound to (`https://demo.example`, or `http://localhost:<port>`);
+    /// `None`: `http://localhost:<the listening port>`.
+    pub passkey_origin: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -124,6 +128,7 @@ impl std::fmt::Debug for Config {
                 "insecure_http_callback_on_loopback",
                 &self.insecure_http_callback_on_loopback,
             )
+            .field("passkey_origin", &self.passkey_origin)
             .finish()
     }
 }
@@ -173,6 +178,9 @@ pub enum StartError {
     /// made.
     #[error("TOTP keys: {0}")]
     TotpKeys(#[from] keys::KeyError),
+    /// The passkey origin is not one browsers allow WebAuthn on.
+    #[error("passkeys: {0}")]
+    Passkeys(#[from] tower_authy::provider::webauthn::RelyingPartyError),
     /// Redis could not be reached.
     #[error("cannot reach Redis: {0}")]
     Redis(#[source] tower_authy::store::StoreError),
@@ -259,7 +267,13 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         .previous_remember_keys(previous_remember_key)
         // The device cookie (a browser that logged in before keeps its own password allowance)
         // is signed with the same key, kept beside the users: every instance knows it.
-        .device_cookie_key(remember_key);
+        .device_cookie_key(remember_key)
+        // Passkeys beside the users, and sign-in with a passkey alone.
+        .passkeys(
+            passkeys(&config, listener.local_addr()?.port())?,
+            users.clone(),
+        )
+        .passkey_sign_in();
     // Beside a vendor, authenticator apps of the demo's own: a user may hold both.
     if config.provider != Provider::Totp {
         builder = builder.provider(provider::totp(&config, &users)?);
@@ -308,6 +322,29 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         users,
         server,
     })
+}
+
+/// The relying party: the configured origin, or `http://localhost:<port>` (browsers allow
+/// WebAuthn on plain http there only).
+fn passkeys(
+    config: &Config,
+    port: u16,
+) -> Result<tower_authy::provider::webauthn::Passkeys, StartError> {
+    use tower_authy::provider::webauthn::{Passkeys, RelyingParty, RelyingPartyError};
+    let origin = config
+        .passkey_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{port}"));
+    let id = url::Url::parse(&origin)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .ok_or_else(|| RelyingPartyError::NotAnOrigin(origin.clone()))?;
+    let rp = RelyingParty {
+        id,
+        name: "Twilio two-factor demo".into(),
+        origins: vec![origin],
+    };
+    Ok(Passkeys::new(&rp)?)
 }
 
 fn app<S: SessionStore + Clone>(state: AppState, sessions: S) -> Router {
@@ -393,5 +430,6 @@ pub fn embedded_config(listen: SocketAddr, database: PathBuf) -> Config {
         request_timeout: Duration::from_secs(10),
         redis: None,
         insecure_http_callback_on_loopback: false,
+        passkey_origin: None,
     }
 }

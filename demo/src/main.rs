@@ -76,6 +76,10 @@ struct Options {
     /// against a separately started mock-authy binary as a CI pipeline would.
     #[arg(long, env = "DEMO_INSECURE_HTTP_CALLBACK_ON_LOOPBACK")]
     insecure_http_callback_on_loopback: bool,
+    /// The origin people open the demo at, for passkeys (which are bound to it): an https://
+    /// origin, or http://localhost:<port>. Default: http://localhost:<the listening port>.
+    #[arg(long, env = "DEMO_PASSKEY_ORIGIN")]
+    passkey_origin: Option<String>,
 }
 
 #[derive(clap::Subcommand)]
@@ -221,6 +225,7 @@ impl Options {
             request_timeout: Duration::from_secs(10),
             redis: self.redis,
             insecure_http_callback_on_loopback: self.insecure_http_callback_on_loopback,
+            passkey_origin: self.passkey_origin,
         })
     }
 }

@@ -124,7 +124,11 @@
     return fetch(section.dataset.options, {
       method: "POST",
       credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRF-Token": csrf },
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
+      body: "csrf_token=" + encodeURIComponent(csrf),
     }).then(function (r) {
       if (!r.ok) throw new Error("options " + r.status);
       return r.json();
@@ -158,7 +162,9 @@
       if (conditional) conditional.abort();
       conditional = null;
       status.textContent = "";
-      ceremony(section).catch(function () {
+      ceremony(section).catch(function (e) {
+        // The reason (NotAllowedError, a status, ...) for whoever debugs the page.
+        section.dataset.error = String((e && (e.name + ": " + e.message)) || e);
         status.textContent = section.dataset.failed;
       });
     });

@@ -1,8 +1,9 @@
 //! The demo in headless Chromium, as a person uses it: sign up, log in, approve on the virtual
 //! phone, account page; deny and the way back; SMS for a user without the app; wrong codes
 //! until the account locks; a remembered device, recovery codes and a recovery-code login;
-//! enrolment at the first login, QR code included; and the push and code flows again on Twilio
-//! Verify (the embedded mock's) and on self-hosted TOTP, chosen by configuration alone.
+//! enrolment at the first login, QR code included; the push and code flows again on Twilio
+//! Verify (the embedded mock's) and on self-hosted TOTP, chosen by configuration alone; and a
+//! passkey on chromedriver's virtual authenticator (enrolled, signing in alone, second step).
 //! Screenshots go to `target/screenshots/`.
 
 #![allow(clippy::unwrap_used)]
@@ -62,6 +63,7 @@ async fn start_demo_on(provider: Provider) -> demo::Demo {
         request_timeout: std::time::Duration::from_secs(10),
         redis: None,
         insecure_http_callback_on_loopback: false,
+        passkey_origin: None,
     })
     .await
     .unwrap()
@@ -582,4 +584,71 @@ async fn every_page_fits_a_phone_360_pixels_wide() {
     d.wait_path("/authy/enrol").await;
     fits_the_width(&d, "enrolment form").await;
     d.quit().await;
+}
+
+#[tokio::test]
+async fn a_passkey_is_enrolled_logs_in_and_signs_in_alone_on_a_virtual_authenticator() {
+    let Some(d) = Chromium::start().await else {
+        return;
+    };
+    let demo = start_demo().await;
+    let phone = demo.phone_url().unwrap();
+    // Browsers allow WebAuthn on plain http at localhost only: the demo's passkey origin.
+    let base = demo.url.replace("127.0.0.1", "localhost");
+    let authenticator = d.add_virtual_authenticator().await;
+
+    sign_up(&d, &base, "Ada Lovelace", "ada@example.com", "555-123-4567").await;
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_text("Waiting for your approval").await;
+    answer_on_phone(&d, &phone, "approve").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+
+    // The factors page's "add", then the passkey button: the browser's authenticator makes it.
+    d.goto(&format!("{base}/authy/factors")).await.unwrap();
+    d.click("form[action='/authy/factors/add'] button").await;
+    d.wait_path("/authy/enrol").await;
+    d.type_into("#passkey-label", "Ada's laptop").await;
+    d.click("section[data-passkey=register] [data-passkey-start]")
+        .await;
+    d.wait_path("/authy/factors").await;
+    d.wait_text("Ada's laptop").await;
+    let held = d.virtual_credentials(&authenticator).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["isResidentCredential"], true, "{held:?}");
+    d.save_screenshot(&screenshots().join("passkey-factors.png"))
+        .await;
+    d.goto(&format!("{base}/account")).await.unwrap();
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // Sign in with the passkey alone: the login page offers it in the email field's autofill
+    // (conditional UI), where the virtual authenticator answers at once. No password.
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    d.wait_path("/account").await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+    d.click("form[action='/authy/logout'] button").await;
+    d.wait_path("/").await;
+
+    // The password, then the passkey as the second step (offered first; no phone needed). The
+    // authenticator is away while the password is typed (else the autofill signs in first).
+    d.remove_virtual_authenticator(&authenticator).await;
+    d.goto(&format!("{base}/authy/login")).await.unwrap();
+    log_in(&d, "ada@example.com", "a long enough password").await;
+    d.wait_path("/authy/verify").await;
+    let back = d.add_virtual_authenticator().await;
+    d.add_virtual_credential(&back, held_again(held[0].clone()))
+        .await;
+    d.save_screenshot(&screenshots().join("passkey-login.png"))
+        .await;
+    d.click("section[data-passkey=login] [data-passkey-start]")
+        .await;
+    d.wait_text("Welcome, Ada Lovelace").await;
+}
+
+/// A credential as "Get Credentials" listed it, as "Add Credential" takes it back (a higher
+/// signature count: it was used to sign in meanwhile).
+fn held_again(mut credential: serde_json::Value) -> serde_json::Value {
+    let listed = credential["signCount"].as_u64().unwrap();
+    credential["signCount"] = (listed + 10).into();
+    credential
 }

@@ -22,6 +22,7 @@ async fn start(request_timeout: Duration) -> Demo {
         request_timeout,
         redis: None,
         insecure_http_callback_on_loopback: false,
+        passkey_origin: None,
     })
     .await
     .unwrap()

@@ -25,6 +25,7 @@ fn config(listen: SocketAddr, database: &std::path::Path, mock: &str, public_url
         request_timeout: Duration::from_secs(10),
         redis: None,
         insecure_http_callback_on_loopback: true,
+        passkey_origin: None,
     }
 }
 

@@ -103,13 +103,15 @@ async fn the_database_persists_and_legacy_authy_ids_become_factors_once() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Recovery codes and remembered devices in the same SQLite file pass tower-authy's suites; the
+/// Recovery codes, remembered devices, factors and passkeys in the same SQLite file pass
+/// tower-authy's suites; the
 /// remembered-device key they sign with never shows in `Debug`.
 #[tokio::test]
 async fn second_factor_stores_conform() {
     let users = SqliteUsers::open(std::path::Path::new(":memory:"), true).unwrap();
     conformance::recovery_code_store(&users).await;
     conformance::device_store(&users).await;
+    conformance::passkey_store(std::sync::Arc::new(users.clone())).await;
     let new = |email: &str| NewUser {
         name: "A".into(),
         email: email.into(),

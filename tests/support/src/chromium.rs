@@ -199,6 +199,65 @@ impl Chromium {
         .await;
     }
 
+    /// Adds a WebDriver virtual authenticator (WebAuthn, §11 "Automation"): a platform
+    /// authenticator that keeps discoverable credentials, verifies the user and consents
+    /// without asking. Returns its id.
+    pub async fn add_virtual_authenticator(&self) -> String {
+        let options = json!({
+            "protocol": "ctap2",
+            "transport": "internal",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        let answer = self
+            .client
+            .issue_cmd(WebAuthnCommand {
+                path: "webauthn/authenticator".into(),
+                body: Some(options),
+            })
+            .await
+            .expect("chromedriver adds a virtual authenticator");
+        answer.as_str().expect("an authenticator id").to_owned()
+    }
+
+    /// The credentials the virtual authenticator `id` holds (as chromedriver lists them).
+    pub async fn virtual_credentials(&self, id: &str) -> Vec<serde_json::Value> {
+        let answer = self
+            .client
+            .issue_cmd(WebAuthnCommand {
+                path: format!("webauthn/authenticator/{id}/credentials"),
+                body: None,
+            })
+            .await
+            .expect("chromedriver lists the credentials");
+        answer.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Removes the virtual authenticator `id` (its credentials go with it).
+    pub async fn remove_virtual_authenticator(&self, id: &str) {
+        self.client
+            .issue_cmd(WebAuthnCommand {
+                path: format!("webauthn/authenticator/{id}"),
+                body: Some(serde_json::Value::Null),
+            })
+            .await
+            .expect("chromedriver removes the authenticator");
+    }
+
+    /// Gives the virtual authenticator `id` a credential (as
+    /// [`virtual_credentials`](Self::virtual_credentials) listed it).
+    pub async fn add_virtual_credential(&self, id: &str, credential: serde_json::Value) {
+        self.client
+            .issue_cmd(WebAuthnCommand {
+                path: format!("webauthn/authenticator/{id}/credential"),
+                body: Some(credential),
+            })
+            .await
+            .expect("chromedriver adds the credential");
+    }
+
     /// Saves a PNG of the page.
     pub async fn save_screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.unwrap();
@@ -209,5 +268,33 @@ impl Chromium {
     /// Ends the browser session.
     pub async fn quit(self) {
         drop(self.client.clone().close().await);
+    }
+}
+
+/// A WebDriver WebAuthn extension command (fantoccini has no helper for them).
+#[derive(Debug)]
+struct WebAuthnCommand {
+    /// The path under the session.
+    path: String,
+    /// The JSON body of a `POST`; `None` for a `GET`, `Null` for a `DELETE`.
+    body: Option<serde_json::Value>,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for WebAuthnCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/{}", self.path))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        match &self.body {
+            Some(serde_json::Value::Null) => (http::Method::DELETE, None),
+            Some(body) => (http::Method::POST, Some(body.to_string())),
+            None => (http::Method::GET, None),
+        }
     }
 }
