@@ -138,6 +138,9 @@ impl std::fmt::Debug for Config {
 pub struct Demo {
     /// The app's URL.
     pub url: String,
+    /// The origin passkeys work at (`http://localhost:<port>` unless configured): browsers
+    /// allow WebAuthn on plain http at `localhost` only, not at `127.0.0.1`.
+    pub passkey_origin: String,
     /// The embedded mock, when there is one.
     pub mock: Option<MockAuthy>,
     /// The users database.
@@ -244,6 +247,12 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
     };
     let pushes = provider.capabilities().push;
     let (remember_key, previous_remember_key) = users.remember_keys().await?;
+    let port = listener.local_addr()?.port();
+    let passkey_origin = config
+        .passkey_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{port}"));
+    let passkeys = relying_party(&passkey_origin)?;
     // The users and, beside them in SQLite, their factors.
     let mut builder = TwoFactor::builder(Arc::clone(&provider), users.clone(), users.clone())
         .push(
@@ -269,10 +278,7 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
         // is signed with the same key, kept beside the users: every instance knows it.
         .device_cookie_key(remember_key)
         // Passkeys beside the users, and sign-in with a passkey alone.
-        .passkeys(
-            passkeys(&config, listener.local_addr()?.port())?,
-            users.clone(),
-        )
+        .passkeys(passkeys, users.clone())
         .passkey_sign_in();
     // Beside a vendor, authenticator apps of the demo's own: a user may hold both.
     if config.provider != Provider::Totp {
@@ -318,31 +324,24 @@ pub async fn start(config: Config) -> Result<Demo, StartError> {
     let server = tokio::spawn(serve::serve(listener, app, config.request_timeout));
     Ok(Demo {
         url,
+        passkey_origin,
         mock,
         users,
         server,
     })
 }
 
-/// The relying party: the configured origin, or `http://localhost:<port>` (browsers allow
-/// WebAuthn on plain http there only).
-fn passkeys(
-    config: &Config,
-    port: u16,
-) -> Result<tower_authy::provider::webauthn::Passkeys, StartError> {
+/// The relying party of `origin`: its host is the id.
+fn relying_party(origin: &str) -> Result<tower_authy::provider::webauthn::Passkeys, StartError> {
     use tower_authy::provider::webauthn::{Passkeys, RelyingParty, RelyingPartyError};
-    let origin = config
-        .passkey_origin
-        .clone()
-        .unwrap_or_else(|| format!("http://localhost:{port}"));
-    let id = url::Url::parse(&origin)
+    let id = url::Url::parse(origin)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
-        .ok_or_else(|| RelyingPartyError::NotAnOrigin(origin.clone()))?;
+        .ok_or_else(|| RelyingPartyError::NotAnOrigin(origin.to_owned()))?;
     let rp = RelyingParty {
         id,
         name: "Twilio two-factor demo".into(),
-        origins: vec![origin],
+        origins: vec![origin.to_owned()],
     };
     Ok(Passkeys::new(&rp)?)
 }

@@ -264,6 +264,10 @@ async fn main() -> ExitCode {
         }
     };
     println!("demo app:        {}", demo.url);
+    println!(
+        "passkeys:        open {} to add and use one (browsers allow them on localhost)",
+        demo.passkey_origin
+    );
     println!("provider:        {provider:?}");
     if let Some(phone) = demo.phone_url() {
         println!("virtual phone:   {phone}");
