@@ -179,7 +179,16 @@ pub(crate) fn twilio_signature(data: &[u8]) {
     ));
 }
 
-pub(crate) const TARGETS: [(&str, Check); 9] = [
+/// Passkey answers (credential JSON, client data, authenticator data, signatures): nothing
+/// that the credential's key did not sign is accepted, and nothing panics.
+pub(crate) fn passkey_answers(data: &[u8]) {
+    assert!(
+        !tower_authy::fuzzing::passkey_answers(data),
+        "an unsigned passkey answer was accepted: {data:?}"
+    );
+}
+
+pub(crate) const TARGETS: [(&str, Check); 10] = [
     ("verify_webhook", verify_webhook),
     ("twilio_signature", twilio_signature),
     ("callback_verify", callback_verify),
@@ -189,4 +198,5 @@ pub(crate) const TARGETS: [(&str, Check); 9] = [
     ("authy_response", authy_response),
     ("mock_request", mock_request),
     ("second_factor_inputs", second_factor_inputs),
+    ("passkey_answers", passkey_answers),
 ];

@@ -147,3 +147,95 @@ pub fn verify(
         ),
     }
 }
+
+/// A public key (P-256) a software authenticator registered for `http://localhost:3000`: the
+/// credential the passkey targets ask assertions of. Its private key is not anywhere.
+#[cfg(feature = "webauthn")]
+const FUZZ_PASSKEY: &str = r#"{"cred":{"cred_id":"Dm8zp6mc9PA5zz0lpEYnCWUKZ5GwCU_jaEjuSS98ugg","cred":{"type_":"ES256","key":{"EC_EC2":{"curve":"SECP256R1","x":"kzXwJl62FEtRklAJej5HFPSACMGbps9O6SHWg2O_CBo","y":"IwydVy6M59EoAVTu77gorchzSDUzCX1oyNhddT6Q2Xo"}}},"counter":0,"transports":null,"user_verified":true,"backup_eligible":false,"backup_state":false,"registration_policy":"required","extensions":{"cred_protect":"Ignored","hmac_create_secret":"NotRequested","appid":"NotRequested","cred_props":"Ignored"},"attestation":{"data":"Self_","metadata":"None"},"attestation_format":"packed"}}"#;
+
+/// Runs a future of the in-memory stores, which never wait.
+#[cfg(feature = "webauthn")]
+fn at_once<T>(f: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures_util::FutureExt as _;
+    f.now_or_never()
+}
+
+/// Feeds `data` to both passkey ceremonies the way the routes would: as the credential JSON a
+/// form or body carries, and as the client data and authenticator data of an assertion (the
+/// client data otherwise right, so the authenticator data and signature are what is read).
+/// `true` if any of it was accepted, which nothing unsigned by the credential's key may be.
+#[cfg(feature = "webauthn")]
+pub fn passkey_answers(data: &[u8]) -> bool {
+    use crate::passkeys::CredentialJson;
+    use crate::provider::webauthn::{Passkey, Passkeys, RelyingParty, Uuid};
+    static SET_UP: std::sync::OnceLock<Option<(Passkeys, Passkey)>> = std::sync::OnceLock::new();
+    let set_up = SET_UP.get_or_init(|| {
+        let rp = RelyingParty {
+            id: "localhost".into(),
+            name: "Fuzz".into(),
+            origins: vec!["http://localhost:3000".into()],
+        };
+        Some((
+            Passkeys::new(&rp).ok()?,
+            serde_json::from_str::<Passkey>(FUZZ_PASSKEY).ok()?,
+        ))
+    });
+    let Some((passkeys, passkey)) = set_up else {
+        return false;
+    };
+    let store = crate::store::MemoryChallengeStore::new();
+    let mut accepted = false;
+    let text = String::from_utf8_lossy(data).into_owned();
+    // The credential JSON, as the routes read it.
+    if let Some(answer) = CredentialJson::Text(text.clone()).assertion() {
+        let started =
+            passkeys.start_authentication(&store, "a", std::slice::from_ref(&passkey), 100, 0);
+        if at_once(started).is_some_and(|r| r.is_ok()) {
+            let finished = at_once(passkeys.finish_authentication(&store, "a", &answer, 1));
+            accepted |= finished.is_some_and(|r| r.is_ok());
+        }
+    }
+    if let Some(answer) = CredentialJson::Text(text).registration() {
+        let started =
+            passkeys.start_registration(&store, "r", Uuid::from_u128(1), "u", Vec::new(), 100, 0);
+        if at_once(started).is_some_and(|r| r.is_ok()) {
+            let finished = at_once(passkeys.finish_registration(&store, "r", &answer, 1));
+            accepted |= finished.is_some_and(|r| r.is_ok());
+        }
+    }
+    // Authenticator data and signature from `data`, beside client data that is right.
+    let started =
+        passkeys.start_authentication(&store, "b", std::slice::from_ref(&passkey), 100, 0);
+    let Some(Ok(options)) = at_once(started) else {
+        return accepted;
+    };
+    let options = serde_json::to_value(options).unwrap_or_default();
+    let challenge = options["publicKey"]["challenge"]
+        .as_str()
+        .unwrap_or_default();
+    let client_data = serde_json::json!({
+        "type": "webauthn.get",
+        "challenge": challenge,
+        "origin": "http://localhost:3000",
+    });
+    let b64 = |bytes: &[u8]| data_encoding::BASE64URL_NOPAD.encode(bytes);
+    let (authenticator_data, signature) = data.split_at(data.len() / 2);
+    let id = "Dm8zp6mc9PA5zz0lpEYnCWUKZ5GwCU_jaEjuSS98ugg";
+    let answer = serde_json::json!({
+        "id": id,
+        "rawId": id,
+        "type": "public-key",
+        "response": {
+            "clientDataJSON": b64(client_data.to_string().as_bytes()),
+            "authenticatorData": b64(authenticator_data),
+            "signature": b64(signature),
+            "userHandle": null,
+        },
+        "extensions": {},
+    });
+    if let Some(answer) = CredentialJson::Object(answer).assertion() {
+        let finished = at_once(passkeys.finish_authentication(&store, "b", &answer, 1));
+        accepted |= finished.is_some_and(|r| r.is_ok());
+    }
+    accepted
+}
