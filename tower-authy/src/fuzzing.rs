@@ -189,7 +189,7 @@ pub fn passkey_answers(data: &[u8]) -> bool {
     // The credential JSON, as the routes read it.
     if let Some(answer) = CredentialJson::Text(text.clone()).assertion() {
         let started =
-            passkeys.start_authentication(&store, "a", std::slice::from_ref(&passkey), 100, 0);
+            passkeys.start_authentication(&store, "a", std::slice::from_ref(passkey), 100, 0);
         if at_once(started).is_some_and(|r| r.is_ok()) {
             let finished = at_once(passkeys.finish_authentication(&store, "a", &answer, 1));
             accepted |= finished.is_some_and(|r| r.is_ok());
@@ -205,7 +205,7 @@ pub fn passkey_answers(data: &[u8]) -> bool {
     }
     // Authenticator data and signature from `data`, beside client data that is right.
     let started =
-        passkeys.start_authentication(&store, "b", std::slice::from_ref(&passkey), 100, 0);
+        passkeys.start_authentication(&store, "b", std::slice::from_ref(passkey), 100, 0);
     let Some(Ok(options)) = at_once(started) else {
         return accepted;
     };
