@@ -1,8 +1,10 @@
 //! Complete logins per second on each provider, in one run so that the figures compare:
 //! the push flow (password, push, the phone approves after 5 ms, signed callback or webhook,
 //! server-sent event, confirm, protected page) on Authy and on Verify, and the code flow
-//! (password, code from the app, protected page) on Authy, Verify and self-hosted TOTP. Each
-//! code login uses a user not used before, so no code is refused as already used.
+//! (password, code from the app, protected page) on Authy, Verify and self-hosted TOTP, and the
+//! passkey flow (password, the request options, the software authenticator's assertion,
+//! protected page). Each code login uses a user not used before, so no code is refused as
+//! already used.
 //!
 //! `cargo bench -p tower-authy --bench providers`
 
@@ -196,6 +198,122 @@ async fn code_logins(kind: ProviderKind) -> f64 {
     rate
 }
 
+/// Password, then a passkey (a software authenticator per user, P-256, user verified): the
+/// options (JSON), the assertion (signed in the client, outside the server's time but inside
+/// the measured login), the protected page.
+async fn passkey_logins() -> f64 {
+    use tower_authy::provider::webauthn::{
+        MemoryPasskeyStore, Passkeys, RelyingParty, RequestChallengeResponse, Uuid,
+    };
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    let users = if quick() { 20 } else { 500 };
+    let origin = url::Url::parse("http://localhost:3000").unwrap();
+    let rp = RelyingParty {
+        id: "localhost".into(),
+        name: "Bench".into(),
+        origins: vec![origin.to_string().trim_end_matches('/').to_owned()],
+    };
+    let passkeys = Passkeys::new(&rp).unwrap();
+    let credentials = MemoryPasskeyStore::new();
+    let ceremonies = MemoryChallengeStore::new();
+    let store_users = MemoryUserStore::new();
+    let mut keys = Vec::with_capacity(users);
+    for i in 0..users {
+        let mut key = SoftPasskey::new(true);
+        let options = passkeys
+            .start_registration(
+                &ceremonies,
+                "r",
+                Uuid::from_u128(i as u128),
+                "u",
+                Vec::new(),
+                60,
+                0,
+            )
+            .await
+            .unwrap();
+        let answer = key.do_registration(origin.clone(), options).unwrap();
+        let passkey = passkeys
+            .finish_registration(&ceremonies, "r", &answer, 1)
+            .await
+            .unwrap();
+        let user = store_users.insert(&format!("u{i}@example.com"), "pw", []);
+        let subject = 1 + i as u64;
+        passkeys
+            .keep(&credentials, subject, &user, &passkey)
+            .await
+            .unwrap();
+        let factor = tower_authy::factors::Factor {
+            id: format!("pk{i}"),
+            kind: tower_authy::factors::FactorKind::Passkey,
+            provider: tower_authy::factors::PASSKEY_PROVIDER.into(),
+            subject,
+            label: "Passkey".into(),
+            phone: None,
+            created_at: 0,
+            last_used_at: None,
+        };
+        use tower_authy::FactorStore;
+        assert!(store_users.add(&user, factor, &[]).await.unwrap());
+        keys.push(tokio::sync::Mutex::new(key));
+    }
+    let totp = tower_authy::provider::totp::TotpProvider::builder(
+        tower_authy::provider::totp::TotpKey::from_bytes([1; 32]),
+        tower_authy::provider::totp::MemoryTotpSecretStore::new(),
+    )
+    .build()
+    .unwrap();
+    let two_factor = TwoFactor::builder(totp, store_users.clone(), store_users)
+        .with_insecure_http_for_local_demo()
+        .challenge_store(MemoryChallengeStore::new())
+        .passkeys(passkeys, credentials)
+        .login_throttle(tower_authy::limits::LoginThrottle {
+            per_address: 10_000,
+            ..tower_authy::limits::LoginThrottle::default()
+        })
+        .build()
+        .unwrap();
+    let server = test_support::Server::bind().await;
+    let base = Arc::new(server.serve(test_support::app_router(
+        &two_factor,
+        MemoryStore::default(),
+    )));
+    let keys = Arc::new(keys);
+    let http = http();
+    let secs = if quick() { 1 } else { 8 };
+    measure(usize::MAX, secs, move |n| {
+        let (base, keys, http, origin) = (
+            Arc::clone(&base),
+            Arc::clone(&keys),
+            http.clone(),
+            origin.clone(),
+        );
+        async move {
+            let i = n % keys.len();
+            // One login at a time per authenticator: two at once could reach the server in
+            // the other order than they were signed, which it refuses as a possible clone.
+            let mut key = keys[i].lock().await;
+            let mut b = Browser::begin(&http, &base).await;
+            b.password(&format!("u{i}@example.com")).await;
+            let r = b
+                .req(reqwest::Method::POST, "/authy/passkey/options")
+                .form(&[("csrf_token", b.csrf.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let options: RequestChallengeResponse = r.json().await.unwrap();
+            let answer = key.do_authentication(origin, options).unwrap();
+            let answer = serde_json::to_string(&answer).unwrap();
+            b.post("/authy/passkey", Some(("credential", &answer)))
+                .await;
+            b.protected_page().await;
+        }
+    })
+    .await
+}
+
 fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -222,6 +340,7 @@ fn main() {
         for kind in ProviderKind::ALL {
             rows.push(("code", kind, code_logins(kind).await));
         }
+        let passkey = passkey_logins().await;
         // The baseline again, so that drift on a shared machine shows.
         let again = push_logins(ProviderKind::Authy).await;
         println!(
@@ -235,11 +354,15 @@ fn main() {
             );
         }
         println!(
+            "  passkey (self)  {passkey:>7.0} /s   {:.2} x Authy push",
+            passkey / baseline
+        );
+        println!(
             "  push Authy (again) {again:>7.0} /s   {:.2} x",
             again / baseline
         );
         assert!(
-            rows.iter().all(|r| r.2 > 0.0),
+            passkey > 0.0 && rows.iter().all(|r| r.2 > 0.0),
             "every flow completed logins"
         );
     });

@@ -204,8 +204,7 @@ pub fn passkey_answers(data: &[u8]) -> bool {
         }
     }
     // Authenticator data and signature from `data`, beside client data that is right.
-    let started =
-        passkeys.start_authentication(&store, "b", std::slice::from_ref(passkey), 100, 0);
+    let started = passkeys.start_authentication(&store, "b", std::slice::from_ref(passkey), 100, 0);
     let Some(Ok(options)) = at_once(started) else {
         return accepted;
     };
