@@ -47,6 +47,7 @@ mod apply;
 mod factors;
 mod model;
 mod ops;
+mod passkeys;
 mod world;
 
 use model::{Challenge, Device, Session, Throttle};
