@@ -446,3 +446,34 @@ async fn on_redis_a_ceremony_finishes_once_across_two_instances() {
     let won = [a.status, b.status].iter().filter(|s| **s == 303).count();
     assert_eq!(won, 1, "{} {} / {} {}", a.status, a.body, b.status, b.body);
 }
+
+#[tokio::test]
+async fn a_passkey_without_user_verification_is_not_registered() {
+    let site = Site::new(|b| b).await;
+    let mut ada = site.verified("ada@example.com").await;
+    assert_eq!(ada.post("/authy/factors/add", &[]).await.status, 303);
+    let mut options = ada
+        .post("/authy/passkey/register/options", &[])
+        .await
+        .json();
+    assert_eq!(
+        options["publicKey"]["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    // The page (or whoever runs it) asks for less; an authenticator that does not verify the
+    // person answers.
+    options["publicKey"]["authenticatorSelection"]["userVerification"] = "discouraged".into();
+    let options: CreationChallengeResponse = serde_json::from_value(options).unwrap();
+    let answer = SoftPasskey::new(false)
+        .do_registration(origin(), options)
+        .unwrap();
+    let page = ada
+        .post(
+            "/authy/passkey/register",
+            &[("credential", &serde_json::to_string(&answer).unwrap())],
+        )
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    let factors = ada.get_json("/authy/factors").await.json();
+    assert_eq!(factors["factors"].as_array().unwrap().len(), 1, "{factors}");
+}

@@ -81,6 +81,10 @@ impl App {
             .callback_url(&callback_url)
             .default_return_to("/account")
             .with_insecure_http_for_local_demo()
+            .passkeys(
+                passkeys(),
+                tower_authy::provider::webauthn::MemoryPasskeyStore::new(),
+            )
             .build()
             .unwrap();
         // The application's own login and logout (no password: not what is tested here).
@@ -188,6 +192,15 @@ impl App {
             (303, Some("/account"))
         );
     }
+}
+
+fn passkeys() -> tower_authy::provider::webauthn::Passkeys {
+    let rp = tower_authy::provider::webauthn::RelyingParty {
+        id: "localhost".into(),
+        name: "Step-up".into(),
+        origins: vec!["http://localhost:3000".into()],
+    };
+    tower_authy::provider::webauthn::Passkeys::new(&rp).unwrap()
 }
 
 async fn account(user: VerifiedUser) -> String {
@@ -358,4 +371,60 @@ fn the_apps_login_url_must_be_a_local_path() {
         built,
         Err(tower_authy::ConfigError::StepUpLoginUrl(_))
     ));
+}
+
+#[tokio::test]
+async fn in_step_up_mode_a_passkey_is_enrolled_then_proves_the_second_factor() {
+    use tower_authy::provider::webauthn::{CreationChallengeResponse, RequestChallengeResponse};
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    let origin = url::Url::parse("http://localhost:3000").unwrap();
+    let app = App::start_with(true).await;
+    app.add_account("eve@example.com", []);
+    let mut b = Browser::new(&app.base).csrf_from("/authy/enrol");
+    app.app_login(&mut b, "eve@example.com").await;
+    let page = b.get("/authy/step-up?return_to=%2Faccount").await;
+    assert_eq!(page.location.as_deref(), Some("/authy/enrol"));
+    // Her first factor is a passkey, set up at enrolment.
+    let options = b.post("/authy/passkey/register/options", &[]).await;
+    assert_eq!(options.status, 200, "{}", options.body);
+    let options: CreationChallengeResponse = serde_json::from_str(&options.body).unwrap();
+    let mut key = SoftPasskey::new(true);
+    let answer = key.do_registration(origin.clone(), options).unwrap();
+    let answer = serde_json::to_string(&answer).unwrap();
+    let done = b
+        .post("/authy/passkey/register", &[("credential", &answer)])
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+    assert_eq!(b.get("/account").await.status, 200);
+
+    // Next time: the application's login, then the passkey on top of it.
+    let mut b = Browser::new(&app.base).csrf_from("/authy/step-up");
+    app.app_login(&mut b, "eve@example.com").await;
+    let sent = b.post("/authy/step-up", &[("return_to", "/account")]).await;
+    assert_eq!(
+        sent.location.as_deref(),
+        Some("/authy/verify"),
+        "{}",
+        sent.body
+    );
+    let page = b.get("/authy/verify").await;
+    assert!(
+        page.body.contains("data-passkey=\"login\""),
+        "{}",
+        page.body
+    );
+    let options = b.post("/authy/passkey/options", &[]).await;
+    assert_eq!(options.status, 200, "{}", options.body);
+    let options: RequestChallengeResponse = serde_json::from_str(&options.body).unwrap();
+    let answer = key.do_authentication(origin, options).unwrap();
+    let answer = serde_json::to_string(&answer).unwrap();
+    let done = b.post("/authy/passkey", &[("credential", &answer)]).await;
+    assert_eq!(done.location.as_deref(), Some("/account"), "{}", done.body);
+    assert_eq!(b.get("/account").await.body, "account of eve@example.com");
+    // Sign-in with a passkey alone is for tower-authy's own login only.
+    assert_eq!(
+        b.post("/authy/passkey/sign-in/options", &[]).await.status,
+        404
+    );
 }
