@@ -477,3 +477,62 @@ async fn a_passkey_without_user_verification_is_not_registered() {
     let factors = ada.get_json("/authy/factors").await.json();
     assert_eq!(factors["factors"].as_array().unwrap().len(), 1, "{factors}");
 }
+
+#[tokio::test]
+async fn an_api_client_gets_the_options_and_posts_the_credential_as_json() {
+    let site = Site::new(|b| b).await;
+    let mut ada = site.verified("ada@example.com").await;
+    let mut key = SoftPasskey::new(true);
+    site.add_passkey(&mut ada, &mut key).await;
+    // An API client: JSON in, JSON out, its cookie and the CSRF token it was given.
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let json = |r: reqwest::RequestBuilder| r.header("accept", "application/json");
+    let start: Value = json(http.get(format!("{}/authy/login", site.base)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let csrf = start["csrf_token"].as_str().unwrap().to_owned();
+    let body = serde_json::json!({"login": "ada@example.com", "password": PASSWORD});
+    let logged: Value = json(http.post(format!("{}/authy/login", site.base)))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(logged["redirect"], "/authy/verify", "{logged}");
+    let csrf = logged["csrf_token"].as_str().unwrap().to_owned();
+    let options = json(http.post(format!("{}/authy/passkey/options", site.base)))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(options.status(), 200);
+    let options: RequestChallengeResponse = options.json().await.unwrap();
+    let answer = key.do_authentication(origin(), options).unwrap();
+    let done = json(http.post(format!("{}/authy/passkey", site.base)))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({ "credential": answer }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["redirect"], "/account", "{done}");
+    let account = http
+        .get(format!("{}/account", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 200);
+}
