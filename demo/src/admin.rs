@@ -57,7 +57,7 @@ pub async fn status(database: &Path, email: &str) -> Result<Status, AdminError> 
 }
 
 /// Resets the second factor of the user with `email` (tower-authy's administrator's reset on
-/// the demo's stores), and raises their credential epoch once more, so that their sessions end
+/// the demo's stores, and their passkeys' credentials), and raises their credential epoch once more, so that their sessions end
 /// even when they held no factor (a password-only session under a lenient policy).
 ///
 /// # Errors
@@ -72,6 +72,8 @@ pub async fn reset(database: &Path, email: &str) -> Result<Reset, AdminError> {
         audit: Some(&crate::activity::Activity::new(users.clone())),
     };
     let done = reset_second_factor(&stores, &user_id).await?;
+    // Their passkeys' credentials go with the factors (none names them any more).
+    users.forget_passkeys(&user_id).await?;
     users.bump_credential_epoch(&user_id).await?;
     Ok(done)
 }

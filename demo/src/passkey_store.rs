@@ -22,6 +22,18 @@ fn stored(r: &Row<'_>) -> rusqlite::Result<StoredCredential> {
     })
 }
 
+impl SqliteUsers {
+    /// Forgets every credential of `user_id` (an administrator's reset): how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn forget_passkeys(&self, user_id: &str) -> Result<usize, StoreError> {
+        let user_id = user_id.to_owned();
+        self.blocking(move |db| db.execute("DELETE FROM passkeys WHERE user_id = ?1", [user_id]))
+            .await
+    }
+}
+
 #[async_trait]
 impl PasskeyStore for SqliteUsers {
     async fn register(&self, subject: u64, c: StoredCredential) -> Result<bool, StoreError> {

@@ -357,10 +357,20 @@ async fn an_administrator_resets_a_users_second_factor() {
             entries.into_iter().map(|e| e.what).collect::<Vec<_>>()
         }
     };
+    // A passkey credential of hers (as registering one keeps it): the reset forgets it too.
+    use tower_authy::provider::webauthn::{PasskeyStore, StoredCredential};
+    let held = StoredCredential {
+        user_id: before.user_id.clone(),
+        credential_id: vec![9; 16],
+        credential: b"{}".to_vec(),
+        counter: 0,
+    };
+    assert!(running.users.register(77, held).await.unwrap());
     let done = demo::admin::reset(&database, "ada@example.com")
         .await
         .unwrap();
     assert_eq!(done.factors_removed, 1);
+    assert_eq!(running.users.get(77).await.unwrap(), None, "forgotten");
     let after = demo::admin::status(&database, "ada@example.com")
         .await
         .unwrap();

@@ -32,7 +32,11 @@ pub struct Reset {
 /// An administrator's reset for a user who lost every factor: removes their factors (each
 /// removal raises the credential epoch, ending their sessions),
 /// makes their recovery codes void and forgets their remembered devices. At their next login
-/// they enrol again. Logged as the event `admin_reset`.
+/// they enrol again. Logged as the event `admin_reset`. With passkeys, the credentials of the
+/// removed passkey factors stay in the `PasskeyStore` and prove nothing (every login and
+/// sign-in reaches a credential through one of the user's factors); forget them too, by each
+/// passkey factor's subject read before the reset, or all of the user's at once as the demo's
+/// `admin reset-2fa` does.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
