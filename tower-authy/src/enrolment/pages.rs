@@ -12,6 +12,7 @@ pub(crate) fn enrol_phone(
     csrf: &str,
     known_email: Option<&str>,
     skip_to: Option<&str>,
+    adding: bool,
     error: Option<&str>,
 ) -> String {
     let (shared, t) = (r.shared, r.tr());
@@ -22,10 +23,18 @@ pub(crate) fn enrol_phone(
             all.needs_phone(all.needs_phone || p.capabilities().needs_phone)
         });
     let several = shared.providers.len() > 1;
+    // A user adding another way is not turning the second step on.
+    let title = if adding {
+        "enrol-another-title"
+    } else {
+        "enrol-title"
+    };
     let content = html! {
-        h1 { (t.t("enrol-title")) }
+        h1 { (t.t(title)) }
         @if let Some(e) = error { p.error role="alert" { (e) } }
-        @if caps.needs_phone {
+        @if adding {
+            p { (t.t("enrol-intro-another")) }
+        } @else if caps.needs_phone {
             p { (t.t("enrol-intro-phone")) }
         } @else {
             p { (t.t("enrol-intro-app")) }
@@ -78,7 +87,7 @@ pub(crate) fn enrol_phone(
             p { a data-testid="skip-enrolment" href=(to) { (t.t("enrol-skip")) } }
         }
     };
-    page(r, &t.t("enrol-title"), shared.passkeys_on(), &content)
+    page(r, &t.t(title), shared.passkeys_on(), &content)
 }
 
 /// Enrolment, second step: prove the phone with a token (and optionally scan the QR code).

@@ -178,6 +178,7 @@ pub(crate) async fn page(
             &csrf,
             known_email(&e),
             e.skip_to.as_deref(),
+            !e.factors_at_start.is_empty(),
             None,
         ),
         Some(subject) => {
@@ -267,6 +268,7 @@ pub(crate) async fn register(
                 &csrf,
                 known_email(&e),
                 e.skip_to.as_deref(),
+                !e.factors_at_start.is_empty(),
                 Some(detail),
             );
             (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response()

@@ -159,6 +159,20 @@ async fn a_passkey_added_from_the_factors_page_logs_in_first_and_once() {
     let site = Site::new(|b| b).await;
     let mut ada = site.verified("ada@example.com").await;
     let mut key = SoftPasskey::new(true);
+    // The enrolment page of a user who has a factor adds another; it offers the passkey.
+    assert_eq!(ada.post("/authy/factors/add", &[]).await.status, 303);
+    let page = ada.get("/authy/enrol").await;
+    assert!(
+        page.body.contains("Add another way to sign in"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("no second step yet"), "{}", page.body);
+    assert!(
+        page.body.contains("data-passkey=\"register\""),
+        "{}",
+        page.body
+    );
     site.add_passkey(&mut ada, &mut key).await;
     let factors = ada.get_json("/authy/factors").await.json();
     let kinds: Vec<&str> = factors["factors"]
