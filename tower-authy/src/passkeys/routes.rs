@@ -6,15 +6,16 @@ use crate::config::Shared;
 use crate::factors::{Factor, FactorKind, PASSKEY_PROVIDER};
 use crate::flow::lifecycle::{complete, finished_page, lock, notify};
 use crate::provider::webauthn::{CeremonyError, CredentialID, Part};
-use crate::session;
-use crate::store::{AttemptDecision, ChallengeState, StoreError};
-use crate::web::{Checked, Handled, NoFields, Reply};
+use crate::session::{self, Pending};
+use crate::store::{AttemptDecision, Challenge, ChallengeState, StoreError};
+use crate::web::{Checked, Handled, NoFields, Rejection, Reply};
 use axum::Json;
 use axum::extract::ConnectInfo;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Deserialize;
 use std::net::SocketAddr;
+use tower_sessions::Session;
 
 /// The passkeys part, or the 404 of a route that is not there.
 fn part<'a>(shared: &'a Shared, reply: &Reply<'_>) -> Result<&'a Part, Box<Response>> {
@@ -34,6 +35,34 @@ fn refused(reply: &Reply<'_>, e: CeremonyError) -> Result<Response, StoreError> 
         CeremonyError::AlreadyRegistered => (StatusCode::CONFLICT, "problem-passkey-registered"),
     };
     Ok(reply.problem(status, id))
+}
+
+/// Started options as JSON, or the answer for a ceremony that could not start.
+fn options_answer<T: serde::Serialize>(
+    reply: &Reply<'_>,
+    started: Result<T, CeremonyError>,
+) -> Result<Response, StoreError> {
+    match started {
+        Ok(options) => Ok(Json(options).into_response()),
+        Err(e) => refused(reply, e),
+    }
+}
+
+/// The session's pending login when it waits for a passkey; else the answer.
+async fn passkey_login(
+    session: &Session,
+    reply: &Reply<'_>,
+) -> Result<Result<(Pending, Challenge), Response>, Rejection> {
+    let (pending, c) = reply.with_challenge(session).await?;
+    if let Some(r) = finished_page(reply, c.state) {
+        return Ok(Err(r));
+    }
+    if c.provider != PASSKEY_PROVIDER || c.state != ChallengeState::Pending {
+        return Ok(Err(
+            reply.problem(StatusCode::CONFLICT, "problem-not-passkey")
+        ));
+    }
+    Ok(Ok((pending, c)))
 }
 
 fn malformed(reply: &Reply<'_>) -> Response {
@@ -69,13 +98,10 @@ pub(crate) async fn login_options(
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
     let part = part(&shared, &reply).map_err(|r| *r)?;
-    let (_, c) = reply.with_challenge(&session).await?;
-    if let Some(r) = finished_page(&reply, c.state) {
-        return Ok(r);
-    }
-    if c.provider != PASSKEY_PROVIDER || c.state != ChallengeState::Pending {
-        return Ok(reply.problem(StatusCode::CONFLICT, "problem-not-passkey"));
-    }
+    let (_, c) = match passkey_login(&session, &reply).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
     let now = shared.clock.now();
     let store = part.store.as_ref();
     let passkeys = match part.ceremonies.load(store, &c.user_id, &[c.subject]).await {
@@ -85,14 +111,11 @@ pub(crate) async fn login_options(
     };
     let challenges = shared.challenges.as_ref();
     let key = login_key(&c.id);
-    match part
+    let started = part
         .ceremonies
         .start_authentication(challenges, &key, &passkeys, c.expires_at, now)
-        .await
-    {
-        Ok(options) => Ok(Json(options).into_response()),
-        Err(e) => Ok(refused(&reply, e)?),
-    }
+        .await;
+    Ok(options_answer(&reply, started)?)
 }
 
 #[derive(Deserialize)]
@@ -112,13 +135,10 @@ pub(crate) async fn login(
 ) -> Handled {
     let reply = Reply::new(&shared, &parts.headers);
     let part = part(&shared, &reply).map_err(|r| *r)?;
-    let (pending, c) = reply.with_challenge(&session).await?;
-    if let Some(r) = finished_page(&reply, c.state) {
-        return Ok(r);
-    }
-    if c.provider != PASSKEY_PROVIDER || c.state != ChallengeState::Pending {
-        return Ok(reply.problem(StatusCode::CONFLICT, "problem-not-passkey"));
-    }
+    let (pending, c) = match passkey_login(&session, &reply).await? {
+        Ok(found) => found,
+        Err(answer) => return Ok(answer),
+    };
     let Some(credential) = form.credential.assertion() else {
         return Ok(malformed(&reply));
     };
@@ -223,16 +243,17 @@ pub(crate) async fn register_options(
             now,
         )
         .await;
-    match started {
+    let started = match started {
         Ok(options) => {
             let mut options = serde_json::to_value(options).map_err(StoreError::unavailable)?;
             if part.sign_in {
                 crate::provider::webauthn::prefer_discoverable(&mut options);
             }
-            Ok(Json(options).into_response())
+            Ok(options)
         }
-        Err(err) => Ok(refused(&reply, err)?),
-    }
+        Err(e) => Err(e),
+    };
+    Ok(options_answer(&reply, started)?)
 }
 
 #[derive(Deserialize)]
@@ -356,14 +377,11 @@ pub(crate) async fn sign_in_options(
     }
     let key = session::ceremony_key(&session, "sign-in").await?;
     let expires_at = now + shared.challenge_ttl;
-    match part
+    let started = part
         .ceremonies
         .start_sign_in(shared.challenges.as_ref(), &key, expires_at, now)
-        .await
-    {
-        Ok(options) => Ok(Json(options).into_response()),
-        Err(e) => Ok(refused(&reply, e)?),
-    }
+        .await;
+    Ok(options_answer(&reply, started)?)
 }
 
 #[derive(Deserialize)]
