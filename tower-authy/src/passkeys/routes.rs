@@ -337,7 +337,7 @@ pub(crate) async fn register(
 }
 
 /// `POST {prefix}/passkey/sign-in/options`: options for a discoverable passkey, to sign in
-/// with it alone. Counted per client address, as passwords are.
+/// with it alone. Counted per client address (ten times its password allowance a minute).
 pub(crate) async fn sign_in_options(
     Checked {
         shared,
@@ -366,7 +366,10 @@ pub(crate) async fn sign_in_options(
         "passkey-sign-in:{}",
         address.as_deref().unwrap_or("unknown")
     );
-    let per_address = shared.passwords.throttle.per_address;
+    // Every view of the login page asks (the email field's autofill offers passkeys), and
+    // many people may share one address: ten times the address's password allowance a
+    // minute, each ceremony kept until the login's deadline at most.
+    let per_address = shared.passwords.throttle.per_address.saturating_mul(10);
     if !shared
         .challenges
         .take_quota(&quota, per_address, 60, now)

@@ -550,3 +550,27 @@ async fn an_api_client_gets_the_options_and_posts_the_credential_as_json() {
         .unwrap();
     assert_eq!(account.status(), 200);
 }
+
+#[tokio::test]
+async fn sign_in_options_are_bounded_per_address() {
+    let throttle = tower_authy::limits::LoginThrottle {
+        per_address: 1,
+        ..tower_authy::limits::LoginThrottle::default()
+    };
+    let site = Site::new(move |b| b.passkey_sign_in().login_throttle(throttle)).await;
+    // Ten a minute from one address (ten times its password allowance), then 429.
+    for n in 0..10 {
+        let mut b = Browser::new(&site.base);
+        let page = b.post("/authy/passkey/sign-in/options", &[]).await;
+        assert_eq!(page.status, 200, "request {n}: {}", page.body);
+    }
+    let mut b = Browser::new(&site.base);
+    let page = b.post("/authy/passkey/sign-in/options", &[]).await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    // A minute later, again.
+    site.clock.advance(61);
+    assert_eq!(
+        b.post("/authy/passkey/sign-in/options", &[]).await.status,
+        200
+    );
+}
