@@ -1,14 +1,14 @@
 //! The code flows: a code from the Authy app (or one sent by SMS or call) entered on the
 //! waiting page, and sending codes by SMS or voice call.
 
-use super::lifecycle::{complete, finished_page, lock, notify};
+use super::lifecycle::{complete, count_attempt, finished_page, lock, notify};
 use crate::audit::Method;
 use crate::pages;
 use crate::provider::CodeChannel;
 use crate::recovery::RecoveryCode;
 use crate::secret::Token;
 use crate::session;
-use crate::store::{AttemptDecision, ChallengeState};
+use crate::store::ChallengeState;
 use crate::web::{Checked, NoFields};
 use crate::web::{Handled, Rejection, Reply};
 use axum::Json;
@@ -61,16 +61,8 @@ pub(crate) async fn token(
         return Ok(reply.problem(StatusCode::CONFLICT, "problem-already-approved"));
     }
     let now = shared.clock.now();
-    let attempt = shared
-        .challenges
-        .begin_attempt(&c.id, &pending.user_id, &shared.limits, now);
-    match attempt.await? {
-        AttemptDecision::Allowed => {}
-        AttemptDecision::ChallengeExhausted => {
-            crate::telemetry::throttled("code");
-            return Ok(reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-login-attempts"));
-        }
-        AttemptDecision::AccountLocked => return lock(&shared, &reply, &c).await,
+    if let Some(refused) = count_attempt(&shared, &reply, &c, "code", now).await? {
+        return Ok(refused);
     }
     // A code is checked against the factor, which several accounts may share (one phone,
     // one Authy id): guesses count against the factor too, across accounts and instances.

@@ -100,6 +100,29 @@ pub(crate) fn status_body(shared: &Shared, c: &Challenge) -> Value {
     })
 }
 
+/// Counts one attempt at proving challenge `c` (a code, a passkey's answer; `what` names it in
+/// the metrics) within the login's and the account's limits: `None` when it may be checked,
+/// else the answer (too many for this login, or the account locked).
+pub(crate) async fn count_attempt(
+    shared: &Shared,
+    reply: &Reply<'_>,
+    c: &Challenge,
+    what: &'static str,
+    now: i64,
+) -> Result<Option<Response>, crate::web::Rejection> {
+    let attempt = shared
+        .challenges
+        .begin_attempt(&c.id, &c.user_id, &shared.limits, now);
+    Ok(match attempt.await? {
+        crate::store::AttemptDecision::Allowed => None,
+        crate::store::AttemptDecision::ChallengeExhausted => {
+            crate::telemetry::throttled(what);
+            Some(reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-login-attempts"))
+        }
+        crate::store::AttemptDecision::AccountLocked => Some(lock(shared, reply, c).await?),
+    })
+}
+
 pub(crate) async fn lock(shared: &Shared, reply: &Reply<'_>, c: &Challenge) -> Handled {
     if shared
         .challenges

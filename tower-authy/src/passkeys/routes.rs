@@ -4,10 +4,10 @@ use super::{CredentialJson, login_key, user_handle};
 use crate::audit::{EventKind, Method};
 use crate::config::Shared;
 use crate::factors::{Factor, FactorKind, PASSKEY_PROVIDER};
-use crate::flow::lifecycle::{complete, finished_page, lock, notify};
+use crate::flow::lifecycle::{complete, count_attempt, finished_page, lock, notify};
 use crate::provider::webauthn::{CeremonyError, CredentialID, Part};
 use crate::session::{self, Pending};
-use crate::store::{AttemptDecision, Challenge, ChallengeState, StoreError};
+use crate::store::{Challenge, ChallengeState, StoreError};
 use crate::web::{Checked, Handled, NoFields, Rejection, Reply};
 use axum::Json;
 use axum::extract::ConnectInfo;
@@ -143,16 +143,8 @@ pub(crate) async fn login(
         return Ok(malformed(&reply));
     };
     let now = shared.clock.now();
-    let attempt = shared
-        .challenges
-        .begin_attempt(&c.id, &pending.user_id, &shared.limits, now);
-    match attempt.await? {
-        AttemptDecision::Allowed => {}
-        AttemptDecision::ChallengeExhausted => {
-            crate::telemetry::throttled("passkey");
-            return Ok(reply.problem(StatusCode::TOO_MANY_REQUESTS, "problem-login-attempts"));
-        }
-        AttemptDecision::AccountLocked => return lock(&shared, &reply, &c).await,
+    if let Some(refused) = count_attempt(&shared, &reply, &c, "passkey", now).await? {
+        return Ok(refused);
     }
     let challenges = shared.challenges.as_ref();
     let key = login_key(&c.id);
