@@ -219,7 +219,7 @@ pub fn passkey_answers(data: &[u8]) -> bool {
     });
     let b64 = |bytes: &[u8]| data_encoding::BASE64URL_NOPAD.encode(bytes);
     let (authenticator_data, signature) = data.split_at(data.len() / 2);
-    let id = "Dm8zp6mc9PA5zz0lpEYnCWUKZ5GwCU_jaEjuSS98ugg";
+    let id = b64(passkey.cred_id().as_ref());
     let answer = serde_json::json!({
         "id": id,
         "rawId": id,

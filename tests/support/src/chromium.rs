@@ -214,6 +214,7 @@ impl Chromium {
         let answer = self
             .client
             .issue_cmd(WebAuthnCommand {
+                method: http::Method::POST,
                 path: "webauthn/authenticator".into(),
                 body: Some(options),
             })
@@ -227,6 +228,7 @@ impl Chromium {
         let answer = self
             .client
             .issue_cmd(WebAuthnCommand {
+                method: http::Method::GET,
                 path: format!("webauthn/authenticator/{id}/credentials"),
                 body: None,
             })
@@ -239,8 +241,9 @@ impl Chromium {
     pub async fn remove_virtual_authenticator(&self, id: &str) {
         self.client
             .issue_cmd(WebAuthnCommand {
+                method: http::Method::DELETE,
                 path: format!("webauthn/authenticator/{id}"),
-                body: Some(serde_json::Value::Null),
+                body: None,
             })
             .await
             .expect("chromedriver removes the authenticator");
@@ -251,6 +254,7 @@ impl Chromium {
     pub async fn add_virtual_credential(&self, id: &str, credential: serde_json::Value) {
         self.client
             .issue_cmd(WebAuthnCommand {
+                method: http::Method::POST,
                 path: format!("webauthn/authenticator/{id}/credential"),
                 body: Some(credential),
             })
@@ -274,9 +278,10 @@ impl Chromium {
 /// A WebDriver WebAuthn extension command (fantoccini has no helper for them).
 #[derive(Debug)]
 struct WebAuthnCommand {
+    method: http::Method,
     /// The path under the session.
     path: String,
-    /// The JSON body of a `POST`; `None` for a `GET`, `Null` for a `DELETE`.
+    /// The JSON body, for a `POST`.
     body: Option<serde_json::Value>,
 }
 
@@ -291,10 +296,9 @@ impl fantoccini::wd::WebDriverCompatibleCommand for WebAuthnCommand {
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        match &self.body {
-            Some(serde_json::Value::Null) => (http::Method::DELETE, None),
-            Some(body) => (http::Method::POST, Some(body.to_string())),
-            None => (http::Method::GET, None),
-        }
+        (
+            self.method.clone(),
+            self.body.as_ref().map(ToString::to_string),
+        )
     }
 }

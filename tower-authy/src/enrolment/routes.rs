@@ -487,12 +487,19 @@ pub(crate) async fn confirm(
         last_used_at: Some(now),
         ..crate::factors::Factor::of(provider.as_ref(), phone.subject, now)
     };
-    finish(&shared, &session, &reply, e, factor, now).await
+    let finished = finish(&shared, &session, &reply, e, factor, now).await?;
+    Ok(finished.unwrap_or_else(|| lost(&reply)))
+}
+
+/// The answer for an enrolment that lost its compare-and-set (ended, nothing written).
+pub(crate) fn lost(reply: &Reply<'_>) -> Response {
+    reply.problem(StatusCode::CONFLICT, "problem-enrolment-ended")
 }
 
 /// Writes `factor`, proved, as enrolment `e`'s new factor (a compare-and-set on the factors
 /// the enrolment began with), and completes the enrolment: the session verified, the first
-/// recovery codes shown with a first factor, back to where the enrolment began.
+/// recovery codes shown with a first factor, back to where the enrolment began. `None` when
+/// the compare-and-set lost (the enrolment is ended, nothing written: answer with [`lost`]).
 pub(crate) async fn finish(
     shared: &crate::config::Shared,
     session: &Session,
@@ -500,7 +507,7 @@ pub(crate) async fn finish(
     e: Enrolling,
     factor: crate::factors::Factor,
     now: i64,
-) -> Handled {
+) -> Result<Option<Response>, Rejection> {
     let added = (factor.id.clone(), factor.kind);
     let written = shared
         .factors
@@ -510,7 +517,7 @@ pub(crate) async fn finish(
     let Some((factor_id, kind)) = written else {
         session::end_enrolment(session).await?;
         tracing::warn!(event = "enrolment_refused", user_id = %e.user_id, reason = "second factor changed", "enrolment lost the race to another; nothing written");
-        return Ok(reply.problem(StatusCode::CONFLICT, "problem-enrolment-ended"));
+        return Ok(None);
     };
     session::complete(session, &e.user_id, e.epoch).await?;
     // With recovery codes on, the first set comes with the first second factor, shown once.
@@ -549,7 +556,7 @@ pub(crate) async fn finish(
         }
     };
     crate::flow::lifecycle::mark_known(shared, &mut response, &e.login, now);
-    Ok(response)
+    Ok(Some(response))
 }
 /// The address the enrolling user logged in with, when their login is one (tower-authy's own
 /// login always is; in step-up mode the application's may be a user name).

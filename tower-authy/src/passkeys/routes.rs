@@ -317,15 +317,15 @@ pub(crate) async fn register(
         last_used_at: Some(now),
     };
     let user_id = e.user_id.clone();
-    let response =
-        crate::enrolment::routes::finish(&shared, &session, &reply, e, factor, now).await;
-    // A conflict is the enrolment losing its compare-and-set: no factor was written.
-    if matches!(&response, Ok(r) if r.status() == StatusCode::CONFLICT) {
-        // The factor was not written (the enrolment lost a race): neither is the credential.
-        let _ = part.store.remove(subject).await;
-        tracing::info!(event = "passkey_registration_dropped", user_id = %user_id, "enrolment ended; credential not kept");
+    let finished =
+        crate::enrolment::routes::finish(&shared, &session, &reply, e, factor, now).await?;
+    if let Some(done) = finished {
+        return Ok(done);
     }
-    response
+    // The enrolment lost its compare-and-set: no factor, so no credential either.
+    part.store.remove(subject).await?;
+    tracing::info!(event = "passkey_registration_dropped", user_id = %user_id, "enrolment ended; credential not kept");
+    Ok(crate::enrolment::routes::lost(&reply))
 }
 
 /// `POST {prefix}/passkey/sign-in/options`: options for a discoverable passkey, to sign in
