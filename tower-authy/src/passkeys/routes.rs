@@ -429,22 +429,16 @@ pub(crate) async fn sign_in(
         }
     };
     // The credential must still be one of its owner's factors, and carry their user handle.
-    let user = shared.users.load(&found.user_id).await?;
-    let factor = match &user {
-        Some(_) => shared
-            .factors
-            .factors(&found.user_id)
-            .await?
-            .into_iter()
-            .find(|f| f.provider == PASSKEY_PROVIDER && f.subject == found.subject),
-        None => None,
-    };
-    let (Some(user), Some(factor)) = (user, factor) else {
+    let Some(user) = shared.users.load(&found.user_id).await? else {
         return Ok(refused(&reply, CeremonyError::Refused)?);
     };
-    if found.user_handle != user_handle(&user.id) {
+    let held = shared.factors.factors(&user.id).await?;
+    let factor = held
+        .into_iter()
+        .find(|f| f.provider == PASSKEY_PROVIDER && f.subject == found.subject);
+    let Some(factor) = factor.filter(|_| found.user_handle == user_handle(&user.id)) else {
         return Ok(refused(&reply, CeremonyError::Refused)?);
-    }
+    };
     if shared
         .challenges
         .account_locked(&user.id, &shared.limits, now)
